@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+// Benchmark harness: runs each benchmark natively, under qemu-aarch64-static and
+// under tsemu, checks that all three print the same checksum, and prints the
+// wall-time ratios. Plain Node ESM, no dependencies.
+//
+//   node benchmarks/run.mjs [--reps N] [--only NAME[,NAME]] [--scale S]
+//                           [--runners native,qemu,tsemu] [--timeout SECONDS]
+//
+// --reps N     run each program N times and keep the best time (default 1)
+// --only       run only the named benchmarks (repeatable or comma separated)
+// --scale S    multiply each benchmark's work by S (passed as argv[1]; default 1)
+// --runners    which runners to use (default all three; native is always the
+//              reference for the checksum when present)
+// --timeout    seconds before one run is abandoned (default 600)
+//
+// Exit status: 0 when every run finished and all checksums agree, 1 otherwise
+// (a MISMATCH or a failed run is reported in the table and the run goes on).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const repoRoot = dirname(benchDir);
+const buildDir = join(benchDir, 'build');
+
+const ALL_RUNNERS = ['native', 'qemu', 'tsemu'];
+
+function usage(msg) {
+  if (msg) console.error(`run.mjs: ${msg}`);
+  console.error(
+    'usage: node benchmarks/run.mjs [--reps N] [--only NAME[,NAME]] [--scale S] ' +
+      '[--runners native,qemu,tsemu] [--timeout SECONDS]',
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = { reps: 1, only: [], scale: 1, runners: ALL_RUNNERS, timeout: 600 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) usage(`${arg} needs a value`);
+      return argv[++i];
+    };
+    switch (arg) {
+      case '--reps':
+        opts.reps = Number.parseInt(value(), 10);
+        if (!(opts.reps >= 1)) usage('--reps must be a positive integer');
+        break;
+      case '--only':
+        opts.only.push(...value().split(',').filter(Boolean));
+        break;
+      case '--scale':
+        opts.scale = Number(value());
+        if (!(opts.scale > 0)) usage('--scale must be a positive number');
+        break;
+      case '--runners':
+        opts.runners = value().split(',').filter(Boolean);
+        for (const r of opts.runners) if (!ALL_RUNNERS.includes(r)) usage(`unknown runner ${r}`);
+        break;
+      case '--timeout':
+        opts.timeout = Number(value());
+        if (!(opts.timeout > 0)) usage('--timeout must be a positive number');
+        break;
+      case '-h':
+      case '--help':
+        usage();
+        break;
+      default:
+        usage(`unknown argument ${arg}`);
+    }
+  }
+  return opts;
+}
+
+// The command line for one runner on one benchmark.
+function command(runner, name, scaleArg) {
+  switch (runner) {
+    case 'native':
+      return [join(buildDir, `${name}.native`), [scaleArg]];
+    case 'qemu':
+      return ['qemu-aarch64-static', [join(buildDir, `${name}.arm64`), scaleArg]];
+    case 'tsemu':
+      return [
+        process.execPath,
+        [join(repoRoot, 'bin', 'tsemu-user'), join(buildDir, `${name}.arm64`), scaleArg],
+      ];
+  }
+  throw new Error(`unknown runner ${runner}`);
+}
+
+// One line from a failed run's output: the first that names an error, else the last.
+function summarize(text) {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line =
+    lines.find((l) => /^\w*(Error|Exception)\b|\berror:/.test(l)) ??
+    lines.find((l) => /error|abort|unimplemented|unsupported/i.test(l)) ??
+    lines.at(-1) ??
+    '';
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+}
+
+// Run once; returns { seconds, output } or { error }.
+function runOnce(runner, name, scaleArg, timeoutSec) {
+  const [file, args] = command(runner, name, scaleArg);
+  const start = process.hrtime.bigint();
+  const r = spawnSync(file, args, {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: timeoutSec * 1000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.error) {
+    const why = r.error.code === 'ETIMEDOUT' ? `timed out after ${timeoutSec}s` : r.error.message;
+    return { error: why };
+  }
+  if (r.signal) return { error: `killed by ${r.signal}` };
+  if (r.status !== 0) {
+    const why = summarize(r.stderr || r.stdout || '');
+    return { error: `exit ${r.status}${why ? `: ${why}` : ''}` };
+  }
+  return { seconds, output: r.stdout.trim() };
+}
+
+// Best of `reps` runs; a run that fails ends the series.
+function runBest(runner, name, opts) {
+  if (runner === 'tsemu' && !existsSync(join(repoRoot, 'bin', 'tsemu-user'))) {
+    return { error: 'bin/tsemu-user not found' };
+  }
+  let best = null;
+  for (let i = 0; i < opts.reps; i++) {
+    const r = runOnce(runner, name, String(opts.scale), opts.timeout);
+    if (r.error) return r;
+    if (best && r.output !== best.output) return { error: 'output differs between repetitions' };
+    if (!best || r.seconds < best.seconds) best = r;
+  }
+  return best;
+}
+
+function geomean(values) {
+  if (values.length === 0) return null;
+  return Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
+}
+
+function main() {
+  const opts = parseArgs(process.argv.slice(2));
+
+  let names = readdirSync(benchDir)
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => f.slice(0, -2))
+    .sort();
+  if (opts.only.length) {
+    for (const n of opts.only) if (!names.includes(n)) usage(`no benchmark named ${n}`);
+    names = names.filter((n) => opts.only.includes(n));
+  }
+  const build = spawnSync('bash', [join(benchDir, 'build.sh')], { stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('run.mjs: benchmarks/build.sh failed');
+    process.exit(1);
+  }
+  if (opts.runners.includes('tsemu') && !existsSync(join(repoRoot, 'bin', 'tsemu-user'))) {
+    console.error('run.mjs: note: bin/tsemu-user not found; tsemu runs will fail');
+  }
+
+  const rows = [];
+  let bad = 0;
+  for (const name of names) {
+    const res = {};
+    for (const runner of opts.runners) {
+      process.stderr.write(`running  ${name} (${runner})... `);
+      res[runner] = runBest(runner, name, opts);
+      process.stderr.write(
+        res[runner].error ? `FAILED: ${res[runner].error}\n` : `${res[runner].seconds.toFixed(2)}s\n`,
+      );
+    }
+    // Checksum reference: the first runner that finished, native when it did.
+    const ok = opts.runners.filter((r) => !res[r].error);
+    const reference = ok.length ? res[ok[0]].output : null;
+    const notes = [];
+    for (const runner of opts.runners) {
+      if (res[runner].error) {
+        notes.push(`${runner} FAILED (${res[runner].error})`);
+        bad++;
+      } else if (res[runner].output !== reference) {
+        notes.push(`MISMATCH ${runner}: "${res[runner].output}" vs ${ok[0]}: "${reference}"`);
+        res[runner].mismatch = true;
+        bad++;
+      }
+    }
+    rows.push({ name, res, notes });
+  }
+
+  // Table
+  const time = (r) => (!r ? '-' : r.error ? 'FAIL' : r.mismatch ? 'MISMATCH' : r.seconds.toFixed(2));
+  const good = (r) => r && !r.error && !r.mismatch;
+  const ratio = (a, b) => (good(a) && good(b) && b.seconds > 0 ? a.seconds / b.seconds : null);
+  const fmt = (x) => (x === null ? '-' : x.toFixed(2));
+  const header = ['bench', 'native s', 'qemu s', 'tsemu s', 'tsemu/qemu', 'tsemu/native'];
+  const table = [header];
+  const ratiosQ = [];
+  const ratiosN = [];
+  for (const { name, res } of rows) {
+    const rq = ratio(res.tsemu, res.qemu);
+    const rn = ratio(res.tsemu, res.native);
+    if (rq !== null) ratiosQ.push(rq);
+    if (rn !== null) ratiosN.push(rn);
+    table.push([name, time(res.native), time(res.qemu), time(res.tsemu), fmt(rq), fmt(rn)]);
+  }
+  table.push(['geomean', '', '', '', fmt(geomean(ratiosQ)), fmt(geomean(ratiosN))]);
+  const widths = header.map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  const line = (row) =>
+    row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  console.log();
+  console.log(`scale ${opts.scale}, best of ${opts.reps}, binaries in ${relative(process.cwd(), buildDir) || '.'}`);
+  console.log(line(table[0]));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of table.slice(1, -1)) console.log(line(row));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  console.log(line(table[table.length - 1]));
+
+  const allNotes = rows.flatMap((r) => r.notes.map((n) => `${r.name}: ${n}`));
+  if (allNotes.length) {
+    console.log();
+    for (const n of allNotes) console.log(n);
+  }
+  if (bad) {
+    console.log(`\n${bad} run(s) failed or disagreed`);
+    process.exit(1);
+  }
+}
+
+main();

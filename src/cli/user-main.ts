@@ -1,0 +1,117 @@
+// tsemu-user's command line: parse flags (commander), run the guest, mirror its exit status or
+// death by signal. Errors a person sees are one line.
+import { Command } from 'commander';
+import * as fs from 'node:fs';
+import { LoadError, runProgram } from '../user.js';
+
+const SIGNAL_NAMES: Record<number, string> = {
+  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL',
+  10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 24: 'SIGXCPU', 25: 'SIGXFSZ',
+  26: 'SIGVTALRM', 27: 'SIGPROF', 31: 'SIGSYS',
+};
+const DESCRIPTIONS: Record<number, string> = {
+  4: 'Illegal instruction', 5: 'Trace/breakpoint trap', 6: 'Aborted', 7: 'Bus error', 11: 'Segmentation fault',
+};
+
+function err(line: string): void {
+  fs.writeSync(2, `tsemu-user: ${line}\n`);
+}
+
+export function main(argv: string[]): void {
+  const program = new Command();
+  program
+    .name('tsemu-user')
+    .description('Run an aarch64 Linux program on this machine (user-mode emulation).')
+    .usage('[options] program [args...]')
+    .version('0.1.0', '--version')
+    .option('-L <path>', 'sysroot tried first for absolute guest paths and the ELF interpreter (env TSEMU_LD_PREFIX)')
+    .option('-E <var=value>', 'set a variable in the guest environment (repeatable)', collect, [])
+    .option('-U <var>', 'remove a variable from the guest environment (repeatable)', collect, [])
+    .option('-0 <argv0>', 'argv[0] passed to the guest (default: the program as given)')
+    .option('--strace', 'log system calls to stderr (also -strace, as qemu-user spells it)')
+    .option('-d <items>', 'log: unimp (unimplemented system calls), in_asm (translated instructions)')
+    .option('-D <file>', 'write -d and -strace logs to a file instead of stderr')
+    .argument('<program>', 'aarch64 ELF executable')
+    .argument('[args...]', 'arguments passed to the program')
+    .passThroughOptions()
+    .allowUnknownOption(false)
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => fs.writeSync(2, s) })
+    .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 1));
+  program.parse(qemuStyle(argv));
+  const o = program.opts<{ L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string }>();
+  const [prog, args] = program.processedArgs as [string, string[]];
+
+  const env = new Map<string, string>();
+  for (const kv of Object.entries(process.env)) if (kv[1] !== undefined) env.set(kv[0], kv[1]);
+  for (const e of o.E) {
+    const i = e.indexOf('=');
+    if (i <= 0) { err(`-E ${e}: expected VAR=value`); process.exit(1); }
+    env.set(e.slice(0, i), e.slice(i + 1));
+  }
+  for (const u of o.U) env.delete(u);
+
+  const items = new Set((o.d ?? '').split(',').filter(Boolean));
+  for (const it of items) {
+    if (!['unimp', 'in_asm'].includes(it)) { err(`-d ${it}: unknown log item (known: unimp, in_asm)`); process.exit(1); }
+  }
+  const logFd = o.D ? fs.openSync(o.D, 'w') : 2;
+  const log = (line: string) => fs.writeSync(logFd, line + '\n');
+
+  let result;
+  try {
+    result = runProgram({
+      program: prog,
+      argv: [o['0'] ?? prog, ...args],
+      envp: [...env].map(([k, v]) => `${k}=${v}`),
+      sysroot: o.L ?? process.env.TSEMU_LD_PREFIX ?? null,
+      strace: o.strace ? log : undefined,
+      unimp: items.has('unimp') ? log : undefined,
+      inAsm: items.has('in_asm') ? (pc, text) => log(`0x${pc.toString(16).padStart(16, '0')}:  ${text}`) : undefined,
+    });
+  } catch (e) {
+    if (e instanceof LoadError) {
+      err(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+  if ('status' in result) process.exit(result.status);
+  dieBySignal(result.signal);
+}
+
+/** qemu-user spells long options with one dash (-strace); accept that before the program name. */
+function qemuStyle(argv: string[]): string[] {
+  const out = argv.slice(0, 2);
+  const withValue = new Set(['-L', '-E', '-U', '-0', '-d', '-D']);
+  let i = 2;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-strace') out.push('--strace');
+    else if (withValue.has(a)) out.push(a, argv[++i] ?? '');
+    else if (a.startsWith('-')) out.push(a);
+    else break;
+  }
+  return [...out, ...argv.slice(i)];
+}
+
+function collect(v: string, acc: string[]): string[] {
+  return [...acc, v];
+}
+
+/** End this process the way the guest ended: by the same signal (like qemu-user). */
+function dieBySignal(sig: number): never {
+  const name = SIGNAL_NAMES[sig];
+  if (sig === 4 || sig === 5 || sig === 6 || sig === 7 || sig === 11) {
+    err(`uncaught target signal ${sig} (${DESCRIPTIONS[sig]}) - core dumped`);
+  }
+  if (name) {
+    try {
+      process.removeAllListeners(name);
+      process.kill(process.pid, name as NodeJS.Signals);
+      // Delivery is asynchronous for some signals; give it a moment before falling back.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    } catch { /* fall through to the exit status a shell would show */ }
+  }
+  process.exit(128 + sig);
+}

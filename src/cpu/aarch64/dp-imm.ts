@@ -1,0 +1,46 @@
+// Data processing (immediate): add/sub, logical, moves, PC-relative addresses, bitfield, extract.
+import { insn } from '../insn.js';
+import { addWithFlags, subWithFlags } from './common.js';
+
+export const ADD_imm = insn({
+  pattern: 'sf:1 op:1 S:1 100010 sh:1 imm12:12 rn:5 rd:5',
+  asm: 'add/sub {rd}, {rn}, #{imm12}',
+  sem(e, a) {
+    const imm = e.i64(a.imm12 * (a.sh ? 4096 : 1));
+    const rn = e.xsp(a.rn);
+    if (a.S) {
+      const r = a.op ? subWithFlags(e, rn, imm, a.sf) : addWithFlags(e, rn, imm, null, a.sf);
+      e.setX(a.rd, r, a.sf);
+    } else {
+      const r = a.op ? e.sub(rn, imm) : e.add(rn, imm);
+      e.setXsp(a.rd, r, a.sf);
+    }
+  },
+});
+
+export const MOVW = insn({
+  pattern: 'sf:1 opc:2 100101 hw:2 imm16:16 rd:5',
+  asm: 'mov{opc} {rd}, #{imm16:x}, lsl #{hw}',
+  sem(e, a) {
+    if (a.opc === 1 || (!a.sf && a.hw >= 2)) return e.trap(1);
+    const shift = BigInt(a.hw * 16);
+    const imm = BigInt(a.imm16) << shift;
+    if (a.opc === 0) e.setX(a.rd, e.i64(~imm), a.sf); // MOVN
+    else if (a.opc === 2) e.setX(a.rd, e.i64(imm), a.sf); // MOVZ
+    else {
+      const keep = e.and(e.x(a.rd), e.i64(~(0xffffn << shift)));
+      e.setX(a.rd, e.or(keep, e.i64(imm)), a.sf); // MOVK
+    }
+  },
+});
+
+export const ADR = insn({
+  pattern: 'op:1 immlo:2 10000 immhi:19 rd:5',
+  asm: 'adr{op} {rd}, #{immhi}',
+  sem(e, a) {
+    let off = (a.immhi * 4 + a.immlo);
+    if (off >= 2 ** 20) off -= 2 ** 21;
+    const target = a.op ? Math.floor(e.pc / 4096) * 4096 + off * 4096 : e.pc + off;
+    e.setX(a.rd, e.i64(BigInt.asUintN(64, BigInt(target))));
+  },
+});

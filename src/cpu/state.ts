@@ -1,0 +1,79 @@
+// Layout of the low, emulator-owned part of guest memory. In user mode a guest virtual address
+// is the offset into one shared WebAssembly.Memory, so these regions sit below the lowest address
+// a guest may map (GUEST_MIN) and their pages are marked inaccessible to guest code.
+
+export const PAGE_SIZE = 4096;
+export const PAGE_SHIFT = 12;
+/** The 4 GiB window every guest mapping lives in. */
+export const ADDRESS_LIMIT = 2 ** 32;
+export const MEMORY_PAGES = 65536; // wasm pages of 64 KiB: the whole 4 GiB window
+
+/** CPU state: registers at fixed offsets (see REG below). */
+export const STATE_BASE = 0x1000;
+/** One permission byte per 4 KiB guest page. */
+export const PERM_BASE = 0x100000;
+/** Direct-mapped jump cache: guest pc → table slot of its translation. */
+export const JCACHE_BASE = 0x200000;
+export const JCACHE_ENTRIES = 65536;
+export const JCACHE_ENTRY_SIZE = 16;
+/** Scratch space for the run loop (syscall marshalling is done with JS views instead). */
+export const SCRATCH_BASE = 0x300000;
+/** Lowest address a guest mapping may use (also Linux's usual ELF base for static binaries). */
+export const GUEST_MIN = 0x400000;
+
+/** Page permission bits. CODE marks pages holding translated code: a store there invalidates. */
+export const PERM_R = 1;
+export const PERM_W = 2;
+export const PERM_X = 4;
+export const PERM_CODE = 8;
+
+/** Offsets from STATE_BASE. */
+export const REG = {
+  x: (n: number) => n * 8, // x0..x30; 31 is SP
+  sp: 31 * 8,
+  pc: 32 * 8,
+  n: 264,
+  z: 268,
+  c: 272,
+  v: 276,
+  fpcr: 280,
+  fpsr: 284,
+  tpidr: 288,
+  exclAddr: 296,
+  exclVal: 304,
+  exclVal2: 312,
+  exclSize: 320,
+  /** Fault information written by generated code before it exits with Exit.Fault. */
+  faultAddr: 328,
+  faultKind: 336,
+  /** Blocks left before generated code returns to the run loop (checked at each block entry). */
+  budget: 340,
+  /** Immediate of SVC/BRK, or the Sync kind, for the run loop. */
+  exitArg: 344,
+  /** i64 argument of a Sync exit (e.g. IC IVAU address). */
+  syncArg: 352,
+  vreg: (n: number) => 0x200 + n * 16,
+} as const;
+export const STATE_SIZE = 0x200 + 32 * 16;
+
+/** Why generated code returned to the run loop. The guest pc is in the state. */
+export enum Exit {
+  /** Next block not in the jump cache. */
+  Miss = 1,
+  Svc = 2,
+  /** Memory fault; faultAddr/faultKind say which. pc is the faulting instruction. */
+  Fault = 3,
+  /** Budget ran out; pc is the next block. */
+  Budget = 4,
+  /** Trap (SIGILL/SIGTRAP): exitArg has the Trap kind, syncArg the immediate; pc is the instruction. */
+  Trap = 5,
+  /** Sync request (see Sync in emitter.ts); pc is the next instruction. */
+  Sync = 6,
+}
+
+export enum FaultKind {
+  Read = 1,
+  /** Store to a page that is not writable, or that holds translated code. */
+  Write = 2,
+  Align = 3,
+}

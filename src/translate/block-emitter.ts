@@ -1,0 +1,511 @@
+// Implements the Emitter interface by generating the body of one WebAssembly function per guest
+// block. Every intermediate value is a wasm local (V8 turns them into SSA values), guest
+// registers are cached in locals for the whole block: loaded at entry, written back at each exit.
+// All exits go through one epilogue, so a fault in the middle of a block is precise: locals hold
+// exactly the state after the previous instruction.
+import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
+import { Sync, Trap } from '../cpu/emitter.js';
+import {
+  Exit, FaultKind, JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG, STATE_BASE,
+} from '../cpu/state.js';
+import { OPS, sleb, sleb32, uleb, type Ty } from './opcodes.js';
+
+class Local implements Val {
+  constructor(readonly ty: Ty, readonly idx: number, readonly mutable = false) {}
+}
+class Const implements Val {
+  constructor(readonly ty: Ty, readonly value: number | bigint | number[]) {}
+}
+
+interface Slot {
+  off: number;
+  ty: Ty;
+  local: number;
+  dirty: boolean;
+}
+
+const SYS: Record<SysSlot, [number, Ty]> = {
+  tpidr: [REG.tpidr, 'i64'], fpcr: [REG.fpcr, 'i32'], fpsr: [REG.fpsr, 'i32'], exclAddr: [REG.exclAddr, 'i64'],
+  exclVal: [REG.exclVal, 'i64'], exclVal2: [REG.exclVal2, 'i64'], exclSize: [REG.exclSize, 'i32'],
+};
+
+const LOAD: Record<Ty, number> = { i32: 0x28, i64: 0x29, f32: 0x2a, f64: 0x2b, v128: -1 };
+const STORE: Record<Ty, number> = { i32: 0x36, i64: 0x37, f32: 0x38, f64: 0x39, v128: -1 };
+const EXIT_CHAIN = 0;
+const RMW_BASE = { add: 0x1e, and: 0x2c, or: 0x33, xor: 0x3a, xchg: 0x41, cmpxchg: 0x48 } as const;
+const RMW_SIZE_STEP: Record<number, number> = { 8: 1, 1: 4, 2: 5, 4: 6 };
+const LOG2: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3, 16: 4 };
+
+export interface BlockResult {
+  /** The function body (locals + code), ready for the code section. */
+  body: number[];
+  /** Static successor addresses (branch targets and fall-through), for batching. */
+  successors: number[];
+  /** Number of guest instructions translated. */
+  count: number;
+}
+
+export class BlockEmitter implements Emitter {
+  pc: number;
+  readonly fpcrMode: number;
+  /** Set when the current instruction ended the block. */
+  ended = false;
+  readonly successors: number[] = [];
+
+  private code: number[] = [];
+  private locals: Ty[] = [];
+  private slots = new Map<number, Slot>();
+  private depth = 0;
+  private readonly xc: number;
+  private readonly npc: number;
+
+  constructor(pc: number, fpcrMode: number, private helperIndex: (h: Helper) => number) {
+    this.pc = pc;
+    this.fpcrMode = fpcrMode;
+    this.xc = this.newLocal('i32');
+    this.npc = this.newLocal('i64');
+  }
+
+  // ---------------------------------------------------------------- low-level emission
+  private newLocal(ty: Ty): number {
+    this.locals.push(ty);
+    return this.locals.length - 1;
+  }
+
+  private push(v: Val): void {
+    const c = this.code;
+    if (v instanceof Local) {
+      c.push(0x20, ...uleb(v.idx));
+      return;
+    }
+    if (!(v instanceof Const)) throw new Error('foreign Val');
+    switch (v.ty) {
+      case 'i32': c.push(0x41, ...sleb32(v.value as number)); break;
+      case 'i64': c.push(0x42, ...(typeof v.value === 'number' && Number.isSafeInteger(v.value) && Math.abs(v.value) < 2 ** 31
+        ? sleb32(v.value) : sleb(v.value as bigint | number))); break;
+      case 'f32': { const b = new Uint8Array(new Float32Array([v.value as number]).buffer); c.push(0x43, ...b); break; }
+      case 'f64': { const b = new Uint8Array(new Float64Array([v.value as number]).buffer); c.push(0x44, ...b); break; }
+      case 'v128': c.push(0xfd, 12, ...(v.value as number[])); break;
+    }
+  }
+
+  /** Pop the top of the wasm stack into a fresh local. */
+  private result(ty: Ty): Local {
+    const l = this.newLocal(ty);
+    this.code.push(0x21, ...uleb(l));
+    return new Local(ty, l);
+  }
+
+  private memarg(align: number, offset: number): number[] {
+    return [...uleb(align), ...uleb(offset)];
+  }
+
+  /** Absolute i32.const 0 base for accesses to emulator-owned memory at a fixed offset. */
+  private zero(): void {
+    this.code.push(0x41, 0);
+  }
+
+  // ---------------------------------------------------------------- constants and operators
+  i32(n: number): Val { return new Const('i32', n | 0); }
+  i64(n: number | bigint): Val {
+    return new Const('i64', typeof n === 'bigint' ? BigInt.asIntN(64, n) : n);
+  }
+  f32(n: number): Val { return new Const('f32', n); }
+  f64(n: number): Val { return new Const('f64', n); }
+  v128(bytes: ArrayLike<number>): Val {
+    if (bytes.length !== 16) throw new Error('v128 constant needs 16 bytes');
+    return new Const('v128', Array.from(bytes, (b) => b & 0xff));
+  }
+
+  op(name: string, args: Val[], imm?: number | number[]): Val {
+    const info = OPS.get(name);
+    if (!info) throw new Error(`unknown wasm op ${name}`);
+    if (args.length !== info.params.length) throw new Error(`${name}: ${args.length} args, wants ${info.params.length}`);
+    args.forEach((a, i) => {
+      if (a.ty !== info.params[i]) throw new Error(`${name}: arg ${i} is ${a.ty}, wants ${info.params[i]}`);
+      this.push(a);
+    });
+    this.code.push(...info.bytes);
+    if (info.imm === 'lane') this.code.push(imm as number);
+    else if (info.imm === 'shuffle') {
+      if (!Array.isArray(imm) || imm.length !== 16) throw new Error(`${name} needs 16 lane selectors`);
+      this.code.push(...imm);
+    }
+    if (!info.result) throw new Error(`${name} has no result`);
+    return this.result(info.result);
+  }
+
+  select(cond: Val, a: Val, b: Val): Val {
+    if (a.ty !== b.ty || cond.ty !== 'i32') throw new Error('select: type mismatch');
+    this.push(a);
+    this.push(b);
+    this.push(cond);
+    if (a.ty === 'v128') this.code.push(0x1c, 1, 0x7b);
+    else this.code.push(0x1b);
+    return this.result(a.ty);
+  }
+
+  add(a: Val, b: Val): Val { return this.op('i64.add', [a, b]); }
+  sub(a: Val, b: Val): Val { return this.op('i64.sub', [a, b]); }
+  and(a: Val, b: Val): Val { return this.op('i64.and', [a, b]); }
+  or(a: Val, b: Val): Val { return this.op('i64.or', [a, b]); }
+  xor(a: Val, b: Val): Val { return this.op('i64.xor', [a, b]); }
+  shl(a: Val, b: Val): Val { return this.op('i64.shl', [a, b]); }
+  shrU(a: Val, b: Val): Val { return this.op('i64.shr_u', [a, b]); }
+  shrS(a: Val, b: Val): Val { return this.op('i64.shr_s', [a, b]); }
+  zext32(a: Val): Val { return this.op('i64.extend_i32_u', [this.op('i32.wrap_i64', [a])]); }
+  sext32(a: Val): Val { return this.op('i64.extend32_s', [a]); }
+  wrap(a: Val): Val { return this.op('i32.wrap_i64', [a]); }
+  extendU(a: Val): Val { return this.op('i64.extend_i32_u', [a]); }
+
+  // ---------------------------------------------------------------- variables and control flow
+  local(ty: Ty, init?: Val): Var {
+    const l = this.newLocal(ty);
+    if (init) {
+      this.push(init);
+      this.code.push(0x21, ...uleb(l));
+    }
+    return new Local(ty, l, true) as Var;
+  }
+
+  assign(v: Var, value: Val): void {
+    if (!(v instanceof Local) || v.ty !== value.ty) throw new Error('assign: type mismatch');
+    this.push(value);
+    this.code.push(0x21, ...uleb(v.idx));
+  }
+
+  if(cond: Val, then: () => void, otherwise?: () => void): void {
+    this.push(cond);
+    this.code.push(0x04, 0x40);
+    this.depth++;
+    then();
+    if (otherwise) {
+      this.code.push(0x05);
+      otherwise();
+    }
+    this.depth--;
+    this.code.push(0x0b);
+  }
+
+  loop(body: () => Val): void {
+    this.code.push(0x03, 0x40);
+    this.depth++;
+    const again = body();
+    this.push(again);
+    this.code.push(0x0d, 0); // br_if 0: back to the loop head
+    this.depth--;
+    this.code.push(0x0b);
+  }
+
+  // ---------------------------------------------------------------- guest state
+  private slot(off: number, ty: Ty): Slot {
+    let s = this.slots.get(off);
+    if (!s) {
+      s = { off, ty, local: this.newLocal(ty), dirty: false };
+      this.slots.set(off, s);
+    } else if (s.ty !== ty) throw new Error(`state slot ${off} used as ${ty} and ${s.ty}`);
+    return s;
+  }
+
+  private readSlot(off: number, ty: Ty): Val {
+    const s = this.slot(off, ty);
+    // Copy, so a Val keeps its value when the register is written later in the instruction.
+    this.code.push(0x20, ...uleb(s.local));
+    return this.result(ty);
+  }
+
+  private writeSlot(off: number, ty: Ty, v: Val): void {
+    if (v.ty !== ty) throw new Error(`writing ${v.ty} to a ${ty} register`);
+    const s = this.slot(off, ty);
+    this.push(v);
+    this.code.push(0x21, ...uleb(s.local));
+    s.dirty = true;
+  }
+
+  x(n: number, sf = 1): Val {
+    if (n === 31) return this.i64(0);
+    const v = this.readSlot(REG.x(n), 'i64');
+    return sf ? v : this.zext32(v);
+  }
+  setX(n: number, v: Val, sf = 1): void {
+    if (n === 31) return;
+    this.writeSlot(REG.x(n), 'i64', sf ? v : this.zext32(v));
+  }
+  xsp(n: number, sf = 1): Val {
+    const v = this.readSlot(REG.x(n), 'i64');
+    return sf ? v : this.zext32(v);
+  }
+  setXsp(n: number, v: Val, sf = 1): void {
+    this.writeSlot(REG.x(n), 'i64', sf ? v : this.zext32(v));
+  }
+  v(n: number): Val { return this.readSlot(REG.vreg(n), 'v128'); }
+  setV(n: number, v: Val): void { this.writeSlot(REG.vreg(n), 'v128', v); }
+  flag(f: 'n' | 'z' | 'c' | 'v'): Val { return this.readSlot(REG[f], 'i32'); }
+  setFlags(n: Val, z: Val, c: Val, v: Val): void {
+    this.writeSlot(REG.n, 'i32', n);
+    this.writeSlot(REG.z, 'i32', z);
+    this.writeSlot(REG.c, 'i32', c);
+    this.writeSlot(REG.v, 'i32', v);
+  }
+  sys(name: SysSlot): Val { const [off, ty] = SYS[name]; return this.readSlot(off, ty); }
+  setSys(name: SysSlot, v: Val): void { const [off, ty] = SYS[name]; this.writeSlot(off, ty, v); }
+
+  // ---------------------------------------------------------------- memory
+  /**
+   * Check that [addr, addr+size) lies in the 4 GiB window (bits 55:32 clear; the top byte is
+   * ignored as Linux does for data addresses) on pages with `need`; return the i32 offset.
+   * For stores, a page holding translated code also exits, so the run loop can invalidate it.
+   */
+  private access(addr: Val, size: number, store: boolean): Local {
+    if (addr.ty !== 'i64') throw new Error('addresses are i64');
+    const c = this.code;
+    const a32 = this.op('i32.wrap_i64', [addr]) as Local;
+    const p1 = this.newLocal('i32');
+    c.push(0x20, ...uleb(a32.idx), 0x41, 12, 0x76, 0x2d, ...this.memarg(0, PERM_BASE), 0x21, ...uleb(p1));
+    let p2 = p1;
+    if (size > 1) {
+      p2 = this.newLocal('i32');
+      c.push(0x20, ...uleb(a32.idx), 0x41, ...sleb32(size - 1), 0x6a, 0x41, 12, 0x76,
+        0x2d, ...this.memarg(0, PERM_BASE), 0x21, ...uleb(p2));
+    }
+    // bad = (addr >> 32) & 0xffffff
+    this.push(addr);
+    c.push(0x42, 32, 0x88, 0xa7, 0x41, ...sleb32(0xffffff), 0x71);
+    if (store) {
+      // ((p1 & p2 & W) | ((p1 | p2) & CODE)) != W
+      c.push(0x20, ...uleb(p1), 0x20, ...uleb(p2), 0x71, 0x41, PERM_W, 0x71,
+        0x20, ...uleb(p1), 0x20, ...uleb(p2), 0x72, 0x41, PERM_CODE, 0x71, 0x72, 0x41, PERM_W, 0x47);
+    } else {
+      c.push(0x20, ...uleb(p1), 0x20, ...uleb(p2), 0x71, 0x41, PERM_R, 0x71, 0x45);
+    }
+    c.push(0x72, 0x04, 0x40);
+    this.depth++;
+    this.fault(addr, store ? FaultKind.Write : FaultKind.Read);
+    this.depth--;
+    c.push(0x0b);
+    return a32;
+  }
+
+  private fault(addr: Val, kind: FaultKind): void {
+    this.zero();
+    this.push(addr);
+    this.code.push(0x37, ...this.memarg(3, STATE_BASE + REG.faultAddr));
+    this.zero();
+    this.code.push(0x41, kind, 0x36, ...this.memarg(2, STATE_BASE + REG.faultKind));
+    this.exit(Exit.Fault, this.i64(this.pc));
+  }
+
+  load(addr: Val, size: 1 | 2 | 4 | 8 | 16): Val {
+    const a32 = this.access(addr, size, false);
+    this.push(a32);
+    switch (size) {
+      case 1: this.code.push(0x31, ...this.memarg(0, 0)); break;
+      case 2: this.code.push(0x33, ...this.memarg(0, 0)); break;
+      case 4: this.code.push(0x35, ...this.memarg(0, 0)); break;
+      case 8: this.code.push(0x29, ...this.memarg(0, 0)); break;
+      case 16: this.code.push(0xfd, 0, ...this.memarg(0, 0)); return this.result('v128');
+    }
+    return this.result('i64');
+  }
+
+  store(addr: Val, v: Val, size: 1 | 2 | 4 | 8 | 16): void {
+    const a32 = this.access(addr, size, true);
+    this.push(a32);
+    this.push(v);
+    const c = this.code;
+    if (size === 16) {
+      if (v.ty !== 'v128') throw new Error('16-byte stores take a v128');
+      c.push(0xfd, 11, ...this.memarg(0, 0));
+      return;
+    }
+    const byTy: Record<Ty, Record<number, number>> = {
+      i32: { 1: 0x3a, 2: 0x3b, 4: 0x36 }, i64: { 1: 0x3c, 2: 0x3d, 4: 0x3e, 8: 0x37 },
+      f32: { 4: 0x38 }, f64: { 8: 0x39 }, v128: {},
+    };
+    const opc = byTy[v.ty][size];
+    if (opc === undefined) throw new Error(`cannot store ${v.ty} as ${size} bytes`);
+    c.push(opc, ...this.memarg(0, 0));
+  }
+
+  checkAlign(addr: Val, size: number): void {
+    if (size <= 1) return;
+    this.push(addr);
+    this.code.push(0xa7, 0x41, ...sleb32(size - 1), 0x71, 0x04, 0x40);
+    this.depth++;
+    this.fault(addr, FaultKind.Align);
+    this.depth--;
+    this.code.push(0x0b);
+  }
+
+  private atomicAddr(addr: Val, size: number): Local {
+    this.checkAlign(addr, size);
+    // A read-modify-write needs a readable and writable page; the store check covers both here
+    // because every writable guest mapping is also readable.
+    return this.access(addr, size, true);
+  }
+
+  atomicRmw(kind: 'add' | 'and' | 'or' | 'xor' | 'xchg', addr: Val, v: Val, size: 1 | 2 | 4 | 8): Val {
+    const a32 = this.atomicAddr(addr, size);
+    this.push(a32);
+    this.push(v);
+    this.code.push(0xfe, RMW_BASE[kind] + RMW_SIZE_STEP[size], ...this.memarg(LOG2[size], 0));
+    return this.result('i64');
+  }
+
+  atomicCas(addr: Val, expected: Val, replacement: Val, size: 1 | 2 | 4 | 8): Val {
+    const a32 = this.atomicAddr(addr, size);
+    return this.cas(a32, expected, replacement, size);
+  }
+
+  private cas(a32: Local, expected: Val, replacement: Val, size: number): Val {
+    this.push(a32);
+    this.push(expected);
+    this.push(replacement);
+    this.code.push(0xfe, RMW_BASE.cmpxchg + RMW_SIZE_STEP[size], ...this.memarg(LOG2[size], 0));
+    return this.result('i64');
+  }
+
+  atomicUpdate(addr: Val, size: 1 | 2 | 4 | 8, f: (old: Val) => Val): Val {
+    const a32 = this.atomicAddr(addr, size);
+    const old = this.local('i64');
+    this.loop(() => {
+      this.push(a32);
+      const loadOp = { 1: 0x14, 2: 0x15, 4: 0x16, 8: 0x11 }[size];
+      this.code.push(0xfe, loadOp, ...this.memarg(LOG2[size], 0));
+      this.code.push(0x21, ...uleb((old as Local).idx));
+      const next = f(old);
+      const got = this.cas(a32, old, next, size);
+      return this.op('i64.ne', [got, old]);
+    });
+    return old;
+  }
+
+  fence(): void {
+    this.code.push(0xfe, 0x03, 0x00);
+  }
+
+  call(h: Helper, args: Val[]): Val {
+    if (args.length !== h.params.length) throw new Error(`${h.name}: wrong argument count`);
+    args.forEach((a, i) => {
+      if (a.ty !== h.params[i]) throw new Error(`${h.name}: arg ${i} is ${a.ty}, wants ${h.params[i]}`);
+      this.push(a);
+    });
+    this.code.push(0x10, ...uleb(this.helperIndex(h)));
+    if (!h.result) return this.i32(0);
+    return this.result(h.result);
+  }
+
+  // ---------------------------------------------------------------- block exits
+  private exit(code: number, npc: Val): void {
+    this.code.push(0x41, ...sleb32(code), 0x21, ...uleb(this.xc));
+    this.push(npc);
+    this.code.push(0x21, ...uleb(this.npc), 0x0c, ...uleb(this.depth));
+  }
+
+  private setExitArgs(arg: number, arg64?: Val): void {
+    this.zero();
+    this.code.push(0x41, ...sleb32(arg), 0x36, ...this.memarg(2, STATE_BASE + REG.exitArg));
+    if (arg64) {
+      this.zero();
+      this.push(arg64);
+      this.code.push(0x37, ...this.memarg(3, STATE_BASE + REG.syncArg));
+    }
+  }
+
+  jump(target: Val | number): void {
+    if (typeof target === 'number') {
+      this.successors.push(target);
+      this.exit(EXIT_CHAIN, this.i64(target));
+    } else {
+      this.exit(EXIT_CHAIN, target);
+    }
+    this.ended = true;
+  }
+
+  jumpIf(cond: Val, target: number): void {
+    this.successors.push(target, this.pc + 4);
+    this.if(cond, () => this.exit(EXIT_CHAIN, this.i64(target)));
+    this.exit(EXIT_CHAIN, this.i64(this.pc + 4));
+    this.ended = true;
+  }
+
+  svc(imm: number): void {
+    this.setExitArgs(imm);
+    this.exit(Exit.Svc, this.i64(this.pc + 4));
+    this.ended = true;
+  }
+
+  trap(kind: Trap, imm = 0): void {
+    this.setExitArgs(kind, this.i64(imm));
+    this.exit(Exit.Trap, this.i64(this.pc));
+    this.ended = true;
+  }
+
+  sync(what: Sync, arg?: Val): void {
+    this.setExitArgs(what, arg ?? this.i64(0));
+    this.exit(Exit.Sync, this.i64(this.pc + 4));
+    this.ended = true;
+  }
+
+  /** Close a block that ran out of instructions (length cap or page end). */
+  fallThrough(next: number): void {
+    this.successors.push(next);
+    this.exit(EXIT_CHAIN, this.i64(next));
+    this.ended = true;
+  }
+
+  // ---------------------------------------------------------------- assembling the function
+  /** Prologue (budget check, register loads) + body + epilogue (write-back, chaining). */
+  finish(blockType: number): number[] {
+    const out: number[] = [];
+    const c = this.code;
+    this.code = out;
+    const S = STATE_BASE;
+    // Budget: returning to the run loop now and then lets it notice signals.
+    const t = this.newLocal('i32');
+    out.push(0x41, 0, 0x41, 0, 0x28, ...this.memarg(2, S + REG.budget), 0x41, 1, 0x6b, 0x22, ...uleb(t),
+      0x36, ...this.memarg(2, S + REG.budget), 0x20, ...uleb(t), 0x41, 0, 0x48, 0x04, 0x40,
+      0x41, Exit.Budget, 0x0f, 0x0b);
+    for (const s of this.slots.values()) {
+      this.zero();
+      if (s.ty === 'v128') out.push(0xfd, 0, ...this.memarg(4, S + s.off));
+      else out.push(LOAD[s.ty], ...this.memarg(s.ty === 'i64' ? 3 : 2, S + s.off));
+      out.push(0x21, ...uleb(s.local));
+    }
+    out.push(0x02, 0x40);
+    for (const b of c) out.push(b);
+    out.push(0x0b);
+    for (const s of this.slots.values()) {
+      if (!s.dirty) continue;
+      this.zero();
+      out.push(0x20, ...uleb(s.local));
+      if (s.ty === 'v128') out.push(0xfd, 11, ...this.memarg(4, S + s.off));
+      else out.push(STORE[s.ty], ...this.memarg(s.ty === 'i64' ? 3 : 2, S + s.off));
+    }
+    // Publish the next pc, return non-chaining exits to the run loop.
+    this.zero();
+    out.push(0x20, ...uleb(this.npc), 0x37, ...this.memarg(3, S + REG.pc));
+    out.push(0x20, ...uleb(this.xc), 0x04, 0x40, 0x20, ...uleb(this.xc), 0x0f, 0x0b);
+    // Chain through the jump cache: entry = JCACHE_BASE + ((pc >> 2) & mask) * 16.
+    const h = this.newLocal('i32');
+    out.push(0x20, ...uleb(this.npc), 0xa7, 0x41, 2, 0x76, 0x41, ...sleb32(JCACHE_ENTRIES - 1), 0x71,
+      0x41, 4, 0x74, 0x22, ...uleb(h), 0x29, ...this.memarg(3, JCACHE_BASE), 0x20, ...uleb(this.npc), 0x51,
+      0x04, 0x40, 0x20, ...uleb(h), 0x28, ...this.memarg(2, JCACHE_BASE + 8), 0x13, ...uleb(blockType), 0,
+      0x0b, 0x41, Exit.Miss);
+    if (JCACHE_ENTRY_SIZE !== 16) throw new Error('jump cache entry size is baked into the epilogue');
+    return encodeLocals(this.locals).concat(out, [0x0b]);
+  }
+}
+
+function encodeLocals(locals: Ty[]): number[] {
+  const groups: [number, Ty][] = [];
+  for (const t of locals) {
+    const last = groups[groups.length - 1];
+    if (last && last[1] === t) last[0]++;
+    else groups.push([1, t]);
+  }
+  const codes = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
+  return [...uleb(groups.length), ...groups.flatMap(([n, t]) => [...uleb(n), codes[t]])];
+}
+
+

@@ -1,0 +1,117 @@
+// A CPU with its memory and translator: runs guest code until something needs the run loop
+// (a system call, a fault, a trap, a sync request). Knows nothing of Linux.
+import { a64Decoder } from '../cpu/aarch64/index.js';
+import { CpuState } from '../cpu/cpustate.js';
+import { Sync } from '../cpu/emitter.js';
+import { GuestMemory } from '../cpu/memory.js';
+import { Exit, FaultKind, PAGE_SIZE, PERM_CODE, PERM_W } from '../cpu/state.js';
+import { Translator, type TranslatorOptions } from './translator.js';
+
+/** FPCR bits translations depend on: AHP(26), DN(25), FZ(24), RMode(23:22), FZ16(19). */
+export const FPCR_MODE_MASK = 0x07c80000;
+
+export type StopReason =
+  | { kind: 'svc'; imm: number }
+  | { kind: 'fault'; addr: bigint; access: 'read' | 'write' | 'exec' | 'align'; pc: number; mapped: boolean }
+  | { kind: 'undefined'; pc: number }
+  | { kind: 'breakpoint'; pc: number; imm: number };
+
+const BUDGET = 1 << 20;
+
+export class Machine {
+  readonly mem: GuestMemory;
+  readonly cpu: CpuState;
+  readonly translator: Translator;
+  private readonly table: WebAssembly.Table;
+  private fpcrMode: number;
+
+  constructor(opts: TranslatorOptions = {}, memory?: GuestMemory) {
+    this.mem = memory ?? new GuestMemory();
+    this.cpu = new CpuState(this.mem.dv);
+    this.fpcrMode = 0;
+    this.translator = new Translator(this.mem.memory, a64Decoder(), () => this.fpcrMode, opts);
+    this.table = this.translator.table;
+    this.mem.onCodeChange = (addr, len) => this.translator.invalidate(addr, len);
+    this.cpu.clearExclusive();
+  }
+
+  /** Run until the guest needs the run loop. The pc in `cpu` is where to resume (or the faulting insn). */
+  run(): StopReason {
+    const cpu = this.cpu;
+    for (;;) {
+      const pc = cpu.pc;
+      const slot = this.translator.lookup(pc);
+      if (slot < 0) {
+        return { kind: 'fault', addr: BigInt(pc), access: 'exec', pc, mapped: this.mem.isMapped(pageOf(pc), pageOf(pc) + 1) };
+      }
+      if (pc % 4 !== 0) return { kind: 'fault', addr: BigInt(pc), access: 'align', pc, mapped: true };
+      cpu.budget = BUDGET;
+      const code = (this.table.get(slot) as () => number)();
+      switch (code) {
+        case Exit.Miss:
+        case Exit.Budget:
+          continue;
+        case Exit.Svc:
+          return { kind: 'svc', imm: cpu.exitArg };
+        case Exit.Trap:
+          if (cpu.exitArg === 2) return { kind: 'breakpoint', pc: cpu.pc, imm: Number(cpu.syncArg) };
+          return { kind: 'undefined', pc: cpu.pc };
+        case Exit.Sync:
+          this.sync(cpu.exitArg, cpu.syncArg);
+          continue;
+        case Exit.Fault: {
+          const stop = this.fault();
+          if (stop) return stop;
+          continue;
+        }
+        default:
+          throw new Error(`internal error: generated code returned ${code}`);
+      }
+    }
+  }
+
+  private sync(what: number, arg: bigint): void {
+    if (what === Sync.InvalidateCode) {
+      const a = Number(arg & 0xffffffffn);
+      this.translator.invalidate(pageOf(a), PAGE_SIZE);
+    } else if (what === Sync.FpcrWritten) {
+      const mode = this.cpu.fpcr & FPCR_MODE_MASK;
+      if (mode !== this.fpcrMode) {
+        this.fpcrMode = mode;
+        this.translator.flush();
+      }
+    }
+  }
+
+  /** A faulting access. A store to a page holding translated code is not a guest fault:
+   *  drop that page's translations and re-run the store on its own. */
+  private fault(): StopReason | null {
+    const cpu = this.cpu;
+    const addr = cpu.faultAddr;
+    const kind = cpu.faultKind;
+    const pc = cpu.pc;
+    if (kind === FaultKind.Write && addr < 2n ** 32n) {
+      const a = Number(addr);
+      const pages = [pageOf(a), pageOf(a + 15)];
+      const perms = pages.map((p) => this.mem.perms[p / PAGE_SIZE] ?? 0);
+      const writable = perms.every((p) => p & PERM_W);
+      if (writable && perms.some((p) => p & PERM_CODE)) {
+        for (const p of pages) this.translator.invalidate(p, PAGE_SIZE);
+        const slot = this.translator.singleStepSlot(pc);
+        cpu.budget = BUDGET;
+        const code = (this.table.get(slot) as () => number)();
+        if (code === Exit.Fault) return this.fault();
+        if (code === Exit.Svc) return { kind: 'svc', imm: cpu.exitArg };
+        return null;
+      }
+    }
+    const access = kind === FaultKind.Write ? 'write' : kind === FaultKind.Align ? 'align' : 'read';
+    const a = Number(addr & 0xffffffffffffn);
+    const mapped = addr < 2n ** 32n && this.mem.isMapped(pageOf(a), pageOf(a) + 1);
+    return { kind: 'fault', addr, access, pc, mapped };
+  }
+}
+
+function pageOf(a: number): number {
+  return Math.floor(a / PAGE_SIZE) * PAGE_SIZE;
+}

@@ -1,0 +1,79 @@
+// The user-mode run loop: load the program, run guest code, and handle what stops it —
+// system calls, faults and traps — the way Linux would for an aarch64 process.
+import { GuestFault } from './cpu/memory.js';
+import { loadProgram, LoadError } from './loader/index.js';
+import { dispatchSyscall } from './syscalls/dispatch.js';
+import { GuestExit, GuestKilled, Kernel } from './syscalls/kernel.js';
+import { Machine, type StopReason } from './translate/machine.js';
+import { PathResolver } from './vfs/paths.js';
+import * as path from 'node:path';
+
+export { LoadError };
+
+export interface UserOptions {
+  /** Guest program as given on the command line. */
+  program: string;
+  /** Guest argv (argv[0] included). */
+  argv: string[];
+  envp: string[];
+  /** Sysroot tried first for absolute guest paths (-L). */
+  sysroot?: string | null;
+  strace?: (line: string) => void;
+  unimp?: (line: string) => void;
+  inAsm?: (pc: number, text: string) => void;
+}
+
+/** How the guest ended: an exit status, or death by a signal. */
+export type GuestResult = { status: number } | { signal: number };
+
+export function runProgram(opts: UserOptions): GuestResult {
+  const machine = new Machine({ trace: opts.inAsm });
+  const paths = new PathResolver(opts.sysroot ?? null);
+  const kernel = new Kernel(machine.mem, machine.cpu, paths, { strace: opts.strace, unimp: opts.unimp });
+  const hostPath = path.resolve(opts.program);
+  const prog = loadProgram(machine.mem, hostPath, opts.program, {
+    argv: opts.argv,
+    envp: opts.envp,
+    resolvePath: (p) => paths.find(p),
+  });
+  kernel.brkStart = kernel.brk = prog.brk;
+  kernel.exePath = hostPath;
+  kernel.exeGuestPath = hostPath;
+  kernel.argv = opts.argv;
+  kernel.envp = opts.envp;
+  kernel.auxv = prog.auxv;
+  machine.cpu.pc = prog.entry;
+  machine.cpu.setX(31, prog.sp);
+  return runLoop(machine, kernel);
+}
+
+export function runLoop(machine: Machine, kernel: Kernel): GuestResult {
+  for (;;) {
+    const stop = machine.run();
+    if (stop.kind === 'svc') {
+      try {
+        dispatchSyscall(kernel);
+      } catch (err) {
+        if (err instanceof GuestExit) return { status: err.status };
+        if (err instanceof GuestKilled) return { signal: err.signal };
+        throw err;
+      }
+      continue;
+    }
+    return { signal: signalFor(stop) };
+  }
+}
+
+export const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGSEGV = 11;
+
+/** The signal Linux raises for a synchronous exception (no guest handlers run yet). */
+function signalFor(stop: StopReason): number {
+  switch (stop.kind) {
+    case 'undefined': return SIGILL;
+    case 'breakpoint': return SIGTRAP;
+    case 'fault': return stop.access === 'align' ? SIGBUS : SIGSEGV;
+    default: return SIGSEGV;
+  }
+}
+
+export { GuestFault };
