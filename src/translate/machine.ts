@@ -35,6 +35,15 @@ export class Machine {
     this.cpu.clearExclusive();
   }
 
+  /** Set the FPCR mode translations are made under (after writing FPCR from outside guest code). */
+  setFpcrMode(fpcr: number): void {
+    const mode = fpcr & FPCR_MODE_MASK;
+    if (mode !== this.fpcrMode) {
+      this.fpcrMode = mode;
+      this.translator.flush();
+    }
+  }
+
   /** Run until the guest needs the run loop. The pc in `cpu` is where to resume (or the faulting insn). */
   run(): StopReason {
     const cpu = this.cpu;
@@ -75,11 +84,7 @@ export class Machine {
       const a = Number(arg & 0xffffffffn);
       this.translator.invalidate(pageOf(a), PAGE_SIZE);
     } else if (what === Sync.FpcrWritten) {
-      const mode = this.cpu.fpcr & FPCR_MODE_MASK;
-      if (mode !== this.fpcrMode) {
-        this.fpcrMode = mode;
-        this.translator.flush();
-      }
+      this.setFpcrMode(this.cpu.fpcr);
     }
   }
 

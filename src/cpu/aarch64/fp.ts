@@ -1,0 +1,2 @@
+// Scalar floating point: arithmetic, fused multiply-add, compares, conversions, rounding.
+export {};

@@ -1,0 +1,2 @@
+// AdvSIMD floating point (vector and scalar-SIMD forms).
+export {};

@@ -1,0 +1,2 @@
+// AdvSIMD integer, permutes, element moves, immediates, structure loads and stores.
+export {};

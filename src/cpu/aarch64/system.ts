@@ -1,0 +1,2 @@
+// System instructions: MRS/MSR, barriers, cache maintenance, hints.
+export {};
