@@ -17,12 +17,24 @@ function vec(items: number[][]): number[] {
   return [...uleb(items.length), ...items.flat()];
 }
 
-/** Type index of the block function signature () -> i32 in every module. */
+/** Type index of the entry signature () -> i32 (what the table holds) in every module. */
 export const BLOCK_TYPE = 0;
+/** Type index of a region function: (entry block index) -> exit code. */
+const REGION_TYPE = 1;
 
-export function buildModule(helpers: readonly Helper[], bodies: number[][], tableBase: number): Uint8Array<ArrayBuffer> {
-  const types: number[][] = [[0x60, 0, 1, TYPE_CODE.i32]];
-  const typeKey = new Map<string, number>([['|i32', 0]]);
+/**
+ * A module holding one region function and, per member block, an entry function placed in the
+ * shared table at tableBase + index that enters the region at that block.
+ */
+export function buildRegionModule(helpers: readonly Helper[], region: number[], blocks: number, tableBase: number): Uint8Array<ArrayBuffer> {
+  const regionIdx = helpers.length;
+  const entries = Array.from({ length: blocks }, (_, i) => [0, 0x41, ...sleb32(i), 0x12, ...uleb(regionIdx), 0x0b]);
+  return buildModule(helpers, [region, ...entries], tableBase, [REGION_TYPE, ...entries.map(() => BLOCK_TYPE)], 1);
+}
+
+function buildModule(helpers: readonly Helper[], bodies: number[][], tableBase: number, funcTypes: number[], firstInTable: number): Uint8Array<ArrayBuffer> {
+  const types: number[][] = [[0x60, 0, 1, TYPE_CODE.i32], [0x60, 1, TYPE_CODE.i32, 1, TYPE_CODE.i32]];
+  const typeKey = new Map<string, number>([['|i32', 0], ['i32|i32', 1]]);
   const helperTypes = helpers.map((h) => {
     const key = h.params.join(',') + '|' + (h.result ?? '');
     let t = typeKey.get(key);
@@ -40,8 +52,9 @@ export function buildModule(helpers: readonly Helper[], bodies: number[][], tabl
     ...helpers.map((h, i) => [...name('h'), ...name(h.name), 0x00, ...uleb(helperTypes[i])]),
   ];
   const first = helpers.length;
-  const funcs = bodies.map(() => uleb(BLOCK_TYPE));
-  const elem = [0x00, 0x41, ...sleb32(tableBase), 0x0b, ...vec(bodies.map((_, i) => uleb(first + i)))];
+  const funcs = funcTypes.map((t) => uleb(t));
+  const inTable = bodies.slice(firstInTable).map((_, i) => uleb(first + firstInTable + i));
+  const elem = [0x00, 0x41, ...sleb32(tableBase), 0x0b, ...vec(inTable)];
   const code = bodies.map((b) => [...uleb(b.length), ...b]);
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,

@@ -1,5 +1,10 @@
-// Block discovery, translation into batched wasm modules, the code cache, the jump cache that
-// generated code chains through, and invalidation of translations by guest page.
+// Region discovery, translation into wasm modules, the code cache, the jump cache that generated
+// code chains through, and invalidation of translations by guest page.
+//
+// A miss at pc translates a region: the block at pc and, breadth-first, the blocks its static
+// branches reach (up to a limit), compiled as one function so branches between them stay inside
+// wasm with registers in locals. Each member block gets a table slot whose function enters the
+// region there; the jump cache maps guest pcs to slots.
 import type { Decoder } from '../cpu/decoder.js';
 import { Trap } from '../cpu/emitter.js';
 import { allHelpers, helperIndex } from '../cpu/helpers.js';
@@ -7,16 +12,21 @@ import { formatAsm } from '../cpu/insn.js';
 import {
   JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PAGE_SHIFT, PAGE_SIZE, PERM_BASE, PERM_CODE, PERM_X,
 } from '../cpu/state.js';
-import { BlockEmitter } from './block-emitter.js';
-import { BLOCK_TYPE, buildModule } from './module.js';
+import { BLOCK_TYPE, buildRegionModule } from './module.js';
+import { RegionEmitter } from './region-emitter.js';
 
 export interface TranslatorOptions {
   /** Most guest instructions in one block. */
   maxBlockInsns?: number;
-  /** Most blocks compiled together in one module (speculatively following static successors). */
-  batch?: number;
+  /** Most blocks in one region. */
+  regionBlocks?: number;
   /** Called with each translated instruction (for -d in_asm). */
   trace?: (pc: number, text: string) => void;
+}
+
+interface Region {
+  pcs: number[];
+  pages: Set<number>;
 }
 
 export class Translator {
@@ -24,19 +34,21 @@ export class Translator {
   private used = 0;
   /** guest pc → table slot */
   private blocks = new Map<number, number>();
-  /** guest page → pcs of blocks on it */
-  private pages = new Map<number, number[]>();
+  /** guest pc → the region holding its translation */
+  private regionOf = new Map<number, Region>();
+  /** guest page → regions with code from that page */
+  private pages = new Map<number, Set<Region>>();
   private readonly u8: Uint8Array;
   private readonly u32: Uint32Array;
   private readonly jc: DataView;
   private imports: WebAssembly.Imports;
   private maxInsns: number;
-  private batch: number;
+  private regionBlocks: number;
   blocksTranslated = 0;
   modulesCompiled = 0;
 
   constructor(
-    private memory: WebAssembly.Memory,
+    memory: WebAssembly.Memory,
     private decoder: Decoder,
     private fpcrMode: () => number,
     private opts: TranslatorOptions = {},
@@ -45,7 +57,7 @@ export class Translator {
     this.u32 = new Uint32Array(memory.buffer);
     this.jc = new DataView(memory.buffer, JCACHE_BASE, JCACHE_ENTRIES * JCACHE_ENTRY_SIZE);
     this.maxInsns = opts.maxBlockInsns ?? 64;
-    this.batch = opts.batch ?? 16;
+    this.regionBlocks = opts.regionBlocks ?? 24;
     const h: Record<string, Function> = {};
     for (const hp of allHelpers()) h[hp.name] = hp.fn;
     this.imports = { env: { mem: memory, tbl: this.table }, h } as WebAssembly.Imports;
@@ -57,8 +69,8 @@ export class Translator {
   }
 
   /**
-   * The table slot of the translation for `pc`, translating it (and speculatively a few static
-   * successors, in the same module) if needed. Returns -1 if pc is not on an executable page.
+   * The table slot of the translation for `pc`, translating a region starting there if needed.
+   * Returns -1 if pc is not on an executable page.
    */
   lookup(pc: number): number {
     const slot = this.blocks.get(pc);
@@ -67,30 +79,38 @@ export class Translator {
       return slot;
     }
     if (!this.executable(pc)) return -1;
-    this.translateBatch(pc);
+    this.translateRegion(pc);
     return this.blocks.get(pc)!;
   }
 
-  private translateBatch(root: number): void {
-    const queue = [root];
+  /** Blocks reachable from root by static branches, breadth-first, not yet translated. */
+  private discover(root: number): number[] {
+    const found: number[] = [];
     const seen = new Set<number>([root]);
-    const bodies: number[][] = [];
-    const pcs: number[] = [];
-    while (queue.length && bodies.length < this.batch) {
+    const queue = [root];
+    const scratch = new RegionEmitter(this.fpcrMode(), helperIndex, new Map());
+    while (queue.length && found.length < this.regionBlocks) {
       const pc = queue.shift()!;
       if (this.blocks.has(pc) || !this.executable(pc) || pc % 4 !== 0) continue;
-      const { body, successors } = this.translateBlock(pc);
-      bodies.push(body);
-      pcs.push(pc);
-      for (const s of successors) {
+      found.push(pc);
+      this.emitBlock(scratch, pc, 0, false);
+      for (const s of scratch.successors) {
         if (!seen.has(s)) {
           seen.add(s);
           queue.push(s);
         }
       }
     }
-    const base = this.allocSlots(bodies.length);
-    const bytes = buildModule(allHelpers(), bodies, base);
+    return found;
+  }
+
+  private translateRegion(root: number, cache = true): number {
+    const pcs = cache ? this.discover(root) : [root];
+    const members = new Map(pcs.map((pc, i) => [pc, i]));
+    const e = new RegionEmitter(this.fpcrMode(), helperIndex, members);
+    pcs.forEach((pc, i) => this.emitBlock(e, pc, i, cache));
+    const base = this.allocSlots(pcs.length);
+    const bytes = buildRegionModule(allHelpers(), e.finish(BLOCK_TYPE), pcs.length, base);
     let module: WebAssembly.Module;
     try {
       module = new WebAssembly.Module(bytes);
@@ -99,31 +119,37 @@ export class Translator {
     }
     new WebAssembly.Instance(module, this.imports);
     this.modulesCompiled++;
+    if (!cache) return base;
+    const region: Region = { pcs, pages: new Set(pcs.map((pc) => Math.floor(pc / PAGE_SIZE))) };
     pcs.forEach((pc, i) => {
       this.blocks.set(pc, base + i);
-      const page = Math.floor(pc / PAGE_SIZE);
-      let list = this.pages.get(page);
-      if (!list) this.pages.set(page, (list = []));
-      list.push(pc);
-      this.u8[PERM_BASE + page] |= PERM_CODE;
+      this.regionOf.set(pc, region);
     });
+    for (const page of region.pages) {
+      let set = this.pages.get(page);
+      if (!set) this.pages.set(page, (set = new Set()));
+      set.add(region);
+      this.u8[PERM_BASE + page] |= PERM_CODE;
+    }
     this.setJump(root, base);
+    return base;
   }
 
-  /** Translate one block starting at pc: until a branch, the length cap or the end of the page. */
-  private translateBlock(pc: number): { body: number[]; successors: number[] } {
-    const e = new BlockEmitter(pc, this.fpcrMode(), helperIndex);
-    const pageEnd = (Math.floor(pc / PAGE_SIZE) + 1) * PAGE_SIZE;
+  /** Translate one block: until a branch, the length cap or the end of the page. */
+  private emitBlock(e: RegionEmitter, start: number, index: number, trace: boolean): void {
+    e.beginBlock(start, index);
+    const pageEnd = (Math.floor(start / PAGE_SIZE) + 1) * PAGE_SIZE;
+    let pc = start;
     let n = 0;
     for (;;) {
       e.pc = pc;
       const word = this.u32[pc >>> 2];
       const d = this.decoder.decode(word);
       if (!d) {
-        this.opts.trace?.(pc, `.inst 0x${word.toString(16).padStart(8, '0')} (undefined)`);
+        if (trace) this.opts.trace?.(pc, `.inst 0x${word.toString(16).padStart(8, '0')} (undefined)`);
         e.trap(Trap.Undefined);
       } else {
-        this.opts.trace?.(pc, formatAsm(d.insn, d.fields));
+        if (trace) this.opts.trace?.(pc, formatAsm(d.insn, d.fields));
         d.insn.sem(e, d.fields);
       }
       n++;
@@ -134,8 +160,8 @@ export class Translator {
         break;
       }
     }
-    this.blocksTranslated++;
-    return { body: e.finish(BLOCK_TYPE), successors: e.successors };
+    e.endBlock();
+    if (trace) this.blocksTranslated++;
   }
 
   private allocSlots(n: number): number {
@@ -155,21 +181,31 @@ export class Translator {
     for (let i = 0; i < JCACHE_ENTRIES; i++) this.jc.setBigUint64(i * JCACHE_ENTRY_SIZE, 1n, true);
   }
 
-  /** Drop every translation of code on the pages overlapping [addr, addr+len). */
+  /** Drop every region with code on the pages overlapping [addr, addr+len). */
   invalidate(addr: number, len: number): void {
     const first = Math.floor(addr / PAGE_SIZE);
     const last = Math.floor((addr + Math.max(len, 1) - 1) / PAGE_SIZE);
     for (let page = first; page <= last; page++) {
-      const list = this.pages.get(page);
-      if (list) {
-        for (const pc of list) {
-          this.blocks.delete(pc);
-          const off = ((pc >>> 2) & (JCACHE_ENTRIES - 1)) * JCACHE_ENTRY_SIZE;
-          if (this.jc.getBigUint64(off, true) === BigInt(pc)) this.jc.setBigUint64(off, 1n, true);
-        }
-        this.pages.delete(page);
-      }
+      const regions = this.pages.get(page);
+      if (regions) for (const r of [...regions]) this.dropRegion(r);
       if (page < 2 ** (32 - PAGE_SHIFT)) this.u8[PERM_BASE + page] &= ~PERM_CODE;
+    }
+  }
+
+  private dropRegion(r: Region): void {
+    for (const pc of r.pcs) {
+      this.blocks.delete(pc);
+      this.regionOf.delete(pc);
+      const off = ((pc >>> 2) & (JCACHE_ENTRIES - 1)) * JCACHE_ENTRY_SIZE;
+      if (this.jc.getBigUint64(off, true) === BigInt(pc)) this.jc.setBigUint64(off, 1n, true);
+    }
+    for (const page of r.pages) {
+      const set = this.pages.get(page);
+      set?.delete(r);
+      if (set && set.size === 0) {
+        this.pages.delete(page);
+        this.u8[PERM_BASE + page] &= ~PERM_CODE;
+      }
     }
   }
 
@@ -179,15 +215,15 @@ export class Translator {
     this.clearJumpCache();
   }
 
-  /** Translate and run exactly one instruction without marking its page as code (after a store to a code page). */
+  /** Translate exactly one block at pc without caching it or marking its page as code (used to
+   *  re-run a store that hit a page holding translated code). */
   singleStepSlot(pc: number): number {
-    const e = new BlockEmitter(pc, this.fpcrMode(), helperIndex);
-    const d = this.decoder.decode(this.u32[pc >>> 2]);
-    if (!d) e.trap(Trap.Undefined);
-    else d.insn.sem(e, d.fields);
-    if (!e.ended) e.fallThrough(pc + 4);
-    const base = this.allocSlots(1);
-    new WebAssembly.Instance(new WebAssembly.Module(buildModule(allHelpers(), [e.finish(BLOCK_TYPE)], base)), this.imports);
-    return base;
+    const saved = this.maxInsns;
+    this.maxInsns = 1;
+    try {
+      return this.translateRegion(pc, false);
+    } finally {
+      this.maxInsns = saved;
+    }
   }
 }

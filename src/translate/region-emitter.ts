@@ -1,8 +1,20 @@
-// Implements the Emitter interface by generating the body of one WebAssembly function per guest
-// block. Every intermediate value is a wasm local (V8 turns them into SSA values), guest
-// registers are cached in locals for the whole block: loaded at entry, written back at each exit.
-// All exits go through one epilogue, so a fault in the middle of a block is precise: locals hold
-// exactly the state after the previous instruction.
+// Implements the Emitter interface by generating one WebAssembly function for a region: a set of
+// guest blocks discovered together. Every intermediate value is a wasm local (V8 turns them into
+// SSA values); guest registers are cached in locals for the whole region: loaded at entry,
+// written back at each exit. A branch to a block of the same region is a jump inside the
+// function (a loop around a br_table), so hot loops run with registers in locals. All exits go
+// through one epilogue, so a fault in the middle of a block is precise: locals hold exactly the
+// state after the previous instruction.
+//
+//   func (param $entry i32) (result i32)
+//     budget check; load registers; $cur = $entry
+//     loop $L
+//       block $out
+//         block $b[n-1] ... block $b0  br_table($cur) end  <block 0> ... end  <block n-1>
+//       end
+//       if $tgt >= 0 and the loop budget lasts: $cur = $tgt; br $L
+//     end
+//     write back; publish pc; return the exit code, or chain through the jump cache
 import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
 import { Sync, Trap } from '../cpu/emitter.js';
 import {
@@ -36,40 +48,60 @@ const RMW_BASE = { add: 0x1e, and: 0x2c, or: 0x33, xor: 0x3a, xchg: 0x41, cmpxch
 const RMW_SIZE_STEP: Record<number, number> = { 8: 1, 1: 4, 2: 5, 4: 6 };
 const LOG2: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3, 16: 4 };
 
-export interface BlockResult {
-  /** The function body (locals + code), ready for the code section. */
-  body: number[];
-  /** Static successor addresses (branch targets and fall-through), for batching. */
-  successors: number[];
-  /** Number of guest instructions translated. */
-  count: number;
-}
+/** Branches taken inside a region before control goes back through the jump cache (which
+ *  re-checks the run loop's budget). */
+const LOOP_BUDGET = 65536;
 
-export class BlockEmitter implements Emitter {
-  pc: number;
+export class RegionEmitter implements Emitter {
+  pc = 0;
   readonly fpcrMode: number;
   /** Set when the current instruction ended the block. */
   ended = false;
-  readonly successors: number[] = [];
+  /** Static successors of the current block (branch targets and fall-through). */
+  successors: number[] = [];
 
   private code: number[] = [];
+  private blocks: number[][] = [];
   private locals: Ty[] = [];
   private slots = new Map<number, Slot>();
   private depth = 0;
+  /** Extra nesting between the current block's code and $out. */
+  private baseDepth = 0;
   private readonly xc: number;
   private readonly npc: number;
+  private readonly tgt: number;
 
-  constructor(pc: number, fpcrMode: number, private helperIndex: (h: Helper) => number) {
-    this.pc = pc;
+  /**
+   * @param members region index of every block in the region by guest pc (known after
+   *   discovery; empty during discovery, when the bytes are thrown away).
+   */
+  constructor(fpcrMode: number, private helperIndex: (h: Helper) => number, private members: Map<number, number>) {
     this.fpcrMode = fpcrMode;
     this.xc = this.newLocal('i32');
     this.npc = this.newLocal('i64');
+    this.tgt = this.newLocal('i32');
+  }
+
+  /** Start translating block `index` of the region, at `pc`. */
+  beginBlock(pc: number, index: number): void {
+    this.pc = pc;
+    this.ended = false;
+    this.successors = [];
+    this.code = [];
+    this.depth = 0;
+    this.baseDepth = Math.max(0, this.members.size - 1 - index);
+  }
+
+  endBlock(): void {
+    if (!this.ended) throw new Error('block not closed');
+    this.blocks.push(this.code);
   }
 
   // ---------------------------------------------------------------- low-level emission
+  /** Local index (the region function's one parameter is local 0). */
   private newLocal(ty: Ty): number {
     this.locals.push(ty);
-    return this.locals.length - 1;
+    return this.locals.length;
   }
 
   private push(v: Val): void {
@@ -396,10 +428,16 @@ export class BlockEmitter implements Emitter {
   }
 
   // ---------------------------------------------------------------- block exits
-  private exit(code: number, npc: Val): void {
+  private exit(code: number, npc: Val, target = -1): void {
     this.code.push(0x41, ...sleb32(code), 0x21, ...uleb(this.xc));
     this.push(npc);
-    this.code.push(0x21, ...uleb(this.npc), 0x0c, ...uleb(this.depth));
+    this.code.push(0x21, ...uleb(this.npc), 0x41, ...sleb32(target), 0x21, ...uleb(this.tgt),
+      0x0c, ...uleb(this.depth + this.baseDepth));
+  }
+
+  /** Exit to a static address: inside the region if it is a member. */
+  private chainTo(target: number): void {
+    this.exit(EXIT_CHAIN, this.i64(target), this.members.get(target) ?? -1);
   }
 
   private setExitArgs(arg: number, arg64?: Val): void {
@@ -415,7 +453,7 @@ export class BlockEmitter implements Emitter {
   jump(target: Val | number): void {
     if (typeof target === 'number') {
       this.successors.push(target);
-      this.exit(EXIT_CHAIN, this.i64(target));
+      this.chainTo(target);
     } else {
       this.exit(EXIT_CHAIN, target);
     }
@@ -424,8 +462,8 @@ export class BlockEmitter implements Emitter {
 
   jumpIf(cond: Val, target: number): void {
     this.successors.push(target, this.pc + 4);
-    this.if(cond, () => this.exit(EXIT_CHAIN, this.i64(target)));
-    this.exit(EXIT_CHAIN, this.i64(this.pc + 4));
+    this.if(cond, () => this.chainTo(target));
+    this.chainTo(this.pc + 4);
     this.ended = true;
   }
 
@@ -450,17 +488,18 @@ export class BlockEmitter implements Emitter {
   /** Close a block that ran out of instructions (length cap or page end). */
   fallThrough(next: number): void {
     this.successors.push(next);
-    this.exit(EXIT_CHAIN, this.i64(next));
+    this.chainTo(next);
     this.ended = true;
   }
 
   // ---------------------------------------------------------------- assembling the function
-  /** Prologue (budget check, register loads) + body + epilogue (write-back, chaining). */
+  /** The region function's body: prologue, dispatch loop over the blocks, epilogue. */
   finish(blockType: number): number[] {
     const out: number[] = [];
-    const c = this.code;
     this.code = out;
     const S = STATE_BASE;
+    const n = this.blocks.length;
+    if (n !== this.members.size) throw new Error('region: block count does not match its members');
     // Budget: returning to the run loop now and then lets it notice signals.
     const t = this.newLocal('i32');
     out.push(0x41, 0, 0x41, 0, 0x28, ...this.memarg(2, S + REG.budget), 0x41, 1, 0x6b, 0x22, ...uleb(t),
@@ -472,9 +511,22 @@ export class BlockEmitter implements Emitter {
       else out.push(LOAD[s.ty], ...this.memarg(s.ty === 'i64' ? 3 : 2, S + s.off));
       out.push(0x21, ...uleb(s.local));
     }
-    out.push(0x02, 0x40);
-    for (const b of c) out.push(b);
-    out.push(0x0b);
+    const cur = this.newLocal('i32');
+    const lb = this.newLocal('i32');
+    out.push(0x20, 0, 0x21, ...uleb(cur), 0x41, ...sleb32(LOOP_BUDGET), 0x21, ...uleb(lb));
+    out.push(0x03, 0x40, 0x02, 0x40); // loop $L, block $out
+    for (let i = 0; i < n; i++) out.push(0x02, 0x40);
+    out.push(0x20, ...uleb(cur), 0x0e, ...uleb(n), ...Array.from({ length: n }, (_, i) => uleb(i)).flat(), ...uleb(n - 1));
+    for (const code of this.blocks) {
+      out.push(0x0b);
+      for (const b of code) out.push(b);
+    }
+    out.push(0x0b); // end $out
+    // A branch to a member block goes round the loop while the loop budget lasts.
+    out.push(0x20, ...uleb(this.tgt), 0x41, 0, 0x4e, 0x04, 0x40,
+      0x20, ...uleb(lb), 0x41, 1, 0x6b, 0x22, ...uleb(lb), 0x04, 0x40,
+      0x20, ...uleb(this.tgt), 0x21, ...uleb(cur), 0x0c, 2, 0x0b, 0x0b);
+    out.push(0x0b); // end $L
     for (const s of this.slots.values()) {
       if (!s.dirty) continue;
       this.zero();
