@@ -120,6 +120,9 @@ export interface Emitter {
   call(h: Helper, args: Val[]): Val;
 
   // ---- ending the block
+  /** Tell the translator `addr` will likely run soon (a call's return point), so it can be
+   *  translated together with this block. No effect on semantics. */
+  likelySuccessor(addr: number): void;
   /** Continue at `target` (i64 Val or a static address). Ends the block. */
   jump(target: Val | number): void;
   /** If cond (i32) continue at `target`, else at pc+4. Ends the block. */

@@ -1,67 +1,128 @@
-// Assembles translated block bodies into one WebAssembly module. Each module imports the shared
-// guest memory, the shared function table and every registered helper; its functions are
-// placed into the table at a given slot by an active element segment.
+// The WebAssembly modules the translator makes.
+//
+// The runtime module is built once per translator: it owns the function table, imports every
+// JS helper once, and exports `dispatch` (jump-cache lookup and tail call into the next
+// translation) plus one wasm wrapper per helper. Region modules import only those, so
+// instantiating one is cheap: V8 copies an imported table into every instance that imports it,
+// and compiles a wrapper per imported JS function per module, both of which grew with the
+// program. Region modules export their entry functions; the translator puts them in the table.
 import type { Helper } from '../cpu/emitter.js';
-import { MEMORY_PAGES } from '../cpu/state.js';
-import { TYPE_CODE, uleb, sleb32 } from './opcodes.js';
+import { Exit, JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, MEMORY_PAGES } from '../cpu/state.js';
+import { Bytes } from './bytes.js';
+import { TYPE_CODE, type Ty } from './opcodes.js';
 
-const enc = new TextEncoder();
-function name(s: string): number[] {
-  const b = enc.encode(s);
-  return [...uleb(b.length), ...b];
-}
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
-function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-/** Type index of the entry signature () -> i32 (what the table holds) in every module. */
-export const BLOCK_TYPE = 0;
-/** Type index of a region function: (entry block index) -> exit code. */
+/** Type of an entry function: () -> exit code (what the table holds). */
+export const ENTRY_TYPE = 0;
+/** Type of a region function: (entry block index) -> exit code. */
 const REGION_TYPE = 1;
+/** Type of dispatch: (next pc) -> exit code. */
+const DISPATCH_TYPE = 2;
+/** In a region module, function 0 is the imported dispatch. */
+export const DISPATCH_FUNC = 0;
 
-/**
- * A module holding one region function and, per member block, an entry function placed in the
- * shared table at tableBase + index that enters the region at that block.
- */
-export function buildRegionModule(helpers: readonly Helper[], region: number[], blocks: number, tableBase: number): Uint8Array<ArrayBuffer> {
-  const regionIdx = helpers.length;
-  const entries = Array.from({ length: blocks }, (_, i) => [0, 0x41, ...sleb32(i), 0x12, ...uleb(regionIdx), 0x0b]);
-  return buildModule(helpers, [region, ...entries], tableBase, [REGION_TYPE, ...entries.map(() => BLOCK_TYPE)], 1);
-}
+const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
-function buildModule(helpers: readonly Helper[], bodies: number[][], tableBase: number, funcTypes: number[], firstInTable: number): Uint8Array<ArrayBuffer> {
-  const types: number[][] = [[0x60, 0, 1, TYPE_CODE.i32], [0x60, 1, TYPE_CODE.i32, 1, TYPE_CODE.i32]];
-  const typeKey = new Map<string, number>([['|i32', 0], ['i32|i32', 1]]);
-  const helperTypes = helpers.map((h) => {
-    const key = h.params.join(',') + '|' + (h.result ?? '');
-    let t = typeKey.get(key);
+/** Collects the distinct function types of a module, with the three fixed ones first. */
+class Types {
+  list: number[][] = [[0x60, 0, 1, TYPE_CODE.i32], [0x60, 1, TYPE_CODE.i32, 1, TYPE_CODE.i32],
+    [0x60, 1, TYPE_CODE.i64, 1, TYPE_CODE.i32]];
+  private index = new Map<string, number>([['|i32', 0], ['i32|i32', 1], ['i64|i32', 2]]);
+
+  of(params: Ty[], result: Ty | null): number {
+    const key = params.join(',') + '|' + (result ?? '');
+    let t = this.index.get(key);
     if (t === undefined) {
-      t = types.length;
-      typeKey.set(key, t);
-      types.push([0x60, ...uleb(h.params.length), ...h.params.map((p) => TYPE_CODE[p]),
-        ...(h.result ? [1, TYPE_CODE[h.result]] : [0])]);
+      t = this.list.length;
+      this.index.set(key, t);
+      this.list.push([0x60, params.length, ...params.map((p) => TYPE_CODE[p]), ...(result ? [1, TYPE_CODE[result]] : [0])]);
     }
     return t;
+  }
+
+  section(out: Bytes): void {
+    out.byte(1).sized((b) => { b.u(this.list.length); for (const t of this.list) b.bytes(t); });
+  }
+}
+
+function memoryImport(b: Bytes): void {
+  b.name('env').name('mem').byte(0x02).byte(0x03).u(MEMORY_PAGES).u(MEMORY_PAGES);
+}
+
+/** The runtime module: imports env.mem, env.tbl and h.<name> for each helper; exports dispatch and h<i>. */
+export function buildRuntimeModule(helpers: readonly Helper[]): Uint8Array<ArrayBuffer> {
+  const types = new Types();
+  const helperTypes = helpers.map((h) => types.of(h.params, h.result));
+  const out = new Bytes().bytes(HEADER);
+  types.section(out);
+  out.byte(2).sized((b) => {
+    b.u(2 + helpers.length);
+    memoryImport(b);
+    b.name('env').name('tbl').byte(0x01).byte(0x70).byte(0x00).byte(0x00);
+    helpers.forEach((h, i) => b.name('h').name(h.name).byte(0x00).u(helperTypes[i]));
   });
-  const imports: number[][] = [
-    [...name('env'), ...name('mem'), 0x02, 0x03, ...uleb(MEMORY_PAGES), ...uleb(MEMORY_PAGES)],
-    [...name('env'), ...name('tbl'), 0x01, 0x70, 0x00, 0x00],
-    ...helpers.map((h, i) => [...name('h'), ...name(h.name), 0x00, ...uleb(helperTypes[i])]),
-  ];
-  const first = helpers.length;
-  const funcs = funcTypes.map((t) => uleb(t));
-  const inTable = bodies.slice(firstInTable).map((_, i) => uleb(first + firstInTable + i));
-  const elem = [0x00, 0x41, ...sleb32(tableBase), 0x0b, ...vec(inTable)];
-  const code = bodies.map((b) => [...uleb(b.length), ...b]);
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec(types)),
-    ...section(2, vec(imports)),
-    ...section(3, vec(funcs)),
-    ...section(9, vec([elem])),
-    ...section(10, vec(code)),
-  ]);
+  const first = helpers.length; // dispatch's index; wrappers follow
+  out.byte(3).sized((b) => {
+    b.u(1 + helpers.length).u(DISPATCH_TYPE);
+    helperTypes.forEach((t) => b.u(t));
+  });
+  out.byte(7).sized((b) => {
+    b.u(1 + helpers.length);
+    b.name('dispatch').byte(0x00).u(first);
+    helpers.forEach((_, i) => b.name(`h${i}`).byte(0x00).u(first + 1 + i));
+  });
+  out.byte(10).sized((b) => {
+    b.u(1 + helpers.length);
+    // dispatch(pc): entry = JCACHE_BASE + ((pc >> 2) & mask) * 16; tail-call its slot if it holds pc.
+    if (JCACHE_ENTRY_SIZE !== 16) throw new Error('jump cache entry size is baked into dispatch');
+    b.sized((f) => {
+      f.byte(1).u(1).byte(TYPE_CODE.i32); // one i32 local: the entry offset
+      f.byte(0x20).u(0).byte(0xa7).byte(0x41).s32(2).byte(0x76).byte(0x41).s32(JCACHE_ENTRIES - 1).byte(0x71)
+        .byte(0x41).s32(4).byte(0x74).byte(0x22).u(1)
+        .byte(0x29).u(3).u(JCACHE_BASE).byte(0x20).u(0).byte(0x51)
+        .byte(0x04).byte(0x40)
+        .byte(0x20).u(1).byte(0x28).u(2).u(JCACHE_BASE + 8).byte(0x13).u(ENTRY_TYPE).u(0)
+        .byte(0x0b)
+        .byte(0x41).s32(Exit.Miss).byte(0x0b);
+    });
+    helpers.forEach((h, i) => b.sized((f) => {
+      f.byte(0);
+      h.params.forEach((_, p) => f.byte(0x20).u(p));
+      f.byte(0x10).u(i).byte(0x0b);
+    }));
+  });
+  return out.view();
+}
+
+/**
+ * A region module: imports env.mem, rt.dispatch and rt.h<i> for the helpers it uses (in the
+ * order given, as functions 1..k); defines the region function (body: locals + code, from
+ * RegionEmitter.finish) and one entry function per member block, exported as "0", "1", ...
+ */
+export function buildRegionModule(used: readonly { index: number; helper: Helper }[], region: Bytes, blocks: number): Uint8Array<ArrayBuffer> {
+  const types = new Types();
+  const helperTypes = used.map((u) => types.of(u.helper.params, u.helper.result));
+  const out = new Bytes().bytes(HEADER);
+  types.section(out);
+  out.byte(2).sized((b) => {
+    b.u(2 + used.length);
+    memoryImport(b);
+    b.name('rt').name('dispatch').byte(0x00).u(DISPATCH_TYPE);
+    used.forEach((u, i) => b.name('rt').name(`h${u.index}`).byte(0x00).u(helperTypes[i]));
+  });
+  const regionIdx = 1 + used.length;
+  out.byte(3).sized((b) => {
+    b.u(1 + blocks).u(REGION_TYPE);
+    for (let i = 0; i < blocks; i++) b.u(ENTRY_TYPE);
+  });
+  out.byte(7).sized((b) => {
+    b.u(blocks);
+    for (let i = 0; i < blocks; i++) b.name(String(i)).byte(0x00).u(regionIdx + 1 + i);
+  });
+  out.byte(10).sized((b) => {
+    b.u(1 + blocks);
+    b.u(region.length).append(region);
+    // entry i: (func (result i32) (return_call $region (i32.const i)))
+    for (let i = 0; i < blocks; i++) b.sized((f) => f.byte(0).byte(0x41).s32(i).byte(0x12).u(regionIdx).byte(0x0b));
+  });
+  return out.view();
 }

@@ -18,8 +18,10 @@
 import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
 import { Sync, Trap } from '../cpu/emitter.js';
 import {
-  Exit, FaultKind, JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG, STATE_BASE,
+  Exit, FaultKind, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG, STATE_BASE,
 } from '../cpu/state.js';
+import { Bytes } from './bytes.js';
+import { DISPATCH_FUNC } from './module.js';
 import { OPS, sleb, sleb32, uleb, type Ty } from './opcodes.js';
 
 class Local implements Val {
@@ -300,19 +302,27 @@ export class RegionEmitter implements Emitter {
       c.push(0x20, ...uleb(a32.idx), 0x41, ...sleb32(size - 1), 0x6a, 0x41, 12, 0x76,
         0x2d, ...this.memarg(0, PERM_BASE), 0x21, ...uleb(p2));
     }
-    // bad = (addr >> 32) & 0xffffff
+    // hi = (addr >> 32) & 0xffffff: bits 55:32 must be clear (the top byte is ignored)
+    const hi = this.newLocal('i32');
     this.push(addr);
-    c.push(0x42, 32, 0x88, 0xa7, 0x41, ...sleb32(0xffffff), 0x71);
-    if (store) {
-      // ((p1 & p2 & W) | ((p1 | p2) & CODE)) != W
-      c.push(0x20, ...uleb(p1), 0x20, ...uleb(p2), 0x71, 0x41, PERM_W, 0x71,
-        0x20, ...uleb(p1), 0x20, ...uleb(p2), 0x72, 0x41, PERM_CODE, 0x71, 0x72, 0x41, PERM_W, 0x47);
-    } else {
-      c.push(0x20, ...uleb(p1), 0x20, ...uleb(p2), 0x71, 0x41, PERM_R, 0x71, 0x45);
-    }
-    c.push(0x72, 0x04, 0x40);
+    c.push(0x42, 32, 0x88, 0xa7, 0x41, ...sleb32(0xffffff), 0x71, 0x22, ...uleb(hi));
+    // ok(p): the page allows the access; a store also needs the page not to hold translated code
+    const ok = (p: number) => store
+      ? [0x20, ...uleb(p), 0x41, PERM_W | PERM_CODE, 0x71, 0x41, PERM_W, 0x46]
+      : [0x20, ...uleb(p), 0x41, PERM_R, 0x71, 0x41, 0, 0x47];
+    c.push(...ok(p1), ...ok(p2), 0x71, 0x45, 0x72, 0x04, 0x40);
     this.depth++;
-    this.fault(addr, store ? FaultKind.Write : FaultKind.Read);
+    if (size > 1) {
+      // An access that starts on a good page faults at the first byte of the next one.
+      const at = this.newLocal('i64');
+      this.push(addr);
+      c.push(0x42, ...sleb32(size - 1), 0x7c, 0x42, ...sleb32(-4096), 0x83);
+      this.push(addr);
+      c.push(...ok(p1), 0x20, ...uleb(hi), 0x45, 0x71, 0x1b, 0x21, ...uleb(at));
+      this.fault(new Local('i64', at), store ? FaultKind.Write : FaultKind.Read);
+    } else {
+      this.fault(addr, store ? FaultKind.Write : FaultKind.Read);
+    }
     this.depth--;
     c.push(0x0b);
     return a32;
@@ -450,6 +460,10 @@ export class RegionEmitter implements Emitter {
     }
   }
 
+  likelySuccessor(addr: number): void {
+    this.successors.push(addr);
+  }
+
   jump(target: Val | number): void {
     if (typeof target === 'number') {
       this.successors.push(target);
@@ -494,7 +508,7 @@ export class RegionEmitter implements Emitter {
 
   // ---------------------------------------------------------------- assembling the function
   /** The region function's body: prologue, dispatch loop over the blocks, epilogue. */
-  finish(blockType: number): number[] {
+  finish(): Bytes {
     const out: number[] = [];
     this.code = out;
     const S = STATE_BASE;
@@ -538,14 +552,11 @@ export class RegionEmitter implements Emitter {
     this.zero();
     out.push(0x20, ...uleb(this.npc), 0x37, ...this.memarg(3, S + REG.pc));
     out.push(0x20, ...uleb(this.xc), 0x04, 0x40, 0x20, ...uleb(this.xc), 0x0f, 0x0b);
-    // Chain through the jump cache: entry = JCACHE_BASE + ((pc >> 2) & mask) * 16.
-    const h = this.newLocal('i32');
-    out.push(0x20, ...uleb(this.npc), 0xa7, 0x41, 2, 0x76, 0x41, ...sleb32(JCACHE_ENTRIES - 1), 0x71,
-      0x41, 4, 0x74, 0x22, ...uleb(h), 0x29, ...this.memarg(3, JCACHE_BASE), 0x20, ...uleb(this.npc), 0x51,
-      0x04, 0x40, 0x20, ...uleb(h), 0x28, ...this.memarg(2, JCACHE_BASE + 8), 0x13, ...uleb(blockType), 0,
-      0x0b, 0x41, Exit.Miss);
-    if (JCACHE_ENTRY_SIZE !== 16) throw new Error('jump cache entry size is baked into the epilogue');
-    return encodeLocals(this.locals).concat(out, [0x0b]);
+    // Chain: the runtime's dispatch looks the next pc up in the jump cache and tail-calls it.
+    out.push(0x20, ...uleb(this.npc), 0x12, ...uleb(DISPATCH_FUNC));
+    const body = new Bytes().bytes(encodeLocals(this.locals));
+    body.bytes(out).byte(0x0b);
+    return body;
   }
 }
 

@@ -7,7 +7,10 @@ export const B = insn({
   pattern: 'link:1 00101 imm26:26',
   asm: 'b{link} #{imm26}',
   sem(e, a) {
-    if (a.link) e.setX(30, e.i64(e.pc + 4));
+    if (a.link) {
+      e.setX(30, e.i64(e.pc + 4));
+      e.likelySuccessor(e.pc + 4);
+    }
     e.jump(e.pc + sext(a.imm26, 26) * 4);
   },
 });
@@ -46,7 +49,10 @@ export const BR = insn({
   sem(e, a) {
     if (a.opc === 3) return e.trap(Trap.Undefined);
     const target = e.x(a.rn);
-    if (a.opc === 1) e.setX(30, e.i64(e.pc + 4));
+    if (a.opc === 1) {
+      e.setX(30, e.i64(e.pc + 4));
+      e.likelySuccessor(e.pc + 4);
+    }
     e.jump(target);
   },
 });
