@@ -9,7 +9,8 @@ import { PERM_R, PERM_W, PERM_X } from '../../src/cpu/state.js';
 import { Machine } from '../../src/translate/machine.js';
 
 /** Fixed guest addresses both runners use. */
-export const CODE_BASE = 0x400000;
+/** Where the qemu driver code goes (far from the scratch memory and snippet pages). */
+export const CODE_BASE = 0x8000000;
 /** 256 bytes of scratch memory a snippet may load from and store to (x registers can point here). */
 export const MEM_BASE = 0x500000;
 export const MEM_SIZE = 256;
@@ -17,8 +18,9 @@ export const STACK_TOP = 0x520000;
 /** Snippet i of a batch runs at SNIPPET_BASE + i * 0x1000 under both runners, so pc-relative
  *  results agree. */
 export const SNIPPET_BASE = 0x1000000;
-const BLOCK_BASE = 0x600000;
-const BLOCK = 1024;
+const BLOCK_BASE = 0x10000000;
+/** One state block: 800 bytes of registers, then MEM_SIZE bytes of scratch memory. */
+const BLOCK = 2048;
 
 /** Input state of a snippet. Registers not given get deterministic defaults (see defaultState). */
 export interface SnippetInput {
@@ -74,7 +76,7 @@ export function runTsemu(snippets: Snippet[]): CpuSnapshot[] {
     const pc = s.pc ?? SNIPPET_BASE + idx * 0x1000;
     const words = [...s.code, 0xd4200000]; // brk #0 ends the snippet
     m.translator.flush();
-    m.mem.unmap(SNIPPET_BASE, 0x1000000);
+    m.mem.unmap(SNIPPET_BASE, CODE_BASE - SNIPPET_BASE);
     m.mem.map(pc, 0x1000, PERM_R | PERM_X, 'code');
     const dv = m.mem.dv;
     words.forEach((w, i) => dv.setUint32(pc + i * 4, w >>> 0, true));
