@@ -37,11 +37,7 @@ export function runProgram(opts: UserOptions): GuestResult {
     resolvePath: (p) => paths.find(p),
   });
   kernel.brkStart = kernel.brk = prog.brk;
-  kernel.exePath = hostPath;
-  kernel.exeGuestPath = hostPath;
-  kernel.argv = opts.argv;
-  kernel.envp = opts.envp;
-  kernel.auxv = prog.auxv;
+  kernel.setProgram(hostPath, opts.argv, opts.envp, prog.auxv);
   machine.cpu.pc = prog.entry;
   machine.cpu.setX(31, prog.sp);
   return runLoop(machine, kernel);

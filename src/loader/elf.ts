@@ -43,14 +43,23 @@ export function parseElf(path: string, data: Buffer): ElfImage {
     if (text === '#!') throw new LoadError(`${path}: is a script; run its interpreter under tsemu-user instead`);
     throw new LoadError(`${path}: not an ELF file; tsemu-user runs aarch64 Linux binaries`);
   }
-  if (data.length < 64) throw new LoadError(`${path}: truncated ELF header (${data.length} bytes)`);
+  // e_ident and e_machine sit at the same offsets in 32- and 64-bit headers: name what the
+  // file is before insisting on a whole 64-bit header.
+  if (data.length < 20) throw new LoadError(`${path}: truncated ELF header (${data.length} bytes)`);
   const cls = data[4];
   const endian = data[5];
+  if (cls !== 1 && cls !== 2) throw new LoadError(`${path}: corrupt ELF header (class ${cls})`);
+  if (endian !== 1 && endian !== 2) throw new LoadError(`${path}: corrupt ELF header (data encoding ${endian})`);
   const machine = endian === 2 ? data.readUInt16BE(18) : data.readUInt16LE(18);
-  const mname = MACHINES[machine] ?? `machine ${machine}`;
-  if (machine !== EM_AARCH64) throw new LoadError(`${path}: ${mname} ELF; tsemu-user runs aarch64 binaries`);
-  if (cls !== 2) throw new LoadError(`${path}: 32-bit ELF; tsemu-user runs 64-bit aarch64 binaries`);
+  if (machine !== EM_AARCH64) {
+    const mname = MACHINES[machine] ?? `machine ${machine}`;
+    const bits = cls === 1 && !/32|i386/.test(mname) ? ' 32-bit' : '';
+    const order = endian === 2 ? ' big-endian' : '';
+    throw new LoadError(`${path}: ${mname}${bits}${order} ELF; tsemu-user runs aarch64 binaries`);
+  }
+  if (cls !== 2) throw new LoadError(`${path}: 32-bit aarch64 (ILP32) ELF; tsemu-user runs 64-bit aarch64 binaries`);
   if (endian !== 1) throw new LoadError(`${path}: big-endian aarch64 ELF; tsemu-user runs little-endian aarch64 binaries`);
+  if (data.length < 64) throw new LoadError(`${path}: truncated ELF header (${data.length} of 64 bytes)`);
   const etype = data.readUInt16LE(16);
   if (etype !== 2 && etype !== 3) {
     throw new LoadError(`${path}: ELF type ${etype} is not an executable (need ET_EXEC or ET_DYN)`);

@@ -1,7 +1,12 @@
 // Importing this module registers every syscall definition.
 import './files.js';
+import './stat.js';
+import './dirs.js';
+import './attrs.js';
+import './fdops.js';
 import './memory.js';
 import './process.js';
+import './futex.js';
 import './time.js';
 import './info.js';
 import './signals.js';

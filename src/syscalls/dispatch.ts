@@ -3,7 +3,7 @@
 import { GuestFault } from '../cpu/memory.js';
 import { convertArg, SYSCALLS, type SyscallDef } from './define.js';
 import { E, SysError } from './errno.js';
-import { GuestExit, type Kernel } from './kernel.js';
+import { GuestExit, GuestKilled, type Kernel } from './kernel.js';
 import { AARCH64_SYSCALLS } from './numbers.js';
 import './all.js';
 
@@ -17,8 +17,8 @@ export function dispatchSyscall(k: Kernel): void {
   const def = byNumber.get(nr);
   let result: bigint;
   if (def === undefined || typeof def === 'string') {
-    const name = def ?? `syscall_${nr}`;
-    k.opts.unimp?.(`Unsupported syscall: ${nr} (${name})`);
+    const name = def ?? `syscall_${cpu.x(8)}`;
+    k.opts.unimp?.(`Unsupported syscall: ${cpu.x(8)}${def ? ` (${def})` : ''}`);
     k.opts.strace?.(`${process.pid} ${name}(...) = -1 ENOSYS`);
     result = BigInt(-E.ENOSYS);
   } else {
@@ -27,24 +27,29 @@ export function dispatchSyscall(k: Kernel): void {
     const shown = k.opts.strace ? formatCall(k, def, args) : '';
     try {
       const r = def.handler(k, ...args);
-      result = BigInt(r ?? 0);
+      result = BigInt(r ?? 0); // inside the try: a non-integer result is an internal error too
     } catch (err) {
       if (err instanceof GuestExit) {
         k.opts.strace?.(`${process.pid} ${shown} = ?`);
         throw err;
       }
-      result = BigInt(-errnoFrom(err));
+      if (err instanceof GuestKilled) {
+        k.opts.strace?.(`${process.pid} ${shown} = ? killed by signal ${err.signal}`);
+        throw err;
+      }
+      result = BigInt(-errnoFrom(k, err));
     }
     if (k.opts.strace) k.opts.strace(`${process.pid} ${shown} = ${formatResult(result)}`);
   }
   cpu.setX(0, result);
 }
 
-function errnoFrom(err: unknown): number {
+function errnoFrom(k: Kernel, err: unknown): number {
   if (err instanceof SysError) return err.errno;
   if (err instanceof GuestFault) return E.EFAULT;
   // Anything else is an emulator bug; the guest sees EIO rather than tsemu crashing.
-  process.emitWarning(`tsemu: internal error in a system call: ${(err as Error)?.stack ?? err}`);
+  if (k.opts.internalError) k.opts.internalError(err);
+  else process.emitWarning(`tsemu: internal error in a system call: ${(err as Error)?.stack ?? err}`);
   return E.EIO;
 }
 

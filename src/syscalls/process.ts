@@ -1,11 +1,24 @@
-// Process identity, exit, thread bookkeeping calls glibc makes at start-up, resource limits, futex.
+// Process identity, exit, the thread bookkeeping glibc does at start-up, process groups,
+// resource limits and usage, waiting for children (there are none yet), prctl.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { LAYOUT } from '../loader/index.js';
 import { syscall } from './define.js';
 import { E, SysError } from './errno.js';
-import { GuestExit, GuestKilled } from './kernel.js';
-import { LAYOUT } from '../loader/index.js';
+import { readString } from './guest.js';
+import { GuestExit, type Kernel } from './kernel.js';
+import { hostLimit, RLIM_NLIMITS, RLIMIT_NOFILE, RLIMIT_STACK } from './hostlimits.js';
+import { dropShared } from './shared.js';
+import { writeRusage } from './structs.js';
 
-syscall('exit', 'status:int', (_k, status) => { throw new GuestExit(status & 0xff); });
-syscall('exit_group', 'status:int', (_k, status) => { throw new GuestExit(status & 0xff); });
+function exit(k: Kernel, status: number): never {
+  dropShared(k, 0, 2 ** 32); // write back shared file mappings, as the kernel does at exit
+  throw new GuestExit(status & 0xff);
+}
+
+// One thread: ending it ends the process.
+syscall('exit', 'status:int', (k, status) => exit(k, status));
+syscall('exit_group', 'status:int', (k, status) => exit(k, status));
 
 syscall('getpid', '', (k) => k.pid);
 syscall('gettid', '', (k) => k.pid);
@@ -15,84 +28,313 @@ syscall('geteuid', '', () => process.geteuid?.() ?? 0);
 syscall('getgid', '', () => process.getgid?.() ?? 0);
 syscall('getegid', '', () => process.getegid?.() ?? 0);
 
+function writeIds(k: Kernel, addrs: number[], v: number): number {
+  for (const a of addrs) k.mem.writeU32(a, v);
+  return 0;
+}
+syscall('getresuid', 'ruid:ptr euid:ptr suid:ptr', (k, r, e, s) => writeIds(k, [r, e, s], process.getuid?.() ?? 0));
+syscall('getresgid', 'rgid:ptr egid:ptr sgid:ptr', (k, r, e, s) => writeIds(k, [r, e, s], process.getgid?.() ?? 0));
+
+syscall('getgroups', 'size:int list:ptr', (k, size, list) => {
+  const groups = process.getgroups?.() ?? [];
+  if (size < 0) throw new SysError(E.EINVAL);
+  if (size === 0) return groups.length;
+  if (size < groups.length) throw new SysError(E.EINVAL);
+  const b = Buffer.alloc(groups.length * 4);
+  groups.forEach((g, i) => b.writeUInt32LE(g >>> 0, i * 4));
+  if (b.length) k.mem.write(list, b);
+  return groups.length;
+});
+
 syscall('set_tid_address', 'tidptr:ptr', (k, tidptr) => {
   k.clearChildTid = tidptr;
   return k.pid;
 });
-syscall('set_robust_list', 'head:ptr len:size', (_k, _head, len) => {
-  if (len !== 24) throw new SysError(E.EINVAL);
+syscall('set_robust_list', 'head:ptr len:size', (k, head, len) => {
+  if (len !== 24) throw new SysError(E.EINVAL); // sizeof(struct robust_list_head)
+  k.robustList = head;
+  return 0;
+});
+syscall('get_robust_list', 'pid:int head:ptr len:ptr', (k, pid, head, len) => {
+  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH);
+  k.mem.writeU64(head, k.robustList);
+  k.mem.writeU64(len, 24);
   return 0;
 });
 // glibc probes these and falls back when they are absent, as on older kernels.
 syscall('rseq', 'rseq:ptr len:uint flags:int sig:hex', () => { throw new SysError(E.ENOSYS); });
 syscall('clone3', 'args:ptr size:size', () => { throw new SysError(E.ENOSYS); });
 
-const RLIM_INFINITY = 0xffffffffffffffffn;
-/** Limits reported to the guest; the stack limit matches the stack the loader maps. */
-function limitOf(resource: number): [bigint, bigint] {
-  switch (resource) {
-    case 3: return [BigInt(LAYOUT.stackSize), RLIM_INFINITY]; // RLIMIT_STACK
-    case 7: return [1024n, 1048576n]; // RLIMIT_NOFILE
-    default: return [RLIM_INFINITY, RLIM_INFINITY];
+// ---------------------------------------------------------------- process groups and sessions
+
+/** Field of /proc/<pid>/stat after the command name (0 = state, 2 = pgrp, 3 = session). */
+function hostStatField(pid: number, field: number): number {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[field]);
+  } catch {
+    throw new SysError(E.ESRCH);
   }
 }
 
-syscall('prlimit64', 'pid:int resource:int new:ptr old:ptr', (k, pid, resource, newp, oldp) => {
-  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH);
-  if (resource < 0 || resource > 15) throw new SysError(E.EINVAL);
-  if (oldp) {
-    const [cur, max] = limitOf(resource);
-    k.mem.writeU64(oldp, cur);
-    k.mem.writeU64(oldp + 8, max);
-  }
-  if (newp) k.mem.read(newp, 16);
+syscall('getpgid', 'pid:int', (k, pid) => {
+  if (pid === 0 || pid === k.pid) return k.pgid;
+  if (pid < 0) throw new SysError(E.ESRCH);
+  return hostStatField(pid, 2);
+});
+
+syscall('getsid', 'pid:int', (k, pid) => {
+  if (pid === 0 || pid === k.pid) return k.sid;
+  if (pid < 0) throw new SysError(E.ESRCH);
+  return hostStatField(pid, 3);
+});
+
+// Group and session changes are the guest's view only: the host process keeps its own.
+syscall('setpgid', 'pid:int pgid:int', (k, pid, pgid) => {
+  if (pgid < 0) throw new SysError(E.EINVAL);
+  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH); // no children yet
+  const target = pgid === 0 ? k.pid : pgid;
+  if (k.sid === k.pid) throw new SysError(E.EPERM); // a session leader cannot move
+  if (target !== k.pid && target !== k.pgid) throw new SysError(E.EPERM);
+  k.pgid = target;
   return 0;
 });
 
-syscall('getrlimit', 'resource:int rlim:ptr', (k, resource, rlim) => {
-  if (resource < 0 || resource > 15) throw new SysError(E.EINVAL);
-  const [cur, max] = limitOf(resource);
+syscall('setsid', '', (k) => {
+  if (k.pgid === k.pid) throw new SysError(E.EPERM);
+  k.pgid = k.sid = k.pid;
+  return k.pid;
+});
+
+// ---------------------------------------------------------------- resource limits
+
+export function getLimit(k: Kernel, resource: number): [bigint, bigint] {
+  const set = k.rlimits.get(resource);
+  if (set) return set;
+  const [cur, max] = hostLimit(resource);
+  // The stack the loader maps is the soft stack limit.
+  if (resource === RLIMIT_STACK) return [BigInt(LAYOUT.stackSize), max];
+  if (resource === RLIMIT_NOFILE) return [BigInt(k.fds.limit), max];
+  return [cur, max];
+}
+
+function setLimit(k: Kernel, resource: number, cur: bigint, max: bigint): void {
+  if (cur > max) throw new SysError(E.EINVAL);
+  const [, oldMax] = getLimit(k, resource);
+  if (max > oldMax && (process.getuid?.() ?? 0) !== 0) throw new SysError(E.EPERM);
+  if (resource === RLIMIT_NOFILE) {
+    if (max > hostLimit(RLIMIT_NOFILE)[1]) throw new SysError(E.EPERM);
+    k.fds.limit = Number(cur > 1048576n ? 1048576n : cur);
+  }
+  k.rlimits.set(resource, [cur, max]);
+}
+
+syscall('prlimit64', 'pid:int resource:uint new:ptr old:ptr', (k, pid, resource, newp, oldp) => {
+  let next: [bigint, bigint] | undefined;
+  if (newp) next = [k.mem.readU64(newp), k.mem.readU64(newp + 8)];
+  if (pid !== 0 && pid !== k.pid) {
+    // Another host process: it exists (EPERM, not supported) or it does not (ESRCH).
+    try { process.kill(pid, 0); } catch { throw new SysError(E.ESRCH); }
+    throw new SysError(E.EPERM);
+  }
+  if (resource >= RLIM_NLIMITS) throw new SysError(E.EINVAL);
+  const old = getLimit(k, resource);
+  if (next) setLimit(k, resource, next[0], next[1]);
+  if (oldp) {
+    k.mem.writeU64(oldp, old[0]);
+    k.mem.writeU64(oldp + 8, old[1]);
+  }
+  return 0;
+});
+
+syscall('getrlimit', 'resource:uint rlim:ptr', (k, resource, rlim) => {
+  if (resource >= RLIM_NLIMITS) throw new SysError(E.EINVAL);
+  const [cur, max] = getLimit(k, resource);
   k.mem.writeU64(rlim, cur);
   k.mem.writeU64(rlim + 8, max);
   return 0;
 });
 
-syscall('futex', 'uaddr:ptr op:int val:uint timeout:ptr uaddr2:ptr val3:uint', (k, uaddr, op, val) => {
-  const cmd = op & 0x7f;
-  const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
-  if (uaddr % 4 !== 0) throw new SysError(E.EINVAL);
-  switch (cmd) {
-    case FUTEX_WAIT:
-    case FUTEX_WAIT_BITSET:
-      // One thread: nobody could wake us, so a matching value would block forever. Linux
-      // would hang too; report the mismatch case exactly and the other as a timeout.
-      if (k.mem.readU32(uaddr) !== val >>> 0) throw new SysError(E.EAGAIN);
-      throw new SysError(E.ETIMEDOUT);
-    case FUTEX_WAKE:
-    case FUTEX_WAKE_BITSET:
-      k.mem.readU32(uaddr);
+syscall('setrlimit', 'resource:uint rlim:ptr', (k, resource, rlim) => {
+  const cur = k.mem.readU64(rlim);
+  const max = k.mem.readU64(rlim + 8);
+  if (resource >= RLIM_NLIMITS) throw new SysError(E.EINVAL);
+  setLimit(k, resource, cur, max);
+  return 0;
+});
+
+// ---------------------------------------------------------------- usage and children
+
+syscall('getrusage', 'who:int usage:ptr', (k, who, usage) => {
+  const RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
+  if (who !== RUSAGE_SELF && who !== RUSAGE_CHILDREN && who !== RUSAGE_THREAD) throw new SysError(E.EINVAL);
+  const zero = { userUs: 0, systemUs: 0, maxRssKb: 0, minflt: 0, majflt: 0, inblock: 0, oublock: 0, nvcsw: 0, nivcsw: 0 };
+  if (who === RUSAGE_CHILDREN) {
+    writeRusage(k.mem, usage, zero);
+    return 0;
+  }
+  const r = process.resourceUsage();
+  writeRusage(k.mem, usage, {
+    userUs: r.userCPUTime, systemUs: r.systemCPUTime, maxRssKb: r.maxRSS, minflt: r.minorPageFault,
+    majflt: r.majorPageFault, inblock: r.fsRead, oublock: r.fsWrite, nvcsw: r.voluntaryContextSwitches,
+    nivcsw: r.involuntaryContextSwitches,
+  });
+  return 0;
+});
+
+/** Clock ticks (USER_HZ = 100, as AT_CLKTCK says). */
+const ticks = (us: number) => BigInt(Math.floor(us / 10000));
+
+syscall('times', 'buf:ptr', (k, buf) => {
+  if (buf) {
+    const u = process.cpuUsage();
+    const b = Buffer.alloc(32); // struct tms: utime, stime, cutime, cstime
+    b.writeBigInt64LE(ticks(u.user), 0);
+    b.writeBigInt64LE(ticks(u.system), 8);
+    k.mem.write(buf, b);
+  }
+  return Math.floor(os.uptime() * 100);
+});
+
+const WNOHANG = 1, WUNTRACED = 2, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x1000000;
+const WNOTHREAD = 0x20000000, WALL = 0x40000000, WCLONE = 0x80000000;
+
+// No children exist until fork is supported.
+syscall('wait4', 'pid:int status:ptr options:hex rusage:ptr', (_k, _pid, _status, options) => {
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) throw new SysError(E.EINVAL);
+  throw new SysError(E.ECHILD);
+});
+
+syscall('waitid', 'idtype:int id:int infop:ptr options:hex rusage:ptr', (_k, idtype, _id, _infop, options) => {
+  if (idtype < 0 || idtype > 3) throw new SysError(E.EINVAL);
+  if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) throw new SysError(E.EINVAL);
+  if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) throw new SysError(E.EINVAL);
+  throw new SysError(E.ECHILD);
+});
+
+// ---------------------------------------------------------------- prctl
+
+const PR = {
+  SET_PDEATHSIG: 1, GET_PDEATHSIG: 2, GET_DUMPABLE: 3, SET_DUMPABLE: 4, GET_KEEPCAPS: 7, SET_KEEPCAPS: 8,
+  SET_NAME: 15, GET_NAME: 16, GET_SECCOMP: 21, CAPBSET_READ: 23, GET_TIMERSLACK: 30, SET_TIMERSLACK: 29,
+  SET_CHILD_SUBREAPER: 36, GET_CHILD_SUBREAPER: 37, SET_NO_NEW_PRIVS: 38, GET_NO_NEW_PRIVS: 39,
+  GET_TAGGED_ADDR_CTRL: 56,
+} as const;
+
+const prctlState = new WeakMap<Kernel, { pdeathsig: number; dumpable: number; noNewPrivs: number; subreaper: number }>();
+
+syscall('prctl', 'option:int arg2:ulong arg3:ulong arg4:ulong arg5:ulong', (k, option, arg2, arg3, arg4, arg5) => {
+  let st = prctlState.get(k);
+  if (!st) prctlState.set(k, (st = { pdeathsig: 0, dumpable: 1, noNewPrivs: 0, subreaper: 0 }));
+  switch (option) {
+    case PR.SET_NAME:
+      k.comm = Buffer.from(readString(k, arg2, 16)).subarray(0, 15).toString('utf8');
       return 0;
+    case PR.GET_NAME: {
+      const b = Buffer.alloc(16);
+      b.write(k.comm, 0, 15, 'utf8');
+      k.mem.write(arg2, b);
+      return 0;
+    }
+    case PR.SET_PDEATHSIG:
+      if (arg2 > 64) throw new SysError(E.EINVAL);
+      st.pdeathsig = arg2;
+      return 0;
+    case PR.GET_PDEATHSIG: k.mem.writeU32(arg2, st.pdeathsig); return 0;
+    case PR.GET_DUMPABLE: return st.dumpable;
+    case PR.SET_DUMPABLE:
+      if (arg2 > 1) throw new SysError(E.EINVAL);
+      st.dumpable = arg2;
+      return 0;
+    case PR.GET_KEEPCAPS: return 0;
+    case PR.SET_KEEPCAPS: if (arg2 > 1) throw new SysError(E.EINVAL); return 0;
+    case PR.GET_SECCOMP: return 0;
+    case PR.CAPBSET_READ: if (arg2 > 40) throw new SysError(E.EINVAL); return 1;
+    case PR.GET_TIMERSLACK: return 50000;
+    case PR.SET_TIMERSLACK: return 0;
+    case PR.SET_CHILD_SUBREAPER: st.subreaper = arg2 ? 1 : 0; return 0;
+    case PR.GET_CHILD_SUBREAPER: k.mem.writeU32(arg2, st.subreaper); return 0;
+    case PR.SET_NO_NEW_PRIVS:
+      if (arg2 !== 1 || arg3 || arg4 || arg5) throw new SysError(E.EINVAL);
+      st.noNewPrivs = 1;
+      return 0;
+    case PR.GET_NO_NEW_PRIVS:
+      if (arg2 || arg3 || arg4 || arg5) throw new SysError(E.EINVAL);
+      return st.noNewPrivs;
+    case PR.GET_TAGGED_ADDR_CTRL: return 0;
     default:
-      throw new SysError(E.ENOSYS);
+      // Unknown or unsupported (SVE, pointer authentication keys, MTE, VMA names): EINVAL, as
+      // a kernel without that feature answers.
+      throw new SysError(E.EINVAL);
   }
 });
 
-syscall('getpgid', 'pid:int', () => process.pid);
-syscall('getsid', 'pid:int', () => process.pid);
+// ---------------------------------------------------------------- scheduling
 
-syscall('kill', 'pid:int sig:int', (k, pid, sig) => selfSignal(k.pid, pid, sig));
-syscall('tgkill', 'tgid:int tid:int sig:int', (k, tgid, _tid, sig) => selfSignal(k.pid, tgid, sig));
-syscall('tkill', 'tid:int sig:int', (k, tid, sig) => selfSignal(k.pid, tid, sig));
-
-/** Signals to ourselves with the default action end the process, as Linux does. */
-function selfSignal(self: number, pid: number, sig: number): number {
-  if (sig < 0 || sig > 64) throw new SysError(E.EINVAL);
-  if (pid !== self && pid !== 0 && pid !== -1) {
-    try { process.kill(pid, sig); } catch (err) { throw new SysError((err as any).code === 'ESRCH' ? E.ESRCH : E.EPERM); }
-    return 0;
-  }
-  if (sig === 0) return 0;
-  const ignoredByDefault = [17, 23, 28]; // SIGCHLD, SIGURG, SIGWINCH
-  if (ignoredByDefault.includes(sig)) return 0;
-  throw new GuestKilled(sig);
+/** CPUs this process may run on, from /proc/self/status (else 0..n-1). */
+function allowedCpus(): number[] {
+  try {
+    const status = fs.readFileSync('/proc/self/status', 'latin1');
+    const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(status);
+    if (m) {
+      const cpus: number[] = [];
+      for (const part of m[1].split(',')) {
+        const [a, b] = part.split('-').map(Number);
+        for (let c = a; c <= (b ?? a); c++) cpus.push(c);
+      }
+      if (cpus.length) return cpus;
+    }
+  } catch { /* fall back */ }
+  return Array.from({ length: os.availableParallelism() }, (_, i) => i);
 }
+
+syscall('sched_getaffinity', 'pid:int len:uint mask:ptr', (k, pid, len, mask) => {
+  const cpus = allowedCpus();
+  const words = Math.max(1, Math.ceil((Math.max(...cpus) + 1) / 64));
+  if (len * 8 < cpus.length || len % 8 !== 0 || len < words * 8) throw new SysError(E.EINVAL);
+  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH);
+  const b = Buffer.alloc(words * 8);
+  for (const c of cpus) b[c >> 3] |= 1 << (c & 7);
+  k.mem.write(mask, b);
+  return b.length;
+});
+
+// Recorded nowhere: the host decides where tsemu runs.
+syscall('sched_setaffinity', 'pid:int len:uint mask:ptr', (k, pid, len, mask) => {
+  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH);
+  k.mem.read(mask, Math.min(len, 128));
+  return 0;
+});
+
+syscall('sched_yield', '', () => 0);
+syscall('sched_getscheduler', 'pid:int', (k, pid) => {
+  if (pid < 0) throw new SysError(E.EINVAL);
+  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH);
+  return 0; // SCHED_OTHER
+});
+syscall('sched_getparam', 'pid:int param:ptr', (k, pid, param) => {
+  if (pid < 0 || !param) throw new SysError(E.EINVAL);
+  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH);
+  k.mem.writeU32(param, 0);
+  return 0;
+});
+syscall('sched_get_priority_max', 'policy:int', (_k, policy) => {
+  if (policy === 1 || policy === 2) return 99; // SCHED_FIFO, SCHED_RR
+  if (policy === 0 || policy === 3 || policy === 5) return 0;
+  throw new SysError(E.EINVAL);
+});
+syscall('sched_get_priority_min', 'policy:int', (_k, policy) => {
+  if (policy === 1 || policy === 2) return 1;
+  if (policy === 0 || policy === 3 || policy === 5) return 0;
+  throw new SysError(E.EINVAL);
+});
+syscall('getcpu', 'cpu:ptr node:ptr cache:ptr', (k, cpu, node) => {
+  if (cpu) k.mem.writeU32(cpu, allowedCpus()[0]);
+  if (node) k.mem.writeU32(node, 0);
+  return 0;
+});
+syscall('getpriority', 'which:int who:int', (k, which, who) => {
+  if (which < 0 || which > 2) throw new SysError(E.EINVAL);
+  if (which === 0 && who !== 0 && who !== k.pid) throw new SysError(E.ESRCH);
+  return 20; // the kernel returns 20 - nice; nice 0
+});

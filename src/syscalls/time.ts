@@ -1,83 +1,87 @@
-// Clocks and sleeping.
+// Clocks and sleeping: clock_gettime, clock_getres, gettimeofday, nanosleep, clock_nanosleep.
 import { syscall } from './define.js';
 import { E, SysError } from './errno.js';
 import type { Kernel } from './kernel.js';
-import { readTimespec, writeTimespec } from './structs.js';
+import { readTimespec, writeTimespec, writeTimeval } from './structs.js';
 
 const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3;
 const CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7;
+const CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
 
-/** Wall-clock nanoseconds since the epoch with sub-millisecond resolution. */
+/** Wall-clock nanoseconds since the epoch, with hrtime's resolution. */
 const origin = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
-export function clockNs(k: Kernel, clock: number): bigint {
+function cpuTimeNs(): bigint {
+  const u = process.cpuUsage();
+  return BigInt(u.user + u.system) * 1000n;
+}
+
+/**
+ * Negative clock ids are CPU-time clocks of a process or thread (clock_getcpuclockid):
+ * ~pid << 3 | type, with bit 2 set for threads and type 3 meaning an fd clock.
+ */
+function cpuClockOf(k: Kernel | undefined, clock: number): bigint {
+  if ((clock & 7) === 7 || (clock & 3) === 3) throw new SysError(E.EINVAL);
+  const pid = ~(clock >> 3);
+  if (pid !== 0 && pid !== k?.pid) throw new SysError(E.EINVAL);
+  return cpuTimeNs();
+}
+
+export function clockNs(clock: number, k?: Kernel): bigint {
+  if (clock < 0) return cpuClockOf(k, clock);
   switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
+    case CLOCK_TAI: // TAI-UTC offset not known here: 0, as a kernel whose NTP never set it
+    case CLOCK_REALTIME_ALARM:
       return origin + process.hrtime.bigint();
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_RAW:
     case CLOCK_MONOTONIC_COARSE:
     case CLOCK_BOOTTIME:
+    case CLOCK_BOOTTIME_ALARM:
       return process.hrtime.bigint();
     case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID: {
-      const u = process.cpuUsage();
-      return BigInt(u.user + u.system) * 1000n;
-    }
+    case CLOCK_THREAD_CPUTIME_ID:
+      return cpuTimeNs();
     default:
-      void k;
       throw new SysError(E.EINVAL);
   }
 }
 
 syscall('clock_gettime', 'clock:int tp:ptr', (k, clock, tp) => {
-  writeTimespec(k.mem, tp, clockNs(k, clock));
+  writeTimespec(k.mem, tp, clockNs(clock, k));
   return 0;
 });
 
 syscall('clock_getres', 'clock:int res:ptr', (k, clock, res) => {
-  clockNs(k, clock);
-  if (res) writeTimespec(k.mem, res, clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE ? 4_000_000n : 1n);
+  clockNs(clock, k);
+  // Coarse clocks tick with the scheduler (HZ=250 on arm64 distributions); the rest are 1 ns.
+  const coarse = clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE;
+  if (res) writeTimespec(k.mem, res, coarse ? 4_000_000n : 1n);
   return 0;
 });
 
 syscall('gettimeofday', 'tv:ptr tz:ptr', (k, tv, tz) => {
-  const ns = clockNs(k, CLOCK_REALTIME);
-  if (tv) {
-    k.mem.writeU64(tv, ns / 1_000_000_000n);
-    k.mem.writeU64(tv + 8, (ns % 1_000_000_000n) / 1000n);
-  }
-  if (tz) k.mem.write(tz, new Uint8Array(8));
+  if (tv) writeTimeval(k.mem, tv, clockNs(CLOCK_REALTIME));
+  if (tz) k.mem.write(tz, new Uint8Array(8)); // struct timezone: UTC, no DST
   return 0;
 });
 
-function sleepNs(ns: bigint): void {
-  const end = process.hrtime.bigint() + ns;
-  for (;;) {
-    const left = end - process.hrtime.bigint();
-    if (left <= 0n) return;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(left) / 1e6);
-  }
-}
-
-function checkTimespec(ns: bigint, k: Kernel, addr: number): void {
-  const nsec = BigInt.asIntN(64, k.mem.readU64(addr + 8));
-  if (ns < 0n || nsec < 0n || nsec >= 1_000_000_000n) throw new SysError(E.EINVAL);
-}
-
 syscall('nanosleep', 'req:ptr rem:ptr', (k, req) => {
-  const ns = readTimespec(k.mem, req);
-  checkTimespec(ns, k, req);
-  sleepNs(ns);
-  return 0;
+  k.sleepNs(readTimespec(k.mem, req));
+  return 0; // never interrupted: rem is left alone, as Linux does then
 });
 
 syscall('clock_nanosleep', 'clock:int flags:int req:ptr rem:ptr', (k, clock, flags, req) => {
+  const TIMER_ABSTIME = 1;
+  if (clock === CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 4))) throw new SysError(E.EINVAL);
+  if (clock === CLOCK_MONOTONIC_RAW || clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE) {
+    throw new SysError(E.EOPNOTSUPP);
+  }
+  const now = clockNs(clock, k);
   let ns = readTimespec(k.mem, req);
-  checkTimespec(ns, k, req);
-  if (flags & 1) ns -= clockNs(k, clock); // TIMER_ABSTIME
-  else clockNs(k, clock);
-  if (ns > 0n) sleepNs(ns);
+  if (flags & TIMER_ABSTIME) ns -= now;
+  if (ns > 0n) k.sleepNs(ns);
   return 0;
 });

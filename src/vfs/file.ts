@@ -1,6 +1,7 @@
-// What a guest file descriptor refers to. Backends implement the operations they support;
-// the rest fail with the errno Linux gives for that kind of file.
-import { E, SysError } from '../syscalls/errno.js';
+// What a file descriptor refers to (an open file description, shared by dup'd descriptors),
+// and the per-process descriptor table. Backends implement the operations they support; the
+// defaults fail with the errno Linux gives for a file that lacks that operation.
+import { E, SysError } from './errno.js';
 
 export interface StatInfo {
   dev: number; ino: number; mode: number; nlink: number; uid: number; gid: number; rdev: number;
@@ -15,25 +16,45 @@ export interface DirEntry {
   type: number;
 }
 
-export abstract class OpenFile {
-  /** O_* status flags (O_APPEND, O_NONBLOCK, access mode) as the guest set them. */
-  flags = 0;
-  /** Guest path used to open it (for /proc/self/fd and error messages). */
-  path = '';
-  refs = 1;
+export const S_IFMT = 0o170000;
+export const S_IFIFO = 0o010000, S_IFCHR = 0o020000, S_IFDIR = 0o040000, S_IFBLK = 0o060000;
+export const S_IFREG = 0o100000, S_IFLNK = 0o120000, S_IFSOCK = 0o140000;
 
-  read(_buf: Uint8Array, _pos?: number): number { throw new SysError(E.EINVAL); }
-  write(_buf: Uint8Array, _pos?: number): number { throw new SysError(E.EINVAL); }
+/** O_* bits as aarch64 defines them (O_DIRECTORY and O_NOFOLLOW differ from x86). */
+export const O = {
+  ACCMODE: 3, RDONLY: 0, WRONLY: 1, RDWR: 2, CREAT: 0o100, EXCL: 0o200, NOCTTY: 0o400, TRUNC: 0o1000,
+  APPEND: 0o2000, NONBLOCK: 0o4000, DSYNC: 0o10000, ASYNC: 0o20000, DIRECTORY: 0o40000, NOFOLLOW: 0o100000,
+  DIRECT: 0o200000, LARGEFILE: 0o400000, NOATIME: 0o1000000, CLOEXEC: 0o2000000, SYNC: 0o4010000,
+  PATH: 0o10000000, TMPFILE: 0o20040000,
+} as const;
+
+export abstract class OpenFile {
+  /** O_* status flags as F_GETFL reports them (access mode, O_APPEND, O_NONBLOCK, ...). */
+  flags = 0;
+  /** Guest path used to open it (for /proc/self/fd and readlink). */
+  path = '';
+  /** Descriptors referring to this open file description. */
+  refs = 1;
+  /** Directory read position: index into readdir(), which getdents64 reports as d_off. */
+  dirPos = 0;
+
+  /** Read at the file offset, advancing it. */
+  read(_buf: Uint8Array): number { throw new SysError(E.EINVAL); }
+  /** Write at the file offset (or the end, with O_APPEND), advancing it. */
+  write(_buf: Uint8Array): number { throw new SysError(E.EINVAL); }
+  /** Read at `pos` without moving the offset. */
+  pread(_buf: Uint8Array, _pos: number): number { throw new SysError(E.ESPIPE); }
+  pwrite(_buf: Uint8Array, _pos: number): number { throw new SysError(E.ESPIPE); }
   seek(_off: number, _whence: number): number { throw new SysError(E.ESPIPE); }
   stat(): StatInfo { throw new SysError(E.EINVAL); }
   readdir(): DirEntry[] { throw new SysError(E.ENOTDIR); }
-  /** Directory read position (index into readdir()). */
-  dirPos = 0;
   isatty(): boolean { return false; }
   truncate(_len: number): void { throw new SysError(E.EINVAL); }
-  sync(): void {}
-  /** Host fd, if this file is backed by one (for mmap of files, ioctl on terminals). */
+  sync(_dataOnly: boolean): void { throw new SysError(E.EINVAL); }
+  /** Host fd, if this file is backed by one (ioctl on terminals, fchmod, ...). */
   hostFd(): number | undefined { return undefined; }
+  /** Host path, if the file has one (directory-relative *at calls, statfs). */
+  hostPath(): string | undefined { return undefined; }
   close(): void {}
 }
 
@@ -45,11 +66,11 @@ export interface FdEntry {
 
 export class FdTable {
   private fds = new Map<number, FdEntry>();
+  /** RLIMIT_NOFILE soft limit: descriptors are numbered below it. */
+  limit = 1024;
 
   get(fd: number): OpenFile {
-    const e = this.fds.get(fd);
-    if (!e) throw new SysError(E.EBADF);
-    return e.file;
+    return this.entry(fd).file;
   }
 
   entry(fd: number): FdEntry {
@@ -62,19 +83,20 @@ export class FdTable {
     return this.fds.has(fd);
   }
 
-  /** Lowest free descriptor at or above `min`. */
+  /** Install `file` at the lowest free descriptor at or above `min` (EMFILE at the limit). */
   alloc(file: OpenFile, cloexec = false, min = 0): number {
     let fd = min;
     while (this.fds.has(fd)) fd++;
-    if (fd >= 1024) throw new SysError(E.EMFILE);
+    if (fd >= this.limit) throw new SysError(E.EMFILE);
     this.fds.set(fd, { file, cloexec });
     return fd;
   }
 
-  /** Install at exactly `fd`, closing what was there. */
+  /** Install at exactly `fd`, closing what was there (dup2 semantics; the caller took a ref). */
   set(fd: number, file: OpenFile, cloexec = false): void {
-    if (this.fds.has(fd)) this.close(fd);
+    const old = this.fds.get(fd);
     this.fds.set(fd, { file, cloexec });
+    if (old && --old.file.refs === 0) old.file.close();
   }
 
   close(fd: number): void {
@@ -84,10 +106,13 @@ export class FdTable {
     if (--e.file.refs === 0) e.file.close();
   }
 
+  /** A new descriptor for the same open file, the lowest free one at or above `min`. */
   dup(fd: number, min = 0, cloexec = false): number {
     const f = this.get(fd);
+    if (min >= this.limit) throw new SysError(E.EINVAL);
+    const nfd = this.alloc(f, cloexec, min);
     f.refs++;
-    return this.alloc(f, cloexec, min);
+    return nfd;
   }
 
   list(): number[] {

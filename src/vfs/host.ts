@@ -1,66 +1,118 @@
-// Host passthrough files: a guest fd backed by a host fd, through Node's synchronous fs calls.
+// Host passthrough files: a guest descriptor backed by a host descriptor, through Node's
+// synchronous fs calls.
+//
+// File offsets. Node has no lseek(2): it offers read/write at the host offset (position null)
+// and pread/pwrite at an explicit position, nothing else. So:
+// - Regular files and block devices that tsemu opened keep their offset here and use
+//   positional I/O. dup'd descriptors share the OpenFile and so share the offset, as Linux's
+//   open file description does.
+// - Descriptors inherited from the host (0, 1, 2) start out using the host offset, which the
+//   host may share with other processes (`(prog; cat) < file`). The first lseek on one that is
+//   a regular file reads the current host offset from /proc/self/fdinfo and from then on
+//   tracks the offset here with positional I/O; the shared host offset stops moving. Without
+//   /proc, lseek on such a descriptor fails with ESPIPE rather than return a wrong offset.
+// - Pipes, sockets and terminals have no offset (ESPIPE); other character devices such as
+//   /dev/null accept any lseek and report 0, as Linux's do.
 import * as fs from 'node:fs';
 import * as tty from 'node:tty';
-import { E, SysError, errnoOf } from '../syscalls/errno.js';
-import { OpenFile, type DirEntry, type StatInfo } from './file.js';
+import { E, SysError, errnoOf, host } from './errno.js';
+import {
+  O, OpenFile, S_IFBLK, S_IFCHR, S_IFDIR, S_IFMT, S_IFREG, type DirEntry, type StatInfo,
+} from './file.js';
 
-const DT = { FIFO: 1, CHR: 2, DIR: 4, BLK: 6, REG: 8, LNK: 10, SOCK: 12, UNKNOWN: 0 };
+export const DT = { UNKNOWN: 0, FIFO: 1, CHR: 2, DIR: 4, BLK: 6, REG: 8, LNK: 10, SOCK: 12 };
 
 export function statOf(s: fs.BigIntStats): StatInfo {
   return {
     dev: Number(s.dev), ino: Number(s.ino), mode: Number(s.mode), nlink: Number(s.nlink), uid: Number(s.uid),
     gid: Number(s.gid), rdev: Number(s.rdev), size: Number(s.size), blksize: Number(s.blksize),
-    blocks: Number(s.blocks), atimeNs: s.atimeNs, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs, birthtimeNs: s.birthtimeNs,
+    blocks: Number(s.blocks), atimeNs: s.atimeNs, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs,
+    birthtimeNs: s.birthtimeNs > 0n ? s.birthtimeNs : undefined,
   };
 }
 
-/** Run a host fs call, turning Node errors into guest errnos. */
-export function host<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    throw new SysError(errnoOf(err));
-  }
-}
+export { host };
 
 function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** Current offset and open flags of an inherited host descriptor, from /proc/self/fdinfo. */
+export function hostFdInfo(fd: number): { pos: number; flags: number } | null {
+  try {
+    const text = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1');
+    const pos = /^pos:\s*(\d+)/m.exec(text);
+    const flags = /^flags:\s*([0-7]+)/m.exec(text);
+    if (!pos || !flags) return null;
+    return { pos: Number(pos[1]), flags: parseInt(flags[1], 8) };
+  } catch {
+    return null;
+  }
+}
+
+type Kind = 'file' | 'dir' | 'tty' | 'chr' | 'stream';
+
+function kindOf(mode: number, fd: number): Kind {
+  switch (mode & S_IFMT) {
+    case S_IFREG: case S_IFBLK: return 'file';
+    case S_IFDIR: return 'dir';
+    case S_IFCHR: return tty.isatty(fd) ? 'tty' : 'chr';
+    default: return 'stream';
+  }
+}
+
 export class HostFile extends OpenFile {
   private pos = 0;
+  /** 'own': offset tracked here, positional I/O; 'host': the host descriptor's own offset. */
+  private offsetMode: 'own' | 'host';
+  private readonly kind: Kind;
   private entries?: DirEntry[];
 
-  constructor(private fd: number, path: string, flags: number, private hostPath: string, private owned = true) {
+  /**
+   * @param fd host descriptor
+   * @param path guest path it was opened by
+   * @param flags guest O_* status flags
+   * @param hostName host path (for directory listings and *at calls relative to it)
+   * @param owned tsemu opened it (and closes it); false for inherited descriptors 0-2
+   */
+  constructor(private readonly fd: number, path: string, flags: number, private readonly hostName: string,
+    private readonly owned = true) {
     super();
     this.path = path;
     this.flags = flags;
+    const st = host(() => fs.fstatSync(fd));
+    this.kind = kindOf(st.mode, fd);
+    this.offsetMode = this.kind === 'file' && !owned ? 'host' : 'own';
   }
 
   override hostFd(): number { return this.fd; }
+  override hostPath(): string { return this.hostName; }
 
-  override read(buf: Uint8Array, pos?: number): number {
+  private hostRead(buf: Uint8Array, pos: number | null): number {
+    if (this.kind === 'dir') throw new SysError(E.EISDIR);
     for (;;) {
       try {
-        return fs.readSync(this.fd, buf, 0, buf.length, pos ?? null);
+        return fs.readSync(this.fd, buf, 0, buf.length, pos);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        // A host descriptor shared with a non-blocking parent: wait, as a blocking read would.
-        if (code === 'EAGAIN' && !(this.flags & 0o4000)) { sleepMs(5); continue; }
+        // The host descriptor is non-blocking (shared with a parent that set O_NONBLOCK, or a
+        // pipe end): wait, as a blocking read would, unless the guest asked for O_NONBLOCK.
+        if (code === 'EAGAIN' && !(this.flags & O.NONBLOCK)) { sleepMs(5); continue; }
         if (code === 'EOF') return 0;
         throw new SysError(errnoOf(err));
       }
     }
   }
 
-  override write(buf: Uint8Array, pos?: number): number {
+  private hostWrite(buf: Uint8Array, pos: number | null): number {
+    if (this.kind === 'dir') throw new SysError(E.EISDIR);
     let done = 0;
     while (done < buf.length) {
       try {
-        done += fs.writeSync(this.fd, buf, done, buf.length - done, pos === undefined ? null : pos + done);
+        done += fs.writeSync(this.fd, buf, done, buf.length - done, pos === null ? null : pos + done);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN' && !(this.flags & 0o4000)) { sleepMs(1); continue; }
+        if (code === 'EAGAIN' && !(this.flags & O.NONBLOCK)) { sleepMs(1); continue; }
         if (done > 0) return done;
         throw new SysError(errnoOf(err));
       }
@@ -68,78 +120,112 @@ export class HostFile extends OpenFile {
     return done;
   }
 
+  override read(buf: Uint8Array): number {
+    if (this.offsetMode === 'host' || this.kind !== 'file') return this.hostRead(buf, null);
+    const n = this.hostRead(buf, this.pos);
+    this.pos += n;
+    return n;
+  }
+
+  override write(buf: Uint8Array): number {
+    if (this.offsetMode === 'host' || this.kind !== 'file') return this.hostWrite(buf, null);
+    // Positional writes on an O_APPEND host descriptor append anyway (Linux ignores the
+    // position); keep the tracked offset at the new end.
+    if (this.flags & O.APPEND) this.pos = this.stat().size;
+    const n = this.hostWrite(buf, this.pos);
+    this.pos += n;
+    return n;
+  }
+
+  override pread(buf: Uint8Array, pos: number): number {
+    if (this.kind === 'tty' || this.kind === 'stream') throw new SysError(E.ESPIPE);
+    return this.hostRead(buf, pos);
+  }
+
+  override pwrite(buf: Uint8Array, pos: number): number {
+    if (this.kind === 'tty' || this.kind === 'stream') throw new SysError(E.ESPIPE);
+    return this.hostWrite(buf, pos);
+  }
+
   override seek(off: number, whence: number): number {
-    const st = this.stat();
-    if ((st.mode & 0o170000) === 0o010000 || (st.mode & 0o170000) === 0o140000) throw new SysError(E.ESPIPE);
-    // Node has no lseek: reads and writes pass explicit positions, so track the offset here
-    // and keep the host offset in step for children that inherit the descriptor.
-    let base = 0;
-    if (whence === 1) base = this.pos;
-    else if (whence === 2) base = st.size;
-    else if (whence !== 0) throw new SysError(E.EINVAL);
-    const np = base + off;
+    const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
+    if (this.kind === 'tty' || this.kind === 'stream') throw new SysError(E.ESPIPE);
+    if (whence < SEEK_SET || whence > SEEK_HOLE) throw new SysError(E.EINVAL);
+    if (this.kind === 'chr') return 0;
+    if (this.kind === 'dir') {
+      // The directory offset is the index getdents64 reported as d_off.
+      const np = whence === SEEK_SET ? off : whence === SEEK_CUR ? this.dirPos + off : -1;
+      if (np < 0) throw new SysError(E.EINVAL);
+      if (np === 0) this.entries = undefined; // rewinddir sees new entries
+      this.dirPos = np;
+      return np;
+    }
+    if (this.offsetMode === 'host') {
+      const info = hostFdInfo(this.fd);
+      if (!info) throw new SysError(E.ESPIPE);
+      this.pos = info.pos;
+      this.offsetMode = 'own';
+    }
+    const size = this.stat().size;
+    let np: number;
+    switch (whence) {
+      case SEEK_SET: np = off; break;
+      case SEEK_CUR: np = this.pos + off; break;
+      case SEEK_END: np = size + off; break;
+      case SEEK_DATA:
+        if (off < 0) throw new SysError(E.EINVAL);
+        if (off >= size) throw new SysError(E.ENXIO);
+        np = off;
+        break;
+      default: // SEEK_HOLE: no holes are reported; the end of the file is the first one
+        if (off < 0) throw new SysError(E.EINVAL);
+        if (off >= size) throw new SysError(E.ENXIO);
+        np = size;
+    }
     if (np < 0) throw new SysError(E.EINVAL);
+    if (!Number.isSafeInteger(np)) throw new SysError(E.EOVERFLOW);
     this.pos = np;
-    if ((st.mode & 0o170000) === 0o040000) { this.dirPos = 0; this.entries = undefined; }
     return np;
   }
-
-  /** Read/write at the tracked offset for seekable files, the host's for streams. */
-  readAtOffset(buf: Uint8Array): number {
-    if (!this.seekable()) return this.read(buf);
-    const n = this.read(buf, this.pos);
-    this.pos += n;
-    return n;
-  }
-
-  writeAtOffset(buf: Uint8Array): number {
-    if (!this.seekable()) return this.write(buf);
-    if (this.flags & 0o2000) this.pos = this.stat().size; // O_APPEND
-    const n = this.write(buf, this.pos);
-    this.pos += n;
-    return n;
-  }
-
-  private seekableCache?: boolean;
-  /** Files we opened track their own offset (Node has no lseek); descriptors inherited from
-   *  the host (stdin/out/err) keep using the host's offset, which they may share with others. */
-  private seekable(): boolean {
-    if (!this.owned) return false;
-    if (this.seekableCache === undefined) {
-      const t = this.stat().mode & 0o170000;
-      this.seekableCache = t === 0o100000 || t === 0o060000;
-    }
-    return this.seekableCache;
-  }
-
-  get offset(): number { return this.pos; }
 
   override stat(): StatInfo {
     return statOf(host(() => fs.fstatSync(this.fd, { bigint: true })));
   }
 
   override readdir(): DirEntry[] {
+    if (this.kind !== 'dir') throw new SysError(E.ENOTDIR);
     if (!this.entries) {
-      const list = host(() => fs.readdirSync(this.hostPath, { withFileTypes: true }));
-      const st = this.stat();
-      const entries: DirEntry[] = [{ name: '.', ino: st.ino, type: DT.DIR }, { name: '..', ino: 1, type: DT.DIR }];
+      const list = host(() => fs.readdirSync(this.hostName, { withFileTypes: true }));
+      const inoOf = (p: string) => {
+        try { return Number(fs.lstatSync(p, { bigint: true }).ino); } catch { return 0; /* raced away */ }
+      };
+      const entries: DirEntry[] = [
+        { name: '.', ino: this.stat().ino, type: DT.DIR },
+        { name: '..', ino: inoOf(this.hostName + '/..'), type: DT.DIR },
+      ];
       for (const d of list) {
-        let ino = 0;
-        try { ino = Number(fs.lstatSync(this.hostPath + '/' + d.name, { bigint: true }).ino); } catch { /* raced away */ }
         const type = d.isFile() ? DT.REG : d.isDirectory() ? DT.DIR : d.isSymbolicLink() ? DT.LNK : d.isFIFO() ? DT.FIFO
           : d.isSocket() ? DT.SOCK : d.isCharacterDevice() ? DT.CHR : d.isBlockDevice() ? DT.BLK : DT.UNKNOWN;
-        entries.push({ name: d.name, ino, type });
+        entries.push({ name: d.name, ino: inoOf(this.hostName + '/' + d.name), type });
       }
       this.entries = entries;
     }
     return this.entries;
   }
 
-  override isatty(): boolean {
-    return tty.isatty(this.fd);
+  override isatty(): boolean { return this.kind === 'tty'; }
+
+  override truncate(len: number): void {
+    if (this.kind !== 'file') throw new SysError(E.EINVAL);
+    host(() => fs.ftruncateSync(this.fd, len));
   }
 
-  override truncate(len: number): void { host(() => fs.ftruncateSync(this.fd, len)); }
-  override sync(): void { host(() => fs.fsyncSync(this.fd)); }
-  override close(): void { if (this.owned) { try { fs.closeSync(this.fd); } catch { /* already gone */ } } }
+  override sync(dataOnly: boolean): void {
+    if (this.kind === 'tty' || this.kind === 'stream' || this.kind === 'chr') throw new SysError(E.EINVAL);
+    host(() => (dataOnly ? fs.fdatasyncSync(this.fd) : fs.fsyncSync(this.fd)));
+  }
+
+  override close(): void {
+    if (this.owned) { try { fs.closeSync(this.fd); } catch { /* already gone */ } }
+  }
 }

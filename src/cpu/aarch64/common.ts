@@ -2,37 +2,58 @@
 // shifting and extension, immediate decoding. All written against the Emitter interface.
 import type { Emitter, Val } from '../emitter.js';
 
+/** NZCV as i32 0/1 values. */
+export interface Nzcv { n: Val; z: Val; c: Val; v: Val }
+
+/**
+ * a + b + carryIn (an i32 0/1, or null for none) at 64 (sf=1) or 32 (sf=0) bits: the i64 result
+ * (zero-extended for sf=0) and its NZCV, without writing the flags. 32-bit forms use i32 ops.
+ */
+export function addNzcv(e: Emitter, a: Val, b: Val, carryIn: Val | null, sf: number): { r: Val; f: Nzcv } {
+  const t = sf ? 'i64' : 'i32';
+  const op = (name: string, x: Val, y: Val) => e.op(`${t}.${name}`, [x, y]);
+  const zero = sf ? e.i64(0) : e.i32(0);
+  const A = sf ? a : e.wrap(a);
+  const B = sf ? b : e.wrap(b);
+  const s = op('add', A, B);
+  let r = s;
+  let c = op('lt_u', s, A); // unsigned overflow of A + B
+  if (carryIn) {
+    r = op('add', s, sf ? e.extendU(carryIn) : carryIn);
+    c = e.op('i32.or', [c, op('lt_u', r, s)]); // ... or of adding the carry (never both)
+  }
+  // overflow: operands have the same sign and the result's sign differs
+  const v = op('lt_s', op('and', op('xor', r, A), op('xor', r, B)), zero);
+  const f = { n: op('lt_s', r, zero), z: e.op(`${t}.eqz`, [r]), c, v };
+  return { r: sf ? r : e.extendU(r), f };
+}
+
+/** a - b at 64 or 32 bits (C set when no borrow): the i64 result and NZCV, flags not written. */
+export function subNzcv(e: Emitter, a: Val, b: Val, sf: number): { r: Val; f: Nzcv } {
+  const t = sf ? 'i64' : 'i32';
+  const op = (name: string, x: Val, y: Val) => e.op(`${t}.${name}`, [x, y]);
+  const zero = sf ? e.i64(0) : e.i32(0);
+  const A = sf ? a : e.wrap(a);
+  const B = sf ? b : e.wrap(b);
+  const r = op('sub', A, B);
+  // overflow: operands have different signs and the result's sign differs from a's
+  const v = op('lt_s', op('and', op('xor', A, B), op('xor', A, r)), zero);
+  const f = { n: op('lt_s', r, zero), z: e.op(`${t}.eqz`, [r]), c: op('ge_u', A, B), v };
+  return { r: sf ? r : e.extendU(r), f };
+}
+
 /** a + b + carryIn with NZCV, for 64-bit (sf=1) or 32-bit (sf=0) operands. Returns the i64 result. */
 export function addWithFlags(e: Emitter, a: Val, b: Val, carryIn: Val | null, sf: number): Val {
-  if (sf) {
-    const cin = carryIn ? e.extendU(carryIn) : e.i64(0);
-    const r = e.add(e.add(a, b), cin);
-    // carry: unsigned overflow of a + b + cin
-    const s1 = e.add(a, b);
-    const c1 = e.op('i64.lt_u', [s1, a]);
-    const c2 = e.op('i64.lt_u', [r, s1]);
-    const c = e.op('i32.or', [c1, c2]);
-    // overflow: operands have the same sign and the result's sign differs
-    const v = e.op('i64.lt_s', [e.and(e.xor(r, a), e.xor(r, b)), e.i64(0)]);
-    setNZ(e, r, 1, c, v);
-    return r;
-  }
-  const a32 = e.zext32(a);
-  const b32 = e.zext32(b);
-  const cin = carryIn ? e.extendU(carryIn) : e.i64(0);
-  const wide = e.add(e.add(a32, b32), cin); // exact 33-bit unsigned sum
-  const r = e.zext32(wide);
-  const c = e.wrap(e.shrU(wide, e.i64(32)));
-  const r32 = e.wrap(r);
-  const x = e.op('i32.and', [e.op('i32.xor', [r32, e.wrap(a32)]), e.op('i32.xor', [r32, e.wrap(b32)])]);
-  const v = e.op('i32.lt_s', [x, e.i32(0)]);
-  setNZ(e, r, 0, c, v);
+  const { r, f } = addNzcv(e, a, b, carryIn, sf);
+  e.setFlags(f.n, f.z, f.c, f.v);
   return r;
 }
 
 /** a - b with NZCV (C set when no borrow). */
 export function subWithFlags(e: Emitter, a: Val, b: Val, sf: number): Val {
-  return addWithFlags(e, a, e.xor(b, e.i64(-1)), e.i32(1), sf);
+  const { r, f } = subNzcv(e, a, b, sf);
+  e.setFlags(f.n, f.z, f.c, f.v);
+  return r;
 }
 
 /** Set N and Z from a result (of width sf), C and V as given (i32 0/1). */

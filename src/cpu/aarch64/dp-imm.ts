@@ -1,6 +1,7 @@
 // Data processing (immediate): add/sub, logical, moves, PC-relative addresses, bitfield, extract.
+import { Trap, type Val } from '../emitter.js';
 import { insn } from '../insn.js';
-import { addWithFlags, subWithFlags } from './common.js';
+import { addWithFlags, decodeBitMask, setNZ, subWithFlags } from './common.js';
 
 export const ADD_imm = insn({
   pattern: 'sf:1 op:1 S:1 100010 sh:1 imm12:12 rn:5 rd:5',
@@ -44,3 +45,29 @@ export const ADR = insn({
     e.setX(a.rd, e.i64(BigInt.asUintN(64, BigInt(target))));
   },
 });
+
+/** AND, ORR, EOR, ANDS with a bitmask immediate (DecodeBitMasks at translation time). */
+export const LOGIC_imm = insn({
+  pattern: 'sf:1 opc:2 100100 N:1 immr:6 imms:6 rn:5 rd:5',
+  asm: 'and/orr/eor/ands{opc} {rd}, {rn}, #bitmask(N={N},immr={immr},imms={imms})',
+  sem(e, a) {
+    const mask = decodeBitMask(a.N, a.imms, a.immr, a.sf);
+    if (mask === null) return e.trap(Trap.Undefined);
+    const imm = e.i64(mask);
+    let r: Val;
+    if (a.opc === 1 && a.rn === 31) r = imm; // MOV (bitmask immediate)
+    else {
+      // For sf=0 the mask has no upper bits, so AND/ANDS need no zero-extension of Rn.
+      const rn = a.opc === 0 || a.opc === 3 ? e.x(a.rn) : e.x(a.rn, a.sf);
+      r = a.opc === 1 ? e.or(rn, imm) : a.opc === 2 ? e.xor(rn, imm) : e.and(rn, imm);
+    }
+    if (a.opc === 3) {
+      setNZ(e, r, a.sf, e.i32(0), e.i32(0));
+      e.setX(a.rd, r);
+    } else {
+      e.setXsp(a.rd, r);
+    }
+  },
+});
+
+export * from './dp-bitfield.js';

@@ -1,2 +1,112 @@
 // System instructions: MRS/MSR, barriers, cache maintenance, hints.
-export {};
+//
+// Only what Linux lets EL0 do exists here; everything else is SIGILL, as on a real kernel.
+// The identification registers describe the CPU the loader's AT_HWCAP advertises (FP, ASIMD,
+// CRC32, ATOMICS): Linux traps EL0 reads of ID registers and returns only their user-visible
+// fields, so those values are what a guest would see on real hardware with the same features.
+import { Sync, Trap } from '../emitter.js';
+import type { Emitter, Val } from '../emitter.js';
+import { insn } from '../insn.js';
+import { sysReg } from './sysregs.js';
+
+export * from './sysregs.js';
+
+/** HINT space: NOP, YIELD, WFE, WFI, SEV, SEVL, DGH, ESB, PSB, TSB, CSDB, BTI and the PAC hints
+ *  (PACIASP, AUTIASP, XPACLRI, ...). Features we do not advertise (PAC, BTI) make those hints
+ *  NOPs, which is what glibc built with branch protection relies on; WFI/WFE at EL0 may simply
+ *  return. */
+export const HINT = insn({
+  pattern: '11010101 00000011 0010 crm:4 op2:3 11111',
+  asm: 'hint #{crm}:{op2}',
+  sem() {},
+});
+
+/** CLREX, DSB, DMB, ISB, SB (and SSBB/PSSBB, which are DSB encodings). */
+export const BARRIER = insn({
+  pattern: '11010101 00000011 0011 crm:4 op2:3 11111',
+  asm: 'barrier/clrex op2={op2} #{crm}',
+  sem(e, a) {
+    switch (a.op2) {
+      case 2: e.setSys('exclAddr', e.i64(-1)); return; // CLREX
+      case 4: // DSB
+      case 5: // DMB
+        e.fence();
+        return;
+      // ISB orders no memory accesses, and instruction fetch already sees stores (a store to a
+      // page with translated code invalidates it); SB only limits speculation. Rust's spin-loop
+      // hint is an ISB, so it stays free.
+      case 6:
+        return;
+      case 7:
+        if (a.crm === 0) return;
+        return e.trap(Trap.Undefined);
+      default:
+        return e.trap(Trap.Undefined);
+    }
+  },
+});
+
+/** MSR (immediate) to PSTATE fields. At EL0 with Linux's settings (SCTLR_EL1.UMA=0) DAIFSet/
+ *  DAIFClr trap, and the rest need features not advertised, except CFINV (FEAT_FlagM, harmless
+ *  to provide). */
+export const MSR_imm = insn({
+  pattern: '1101010100000 op1:3 0100 crm:4 op2:3 11111',
+  asm: 'msr pstate(op1={op1},op2={op2}), #{crm}',
+  sem(e, a) {
+    if (a.op1 === 0 && a.op2 === 0 && a.crm === 0) {
+      e.setFlags(e.flag('n'), e.flag('z'), e.op('i32.xor', [e.flag('c'), e.i32(1)]), e.flag('v')); // CFINV
+      return;
+    }
+    e.trap(Trap.Undefined);
+  },
+});
+
+/** DC ZVA zeroes this many bytes (DCZID_EL0.BS = 4: 2^4 words). */
+export const ZVA_BYTES = 64;
+const ZERO16 = new Array<number>(16).fill(0);
+
+/** SYS/SYSL: the EL0 cache maintenance operations (DC ZVA, DC CVAU/CVAC/CIVAC, IC IVAU). */
+export const SYS = insn({
+  pattern: '1101010100 L:1 01 op1:3 crn:4 crm:4 op2:3 rt:5',
+  asm: 'sys{L} #{op1}, C{crn}, C{crm}, #{op2}, {rt}',
+  sem(e, a) {
+    if (a.L || a.op1 !== 3 || a.crn !== 7 || a.op2 !== 1) return e.trap(Trap.Undefined);
+    switch (a.crm) {
+      case 4: return dcZva(e, e.x(a.rt));
+      case 5: return e.sync(Sync.InvalidateCode, e.x(a.rt)); // IC IVAU
+      // DC CVAC (10), CVAU (11), CIVAC (14): no cache to clean here. DC CVAP/CVADP (12, 13) need
+      // FEAT_DPB, which is not advertised: SIGILL, as under qemu.
+      case 10: case 11: case 14: return;
+      default: return e.trap(Trap.Undefined);
+    }
+  },
+});
+
+/**
+ * DC ZVA: zero the 64-byte block holding Xt. It is a store: a 1-byte store of zero at Xt itself
+ * does the permission check first (the whole block is on Xt's page, and a fault then reports Xt,
+ * as FAR does for DC instructions), then four 16-byte stores clear the aligned block.
+ */
+function dcZva(e: Emitter, xt: Val): void {
+  e.store(xt, e.i64(0), 1);
+  const base = e.and(xt, e.i64(-ZVA_BYTES));
+  const zero = e.v128(ZERO16);
+  for (let off = 0; off < ZVA_BYTES; off += 16) e.store(off ? e.add(base, e.i64(off)) : base, zero, 16);
+}
+
+/** MRS and MSR (register): sysReg maps (op0, op1, CRn, CRm, op2) to what EL0 may do with it. */
+export const MRS_MSR = insn({
+  pattern: '1101010100 L:1 1 o0:1 op1:3 crn:4 crm:4 op2:3 rt:5',
+  asm: '{L}mrs/msr S{o0}_{op1}_C{crn}_C{crm}_{op2}, {rt}',
+  sem(e, a) {
+    const reg = sysReg(2 + a.o0, a.op1, a.crn, a.crm, a.op2);
+    if (!reg) return e.trap(Trap.Undefined);
+    if (a.L) {
+      if (!reg.read) return e.trap(Trap.Undefined);
+      e.setX(a.rt, reg.read(e));
+    } else {
+      if (!reg.write) return e.trap(Trap.Undefined);
+      reg.write(e, e.x(a.rt));
+    }
+  },
+});

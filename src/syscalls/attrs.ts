@@ -1,0 +1,153 @@
+// File attributes and durability: fchmod(at), fchown(at), utimensat, truncate, ftruncate,
+// fsync, fdatasync, sync, syncfs, umask, fadvise64, fallocate, flock.
+import * as fs from 'node:fs';
+import { O, type OpenFile } from '../vfs/file.js';
+import { AT, AT_FDCWD, resolveAt } from './at.js';
+import { syscall } from './define.js';
+import { E, SysError, host } from './errno.js';
+import { readPath } from './guest.js';
+import type { Kernel } from './kernel.js';
+import { readTimespecRaw } from './structs.js';
+
+/** A host path that names the open file itself (works for pipes and deleted files too). */
+function fdHostPath(f: OpenFile): string {
+  const h = f.hostFd();
+  if (h !== undefined) return `/proc/self/fd/${h}`;
+  const p = f.hostPath();
+  if (p === undefined) throw new SysError(E.EPERM);
+  return p;
+}
+
+syscall('fchmod', 'fd:int mode:oct', (k, fd, mode) => {
+  const f = k.fds.get(fd);
+  if (f.flags & O.PATH) throw new SysError(E.EBADF);
+  const h = f.hostFd();
+  if (h === undefined) throw new SysError(E.EPERM);
+  host(() => fs.fchmodSync(h, mode & 0o7777));
+  return 0;
+});
+
+syscall('fchmodat', 'dirfd:int path:str mode:oct', (k, dirfd, path, mode) => {
+  host(() => fs.chmodSync(resolveAt(k, dirfd, readPath(k, path)).host, mode & 0o7777));
+  return 0;
+});
+
+syscall('fchmodat2', 'dirfd:int path:str mode:oct flags:hex', (k, dirfd, path, mode, flags) => {
+  if (flags & ~(AT.SYMLINK_NOFOLLOW | AT.EMPTY_PATH)) throw new SysError(E.EINVAL);
+  const p = readPath(k, path, (flags & AT.EMPTY_PATH) !== 0);
+  const hp = p ? resolveAt(k, dirfd, p).host : fdHostPath(k.fds.get(dirfd));
+  if (flags & AT.SYMLINK_NOFOLLOW && host(() => fs.lstatSync(hp)).isSymbolicLink()) throw new SysError(E.EOPNOTSUPP);
+  host(() => fs.chmodSync(hp, mode & 0o7777));
+  return 0;
+});
+
+/** uid_t/gid_t -1 means "leave unchanged"; Node wants -1 too. */
+const id = (v: number) => (v === 0xffffffff ? -1 : v);
+
+syscall('fchown', 'fd:int uid:uint gid:uint', (k, fd, uid, gid) => {
+  const f = k.fds.get(fd);
+  if (f.flags & O.PATH) throw new SysError(E.EBADF);
+  const h = f.hostFd();
+  if (h === undefined) throw new SysError(E.EPERM);
+  host(() => fs.fchownSync(h, id(uid), id(gid)));
+  return 0;
+});
+
+syscall('fchownat', 'dirfd:int path:str uid:uint gid:uint flags:hex', (k, dirfd, path, uid, gid, flags) => {
+  if (flags & ~(AT.SYMLINK_NOFOLLOW | AT.EMPTY_PATH)) throw new SysError(E.EINVAL);
+  const p = readPath(k, path, (flags & AT.EMPTY_PATH) !== 0);
+  const hp = p ? resolveAt(k, dirfd, p).host : fdHostPath(k.fds.get(dirfd));
+  host(() => (flags & AT.SYMLINK_NOFOLLOW ? fs.lchownSync(hp, id(uid), id(gid)) : fs.chownSync(hp, id(uid), id(gid))));
+  return 0;
+});
+
+const UTIME_NOW = (1n << 30n) - 1n, UTIME_OMIT = (1n << 30n) - 2n;
+
+syscall('utimensat', 'dirfd:int path:str times:ptr flags:hex', (k, dirfd, path, times, flags) => {
+  if (flags & ~(AT.SYMLINK_NOFOLLOW | AT.EMPTY_PATH)) throw new SysError(E.EINVAL);
+  // [sec, nsec] for atime and mtime; nsec may be UTIME_NOW or UTIME_OMIT.
+  let spec: [bigint, bigint][] = [[0n, UTIME_NOW], [0n, UTIME_NOW]];
+  if (times) {
+    spec = [readTimespecRaw(k.mem, times), readTimespecRaw(k.mem, times + 16)];
+    for (const [, nsec] of spec) {
+      if (nsec !== UTIME_NOW && nsec !== UTIME_OMIT && (nsec < 0n || nsec >= 1_000_000_000n)) throw new SysError(E.EINVAL);
+    }
+  }
+  // A NULL path means dirfd itself (futimens); Linux takes no AT_EMPTY_PATH for that.
+  let hp: string;
+  if (path === 0) {
+    if (dirfd === AT_FDCWD) throw new SysError(E.EFAULT);
+    hp = fdHostPath(k.fds.get(dirfd));
+  } else {
+    const p = readPath(k, path, (flags & AT.EMPTY_PATH) !== 0);
+    hp = p ? resolveAt(k, dirfd, p).host : fdHostPath(k.fds.get(dirfd));
+  }
+  if (spec.every(([, nsec]) => nsec === UTIME_OMIT)) {
+    host(() => fs.lstatSync(hp));
+    return 0;
+  }
+  const nofollow = (flags & AT.SYMLINK_NOFOLLOW) !== 0;
+  const old = host(() => (nofollow ? fs.lstatSync(hp, { bigint: true }) : fs.statSync(hp, { bigint: true })));
+  const now = Date.now() / 1000;
+  // Node takes seconds as a double: sub-microsecond precision is lost.
+  const pick = ([sec, nsec]: [bigint, bigint], current: bigint) =>
+    nsec === UTIME_NOW ? now : nsec === UTIME_OMIT ? Number(current) / 1e9 : Number(sec) + Number(nsec) / 1e9;
+  const atime = pick(spec[0], old.atimeNs);
+  const mtime = pick(spec[1], old.mtimeNs);
+  host(() => (nofollow ? fs.lutimesSync(hp, atime, mtime) : fs.utimesSync(hp, atime, mtime)));
+  return 0;
+});
+
+syscall('truncate', 'path:str length:long', (k, path, length) => {
+  const hp = resolveAt(k, AT_FDCWD, readPath(k, path)).host;
+  if (length < 0) throw new SysError(E.EINVAL);
+  if (host(() => fs.statSync(hp)).isDirectory()) throw new SysError(E.EISDIR);
+  host(() => fs.truncateSync(hp, length));
+  return 0;
+});
+
+syscall('ftruncate', 'fd:int length:long', (k, fd, length) => {
+  if (length < 0) throw new SysError(E.EINVAL);
+  const f = k.fds.get(fd);
+  if (f.flags & O.PATH) throw new SysError(E.EBADF);
+  if ((f.flags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EINVAL);
+  f.truncate(length);
+  return 0;
+});
+
+syscall('fsync', 'fd:int', (k, fd) => { k.fds.get(fd).sync(false); return 0; });
+syscall('fdatasync', 'fd:int', (k, fd) => { k.fds.get(fd).sync(true); return 0; });
+syscall('sync', '', () => 0);
+syscall('syncfs', 'fd:int', (k, fd) => { k.fds.get(fd); return 0; });
+
+/** The guest's umask is the host process's: files tsemu creates for it get exactly its mode. */
+syscall('umask', 'mask:oct', (_k, mask) => process.umask(mask & 0o777));
+
+syscall('fadvise64', 'fd:int offset:long len:long advice:int', (k, fd, _off, len, advice) => {
+  const f = k.fds.get(fd);
+  if (len < 0 || advice < 0 || advice > 5) throw new SysError(E.EINVAL);
+  if (f.hostFd() !== undefined && !f.isatty()) {
+    const t = f.stat().mode & 0o170000;
+    if (t === 0o010000) throw new SysError(E.ESPIPE);
+  }
+  return 0;
+});
+
+syscall('fallocate', 'fd:int mode:int offset:long len:long', (k, fd, mode, offset, len) => {
+  const f = k.fds.get(fd);
+  if (offset < 0 || len <= 0) throw new SysError(E.EINVAL);
+  if ((f.flags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EBADF);
+  if (mode !== 0) throw new SysError(E.EOPNOTSUPP);
+  // Plain allocation: grow the file if needed (blocks are not reserved ahead on the host).
+  const size = f.stat().size;
+  if (offset + len > size) f.truncate(offset + len);
+  return 0;
+});
+
+syscall('flock', 'fd:int op:int', (k: Kernel, fd, op) => {
+  k.fds.get(fd);
+  const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+  const kind = op & ~LOCK_NB;
+  if (kind !== LOCK_SH && kind !== LOCK_EX && kind !== LOCK_UN) throw new SysError(E.EINVAL);
+  return 0; // one process: no lock can conflict
+});

@@ -1,0 +1,198 @@
+// Descriptor operations: dup, dup3, fcntl, ioctl, pipe2, close_range.
+import * as tty from 'node:tty';
+import { PERM_W } from '../cpu/memory.js';
+import { O, S_IFIFO, S_IFMT, S_IFREG } from '../vfs/file.js';
+import { HostFile } from '../vfs/host.js';
+import { hostPipe } from '../vfs/pipe.js';
+import { syscall } from './define.js';
+import { E, SysError } from './errno.js';
+import { checkReadable, checkWritable } from './files.js';
+import type { Kernel } from './kernel.js';
+
+syscall('dup', 'fd:int', (k, fd) => k.fds.dup(fd));
+
+syscall('dup3', 'oldfd:int newfd:int flags:hex', (k, oldfd, newfd, flags) => {
+  if (flags & ~O.CLOEXEC) throw new SysError(E.EINVAL);
+  if (oldfd === newfd) throw new SysError(E.EINVAL);
+  const f = k.fds.get(oldfd);
+  if (newfd < 0 || newfd >= k.fds.limit) throw new SysError(E.EBADF);
+  f.refs++;
+  k.fds.set(newfd, f, (flags & O.CLOEXEC) !== 0);
+  return newfd;
+});
+
+const F = {
+  DUPFD: 0, GETFD: 1, SETFD: 2, GETFL: 3, SETFL: 4, GETLK: 5, SETLK: 6, SETLKW: 7, SETOWN: 8, GETOWN: 9,
+  SETSIG: 10, GETSIG: 11, OFD_GETLK: 36, OFD_SETLK: 37, OFD_SETLKW: 38, DUPFD_CLOEXEC: 1030, SETPIPE_SZ: 1031,
+  GETPIPE_SZ: 1032,
+} as const;
+const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+/** Status flags F_SETFL may change. */
+const SETFL_MASK = O.APPEND | O.NONBLOCK | O.ASYNC | O.DIRECT | O.NOATIME;
+
+/**
+ * Record locks. A guest is one process, so its own locks never conflict with each other;
+ * locks held by other host processes are not seen (Node cannot call fcntl locking).
+ */
+function recordLock(k: Kernel, fd: number, cmd: number, arg: number): number {
+  const f = k.fds.get(fd);
+  // struct flock: i16 l_type, i16 l_whence, i64 l_start @8, i64 l_len @16, i32 l_pid @24
+  const b = Buffer.from(k.mem.read(arg, 32));
+  const type = b.readInt16LE(0);
+  const whence = b.readInt16LE(2);
+  if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) throw new SysError(E.EINVAL);
+  if (whence < 0 || whence > 2) throw new SysError(E.EINVAL);
+  if (cmd === F.GETLK || cmd === F.OFD_GETLK) {
+    b.writeInt16LE(F_UNLCK, 0);
+    k.mem.write(arg, b);
+    return 0;
+  }
+  if (type === F_RDLCK) checkReadable(f);
+  if (type === F_WRLCK) checkWritable(f);
+  return 0;
+}
+
+syscall('fcntl', 'fd:int cmd:int arg:ulong', (k, fd, cmd, arg) => {
+  const e = k.fds.entry(fd);
+  const isPipe = () => (e.file.stat().mode & S_IFMT) === S_IFIFO;
+  switch (cmd) {
+    case F.DUPFD: return k.fds.dup(fd, arg);
+    case F.DUPFD_CLOEXEC: return k.fds.dup(fd, arg, true);
+    case F.GETFD: return e.cloexec ? 1 : 0;
+    case F.SETFD: e.cloexec = (arg & 1) !== 0; return 0;
+    case F.GETFL: return e.file.flags;
+    case F.SETFL: e.file.flags = (e.file.flags & ~SETFL_MASK) | (arg & SETFL_MASK); return 0;
+    case F.GETLK: case F.SETLK: case F.SETLKW: case F.OFD_GETLK: case F.OFD_SETLK: case F.OFD_SETLKW:
+      return recordLock(k, fd, cmd, arg);
+    case F.GETOWN: return 0;
+    case F.SETOWN: return 0;
+    case F.GETSIG: return 0;
+    case F.SETSIG: if (arg > 64) throw new SysError(E.EINVAL); return 0;
+    case F.GETPIPE_SZ:
+      if (!isPipe()) throw new SysError(E.EBADF);
+      return 65536;
+    case F.SETPIPE_SZ:
+      // The host pipe keeps its default capacity; asking for more than that is refused.
+      if (!isPipe()) throw new SysError(E.EBADF);
+      if (arg > 65536) throw new SysError(E.EPERM);
+      return 65536;
+    default:
+      throw new SysError(E.EINVAL);
+  }
+});
+
+const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCGPGRP = 0x540f;
+const TIOCSPGRP = 0x5410, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541b, FIONBIO = 0x5421;
+const FIONCLEX = 0x5450, FIOCLEX = 0x5451, TIOCGSID = 0x5429;
+
+/** struct termios as the kernel passes it (36 bytes: 4 flag words, c_line, c_cc[19]), per tty. */
+const termiosByTty = new Map<number, Uint8Array>();
+
+/** A cooked-mode termios like a fresh terminal's (what `stty sane` sets). */
+function defaultTermios(): Uint8Array {
+  const b = Buffer.alloc(36);
+  b.writeUInt32LE(0o2400 | 0o40000, 0); // c_iflag: ICRNL | IXON | IUTF8
+  b.writeUInt32LE(0o5, 4); // c_oflag: OPOST | ONLCR
+  b.writeUInt32LE(0o277, 8); // c_cflag: B38400 | CS8 | CREAD
+  b.writeUInt32LE(0o105073, 12); // c_lflag: ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN
+  // c_cc: VINTR ^C, VQUIT ^\, VERASE DEL, VKILL ^U, VEOF ^D, VTIME 0, VMIN 1, VSTART ^Q, VSTOP ^S,
+  // VSUSP ^Z, VREPRINT ^R, VDISCARD ^O, VWERASE ^W, VLNEXT ^V
+  Buffer.from([3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0]).copy(b, 17);
+  return b;
+}
+
+/**
+ * Rows and columns of the terminal tsemu runs on. process.stdout/stderr are touched only when
+ * they are terminals: for a pipe, creating Node's stream would change the host descriptor.
+ */
+function windowSize(): [number, number] {
+  for (const [fd, s] of [[1, () => process.stdout], [2, () => process.stderr]] as const) {
+    if (tty.isatty(fd)) {
+      const [cols, rows] = s().getWindowSize();
+      if (rows > 0 && cols > 0) return [rows, cols];
+    }
+  }
+  return [24, 80];
+}
+
+syscall('ioctl', 'fd:int request:hex arg:ptr', (k, fd, req, arg) => {
+  const e = k.fds.entry(fd);
+  const f = e.file;
+  if (f.flags & O.PATH) throw new SysError(E.EBADF);
+  switch (req) {
+    case FIOCLEX: e.cloexec = true; return 0;
+    case FIONCLEX: e.cloexec = false; return 0;
+    case FIONBIO:
+      f.flags = k.mem.readI32(arg) ? f.flags | O.NONBLOCK : f.flags & ~O.NONBLOCK;
+      return 0;
+    case FIONREAD: {
+      // Known for regular files only: Node cannot ask how much a pipe or terminal holds.
+      const st = f.stat();
+      if ((st.mode & S_IFMT) !== S_IFREG) throw new SysError(E.ENOTTY);
+      k.mem.writeU32(arg, Math.max(0, Math.min(0x7fffffff, st.size - f.seek(0, 1))));
+      return 0;
+    }
+  }
+  if (!f.isatty()) throw new SysError(E.ENOTTY);
+  const tty = f.stat().rdev;
+  switch (req) {
+    case TCGETS:
+      k.mem.write(arg, termiosByTty.get(tty) ?? defaultTermios());
+      return 0;
+    case TCSETS: case TCSETSW: case TCSETSF:
+      // Recorded and reported back by TCGETS, but not applied to the host terminal: Node
+      // cannot call tcsetattr (raw mode and no-echo do not take effect).
+      termiosByTty.set(tty, k.mem.read(arg, 36));
+      return 0;
+    case TIOCGWINSZ: {
+      const [rows, cols] = windowSize();
+      const b = Buffer.alloc(8);
+      b.writeUInt16LE(rows, 0);
+      b.writeUInt16LE(cols, 2);
+      k.mem.write(arg, b);
+      return 0;
+    }
+    case TIOCSWINSZ: k.mem.read(arg, 8); return 0;
+    case TIOCGPGRP: k.mem.writeU32(arg, k.pgid); return 0;
+    case TIOCSPGRP: k.mem.readU32(arg); return 0;
+    case TIOCGSID: k.mem.writeU32(arg, k.sid); return 0;
+    default: throw new SysError(E.ENOTTY);
+  }
+});
+
+syscall('pipe2', 'fds:ptr flags:hex', (k, fdsAddr, flags) => {
+  if (flags & ~(O.CLOEXEC | O.NONBLOCK | O.DIRECT)) throw new SysError(E.EINVAL);
+  k.mem.check(fdsAddr, 8, PERM_W);
+  const nonblock = (flags & O.NONBLOCK) !== 0;
+  const [r, w] = hostPipe(nonblock);
+  const extra = flags & (O.NONBLOCK | O.DIRECT); // pipes have no O_LARGEFILE in F_GETFL
+  const rf = new HostFile(r, 'pipe:[read]', O.RDONLY | extra, `/proc/self/fd/${r}`);
+  const wf = new HostFile(w, 'pipe:[write]', O.WRONLY | extra, `/proc/self/fd/${w}`);
+  const cloexec = (flags & O.CLOEXEC) !== 0;
+  let rfd = -1;
+  try {
+    rfd = k.fds.alloc(rf, cloexec);
+    const wfd = k.fds.alloc(wf, cloexec);
+    const b = Buffer.alloc(8);
+    b.writeInt32LE(rfd, 0);
+    b.writeInt32LE(wfd, 4);
+    k.mem.write(fdsAddr, b);
+    return 0;
+  } catch (err) {
+    if (rfd >= 0) k.fds.close(rfd);
+    else rf.close();
+    wf.close();
+    throw err;
+  }
+});
+
+syscall('close_range', 'first:uint last:uint flags:hex', (k, first, last, flags) => {
+  const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
+  if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) || first > last) throw new SysError(E.EINVAL);
+  for (const fd of k.fds.list()) {
+    if (fd < first || fd > last) continue;
+    if (flags & CLOSE_RANGE_CLOEXEC) k.fds.entry(fd).cloexec = true;
+    else k.fds.close(fd);
+  }
+  return 0;
+});

@@ -1,0 +1,112 @@
+// A guest process image for fork: registers, mappings with their contents (all-zero pages
+// skipped), and the kernel-side state a child inherits. Written by the parent, read once by the
+// child tsemu process, then deleted.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Mapping } from '../cpu/memory.js';
+import { PAGE_SIZE, STATE_BASE, STATE_SIZE } from '../cpu/state.js';
+
+export interface FdRecord {
+  fd: number;
+  cloexec: boolean;
+  /** Index into the child's inherited host descriptors (its fd number there). */
+  hostFd: number;
+  flags: number;
+  path: string;
+  hostPath: string;
+  offset: number;
+  owned: boolean;
+}
+
+export interface KernelRecord {
+  brkStart: number;
+  brk: number;
+  exePath: string;
+  exeGuestPath: string;
+  argv: string[];
+  envp: string[];
+  auxv: number;
+  umask: number;
+  cwd: string;
+  prefix: string | null;
+  sigactions: [number, string[]][];
+  sigmask: string;
+  strace: boolean;
+  unimp: boolean;
+  /** CLONE_CHILD_SETTID: where the child writes its own tid. */
+  setChildTid: number;
+  clearChildTid: number;
+  /** Host fd the child closes at execve or exit, so a vfork parent can resume. */
+  vforkNotify: number;
+}
+
+export interface Snapshot {
+  kernel: KernelRecord;
+  fds: FdRecord[];
+  mappings: Mapping[];
+  state: Uint8Array;
+  /** For each mapping, its bytes (zero pages omitted) as [pageAddr, bytes] pairs. */
+  pages: [number, Uint8Array][];
+}
+
+function scratchDir(): string {
+  try {
+    fs.accessSync('/dev/shm', fs.constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return os.tmpdir();
+  }
+}
+
+let counter = 0;
+
+export function writeSnapshot(u8: Uint8Array, mappings: Mapping[], kernel: KernelRecord, fds: FdRecord[]): string {
+  const parts: Buffer[] = [];
+  const pageList: number[] = [];
+  const zero = (p: number) => {
+    const w = new BigUint64Array(u8.buffer, p, PAGE_SIZE / 8);
+    for (let i = 0; i < w.length; i++) if (w[i] !== 0n) return false;
+    return true;
+  };
+  for (const m of mappings) {
+    for (let p = m.start; p < m.end; p += PAGE_SIZE) {
+      if (!zero(p)) {
+        pageList.push(p);
+        parts.push(Buffer.from(u8.buffer, p, PAGE_SIZE));
+      }
+    }
+  }
+  const header = Buffer.from(JSON.stringify({ kernel, fds, mappings, pages: pageList }));
+  const len = Buffer.alloc(8);
+  len.writeUInt32LE(header.length, 0);
+  len.writeUInt32LE(STATE_SIZE, 4);
+  const file = path.join(scratchDir(), `tsemu-fork-${process.pid}-${++counter}`);
+  const fd = fs.openSync(file, 'w', 0o600);
+  try {
+    fs.writeSync(fd, len);
+    fs.writeSync(fd, header);
+    fs.writeSync(fd, u8.subarray(STATE_BASE, STATE_BASE + STATE_SIZE));
+    for (const b of parts) fs.writeSync(fd, b);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return file;
+}
+
+export function readSnapshot(file: string): Snapshot {
+  const data = fs.readFileSync(file);
+  fs.unlinkSync(file);
+  const hlen = data.readUInt32LE(0);
+  const slen = data.readUInt32LE(4);
+  const h = JSON.parse(data.subarray(8, 8 + hlen).toString());
+  let at = 8 + hlen;
+  const state = data.subarray(at, at + slen);
+  at += slen;
+  const pages: [number, Uint8Array][] = (h.pages as number[]).map((p) => {
+    const b = data.subarray(at, at + PAGE_SIZE);
+    at += PAGE_SIZE;
+    return [p, b];
+  });
+  return { kernel: h.kernel, fds: h.fds, mappings: h.mappings, state, pages };
+}

@@ -1,0 +1,109 @@
+// tsemu-user as a person meets it: the guest's exit status becomes tsemu's, and input it cannot
+// run gets exactly one line on stderr naming the problem, a non-zero status, and no JS stack.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURES, tsemu } from './run.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsemu-cli-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** An ELF header of `cls` (1: 32-bit, 2: 64-bit), data encoding and machine, padded to `size`. */
+function elfHeader(cls: number, endian: number, machine: number, size: number): Buffer {
+  const b = Buffer.alloc(Math.max(size, 64));
+  b.writeUInt32BE(0x7f454c46, 0);
+  b[4] = cls;
+  b[5] = endian;
+  b[6] = 1; // EI_VERSION
+  if (endian === 2) b.writeUInt16BE(2, 16); else b.writeUInt16LE(2, 16); // ET_EXEC
+  if (endian === 2) b.writeUInt16BE(machine, 18); else b.writeUInt16LE(machine, 18);
+  return b.subarray(0, size);
+}
+
+function file(name: string, data: Buffer | string): string {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, data, { mode: 0o755 });
+  return p;
+}
+
+function expectOneLineError(args: string[], pattern: RegExp, env: Record<string, string> = {}): void {
+  const r = tsemu(args, { env });
+  expect(r.status, r.stderr).not.toBe(0);
+  expect(r.status).not.toBeNull();
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^tsemu-user: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at |Error:/);
+  expect(r.stdout.length).toBe(0);
+}
+
+describe('exit status', () => {
+  it('is the guest\'s exit status', () => {
+    const r = tsemu([path.join(FIXTURES, 'bin/asm_exit42')]);
+    expect(r.status).toBe(42);
+    expect(r.stderr).toBe('');
+  });
+
+  it('is 0 after a guest that exits 0, with its output', () => {
+    const r = tsemu([path.join(FIXTURES, 'bin/asm_hello')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toBe(fs.readFileSync(path.join(FIXTURES, 'expected/asm_hello.stdout'), 'utf8'));
+  });
+});
+
+describe('input tsemu-user cannot run', () => {
+  it('a text file', () => {
+    expectOneLineError([file('notes.txt', 'just some text\n')], /notes\.txt: not an ELF file/);
+  });
+
+  it('a script', () => {
+    expectOneLineError([file('script.sh', '#!/bin/sh\necho hi\n')], /script\.sh: is a script/);
+  });
+
+  it('an x86-64 ELF', () => {
+    expectOneLineError([file('x86', elfHeader(2, 1, 62, 64))], /x86: x86-64 ELF; tsemu-user runs aarch64 binaries$/);
+  });
+
+  it('the host\'s own /bin/ls, when that is x86-64', () => {
+    let head: Buffer;
+    try { head = fs.readFileSync('/bin/ls').subarray(0, 20); } catch { return; }
+    if (head.readUInt16LE(18) !== 62) return;
+    expectOneLineError(['/bin/ls'], /\/bin\/ls: x86-64 ELF/);
+  });
+
+  it('a 32-bit ARM ELF', () => {
+    expectOneLineError([file('arm32', elfHeader(1, 1, 40, 52))], /arm32: 32-bit ARM ELF/);
+  });
+
+  it('a 32-bit (ILP32) aarch64 ELF', () => {
+    expectOneLineError([file('ilp32', elfHeader(1, 1, 183, 52))], /ilp32: 32-bit aarch64 \(ILP32\) ELF/);
+  });
+
+  it('a big-endian aarch64 ELF', () => {
+    expectOneLineError([file('be', elfHeader(2, 2, 183, 64))], /be: big-endian aarch64 ELF/);
+  });
+
+  it('a truncated ELF header', () => {
+    const real = fs.readFileSync(path.join(FIXTURES, 'bin/asm_hello'));
+    expectOneLineError([file('trunc', real.subarray(0, 40))], /trunc: truncated ELF header/);
+    expectOneLineError([file('tiny', real.subarray(0, 10))], /tiny: truncated ELF header/);
+  });
+
+  it('an ELF whose program headers lie outside the file', () => {
+    const real = Buffer.from(fs.readFileSync(path.join(FIXTURES, 'bin/asm_hello')));
+    real.writeBigUInt64LE(0x100000n, 32); // e_phoff far past the end
+    expectOneLineError([file('badph', real)], /badph: corrupt ELF program headers/);
+  });
+
+  it('a missing file and a directory', () => {
+    expectOneLineError([path.join(dir, 'nope')], /nope: no such file/);
+    expectOneLineError([dir], /is a directory/);
+  });
+
+  it('a dynamic aarch64 binary without -L: names the interpreter and suggests -L', () => {
+    expectOneLineError([path.join(FIXTURES, 'bin/hello.dynamic')],
+      /hello\.dynamic: needs interpreter \/lib\/ld-linux-aarch64\.so\.1; pass -L <sysroot>/);
+  });
+});

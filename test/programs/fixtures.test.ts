@@ -1,0 +1,53 @@
+// Whole programs: every case in fixtures/cases.json (format in fixtures/README.md), every binary
+// of it, run under tsemu-user with exactly the case's arguments and environment and stdin from
+// /dev/null (or the case's `stdin`), compared byte for byte with what qemu-aarch64 recorded.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, tsemu } from './run.js';
+
+interface Case {
+  name: string;
+  binaries: string[];
+  args: string[];
+  env: Record<string, string>;
+  stdin?: string;
+  stdout: string;
+  status: string;
+}
+
+const SYSROOT = '/usr/aarch64-linux-gnu';
+const cases: Case[] = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'cases.json'), 'utf8'));
+
+/** The first line where two outputs differ, with a little context, for the failure message. */
+function firstDifference(want: string, got: string): string {
+  const a = want.split('\n');
+  const b = got.split('\n');
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) {
+      return `first difference at stdout line ${i + 1}:\n  expected: ${JSON.stringify(a[i] ?? '<end of output>')}\n` +
+        `  actual:   ${JSON.stringify(b[i] ?? '<end of output>')}`;
+    }
+  }
+  return 'stdout identical';
+}
+
+describe('fixtures/cases.json under tsemu-user', () => {
+  for (const c of cases) {
+    for (const bin of c.binaries) {
+      it(`${c.name}: ${bin}`, () => {
+        const want = fs.readFileSync(path.join(FIXTURES, c.stdout));
+        const wantStatus = Number(fs.readFileSync(path.join(FIXTURES, c.status), 'utf8').trim());
+        const r = tsemu(['-L', SYSROOT, bin, ...c.args], { env: c.env, input: c.stdin ?? '', cwd: FIXTURES });
+        const got = r.stdout;
+        const stderrTail = r.stderr.split('\n').slice(-6).join('\n');
+        const context = `${bin} ${c.args.join(' ')}\n` +
+          `status ${r.status ?? `killed by ${r.signal}`} (expected ${wantStatus})\n` +
+          `${firstDifference(want.toString('latin1'), got.toString('latin1'))}\nstderr (last lines):\n${stderrTail}`;
+        // Compared as one object so a failure shows the status and a diff of the output together.
+        expect({ status: r.status, stdout: got.toString('latin1') }, context)
+          .toEqual({ status: wantStatus, stdout: want.toString('latin1') });
+      }, 60_000);
+    }
+  }
+});

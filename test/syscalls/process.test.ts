@@ -1,0 +1,308 @@
+// Identity, exit, limits, time, randomness, signals' bookkeeping and futex, checked against
+// Linux's definitions (man 2 pages, asm-generic struct layouts).
+import * as os from 'node:os';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dispatchSyscall } from '../../src/syscalls/dispatch.js';
+import { GuestExit, GuestKilled } from '../../src/syscalls/kernel.js';
+import { BUF, E, makeGuest, NR, type Guest } from './harness.js';
+
+const BAD = 0xdead0000;
+let g: Guest;
+beforeEach(() => { g = makeGuest(); });
+afterEach(() => {
+  expect(g.internal).toEqual([]);
+  g.cleanup();
+});
+
+function thrown(f: () => unknown): unknown {
+  try { f(); } catch (err) { return err; }
+  return undefined;
+}
+
+describe('exit', () => {
+  it('ends the process with the low 8 bits of the status', () => {
+    for (const name of ['exit', 'exit_group']) {
+      const err = thrown(() => g.call(name, 42));
+      expect(err).toBeInstanceOf(GuestExit);
+      expect((err as GuestExit).status).toBe(42);
+      expect((thrown(() => g.call(name, 0x1234)) as GuestExit).status).toBe(0x34);
+      expect((thrown(() => g.call(name, -1)) as GuestExit).status).toBe(255);
+    }
+  });
+});
+
+describe('identity', () => {
+  it('reports the host process ids', () => {
+    expect(g.call('getpid')).toBe(process.pid);
+    expect(g.call('gettid')).toBe(process.pid);
+    expect(g.call('getppid')).toBe(process.ppid);
+    expect(g.call('getuid')).toBe(process.getuid!());
+    expect(g.call('geteuid')).toBe(process.geteuid!());
+    expect(g.call('getgid')).toBe(process.getgid!());
+    expect(g.call('getegid')).toBe(process.getegid!());
+    expect(g.call('set_tid_address', BUF)).toBe(process.pid);
+    const groups = process.getgroups!();
+    expect(g.call('getgroups', 0, 0)).toBe(groups.length);
+    expect(g.call('getgroups', 64, BUF)).toBe(groups.length);
+    expect(g.u32(BUF)).toBe(groups[0]);
+    expect(g.call('getgroups', -1, BUF)).toBe(-E.EINVAL);
+    if (groups.length > 1) expect(g.call('getgroups', 1, BUF)).toBe(-E.EINVAL);
+  });
+
+  it('handles process groups and sessions', () => {
+    const pgid = g.call('getpgid', 0);
+    expect(pgid).toBeGreaterThan(0);
+    expect(g.call('getpgid', process.pid)).toBe(pgid);
+    expect(g.call('getsid', 0)).toBeGreaterThan(0);
+    expect(g.call('getpgid', -5)).toBe(-E.ESRCH);
+    expect(g.call('setpgid', 0, -1)).toBe(-E.EINVAL);
+    expect(g.call('setpgid', 999999999, 0)).toBe(-E.ESRCH);
+  });
+
+  it('answers the start-up probes glibc makes', () => {
+    expect(g.call('set_robust_list', BUF, 24)).toBe(0);
+    expect(g.call('set_robust_list', BUF, 0)).toBe(-E.EINVAL);
+    expect(g.call('rseq', BUF, 32, 0, 0xd428bc00)).toBe(-E.ENOSYS);
+    expect(g.call('clone3', BUF, 88)).toBe(-E.ENOSYS);
+  });
+
+  it('returns ENOSYS for unknown numbers, and reports them with -d unimp', () => {
+    const lines: string[] = [];
+    g.k.opts.unimp = (l) => lines.push(l);
+    g.cpu.setX(8, 5000);
+    g.cpu.setX(0, 1);
+    dispatchSyscall(g.k);
+    expect(Number(BigInt.asIntN(64, g.cpu.x(0)))).toBe(-E.ENOSYS);
+    expect(lines).toEqual(['Unsupported syscall: 5000']);
+    expect(g.call('io_setup', 1, BUF)).toBe(-E.ENOSYS);
+    expect(lines[1]).toBe(`Unsupported syscall: ${NR.get('io_setup')} (io_setup)`);
+  });
+});
+
+describe('resource limits and usage', () => {
+  it('reports and sets limits with prlimit64', () => {
+    const RLIMIT_STACK = 3, RLIMIT_NOFILE = 7;
+    expect(g.call('prlimit64', 0, RLIMIT_STACK, 0, BUF)).toBe(0);
+    expect(g.u64(BUF)).toBe(8n * 1024n * 1024n);
+    expect(g.call('prlimit64', 0, RLIMIT_NOFILE, 0, BUF)).toBe(0);
+    const [cur, max] = [g.u64(BUF), g.u64(BUF + 8)];
+    expect(cur).toBeGreaterThan(0n);
+    expect(max).toBeGreaterThanOrEqual(cur);
+    g.mem.dv.setBigUint64(BUF + 16, 64n, true);
+    g.mem.dv.setBigUint64(BUF + 24, max, true);
+    expect(g.call('prlimit64', 0, RLIMIT_NOFILE, BUF + 16, BUF + 32)).toBe(0);
+    expect(g.u64(BUF + 32)).toBe(cur); // the old value
+    expect(g.call('getrlimit', RLIMIT_NOFILE, BUF)).toBe(0);
+    expect(g.u64(BUF)).toBe(64n);
+    // Descriptors are now limited to 0..63.
+    expect(g.call('fcntl', 1, 0, 64)).toBe(-E.EINVAL);
+    g.mem.dv.setBigUint64(BUF + 16, 10n, true);
+    g.mem.dv.setBigUint64(BUF + 24, 5n, true);
+    expect(g.call('prlimit64', 0, RLIMIT_NOFILE, BUF + 16, 0)).toBe(-E.EINVAL); // cur > max
+    expect(g.call('prlimit64', 0, 16, 0, BUF)).toBe(-E.EINVAL);
+    expect(g.call('prlimit64', 0, RLIMIT_STACK, BAD, 0)).toBe(-E.EFAULT);
+    expect(g.call('prlimit64', 0, RLIMIT_STACK, 0, BAD)).toBe(-E.EFAULT);
+    expect(g.call('prlimit64', 999999999, RLIMIT_STACK, 0, BUF)).toBe(-E.ESRCH);
+  });
+
+  it('fills getrusage, times and sysinfo', () => {
+    expect(g.call('getrusage', 0, BUF)).toBe(0);
+    expect(g.i64(BUF + 32)).toBeGreaterThan(0n); // ru_maxrss in KiB
+    expect(g.call('getrusage', -1, BUF)).toBe(0);
+    expect(g.call('getrusage', 2, BUF)).toBe(-E.EINVAL);
+    expect(g.call('getrusage', 0, BAD)).toBe(-E.EFAULT);
+    expect(g.call('times', BUF)).toBeGreaterThan(0);
+    expect(g.call('times', 0)).toBeGreaterThan(0);
+    expect(g.call('sysinfo', BUF)).toBe(0);
+    expect(g.u64(BUF + 32)).toBe(BigInt(os.totalmem()));
+    expect(g.u32(BUF + 104)).toBe(1); // mem_unit
+    expect(g.call('sysinfo', BAD)).toBe(-E.EFAULT);
+  });
+
+  it('has no children to wait for', () => {
+    expect(g.call('wait4', -1, BUF, 0, 0)).toBe(-E.ECHILD);
+    expect(g.call('wait4', -1, BUF, 1, 0)).toBe(-E.ECHILD);
+    expect(g.call('wait4', -1, BUF, 0x100, 0)).toBe(-E.EINVAL);
+    expect(g.call('waitid', 0, 0, BUF, 4, 0)).toBe(-E.ECHILD);
+    expect(g.call('waitid', 0, 0, BUF, 0, 0)).toBe(-E.EINVAL);
+  });
+
+  it('reports scheduling facts', () => {
+    expect(g.call('sched_yield')).toBe(0);
+    const n = g.call('sched_getaffinity', 0, 128, BUF);
+    expect(n).toBe(8);
+    let cpus = 0;
+    for (let i = 0; i < 8; i++) for (let b = 0; b < 8; b++) cpus += (g.mem.u8[BUF + i] >> b) & 1;
+    expect(cpus).toBeGreaterThan(0);
+    expect(cpus).toBeLessThanOrEqual(os.cpus().length);
+    expect(g.call('sched_getaffinity', 0, 4, BUF)).toBe(-E.EINVAL);
+    expect(g.call('sched_getaffinity', 0, 8, BAD)).toBe(-E.EFAULT);
+  });
+
+  it('sets and gets the thread name with prctl', () => {
+    g.str('a-very-long-thread-name', BUF);
+    expect(g.call('prctl', 15, BUF)).toBe(0);
+    g.mem.u8.fill(0xff, BUF + 64, BUF + 80);
+    expect(g.call('prctl', 16, BUF + 64)).toBe(0);
+    expect(g.bytes(BUF + 64, 16).toString('latin1')).toBe('a-very-long-thr\0');
+    expect(g.call('prctl', 16, BAD)).toBe(-E.EFAULT);
+    expect(g.call('prctl', 9999)).toBe(-E.EINVAL);
+    expect(g.call('prctl', 3)).toBe(1); // PR_GET_DUMPABLE
+  });
+});
+
+describe('uname, getrandom', () => {
+  it('reports an aarch64 Linux', () => {
+    expect(g.call('uname', BUF)).toBe(0);
+    const field = (i: number) => {
+      const b = g.bytes(BUF + i * 65, 65);
+      return b.subarray(0, b.indexOf(0)).toString();
+    };
+    expect(field(0)).toBe('Linux');
+    expect(field(1)).toBe(os.hostname());
+    expect(field(2)).toBe(os.release());
+    expect(field(4)).toBe('aarch64');
+    expect(g.call('uname', BAD)).toBe(-E.EFAULT);
+  });
+
+  it('fills buffers with random bytes', () => {
+    g.mem.u8.fill(0, BUF, BUF + 256);
+    expect(g.call('getrandom', BUF, 256, 0)).toBe(256);
+    expect(g.bytes(BUF, 256).some((b) => b !== 0)).toBe(true);
+    expect(g.call('getrandom', BUF, 0, 0)).toBe(0);
+    expect(g.call('getrandom', BUF, 16, 8)).toBe(-E.EINVAL);
+    expect(g.call('getrandom', BUF, 16, 6)).toBe(-E.EINVAL); // GRND_INSECURE | GRND_RANDOM
+    expect(g.call('getrandom', BUF, 16, 1)).toBe(16);
+    expect(g.call('getrandom', BAD, 16, 0)).toBe(-E.EFAULT);
+    expect(g.call('getrandom', BUF + 0x10000 - 4, 16, 0)).toBe(4); // up to the bad page
+  });
+});
+
+describe('clocks and sleeping', () => {
+  it('reads clocks', () => {
+    expect(g.call('clock_gettime', 0, BUF)).toBe(0);
+    const sec = Number(g.i64(BUF));
+    expect(Math.abs(sec - Date.now() / 1000)).toBeLessThan(5);
+    expect(g.i64(BUF + 8)).toBeLessThan(1_000_000_000n);
+    expect(g.call('clock_gettime', 1, BUF)).toBe(0);
+    const m1 = g.i64(BUF) * 1_000_000_000n + g.i64(BUF + 8);
+    expect(g.call('clock_gettime', 1, BUF)).toBe(0);
+    const m2 = g.i64(BUF) * 1_000_000_000n + g.i64(BUF + 8);
+    expect(m2).toBeGreaterThanOrEqual(m1);
+    for (const c of [2, 3, 4, 5, 6, 7]) expect(g.call('clock_gettime', c, BUF)).toBe(0);
+    expect(g.call('clock_gettime', -6, BUF)).toBe(0); // this process's CPU clock (pid 0)
+    expect(g.call('clock_gettime', 99, BUF)).toBe(-E.EINVAL);
+    expect(g.call('clock_gettime', 0, 0)).toBe(-E.EFAULT);
+    expect(g.call('clock_getres', 1, BUF)).toBe(0);
+    expect([g.i64(BUF), g.i64(BUF + 8)]).toEqual([0n, 1n]);
+    expect(g.call('clock_getres', 1, 0)).toBe(0);
+    expect(g.call('clock_getres', 99, BUF)).toBe(-E.EINVAL);
+    expect(g.call('gettimeofday', BUF, BUF + 16)).toBe(0);
+    expect(Math.abs(Number(g.i64(BUF)) - Date.now() / 1000)).toBeLessThan(5);
+    expect(g.i64(BUF + 8)).toBeLessThan(1_000_000n);
+    expect(g.call('gettimeofday', 0, 0)).toBe(0);
+    expect(g.call('gettimeofday', BAD, 0)).toBe(-E.EFAULT);
+  });
+
+  it('sleeps for the requested time and validates it', () => {
+    const slept: bigint[] = [];
+    g.k.sleepNs = (ns) => { slept.push(ns); };
+    g.mem.dv.setBigInt64(BUF, 1n, true);
+    g.mem.dv.setBigInt64(BUF + 8, 500n, true);
+    expect(g.call('nanosleep', BUF, 0)).toBe(0);
+    expect(slept).toEqual([1_000_000_500n]);
+    g.mem.dv.setBigInt64(BUF + 8, 1_000_000_000n, true);
+    expect(g.call('nanosleep', BUF, 0)).toBe(-E.EINVAL);
+    g.mem.dv.setBigInt64(BUF, -1n, true);
+    g.mem.dv.setBigInt64(BUF + 8, 0n, true);
+    expect(g.call('nanosleep', BUF, 0)).toBe(-E.EINVAL);
+    expect(g.call('nanosleep', BAD, 0)).toBe(-E.EFAULT);
+    // An absolute deadline in the past returns at once.
+    g.mem.dv.setBigInt64(BUF, 1n, true);
+    expect(g.call('clock_nanosleep', 1, 1, BUF, 0)).toBe(0);
+    expect(slept.length).toBe(1);
+    expect(g.call('clock_nanosleep', 99, 0, BUF, 0)).toBe(-E.EINVAL);
+    // A real, short sleep.
+    delete (g.k as { sleepNs?: unknown }).sleepNs;
+    g.mem.dv.setBigInt64(BUF, 0n, true);
+    g.mem.dv.setBigInt64(BUF + 8, 20_000_000n, true);
+    const t0 = process.hrtime.bigint();
+    expect(g.call('nanosleep', BUF, 0)).toBe(0);
+    expect(process.hrtime.bigint() - t0).toBeGreaterThanOrEqual(19_000_000n);
+  });
+});
+
+describe('signals (recorded)', () => {
+  const ACT = BUF + 0x100, OLD = BUF + 0x200;
+  it('records dispositions and masks', () => {
+    g.mem.dv.setBigUint64(ACT, 0x401000n, true);
+    g.mem.dv.setBigUint64(ACT + 8, 0x04000000n, true);
+    g.mem.dv.setBigUint64(ACT + 16, 0x402000n, true);
+    g.mem.dv.setBigUint64(ACT + 24, (1n << 8n) | 2n, true); // mask with SIGKILL: dropped
+    expect(g.call('rt_sigaction', 10, ACT, 0, 8)).toBe(0);
+    expect(g.call('rt_sigaction', 10, 0, OLD, 8)).toBe(0);
+    expect([g.u64(OLD), g.u64(OLD + 8), g.u64(OLD + 16), g.u64(OLD + 24)]).toEqual([0x401000n, 0x04000000n, 0x402000n, 2n]);
+    expect(g.call('rt_sigaction', 9, ACT, 0, 8)).toBe(-E.EINVAL);
+    expect(g.call('rt_sigaction', 19, ACT, 0, 8)).toBe(-E.EINVAL);
+    expect(g.call('rt_sigaction', 9, 0, OLD, 8)).toBe(0);
+    expect(g.call('rt_sigaction', 65, 0, OLD, 8)).toBe(-E.EINVAL);
+    expect(g.call('rt_sigaction', 10, ACT, 0, 4)).toBe(-E.EINVAL);
+    expect(g.call('rt_sigaction', 10, BAD, 0, 8)).toBe(-E.EFAULT);
+
+    g.mem.dv.setBigUint64(ACT, (1n << 1n) | (1n << 8n), true); // SIGINT and SIGKILL
+    expect(g.call('rt_sigprocmask', 0, ACT, OLD, 8)).toBe(0);
+    expect(g.u64(OLD)).toBe(0n);
+    expect(g.call('rt_sigprocmask', 0, 0, OLD, 8)).toBe(0);
+    expect(g.u64(OLD)).toBe(2n); // SIGKILL cannot be blocked
+    expect(g.call('rt_sigprocmask', 1, ACT, OLD, 8)).toBe(0);
+    expect(g.call('rt_sigprocmask', 0, 0, OLD, 8)).toBe(0);
+    expect(g.u64(OLD)).toBe(0n);
+    expect(g.call('rt_sigprocmask', 7, ACT, 0, 8)).toBe(-E.EINVAL);
+    expect(g.call('rt_sigprocmask', 7, 0, 0, 8)).toBe(0); // how is not looked at without a set
+    expect(g.call('rt_sigprocmask', 0, 0, OLD, 16)).toBe(-E.EINVAL);
+  });
+
+  it('applies default actions to signals the guest sends itself', () => {
+    expect(g.call('kill', process.pid, 0)).toBe(0);
+    expect(g.call('kill', process.pid, 17)).toBe(0); // SIGCHLD: ignored by default
+    const err = thrown(() => g.call('tgkill', process.pid, process.pid, 6));
+    expect(err).toBeInstanceOf(GuestKilled);
+    expect((err as GuestKilled).signal).toBe(6);
+    // Blocked: pending until unblocked.
+    g.mem.dv.setBigUint64(ACT, 1n << 14n, true); // SIGTERM
+    expect(g.call('rt_sigprocmask', 0, ACT, 0, 8)).toBe(0);
+    expect(g.call('kill', process.pid, 15)).toBe(0);
+    expect(g.call('rt_sigpending', OLD, 8)).toBe(0);
+    expect(g.u64(OLD)).toBe(1n << 14n);
+    expect((thrown(() => g.call('rt_sigprocmask', 1, ACT, 0, 8)) as GuestKilled).signal).toBe(15);
+    expect(g.call('kill', process.pid, 65)).toBe(-E.EINVAL);
+    expect(g.call('tgkill', 0, 1, 6)).toBe(-E.EINVAL);
+  });
+});
+
+describe('futex', () => {
+  const WORD = BUF + 0x400;
+  it('waits only while the word holds the value, and times out', () => {
+    g.mem.dv.setUint32(WORD, 7, true);
+    expect(g.call('futex', WORD, 0, 8, 0)).toBe(-E.EAGAIN);
+    expect(g.call('futex', WORD, 128, 8, 0)).toBe(-E.EAGAIN); // FUTEX_PRIVATE_FLAG
+    const ts = BUF + 0x500;
+    g.mem.dv.setBigInt64(ts, 0n, true);
+    g.mem.dv.setBigInt64(ts + 8, 10_000_000n, true);
+    const t0 = process.hrtime.bigint();
+    expect(g.call('futex', WORD, 0, 7, ts)).toBe(-E.ETIMEDOUT);
+    expect(process.hrtime.bigint() - t0).toBeGreaterThanOrEqual(9_000_000n);
+    g.mem.dv.setBigInt64(ts + 8, -1n, true);
+    expect(g.call('futex', WORD, 0, 7, ts)).toBe(-E.EINVAL);
+    expect(g.call('futex', WORD + 1, 0, 7, 0)).toBe(-E.EINVAL);
+    expect(g.call('futex', BAD, 0, 7, 0)).toBe(-E.EFAULT);
+    expect(g.call('futex', WORD, 9, 7, 0, 0, 0)).toBe(-E.EINVAL); // WAIT_BITSET with an empty mask
+  });
+
+  it('wakes nobody when nobody waits', () => {
+    expect(g.call('futex', WORD, 1, 1)).toBe(0);
+    expect(g.call('futex', WORD, 129, 0x7fffffff)).toBe(0);
+    expect(g.call('futex', BAD, 1, 1)).toBe(-E.EFAULT);
+    expect(g.call('futex', WORD, 99, 1)).toBe(-E.ENOSYS);
+  });
+});
