@@ -5,6 +5,7 @@ import { loadProgram, LoadError } from './loader/index.js';
 import { dispatchSyscall } from './syscalls/dispatch.js';
 import { GuestExit, GuestKilled, Kernel } from './syscalls/kernel.js';
 import { Machine, type StopReason } from './translate/machine.js';
+import { installProcessHooks, resumeInto } from './user-process.js';
 import { PathResolver } from './vfs/paths.js';
 import * as path from 'node:path';
 
@@ -40,6 +41,16 @@ export function runProgram(opts: UserOptions): GuestResult {
   kernel.setProgram(hostPath, opts.argv, opts.envp, prog.auxv);
   machine.cpu.pc = prog.entry;
   machine.cpu.setX(31, prog.sp);
+  installProcessHooks(machine, kernel);
+  return runLoop(machine, kernel);
+}
+
+/** Continue a guest forked by another tsemu-user from its snapshot (`tsemu-user --resume FILE`). */
+export function resumeProgram(snapshot: string, log: (line: string) => void): GuestResult {
+  const machine = new Machine();
+  const kernel = resumeInto(machine, snapshot, (prefix, cwd, trace) => new Kernel(machine.mem, machine.cpu,
+    new PathResolver(prefix, cwd), { strace: trace.strace ? log : undefined, unimp: trace.unimp ? log : undefined }));
+  installProcessHooks(machine, kernel);
   return runLoop(machine, kernel);
 }
 

@@ -2,7 +2,7 @@
 // death by signal. Errors a person sees are one line.
 import { Command } from 'commander';
 import * as fs from 'node:fs';
-import { LoadError, runProgram } from '../user.js';
+import { LoadError, resumeProgram, runProgram, type GuestResult } from '../user.js';
 
 const SIGNAL_NAMES: Record<number, string> = {
   1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL',
@@ -18,6 +18,10 @@ function err(line: string): void {
 }
 
 export function main(argv: string[]): void {
+  if (argv[2] === '--resume' && argv.length === 4) {
+    // A child of a forking guest (see src/user-process.ts), not something a person types.
+    end(resumeProgram(argv[3], (line) => fs.writeSync(2, line + '\n')));
+  }
   const program = new Command();
   program
     .name('tsemu-user')
@@ -76,6 +80,10 @@ export function main(argv: string[]): void {
     }
     throw e;
   }
+  end(result);
+}
+
+function end(result: GuestResult): never {
   if ('status' in result) process.exit(result.status);
   dieBySignal(result.signal);
 }

@@ -6,6 +6,8 @@ import './attrs.js';
 import './fdops.js';
 import './memory.js';
 import './process.js';
+import './fork.js';
+import './poll.js';
 import './futex.js';
 import './time.js';
 import './info.js';

@@ -1,4 +1,4 @@
-// Processes: fork (clone without CLONE_VM/CLONE_THREAD, and vfork), execve, wait4.
+// Processes: fork (clone without CLONE_THREAD, incl. vfork) and execve; wait4/waitid are in process.ts.
 // A forked child is a real host process: the parent writes its guest image to a snapshot file
 // and starts `tsemu-user --resume <file>` with the guest's descriptors inherited, so pipes,
 // wait and kill work between them as on Linux.
@@ -41,16 +41,4 @@ syscall('execve', 'path:str argv:ptr envp:ptr', (k, path, argv, envp) => {
   if (!p) throw new SysError(E.ENOENT);
   k.hooks.exec(p, readStrings(k, argv), readStrings(k, envp));
   return 0;
-});
-
-syscall('wait4', 'pid:int wstatus:ptr options:hex rusage:ptr', (k, pid, wstatus, options, rusage) => {
-  const WNOHANG = 1;
-  if (options & ~(WNOHANG | 2 | 8 | 0x40000000 | 0x80000000 | 0x20000000)) throw new SysError(E.EINVAL);
-  if (wstatus) k.mem.writableView(wstatus, 4);
-  if (rusage) k.mem.writableView(rusage, 144);
-  const r = k.children.wait(pid, (options & WNOHANG) !== 0);
-  if (!r) return 0;
-  if (wstatus) k.mem.writeU32(wstatus, r[1]);
-  if (rusage) k.mem.write(rusage, new Uint8Array(144));
-  return r[0];
 });

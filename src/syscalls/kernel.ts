@@ -91,6 +91,8 @@ export class Kernel {
   readonly sharedMappings: SharedMapping[] = [];
   readonly startTime = process.hrtime.bigint();
   readonly children = new Children();
+  /** Host fd a vfork child closes at execve or exit to let its parent go on (-1: none). */
+  vforkNotify = -1;
   hooks: ProcessHooks = {
     fork: () => { throw new Error('fork is not available here'); },
     exec: () => { throw new Error('execve is not available here'); },

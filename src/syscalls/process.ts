@@ -200,16 +200,41 @@ const WNOHANG = 1, WUNTRACED = 2, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNO
 const WNOTHREAD = 0x20000000, WALL = 0x40000000, WCLONE = 0x80000000;
 
 // No children exist until fork is supported.
-syscall('wait4', 'pid:int status:ptr options:hex rusage:ptr', (_k, _pid, _status, options) => {
+syscall('wait4', 'pid:int status:ptr options:hex rusage:ptr', (k, pid, status, options, rusage) => {
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) throw new SysError(E.EINVAL);
-  throw new SysError(E.ECHILD);
+  if (status) k.mem.writableView(status, 4);
+  if (rusage) k.mem.writableView(rusage, 144);
+  // Process groups are not modelled yet: pid 0 and < -1 wait for any child, like -1.
+  const r = k.children.wait(pid > 0 ? pid : -1, (options & WNOHANG) !== 0);
+  if (!r) return 0;
+  if (status) k.mem.writeU32(status, r[1]);
+  if (rusage) k.mem.write(rusage, new Uint8Array(144));
+  return r[0];
 });
 
-syscall('waitid', 'idtype:int id:int infop:ptr options:hex rusage:ptr', (_k, idtype, _id, _infop, options) => {
+syscall('waitid', 'idtype:int id:int infop:ptr options:hex rusage:ptr', (k, idtype, id, infop, options, rusage) => {
   if (idtype < 0 || idtype > 3) throw new SysError(E.EINVAL);
   if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) throw new SysError(E.EINVAL);
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) throw new SysError(E.EINVAL);
-  throw new SysError(E.ECHILD);
+  const P_PID = 1;
+  if (infop) k.mem.writableView(infop, 128);
+  if (rusage) k.mem.writableView(rusage, 144);
+  const r = k.children.wait(idtype === P_PID ? id : -1, (options & WNOHANG) !== 0);
+  if (infop) {
+    const info = Buffer.alloc(128);
+    if (r) {
+      const [pid, st] = r;
+      const sig = st & 0x7f;
+      info.writeInt32LE(17, 0); // SIGCHLD
+      info.writeInt32LE(sig ? (st & 0x80 ? 3 : 2) : 1, 8); // CLD_DUMPED / CLD_KILLED / CLD_EXITED
+      info.writeInt32LE(pid, 16);
+      info.writeUInt32LE(process.getuid?.() ?? 0, 20);
+      info.writeInt32LE(sig || (st >> 8) & 0xff, 24);
+    }
+    k.mem.write(infop, info);
+  }
+  if (rusage) k.mem.write(rusage, new Uint8Array(144));
+  return 0;
 });
 
 // ---------------------------------------------------------------- prctl

@@ -27,7 +27,6 @@ export interface KernelRecord {
   argv: string[];
   envp: string[];
   auxv: number;
-  umask: number;
   cwd: string;
   prefix: string | null;
   sigactions: [number, string[]][];
@@ -39,6 +38,9 @@ export interface KernelRecord {
   clearChildTid: number;
   /** Host fd the child closes at execve or exit, so a vfork parent can resume. */
   vforkNotify: number;
+  /** clone's new stack pointer and TLS (0: keep the parent's). */
+  stack: number;
+  tls: number;
 }
 
 export interface Snapshot {

@@ -86,6 +86,15 @@ export class HostFile extends OpenFile {
   }
 
   override hostFd(): number { return this.fd; }
+
+  /** The offset a forked child continues from: -1 when the host descriptor's own offset is in
+   *  use (the child's inherited descriptor shares it, as on Linux). */
+  forkOffset(): number { return this.offsetMode === 'host' ? -1 : this.pos; }
+
+  restoreOffset(off: number): void {
+    if (off < 0) this.offsetMode = 'host';
+    else { this.offsetMode = 'own'; this.pos = off; }
+  }
   override hostPath(): string { return this.hostName; }
 
   private hostRead(buf: Uint8Array, pos: number | null): number {

@@ -1,0 +1,210 @@
+// The life of a guest process beyond one program run: fork (a new host process resumed from a
+// snapshot of this one), execve (a new program in this process), and the child's resume.
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { GuestFault } from './cpu/memory.js';
+import { ADDRESS_LIMIT, GUEST_MIN, STATE_BASE } from './cpu/state.js';
+import { loadProgram, LoadError, parseElf } from './loader/index.js';
+import { AT_FDCWD, resolveAt } from './syscalls/at.js';
+import { E, SysError } from './syscalls/errno.js';
+import { GuestExit, GuestKilled, Kernel, type ForkRequest } from './syscalls/kernel.js';
+import { dropShared } from './syscalls/shared.js';
+import { readSnapshot, writeSnapshot, type FdRecord } from './syscalls/snapshot.js';
+import type { Machine } from './translate/machine.js';
+import { HostFile } from './vfs/host.js';
+import type { OpenFile } from './vfs/file.js';
+import { hostPipe } from './vfs/pipe.js';
+
+/** How to start another tsemu-user (for fork). */
+const ENTRY = fileURLToPath(new URL('../bin/tsemu-user', import.meta.url));
+
+export function installProcessHooks(machine: Machine, kernel: Kernel): void {
+  kernel.hooks = {
+    fork: (req) => forkProcess(machine, kernel, req),
+    exec: (path, argv, envp) => execProgram(machine, kernel, path, argv, envp, 0),
+  };
+}
+
+// ---------------------------------------------------------------- fork
+
+function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
+  const stdio: (number | 'ignore')[] = ['ignore', 'ignore', 'ignore'];
+  const records: FdRecord[] = [];
+  const childFdOf = new Map<OpenFile, number>();
+  for (const fd of k.fds.list()) {
+    const e = k.fds.entry(fd);
+    const f = e.file;
+    const h = f.hostFd();
+    if (h === undefined) continue; // in-memory files are not inherited yet
+    let child = childFdOf.get(f);
+    if (child === undefined) {
+      child = fd <= 2 && stdio[fd] === 'ignore' ? fd : stdio.length;
+      stdio[child] = h;
+      childFdOf.set(f, child);
+    }
+    records.push({
+      fd, cloexec: e.cloexec, hostFd: child, flags: f.flags, path: f.path, hostPath: f.hostPath() ?? f.path,
+      offset: f instanceof HostFile ? f.forkOffset() : 0, owned: true,
+    });
+  }
+  let notifyRead = -1;
+  let vforkNotify = -1;
+  if (req.vfork) {
+    // The child closes its end at execve or exit; the parent waits for that EOF.
+    const [r, w] = hostPipe(false);
+    notifyRead = r;
+    vforkNotify = stdio.length;
+    stdio.push(w);
+  }
+  const mem = machine.mem;
+  const file = writeSnapshot(mem.u8, mem.mappings, {
+    brkStart: k.brkStart, brk: k.brk, exePath: k.exePath, exeGuestPath: k.exeGuestPath, argv: k.argv, envp: k.envp,
+    auxv: k.auxv, cwd: k.paths.cwd, prefix: k.paths.prefix,
+    sigactions: [...k.sigactions].map(([s, a]) => [s, a.map(String)]), sigmask: String(k.sigmask),
+    strace: !!k.opts.strace, unimp: !!k.opts.unimp,
+    setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify,
+    stack: req.stack, tls: req.tls,
+  }, records);
+  let pid: number;
+  try {
+    pid = k.children.spawn({ file: process.execPath, args: [ENTRY, '--resume', file], stdio, env: { ...process.env } as Record<string, string>, cwd: process.cwd() });
+  } catch (err) {
+    fs.rmSync(file, { force: true });
+    throw err;
+  } finally {
+    if (req.vfork) fs.closeSync(stdio[vforkNotify] as number);
+  }
+  if (req.parentTid) mem.writeU32(req.parentTid, pid);
+  if (notifyRead >= 0) {
+    const b = Buffer.alloc(1);
+    try {
+      while (fs.readSync(notifyRead, b, 0, 1, null) > 0) { /* wait for EOF */ }
+    } catch { /* EOF or error: the child has gone on */ }
+    fs.closeSync(notifyRead);
+  }
+  return pid;
+}
+
+/** Continue a forked guest in this (new) host process. */
+export function resumeInto(machine: Machine, snapshotFile: string,
+  makeKernel: (prefix: string | null, cwd: string, trace: { strace: boolean; unimp: boolean }) => Kernel): Kernel {
+  const snap = readSnapshot(snapshotFile);
+  const mem = machine.mem;
+  for (const m of snap.mappings) mem.map(m.start, m.end - m.start, m.perm, m.name);
+  for (const [p, b] of snap.pages) mem.u8.set(b, p);
+  mem.u8.set(snap.state, STATE_BASE);
+  const r = snap.kernel;
+  const cpu = machine.cpu;
+  cpu.setX(0, 0); // fork returns 0 in the child
+  if (r.stack) cpu.setX(31, r.stack);
+  if (r.tls) cpu.tpidr = BigInt(r.tls);
+  cpu.clearExclusive();
+  machine.setFpcrMode(cpu.fpcr);
+  const k = makeKernel(r.prefix, r.cwd, { strace: r.strace, unimp: r.unimp });
+  Object.assign(k, {
+    brkStart: r.brkStart, brk: r.brk, exePath: r.exePath, exeGuestPath: r.exeGuestPath, argv: r.argv, envp: r.envp,
+    auxv: r.auxv, clearChildTid: r.clearChildTid, sigmask: BigInt(r.sigmask),
+  });
+  for (const [s, a] of r.sigactions) k.sigactions.set(s, a.map(BigInt) as [bigint, bigint, bigint, bigint]);
+  for (const fd of k.fds.list()) k.fds.close(fd);
+  const files = new Map<number, OpenFile>();
+  for (const rec of snap.fds) {
+    let f = files.get(rec.hostFd);
+    if (f) f.refs++;
+    else {
+      const hf = new HostFile(rec.hostFd, rec.path, rec.flags, rec.hostPath, rec.owned);
+      hf.restoreOffset(rec.offset);
+      files.set(rec.hostFd, (f = hf));
+    }
+    k.fds.set(rec.fd, f, rec.cloexec);
+  }
+  k.vforkNotify = r.vforkNotify;
+  if (r.setChildTid) {
+    try { mem.writeU32(r.setChildTid, process.pid); } catch (e) { if (!(e instanceof GuestFault)) throw e; }
+  }
+  return k;
+}
+
+// ---------------------------------------------------------------- execve
+
+const EM_AARCH64 = 183;
+
+function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], envp: string[], depth: number): void {
+  if (depth > 4) throw new SysError(E.ELOOP);
+  const { host } = resolveAt(k, AT_FDCWD, path);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(host);
+    fs.accessSync(host, fs.constants.X_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SysError(code === 'ENOENT' ? E.ENOENT : code === 'ENOTDIR' ? E.ENOTDIR : E.EACCES);
+  }
+  if (!st.isFile()) throw new SysError(E.EACCES);
+  const head = Buffer.alloc(256);
+  const fd = fs.openSync(host, 'r');
+  const n = fs.readSync(fd, head, 0, 256, 0);
+  fs.closeSync(fd);
+  if (head[0] === 0x23 && head[1] === 0x21) {
+    // #!interpreter [one argument]
+    const line = head.subarray(2, n).toString('latin1').split('\n')[0].trim();
+    const m = /^(\S+)(?:\s+(.*))?$/.exec(line);
+    if (!m) throw new SysError(E.ENOEXEC);
+    return execProgram(machine, k, m[1], [m[1], ...(m[2] ? [m[2]] : []), path, ...argv.slice(1)], envp, depth + 1);
+  }
+  if (n < 20 || head.readUInt32BE(0) !== 0x7f454c46) throw new SysError(E.ENOEXEC);
+  if (head.readUInt16LE(18) !== EM_AARCH64) return runNative(k, host, argv, envp);
+  try {
+    parseElf(path, fs.readFileSync(host));
+  } catch (err) {
+    if (err instanceof LoadError) throw new SysError(E.ENOEXEC);
+    throw err;
+  }
+  // Point of no return: the old image goes (shared file mappings are written back first).
+  dropShared(k, 0, ADDRESS_LIMIT);
+  for (const fd of k.fds.list()) if (k.fds.entry(fd).cloexec) k.fds.close(fd);
+  if (k.vforkNotify >= 0) {
+    try { fs.closeSync(k.vforkNotify); } catch { /* already closed */ }
+    k.vforkNotify = -1;
+  }
+  const mem = machine.mem;
+  mem.unmap(GUEST_MIN, ADDRESS_LIMIT - GUEST_MIN);
+  machine.translator.flush();
+  let prog;
+  try {
+    prog = loadProgram(mem, host, path, { argv, envp, resolvePath: (p) => k.paths.find(p) });
+  } catch (err) {
+    // Linux kills the process when a new image fails to load after the old one is gone.
+    throw new GuestKilled(9);
+  }
+  const cpu = machine.cpu;
+  for (let i = 0; i < 31; i++) cpu.setX(i, 0n);
+  for (let i = 0; i < 32; i++) cpu.setV(i, 0n, 0n);
+  cpu.nzcv = 0;
+  cpu.fpcr = 0;
+  cpu.fpsr = 0;
+  cpu.tpidr = 0n;
+  cpu.clearExclusive();
+  machine.setFpcrMode(0);
+  cpu.pc = prog.entry;
+  cpu.setX(31, prog.sp);
+  k.brkStart = k.brk = prog.brk;
+  k.setProgram(host, argv, envp, prog.auxv);
+  // Handled signals go back to their default action; ignored ones stay ignored.
+  for (const [s, a] of k.sigactions) if (a[0] !== 1n) k.sigactions.delete(s);
+}
+
+/** execve of a host-native program: run it with the guest's descriptors and end as it ends. */
+function runNative(k: Kernel, host: string, argv: string[], envp: string[]): never {
+  const stdio: (number | 'ignore')[] = [];
+  for (const fd of k.fds.list()) {
+    const h = k.fds.get(fd).hostFd();
+    if (h !== undefined && !k.fds.entry(fd).cloexec) stdio[fd] = h;
+  }
+  for (let i = 0; i < stdio.length; i++) if (stdio[i] === undefined) stdio[i] = 'ignore';
+  const env = Object.fromEntries(envp.map((e) => { const i = e.indexOf('='); return i < 0 ? [e, ''] : [e.slice(0, i), e.slice(i + 1)]; }));
+  const pid = k.children.spawn({ file: host, args: argv.slice(1), argv0: argv[0], stdio, env, cwd: k.paths.toHost(k.paths.cwd) });
+  const [, status] = k.children.wait(pid, false)!;
+  if (status & 0x7f) throw new GuestKilled(status & 0x7f);
+  throw new GuestExit((status >> 8) & 0xff);
+}
