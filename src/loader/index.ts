@@ -18,8 +18,9 @@ export const LAYOUT = {
   mmapTop: 0xfffe0000 - 8 * 1024 * 1024 - 0x10000,
 } as const;
 
-/** HWCAP bits for what is implemented: FP, ASIMD, CRC32, ATOMICS (LSE). */
-export const HWCAP = (1 << 0) | (1 << 1) | (1 << 7) | (1 << 8);
+/** HWCAP bits for what is implemented: FP, ASIMD, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS (LSE),
+ *  ASIMDRDM, ASIMDDP. ID_AA64ISAR0_EL1 in src/cpu/aarch64/sysregs.ts reports the same. */
+export const HWCAP = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 12) | (1 << 20);
 export const HWCAP2 = 0;
 
 export interface LoadOptions {

@@ -189,6 +189,9 @@ syscall('mremap', 'old:ptr oldsize:size newsize:size flags:hex new:ptr', (k, old
   if (old + oldLen > ADDRESS_LIMIT || !mapped(k, old, old + oldLen)) throw new SysError(E.EFAULT);
   const pieces = k.mem.mappings.filter((m) => m.start < old + oldLen && m.end > old);
   const last = pieces[pieces.length - 1];
+  // Linux moves or resizes one VMA: a range over mappings that differ in protection or
+  // backing is EFAULT. (Adjacent pieces that agree are one VMA there; here they may be listed apart.)
+  if (pieces.some((m) => m.perm !== last.perm || m.name !== last.name)) throw new SysError(E.EFAULT);
 
   if (!(flags & MREMAP_FIXED)) {
     if (newLen <= oldLen) {

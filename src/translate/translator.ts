@@ -249,6 +249,9 @@ export class Translator {
   flush(): void {
     for (const page of [...this.pages.keys()]) this.invalidate(page * PAGE_SIZE, PAGE_SIZE);
     this.clearJumpCache();
+    // Nothing refers to the old entries any more: release them (and their modules) for reuse.
+    for (let i = 0; i < this.used; i++) this.table.set(i, null);
+    this.used = 0;
   }
 
   /** Translate exactly one block at pc without caching it or marking its page as code (used to

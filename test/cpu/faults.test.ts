@@ -223,7 +223,8 @@ describe('system registers and instructions', () => {
     expect(mrs('mrs x0, dczid_el0')).toBe(4n);
     expect(mrs('mrs x0, midr_el1')).toBe(0x410fd083n);
     expect(mrs('mrs x0, mpidr_el1')).toBe(0x80000000n);
-    expect(mrs('mrs x0, id_aa64isar0_el1')).toBe(0x210000n); // LSE atomics, CRC32
+    // AES+PMULL, SHA1, SHA2, CRC32, LSE atomics, RDM, DotProd: exactly what AT_HWCAP advertises
+    expect(mrs('mrs x0, id_aa64isar0_el1')).toBe(0x100010211120n);
     expect(mrs('mrs x0, id_aa64pfr0_el1')).toBe(0x11n);
     expect(mrs('mrs x0, id_aa64isar1_el1')).toBe(0n);
     expect(mrs('mrs x0, id_aa64mmfr0_el1')).toBe(0xff000000n);

@@ -211,6 +211,11 @@ describe('mremap', () => {
     expect(g.call('mremap', a, PAGE, PAGE, 8, 0)).toBe(-E.EINVAL);
     expect(g.call('mremap', a, PAGE, PAGE, 2, 0x60000000)).toBe(-E.EINVAL); // FIXED without MAYMOVE
     expect(g.call('mremap', 0x90000000, PAGE, 2 * PAGE, 1, 0)).toBe(-E.EFAULT);
+    // One VMA at a time: a range over mappings with different protections is EFAULT.
+    const b = g.call('mmap', 0x50000000, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+    expect(g.call('mprotect', b, PAGE, PROT_READ)).toBe(0);
+    expect(g.call('mremap', b, 2 * PAGE, 4 * PAGE, 1, 0)).toBe(-E.EFAULT);
+    expect(g.call('mremap', b + PAGE, PAGE, 4 * PAGE, 1, 0)).toBeGreaterThan(0);
   });
 });
 

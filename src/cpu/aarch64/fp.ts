@@ -13,7 +13,7 @@ import { CODE_H, readHalf, SOFT_BINARY, SOFT_COMPARE, SOFT_MULADD, SOFT_SQRT as 
 export * from './fp-cvt.js';
 
 const BYTES = [4, 8, 0, 2];
-/** A v128 mask keeping the low `bytes` bytes (and `andSign` = false clears the sign bit). */
+/** A v128 mask keeping the low `bytes` bytes (keepSign = false also clears the sign bit). */
 function lowMask(bytes: number, keepSign = true): number[] {
   const m = new Array<number>(16).fill(0);
   for (let i = 0; i < bytes; i++) m[i] = 0xff;

@@ -179,7 +179,7 @@ export function singleToHalfBits(bits: number, fpcr: number): number {
   const mant = bits & 0x7fffff;
   const ahp = (fpcr & FPCR_AHP) !== 0;
   if (exp === 0xff) {
-    if (ahp) return mant ? 0 : sign | 0x7fff;
+    if (ahp) return mant ? sign : sign | 0x7fff; // no infinities or NaNs: NaN → signed zero
     if (!mant) return sign | 0x7c00;
     return fpcr & FPCR_DN ? 0x7e00 : sign | 0x7e00 | (mant >>> 13);
   }

@@ -34,22 +34,47 @@ function twoSum(e: Emitter, a: Val, b: Val): [Val, Val] {
   return [s, err];
 }
 
-/** f32 a*b+c for two lanes already promoted to f64x2, rounded once; `post` scales exactly. */
-function fma32Half(e: Emitter, a: Val, b: Val, c: Val, post?: number): Val {
-  const p = e.op('f64x2.mul', [a, b]); // exact: 24+24 bits
-  const [s, err] = twoSum(e, p, c);
-  let r = roundOdd(e, s, err);
-  if (post !== undefined) r = e.op('f64x2.mul', [r, e.op('f64x2.splat', [e.f64(post)])]);
-  return e.op('f32x4.demote_f64x2_zero', [r]);
+/**
+ * Two lanes of an f32 a*b+c, operands promoted to f64x2: the product is exact in f64, so only the
+ * sum rounds. `odd` rounds it to odd (then demoting rounds correctly); otherwise it rounds to
+ * nearest, which is only wrong when the sum lands exactly on a tie between two singles (see
+ * mayDoubleRound). `post` scales exactly (FRSQRTS halves).
+ */
+function fma32Half(e: Emitter, a: Val, b: Val, c: Val, odd: boolean, post?: number): Val {
+  const p = e.op('f64x2.mul', [a, b]);
+  let s: Val;
+  if (odd) {
+    const [t, err] = twoSum(e, p, c);
+    s = roundOdd(e, t, err);
+  } else s = e.op('f64x2.add', [p, c]);
+  if (post !== undefined) s = e.op('f64x2.mul', [s, e.op('f64x2.splat', [e.f64(post)])]);
+  return s;
+}
+
+/** Lanes where demoting the nearest-rounded f64 sum may round twice wrongly: it sits exactly
+ *  on a tie between two singles, or in the single denormal range (ties elsewhere). */
+function mayDoubleRound(e: Emitter, s: Val): Val {
+  const tie = e.op('i64x2.eq', [e.op('v128.and', [s, splat64(e, 0x1fffffffn)]), splat64(e, 0x10000000n)]);
+  const mag = e.op('f64x2.abs', [s]);
+  const tiny = e.op('v128.and', [e.op('f64x2.lt', [mag, e.op('f64x2.splat', [e.f64(2 ** -126)])]),
+    e.op('f64x2.gt', [mag, zeroV(e)])]);
+  return e.op('v128.or', [tie, tiny]);
 }
 
 function fma32(e: Emitter, a: Val, b: Val, c: Val, bytes: number, post?: number): Val {
   const hi = (v: Val) => e.op('f64x2.promote_low_f32x4', [e.op('i8x16.shuffle', [v, v], [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15])]);
   const lo = (v: Val) => e.op('f64x2.promote_low_f32x4', [v]);
-  const l = fma32Half(e, lo(a), lo(b), lo(c), post); // lanes 0-1 (lanes 2-3 zero)
-  if (bytes <= 8) return l;
-  const h = fma32Half(e, hi(a), hi(b), hi(c), post);
-  return e.op('i8x16.shuffle', [l, h], [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+  const halves = (bytes <= 8 ? [lo] : [lo, hi]).map((f) => [f(a), f(b), f(c)]);
+  const sums = (odd: boolean) => halves.map(([x, y, z]) => fma32Half(e, x, y, z, odd, post));
+  const narrow = (ss: Val[]) => {
+    const d = ss.map((v) => e.op('f32x4.demote_f64x2_zero', [v]));
+    return d.length === 1 ? d[0] : e.op('i8x16.shuffle', [d[0], d[1]], [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+  };
+  const fast = sums(false);
+  const res = e.local('v128', narrow(fast));
+  const risky = fast.map((v) => mayDoubleRound(e, v)).reduce((x, y) => e.op('v128.or', [x, y]));
+  e.if(e.op('v128.any_true', [risky]), () => e.assign(res, narrow(sums(true))));
+  return res;
 }
 
 // Lanes outside the fast path's range: the scalar group's exact fma64 (fp-fma.ts).

@@ -99,7 +99,9 @@ const table = new Map<number, SysReg>([
   [key(3, 0, 0, 0, 6), constant('revidr_el1', 0)],
   [key(3, 0, 0, 4, 0), constant('id_aa64pfr0_el1', 0x11)], // EL0/EL1 AArch64 only; FP, AdvSIMD = 0 (present)
   [key(3, 0, 0, 5, 0), constant('id_aa64dfr0_el1', 0x6)], // DebugVer's safe value
-  [key(3, 0, 0, 6, 0), constant('id_aa64isar0_el1', 0x210000)], // Atomic = 2 (LSE), CRC32 = 1
+  // AES = 2 (with PMULL), SHA1 = 1, SHA2 = 1, CRC32 = 1, Atomic = 2 (LSE), RDM = 1, DP = 1:
+  // the same features AT_HWCAP advertises (src/loader/index.ts).
+  [key(3, 0, 0, 6, 0), constant('id_aa64isar0_el1', 0x100010211120)],
   [key(3, 0, 0, 7, 0), constant('id_aa64mmfr0_el1', 0xff000000)], // TGran4/TGran64 safe values
 ]);
 

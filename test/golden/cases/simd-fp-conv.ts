@@ -126,6 +126,12 @@ for (const fpcr of ['0x400000', '0x800000', '0xc00000']) {
 }
 for (const v of NARROW_D) cases.push({ asm: ['fcvtn v0.2s, v1.2d', 'fcvtxn v2.2s, v1.2d'], in: { fpcr: '0x1000000', v1: v } });
 
+// Alternative half precision (FPCR.AHP): no infinities or NaNs in the half format.
+for (const fpcr of ['0x4000000', '0x4c00000', '0x6000000']) {
+  for (const v of [...S_ONE, ...NARROW_S]) cases.push({ asm: ['fcvtn v0.4h, v1.4s', 'fcvtn2 v2.8h, v1.4s'], in: { fpcr, v1: v } });
+  for (const v of HALVES) cases.push({ asm: ['fcvtl v0.4s, v1.4h', 'fcvtl2 v2.4s, v1.8h'], in: { fpcr, v1: v } });
+}
+
 // FRECPE overflow result depends on the rounding mode.
 for (const fpcr of ['0x0', '0x400000', '0x800000', '0xc00000']) {
   cases.push({ asm: ['frecpe v0.4s, v1.4s', 'frecpe v2.2d, v3.2d'], in: { fpcr, v1: s4(0x00000001, 0x80000010, 0x00100000, 0x80200000), v3: d2(0x0000000000000001n, 0x8002000000000000n) } });

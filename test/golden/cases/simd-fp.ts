@@ -38,6 +38,10 @@ cases.push({ asm: ['fmla v0.2d, v1.2d, v2.2d'], in: { v0: d2(0xbff0000000000000n
 cases.push({ asm: ['fmla v0.2d, v1.2d, v2.2d'], in: { v0: d2(0x0010000000000000n, 0x7fefffffffffffffn), v1: d2(0x2000000000000001n, 0x7fe0000000000000n), v2: d2(0x1ff0000000000001n, 0x4000000000000000n) } });
 cases.push({ asm: ['fmla v0.2d, v1.2d, v2.2d'], in: { v0: d2(0x8000000000000001n, 0x0000000000000003n), v1: d2(0x0000000000000001n, 0x3fe0000000000000n), v2: d2(0x3fe0000000000000n, 0x0000000000000003n) } });
 
+// Single FMA where the f64 sum lands exactly on a tie between two singles (double rounding trap).
+cases.push({ asm: ['fmla v0.4s, v1.4s, v2.4s', 'fmls v3.4s, v1.4s, v2.4s', 'fmla s4, s1, v2.s[0]'], in: { v0: s4(0x17800000, 0x97800000, 0x3f800000, 0x00000001), v3: s4(0x97800000, 0x17800000, 0xbf800000, 0x80000001), v4: s4(0x17800000, 0, 0, 0), v1: s4(0x3f800800, 0x3f800800, 0xbf800800, 0x00c00000), v2: s4(0x3f800800, 0x3f800800, 0x3f800800, 0x3f000000) } });
+cases.push({ asm: ['fmla v0.2s, v1.2s, v2.2s'], in: { v0: s4(0x97800000, 0x00000001, 0, 0), v1: s4(0x3f800800, 0x00800001, 0, 0), v2: s4(0xbf800800, 0x3f000000, 0, 0) } });
+
 const SCALAR_BIN = ['fmulx', 'fabd', 'fcmeq', 'fcmge', 'fcmgt', 'facge', 'facgt', 'frecps', 'frsqrts'];
 for (const op of SCALAR_BIN) {
   for (const [a, b] of S_PAIRS.slice(0, 4)) cases.push({ asm: [`${op} s0, s1, s2`], in: { v1: a, v2: b } });
