@@ -91,7 +91,10 @@ export function resumeInto(machine: Machine, snapshotFile: string,
   const snap = readSnapshot(snapshotFile);
   const mem = machine.mem;
   for (const m of snap.mappings) mem.map(m.start, m.end - m.start, m.perm, m.name);
-  for (const [p, b] of snap.pages) mem.u8.set(b, p);
+  for (const [p, b] of snap.pages) {
+    mem.u8.set(b, p);
+    mem.markDirty(p, p + b.length);
+  }
   mem.u8.set(snap.state, STATE_BASE);
   const r = snap.kernel;
   const cpu = machine.cpu;

@@ -42,8 +42,9 @@ export class GuestMemory {
   /** Map [start, start+len) with `perm`, zero-filled, replacing whatever was there. */
   map(start: number, len: number, perm: number, name = ''): void {
     const end = pageUp(start + len);
+    // Unmapped pages are always zero (unmap clears what it removes), so mapping touches no
+    // memory: a large PROT_NONE reservation costs no RAM.
     this.unmap(start, end - start);
-    this.u8.fill(0, start, end);
     this.setPerm(start, end, perm);
     this.mappings.push({ start, end, perm, name });
     this.mappings.sort((a, b) => a.start - b.start);
@@ -58,10 +59,34 @@ export class GuestMemory {
       else {
         if (m.start < start) out.push({ ...m, end: start });
         if (m.end > end) out.push({ ...m, start: end });
+        this.clearPages(Math.max(m.start, start), Math.min(m.end, end));
       }
     }
     this.mappings = out;
     this.perms.fill(0, start / PAGE_SIZE, end / PAGE_SIZE);
+  }
+
+  /** Pages that may hold non-zero bytes: ever writable, or filled by the emulator (markDirty). */
+  private readonly dirty = new Uint8Array(PAGES);
+
+  /** Record that the emulator wrote guest memory directly (ELF segments, file mappings, ...). */
+  markDirty(start: number, end: number): void {
+    this.dirty.fill(1, Math.floor(start / PAGE_SIZE), Math.ceil(end / PAGE_SIZE));
+  }
+
+  /** Zero the pages of [start, end) that hold anything, leaving untouched ones untouched. */
+  private clearPages(start: number, end: number): void {
+    for (let p = start; p < end; p += PAGE_SIZE) {
+      if (!this.dirty[p / PAGE_SIZE]) continue;
+      this.dirty[p / PAGE_SIZE] = 0;
+      const words = new BigUint64Array(this.memory.buffer, p, PAGE_SIZE / 8);
+      for (let i = 0; i < words.length; i++) {
+        if (words[i] !== 0n) {
+          this.u8.fill(0, p, p + PAGE_SIZE);
+          break;
+        }
+      }
+    }
   }
 
   /** Change permissions of whole mapped pages; false if part of the range is unmapped. */
@@ -120,6 +145,7 @@ export class GuestMemory {
 
   private setPerm(start: number, end: number, perm: number): void {
     this.perms.fill(perm & ~PERM_CODE, start / PAGE_SIZE, end / PAGE_SIZE);
+    if (perm & PERM_W) this.markDirty(start, end);
   }
 
   private touchCode(start: number, end: number): void {
@@ -162,6 +188,7 @@ export class GuestMemory {
   }
 
   write(addr: number, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
     this.checkWrite(addr, bytes.length);
     this.u8.set(bytes, addr);
   }

@@ -143,6 +143,7 @@ export function mapImage(mem: GuestMemory, img: ElfImage, bias: number, name: st
   let end = 0;
   for (const s of loads) {
     mem.u8.set(img.data.subarray(s.offset, s.offset + s.filesz), s.vaddr + bias);
+    mem.markDirty(s.vaddr + bias, s.vaddr + bias + s.filesz);
     end = Math.max(end, s.vaddr + bias + s.memsz);
   }
   return end;

@@ -102,6 +102,7 @@ syscall('mmap', 'addr:ptr length:size prot:hex flags:hex fd:int offset:long', (k
     let got = 0;
     try {
       while (got < want) {
+        k.mem.markDirty(start + got, start + want);
         const n = file.pread(k.mem.u8.subarray(start + got, start + want), offset + got);
         if (n <= 0) break;
         got += n;
@@ -220,6 +221,7 @@ syscall('mremap', 'old:ptr oldsize:size newsize:size flags:hex new:ptr', (k, old
   const data = k.mem.u8.slice(old, old + keep);
   k.mem.map(dest, newLen, last.perm, last.name);
   k.mem.u8.set(data, dest);
+  k.mem.markDirty(dest, dest + data.length);
   for (const m of pieces) {
     // Carry each piece's permissions to its place in the new range.
     const s = Math.max(m.start, old) - old;

@@ -80,7 +80,9 @@ export function runTsemu(snippets: Snippet[]): CpuSnapshot[] {
     m.mem.map(pc, 0x1000, PERM_R | PERM_X, 'code');
     const dv = m.mem.dv;
     words.forEach((w, i) => dv.setUint32(pc + i * 4, w >>> 0, true));
+    m.mem.markDirty(pc, pc + 0x1000);
     m.mem.u8.set(st.mem, MEM_BASE);
+    m.mem.markDirty(MEM_BASE, MEM_BASE + MEM_SIZE);
     m.mem.u8.fill(0, MEM_BASE + MEM_SIZE, STACK_TOP);
     const c = m.cpu;
     st.x.forEach((v, i) => c.setX(i, v));
