@@ -202,8 +202,6 @@ const WNOTHREAD = 0x20000000, WALL = 0x40000000, WCLONE = 0x80000000;
 // No children exist until fork is supported.
 syscall('wait4', 'pid:int status:ptr options:hex rusage:ptr', (k, pid, status, options, rusage) => {
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) throw new SysError(E.EINVAL);
-  if (status) k.mem.writableView(status, 4);
-  if (rusage) k.mem.writableView(rusage, 144);
   // Process groups are not modelled yet: pid 0 and < -1 wait for any child, like -1.
   const r = k.children.wait(pid > 0 ? pid : -1, (options & WNOHANG) !== 0);
   if (!r) return 0;
@@ -217,8 +215,6 @@ syscall('waitid', 'idtype:int id:int infop:ptr options:hex rusage:ptr', (k, idty
   if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) throw new SysError(E.EINVAL);
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) throw new SysError(E.EINVAL);
   const P_PID = 1;
-  if (infop) k.mem.writableView(infop, 128);
-  if (rusage) k.mem.writableView(rusage, 144);
   const r = k.children.wait(idtype === P_PID ? id : -1, (options & WNOHANG) !== 0);
   if (infop) {
     const info = Buffer.alloc(128);

@@ -1,9 +1,13 @@
 // Identity, exit, limits, time, randomness, signals' bookkeeping and futex, checked against
 // Linux's definitions (man 2 pages, asm-generic struct layouts).
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dispatchSyscall } from '../../src/syscalls/dispatch.js';
 import { GuestExit, GuestKilled } from '../../src/syscalls/kernel.js';
+import { Machine } from '../../src/translate/machine.js';
+import { installProcessHooks } from '../../src/user-process.js';
 import { BUF, E, makeGuest, NR, type Guest } from './harness.js';
 
 const BAD = 0xdead0000;
@@ -304,5 +308,39 @@ describe('futex', () => {
     expect(g.call('futex', WORD, 129, 0x7fffffff)).toBe(0);
     expect(g.call('futex', BAD, 1, 1)).toBe(-E.EFAULT);
     expect(g.call('futex', WORD, 99, 1)).toBe(-E.ENOSYS);
+  });
+});
+
+describe('processes: errors before anything is started or replaced', () => {
+  // Linux semantics (execve(2), clone(2), wait4(2)); the success paths run real programs in
+  // test/programs (busybox pipelines fork, exec and wait).
+  beforeEach(() => installProcessHooks(new Machine({}, g.mem), g.k));
+
+  it('execve reports bad pointers, missing files, unreadable and unrecognised formats', () => {
+    expect(g.call('execve', BAD, 0, 0)).toBe(-E.EFAULT);
+    expect(g.call('execve', g.str('/nonexistent/program'), 0, 0)).toBe(-E.ENOENT);
+    const text = path.join(g.dir, 'notes.txt');
+    fs.writeFileSync(text, 'just text\n', { mode: 0o755 });
+    expect(g.call('execve', g.str(text), 0, 0)).toBe(-E.ENOEXEC);
+    const noexec = path.join(g.dir, 'noexec');
+    fs.writeFileSync(noexec, '#!/bin/sh\n', { mode: 0o644 });
+    if (process.getuid?.() !== 0) expect(g.call('execve', g.str(noexec), 0, 0)).toBe(-E.EACCES);
+    const script = path.join(g.dir, 'script');
+    fs.writeFileSync(script, '#!/bin/sh\n', { mode: 0o755 });
+    expect(g.call('execve', g.str(script), BAD, 0)).toBe(-E.EFAULT);
+    expect(g.call('execve', g.str(path.join(g.dir, 'notes.txt/x')), 0, 0)).toBe(-E.ENOTDIR);
+  });
+
+  it('clone refuses threads (not supported yet) and CLONE_VM without CLONE_VFORK', () => {
+    const CLONE_VM = 0x100, CLONE_SIGHAND = 0x800, CLONE_THREAD = 0x10000;
+    expect(g.call('clone', CLONE_VM | CLONE_SIGHAND | CLONE_THREAD, BUF, 0, 0, 0)).toBe(-E.EAGAIN);
+    expect(g.call('clone', CLONE_VM | 17, BUF, 0, 0, 0)).toBe(-E.EINVAL);
+  });
+
+  it('wait4 and waitid without children give ECHILD, even with bad pointers', () => {
+    expect(g.call('wait4', -1, BAD, 0, 0)).toBe(-E.ECHILD);
+    expect(g.call('wait4', -1, 0, 1, 0)).toBe(-E.ECHILD);
+    expect(g.call('waitid', 0, 0, BAD, 4, 0)).toBe(-E.ECHILD);
+    expect(g.call('wait4', -1, 0, 0x10, 0)).toBe(-E.EINVAL);
   });
 });
