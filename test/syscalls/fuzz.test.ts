@@ -88,11 +88,20 @@ describe('syscall fuzz', () => {
   }
   g.k.setProgram(path.join(g.dir, 'fd0'), ['prog'], ['A=1'], 0);
   // Names the guest may find: files, a directory, a symlink (recreated before every call).
+  // Each name is put back as exactly what it should be: a random rename or symlink call may
+  // have left, say, a symlink loop where a file was.
   const restoreTree = () => {
     const at = (n: string) => path.join(g.dir, n);
-    for (const n of ['fd0', 'fd1']) if (!fs.existsSync(at(n))) fs.writeFileSync(at(n), 'text\n');
-    if (!fs.existsSync(at('sub'))) fs.mkdirSync(at('sub'));
-    try { fs.lstatSync(at('lnk')); } catch { fs.symlinkSync('fd0', at('lnk')); }
+    const kind = (n: string) => { try { return fs.lstatSync(at(n)); } catch { return undefined; } };
+    const reset = (n: string, ok: (st: fs.Stats) => boolean, make: () => void) => {
+      const st = kind(n);
+      if (st && ok(st)) return;
+      if (st) fs.rmSync(at(n), { recursive: true, force: true });
+      make();
+    };
+    for (const n of ['fd0', 'fd1']) reset(n, (st) => st.isFile(), () => fs.writeFileSync(at(n), 'text\n'));
+    reset('sub', (st) => st.isDirectory(), () => fs.mkdirSync(at('sub')));
+    reset('lnk', (st) => st.isSymbolicLink() && fs.readlinkSync(at('lnk')) === 'fd0', () => fs.symlinkSync('fd0', at('lnk')));
   };
   g.k.sleepNs = () => {};
   g.k.futexWait = () => 'timed-out';
