@@ -2,8 +2,8 @@
 // what it does in terms of these operations; the translator (src/translate) implements them by
 // emitting WebAssembly. Values known at decode time are plain numbers; values known only at run
 // time are `Val`s. Nothing here knows about wasm bytes, syscalls or the run loop.
-import type { Ty } from '../translate/opcodes.js';
-export type { Ty };
+/** WebAssembly value types run-time values have. */
+export type Ty = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
 
 /** A run-time value produced by the emitter. Opaque to instruction definitions. */
 export interface Val {

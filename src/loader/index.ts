@@ -2,21 +2,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { GuestMemory } from '../cpu/memory.js';
 import { pageUp } from '../cpu/memory.js';
+import { LAYOUT } from '../cpu/layout.js';
 import { PERM_R, PERM_W } from '../cpu/state.js';
 import { imageSpan, LoadError, mapImage, parseElf, type ElfImage } from './elf.js';
 import { AT, buildStack } from './stack.js';
 
 export { LoadError, parseElf };
 
-/** Where things go in the 4 GiB window. */
-export const LAYOUT = {
-  /** Base of position-independent main programs. */
-  pieBase: 0x10000000,
-  stackTop: 0xfffe0000,
-  stackSize: 8 * 1024 * 1024,
-  /** mmap allocates top-down from here (below the stack and a guard gap). */
-  mmapTop: 0xfffe0000 - 8 * 1024 * 1024 - 0x10000,
-} as const;
+export { LAYOUT };
 
 /** HWCAP bits for what is implemented: FP, ASIMD, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS (LSE),
  *  ASIMDRDM, ASIMDDP. ID_AA64ISAR0_EL1 in src/cpu/aarch64/sysregs.ts reports the same. */

@@ -3,7 +3,7 @@
 // the same mapping list.
 import { pageUp } from '../cpu/memory.js';
 import { ADDRESS_LIMIT, GUEST_MIN, PAGE_SIZE, PERM_R, PERM_W, PERM_X } from '../cpu/state.js';
-import { LAYOUT } from '../loader/index.js';
+import { LAYOUT } from '../cpu/layout.js';
 import { O, S_IFBLK, S_IFCHR, S_IFMT, S_IFREG, type OpenFile } from '../vfs/file.js';
 import { HostFile } from '../vfs/host.js';
 import { syscall } from './define.js';

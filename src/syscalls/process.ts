@@ -2,7 +2,7 @@
 // resource limits and usage, waiting for children (there are none yet), prctl.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { LAYOUT } from '../loader/index.js';
+import { LAYOUT } from '../cpu/layout.js';
 import { syscall } from './define.js';
 import { E, SysError } from './errno.js';
 import { readString } from './guest.js';

@@ -1,6 +1,7 @@
 // WebAssembly opcodes the emitter may produce, by their text-format names. Each entry gives the
 // encoding, operand types, result type and the kind of immediate that follows the opcode.
-export type Ty = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
+import type { Ty } from '../cpu/emitter.js';
+export type { Ty };
 export type Imm = 'none' | 'lane' | 'shuffle';
 
 export interface OpInfo {

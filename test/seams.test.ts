@@ -1,0 +1,49 @@
+// The module seams of DESIGN.md §1, read from the import statements: imports go one way
+// (bin → user → loader, translate → cpu; user → syscalls → vfs) and cpu/ knows nothing of
+// system calls, translation or loading.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+
+/** Which top-level parts of src/ each part may import (itself always). */
+const ALLOWED: Record<string, string[]> = {
+  cpu: [],
+  translate: ['cpu'],
+  loader: ['cpu'],
+  vfs: [],
+  syscalls: ['vfs', 'cpu'],
+  types: [],
+  // the run loop and process life cycle tie the parts together
+  'user.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs', 'user-process.ts'],
+  'user-process.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs'],
+  cli: ['user.ts'],
+};
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? files(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : []);
+}
+
+const part = (file: string) => relative(src, file).split('/')[0];
+
+describe('module seams', () => {
+  const all = files(src);
+  it('every part of src/ has a rule', () => {
+    expect([...new Set(all.map(part))].filter((p) => !(p in ALLOWED))).toEqual([]);
+  });
+
+  it('imports only go the allowed way', () => {
+    const bad: string[] = [];
+    for (const f of all) {
+      const from = part(f);
+      for (const m of readFileSync(f, 'utf8').matchAll(/(?:import|export)[^'"]*from\s+'(\.[^']+)'/g)) {
+        const to = part(resolve(dirname(f), m[1]).replace(/\.js$/, '.ts'));
+        if (to !== from && !ALLOWED[from].includes(to)) bad.push(`${relative(src, f)} imports ${m[1]}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
