@@ -40,7 +40,10 @@ export function main(argv: string[]): void {
     .passThroughOptions()
     .allowUnknownOption(false)
     .showHelpAfterError(false)
-    .configureOutput({ writeErr: (s) => fs.writeSync(2, s) })
+    .configureOutput({
+      writeErr: (s) => fs.writeSync(2, s),
+      outputError: (s, write) => write(`tsemu-user: ${s.replace(/^error: /, '')}`),
+    })
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 1));
   program.parse(qemuStyle(argv));
   const o = program.opts<{ L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string }>();
