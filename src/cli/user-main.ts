@@ -20,7 +20,11 @@ function err(line: string): void {
 export function main(argv: string[]): void {
   if (argv[2] === '--resume' && argv.length === 4) {
     // A child of a forking guest (see src/user-process.ts), not something a person types.
-    end(resumeProgram(argv[3], (line) => fs.writeSync(2, line + '\n')));
+    try {
+      end(resumeProgram(argv[3], (line) => fs.writeSync(2, line + '\n')));
+    } catch (e) {
+      internalError(e);
+    }
   }
   const program = new Command();
   program
@@ -81,7 +85,7 @@ export function main(argv: string[]): void {
       err(e.message);
       process.exit(1);
     }
-    throw e;
+    internalError(e);
   }
   end(result);
 }
@@ -104,6 +108,14 @@ function qemuStyle(argv: string[]): string[] {
     else break;
   }
   return [...out, ...argv.slice(i)];
+}
+
+/** A bug in tsemu, not in the guest: one line, and the stack only when asked for. */
+function internalError(e: unknown): never {
+  const msg = e instanceof Error ? e.message : String(e);
+  err(`internal error: ${msg} (set TSEMU_DEBUG=1 for details; please report it)`);
+  if (process.env.TSEMU_DEBUG && e instanceof Error) fs.writeSync(2, `${e.stack}\n`);
+  process.exit(70);
 }
 
 function collect(v: string, acc: string[]): string[] {

@@ -107,3 +107,12 @@ describe('input tsemu-user cannot run', () => {
       /hello\.dynamic: needs interpreter \/lib\/ld-linux-aarch64\.so\.1; pass -L <sysroot>/);
   });
 });
+
+describe('a failure inside tsemu itself', () => {
+  it('is one line naming an internal error, exit status 70, stack only with TSEMU_DEBUG', () => {
+    // A forked child's snapshot that is gone is such a failure, and one a test can cause.
+    expectOneLineError(['--resume', path.join(dir, 'no-such-snapshot')], /^tsemu-user: internal error: .*please report/);
+    expect(tsemu(['--resume', path.join(dir, 'no-such-snapshot')]).status).toBe(70);
+    expect(tsemu(['--resume', path.join(dir, 'no-such-snapshot')], { env: { TSEMU_DEBUG: '1' } }).stderr).toMatch(/\n\s+at /);
+  });
+});
