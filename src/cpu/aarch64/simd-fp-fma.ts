@@ -181,7 +181,18 @@ export function recipStep(e: Emitter, sh: Shape, sqrt: boolean, a: Val, b: Val):
     const halved = bitsel(e, v, e.op(`${fty(sh)}.mul`, [v, fconst(e, sh, 0.5)]), e.op('v128.or', [halvable, isNaN_(e, sh, v)]));
     return bitsel(e, special(), halved, infTimesZero(e, sh, x, y));
   };
-  return finishArith(e, sh, [x, y], r, (m) =>
+  let fast = r;
+  if (sqrt && sh.es === 64) {
+    // 3 - a*b may overflow where (3 - a*b)/2 does not: such lanes (infinite from finite
+    // operands) are recomputed exactly, rounding once as FPRSqrtStepFused does.
+    const i = ity(sh);
+    const isInf = (v: Val) => e.op(`${i}.eq`, [e.op('v128.andnot', [v, lanes(e, sh, SIGN(sh))]), lanes(e, sh, EXP(sh))]);
+    const overflow = e.op('v128.andnot', [isInf(r), e.op('v128.or', [isInf(x), isInf(y)])]);
+    const res = e.local('v128', r);
+    e.if(e.op('v128.any_true', [overflow]), () => e.assign(res, bitsel(e, soft(), res, overflow)));
+    fast = res;
+  }
+  return finishArith(e, sh, [x, y], fast, (m) =>
     bitsel(e, special(), pickNaN(e, sh, [x, y], m), infTimesZero(e, sh, x, y)), soft);
 }
 
