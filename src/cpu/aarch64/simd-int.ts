@@ -14,3 +14,4 @@ export * from './simd-elem.js';
 export * from './simd-ldst.js';
 export * from './simd-crypto.js';
 export * from './simd-extra.js';
+export * from './simd-urecpe.js';
