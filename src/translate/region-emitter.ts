@@ -59,8 +59,6 @@ export class RegionEmitter implements Emitter {
   readonly fpcrMode: number;
   /** Set when the current instruction ended the block. */
   ended = false;
-  /** Static successors of the current block (branch targets and fall-through). */
-  successors: number[] = [];
 
   private code: number[] = [];
   private blocks: number[][] = [];
@@ -88,7 +86,6 @@ export class RegionEmitter implements Emitter {
   beginBlock(pc: number, index: number): void {
     this.pc = pc;
     this.ended = false;
-    this.successors = [];
     this.code = [];
     this.depth = 0;
     this.baseDepth = Math.max(0, this.members.size - 1 - index);
@@ -460,13 +457,11 @@ export class RegionEmitter implements Emitter {
     }
   }
 
-  likelySuccessor(addr: number): void {
-    this.successors.push(addr);
-  }
+  /** Only region discovery (DiscoveryEmitter) uses the hint. */
+  likelySuccessor(): void {}
 
   jump(target: Val | number): void {
     if (typeof target === 'number') {
-      this.successors.push(target);
       this.chainTo(target);
     } else {
       this.exit(EXIT_CHAIN, target);
@@ -475,7 +470,6 @@ export class RegionEmitter implements Emitter {
   }
 
   jumpIf(cond: Val, target: number): void {
-    this.successors.push(target, this.pc + 4);
     this.if(cond, () => this.chainTo(target));
     this.chainTo(this.pc + 4);
     this.ended = true;
@@ -501,7 +495,6 @@ export class RegionEmitter implements Emitter {
 
   /** Close a block that ran out of instructions (length cap or page end). */
   fallThrough(next: number): void {
-    this.successors.push(next);
     this.chainTo(next);
     this.ended = true;
   }

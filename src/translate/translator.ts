@@ -37,8 +37,6 @@ export class Translator {
   private used = 0;
   /** guest pc → table slot */
   private blocks = new Map<number, number>();
-  /** guest pc → the region holding its translation */
-  private regionOf = new Map<number, Region>();
   /** guest page → regions with code from that page */
   private pages = new Map<number, Set<Region>>();
   private readonly u8: Uint8Array;
@@ -47,8 +45,6 @@ export class Translator {
   private imports: WebAssembly.Imports;
   private maxInsns: number;
   private regionBlocks: number;
-  blocksTranslated = 0;
-  modulesCompiled = 0;
 
   constructor(
     memory: WebAssembly.Memory,
@@ -138,13 +134,9 @@ export class Translator {
     const exports = new WebAssembly.Instance(module, this.imports).exports;
     const base = this.allocSlots(pcs.length);
     for (let i = 0; i < pcs.length; i++) this.table.set(base + i, exports[String(i)] as Function);
-    this.modulesCompiled++;
     if (!cache) return base;
     const region: Region = { pcs, pages: new Set(pcs.map((pc) => Math.floor(pc / PAGE_SIZE))) };
-    pcs.forEach((pc, i) => {
-      this.blocks.set(pc, base + i);
-      this.regionOf.set(pc, region);
-    });
+    pcs.forEach((pc, i) => this.blocks.set(pc, base + i));
     for (const page of region.pages) {
       let set = this.pages.get(page);
       if (!set) this.pages.set(page, (set = new Set()));
@@ -197,7 +189,6 @@ export class Translator {
       }
     }
     e.endBlock();
-    if (trace) this.blocksTranslated++;
   }
 
   private allocSlots(n: number): number {
@@ -231,7 +222,6 @@ export class Translator {
   private dropRegion(r: Region): void {
     for (const pc of r.pcs) {
       this.blocks.delete(pc);
-      this.regionOf.delete(pc);
       const off = ((pc >>> 2) & (JCACHE_ENTRIES - 1)) * JCACHE_ENTRY_SIZE;
       if (this.jc.getBigUint64(off, true) === BigInt(pc)) this.jc.setBigUint64(off, 1n, true);
     }
