@@ -6,22 +6,15 @@
 // instruction words come from the encoders below (random valid fields), not from an assembler,
 // so the test needs nothing but qemu. A failure prints the seed:
 //   TSEMU_DIFF_SEED=<seed> npx vitest run test/cpu/differential-simd.test.ts
-import { describe, expect, it } from 'vitest';
-import { a64Decoder } from '../../src/cpu/aarch64/index.js';
-import { formatAsm } from '../../src/cpu/insn.js';
-import { pattern, Rng } from '../support/differential.js';
-import { haveQemu, QEMU, runQemu, runTsemu, type CpuSnapshot, type Snippet } from '../support/snippet.js';
+import { describe, it } from 'vitest';
+import { expectAgreementWithQemu, hex, hex128, pattern, Rng } from '../support/differential.js';
+import { FPSR_EXCEPTION_BITS, type Snippet } from '../support/snippet.js';
 
 // The snippet harness has 2048-byte state blocks, so any batch size works; the cap keeps the
 // snippet pages (one 4 KiB page each from SNIPPET_BASE) below the driver code.
 const SEQUENCES = Math.min(Number(process.env.TSEMU_DIFF_COUNT ?? 1201) || 1201, 20000);
 const MAX_LEN = 6;
 
-/**
- * FPSR's cumulative exception bits (IOC, DZC, OFC, UFC, IXC, IDC) are not computed by tsemu yet
- * (README, "Not done yet"); they are masked. QC and the rest of FPSR are compared.
- */
-const FPSR_EXCEPTION_BITS = 0x9f;
 
 
 // ---------------------------------------------------------------- encoders
@@ -437,32 +430,6 @@ function randomCase(r: Rng, i: number): Case {
 }
 
 // ---------------------------------------------------------------- comparing
-const hex = (v: bigint | number) => '0x' + v.toString(16);
-const hex128 = ([lo, hi]: [bigint, bigint]) => `${hi.toString(16).padStart(16, '0')}:${lo.toString(16).padStart(16, '0')}`;
-
-function disassemble(words: number[]): string {
-  const dec = a64Decoder();
-  return words.map((w) => {
-    const d = dec.decode(w);
-    return `  ${w.toString(16).padStart(8, '0')}  ${d ? formatAsm(d.insn, d.fields) : '(undefined)'}`;
-  }).join('\n');
-}
-
-function differences(want: CpuSnapshot, got: CpuSnapshot): string[] {
-  const out: string[] = [];
-  want.x.forEach((v, i) => v !== got.x[i] && out.push(`x${i}: qemu ${hex(v)} tsemu ${hex(got.x[i])}`));
-  if (want.sp !== got.sp) out.push(`sp: qemu ${hex(want.sp)} tsemu ${hex(got.sp)}`);
-  if (want.nzcv !== got.nzcv) out.push(`nzcv: qemu ${hex(want.nzcv)} tsemu ${hex(got.nzcv)}`);
-  const [wf, gf] = [want.fpsr & ~FPSR_EXCEPTION_BITS, got.fpsr & ~FPSR_EXCEPTION_BITS];
-  if (wf !== gf) out.push(`fpsr (exception bits masked): qemu ${hex(wf)} tsemu ${hex(gf)}`);
-  if (want.fpcr !== got.fpcr) out.push(`fpcr: qemu ${hex(want.fpcr)} tsemu ${hex(got.fpcr)}`);
-  want.v.forEach((v, i) => {
-    if (v[0] !== got.v[i][0] || v[1] !== got.v[i][1]) out.push(`v${i}: qemu ${hex128(v)} tsemu ${hex128(got.v[i])}`);
-  });
-  if (want.mem.some((b, i) => b !== got.mem[i])) out.push('scratch memory differs');
-  return out;
-}
-
 function describeInput(k: Case): string {
   const inp = k.snippet.in!;
   const vs = k.vs.map((n) => `v${n}=${hex128(inp.v![n])}`);
@@ -472,21 +439,9 @@ function describeInput(k: Case): string {
 
 describe('differential: AdvSIMD, tsemu vs qemu-aarch64', () => {
   it(`${SEQUENCES} random sequences agree`, () => {
-    if (!haveQemu()) {
-      throw new Error(`${QEMU} not found: install qemu-user-static (apt-get install qemu-user-static) or set TSEMU_QEMU`);
-    }
-    const seed = process.env.TSEMU_DIFF_SEED ? Number(process.env.TSEMU_DIFF_SEED) : Math.floor(Math.random() * 2 ** 32);
-    console.log(`differential-simd seed ${seed} (rerun with TSEMU_DIFF_SEED=${seed})`);
-    const r = new Rng(seed);
-    const cases = Array.from({ length: SEQUENCES }, (_, i) => randomCase(r, i));
-    const snippets = cases.map((k) => k.snippet);
-    const want = runQemu(snippets);
-    const got = runTsemu(snippets);
-    const failures: string[] = [];
-    cases.forEach((k, i) => {
-      const d = differences(want[i], got[i]);
-      if (d.length) failures.push(`${k.snippet.name}:\n${disassemble(k.snippet.code)}\n${describeInput(k)}\n  ${d.join('\n  ')}`);
-    });
-    expect(failures.slice(0, 5).join('\n'), `seed ${seed}: ${failures.length} of ${SEQUENCES} sequences differ`).toBe('');
+    expectAgreementWithQemu('differential-simd', SEQUENCES, (r, i) => {
+      const k = randomCase(r, i);
+      return { snippet: k.snippet, inputs: () => describeInput(k) };
+    }, FPSR_EXCEPTION_BITS);
   }, 60_000);
 });

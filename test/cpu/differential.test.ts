@@ -8,10 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { a64Decoder } from '../../src/cpu/aarch64/index.js';
-import { formatAsm } from '../../src/cpu/insn.js';
-import { Rng } from '../support/differential.js';
-import { buildSnippetElf, haveQemu, QEMU, runQemu, runTsemu, type CpuSnapshot, type Snippet } from '../support/snippet.js';
+import { expectAgreementWithQemu, Rng } from '../support/differential.js';
+import { buildSnippetElf, haveQemu, QEMU, runTsemu, type Snippet } from '../support/snippet.js';
 
 // TSEMU_DIFF_COUNT overrides the number of sequences; the cap keeps the snippet pages (one
 // 4 KiB page each from SNIPPET_BASE) below the harness's driver code.
@@ -126,44 +124,9 @@ function randomSnippet(r: Rng, i: number): Snippet {
   return { name: `seq ${i}`, code, in: { x, nzcv: (r.int(16) << 28) >>> 0 } };
 }
 
-function disassemble(words: number[]): string {
-  const dec = a64Decoder();
-  return words.map((w) => {
-    const d = dec.decode(w);
-    return `  ${w.toString(16).padStart(8, '0')}  ${d ? formatAsm(d.insn, d.fields) : '(undefined)'}`;
-  }).join('\n');
-}
-
-function differences(want: CpuSnapshot, got: CpuSnapshot): string[] {
-  const out: string[] = [];
-  const h = (v: bigint | number) => '0x' + v.toString(16);
-  want.x.forEach((v, i) => v !== got.x[i] && out.push(`x${i}: qemu ${h(v)} tsemu ${h(got.x[i])}`));
-  if (want.sp !== got.sp) out.push(`sp: qemu ${h(want.sp)} tsemu ${h(got.sp)}`);
-  if (want.nzcv !== got.nzcv) out.push(`nzcv: qemu ${h(want.nzcv)} tsemu ${h(got.nzcv)}`);
-  if (want.fpsr !== got.fpsr) out.push(`fpsr: qemu ${h(want.fpsr)} tsemu ${h(got.fpsr)}`);
-  if (want.fpcr !== got.fpcr) out.push(`fpcr: qemu ${h(want.fpcr)} tsemu ${h(got.fpcr)}`);
-  want.v.forEach(([lo, hi], i) => (lo !== got.v[i][0] || hi !== got.v[i][1]) && out.push(`v${i} differs`));
-  if (want.mem.some((b, i) => b !== got.mem[i])) out.push('scratch memory differs');
-  return out;
-}
-
 describe('differential: integer data processing, tsemu vs qemu-aarch64', () => {
   it(`${SEQUENCES} random sequences agree`, () => {
-    if (!haveQemu()) {
-      throw new Error(`${QEMU} not found: install qemu-user-static (apt-get install qemu-user-static) or set TSEMU_QEMU`);
-    }
-    const seed = process.env.TSEMU_DIFF_SEED ? Number(process.env.TSEMU_DIFF_SEED) : Math.floor(Math.random() * 2 ** 32);
-    console.log(`differential seed ${seed} (rerun with TSEMU_DIFF_SEED=${seed})`);
-    const r = new Rng(seed);
-    const snippets = Array.from({ length: SEQUENCES }, (_, i) => randomSnippet(r, i));
-    const want = runQemu(snippets);
-    const got = runTsemu(snippets);
-    const failures: string[] = [];
-    snippets.forEach((s, i) => {
-      const d = differences(want[i], got[i]);
-      if (d.length) failures.push(`${s.name}:\n${disassemble(s.code)}\n  ${d.join('\n  ')}`);
-    });
-    expect(failures.slice(0, 5).join('\n'), `seed ${seed}: ${failures.length} of ${SEQUENCES} sequences differ`).toBe('');
+    expectAgreementWithQemu('differential', SEQUENCES, (r, i) => ({ snippet: randomSnippet(r, i) }));
   }, 60_000);
 });
 

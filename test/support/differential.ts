@@ -1,6 +1,12 @@
 // Shared by the differential tests (test/cpu/differential*.test.ts): a seeded PRNG, so a
-// failing run reproduces from the seed it prints, and an encoder that builds instruction words
-// from encoding diagrams with random fields (no assembler at test time).
+// failing run reproduces from the seed it prints, an encoder that builds instruction words from
+// encoding diagrams with random fields (no assembler at test time), and the run that executes
+// random sequences under qemu-aarch64 and tsemu and compares the whole CPU state.
+import { expect } from 'vitest';
+import { a64Decoder } from '../../src/cpu/aarch64/index.js';
+import { formatAsm } from '../../src/cpu/insn.js';
+import { haveQemu, QEMU, runQemu, runTsemu, type CpuSnapshot, type Snippet } from './snippet.js';
+
 /** xorshift128+, seeded through splitmix64. */
 export class Rng {
   private s0: bigint;
@@ -62,4 +68,63 @@ export function pattern(diagram: string): (f: Record<string, number>) => number 
     }
     return w >>> 0;
   };
+}
+
+// ---------------------------------------------------------------- comparing with qemu
+export const hex = (v: bigint | number) => '0x' + v.toString(16);
+export const hex128 = ([lo, hi]: [bigint, bigint]) => `${hi.toString(16).padStart(16, '0')}:${lo.toString(16).padStart(16, '0')}`;
+
+export function disassemble(words: number[]): string {
+  const dec = a64Decoder();
+  return words.map((w) => {
+    const d = dec.decode(w);
+    return `  ${w.toString(16).padStart(8, '0')}  ${d ? formatAsm(d.insn, d.fields) : '(undefined)'}`;
+  }).join('\n');
+}
+
+/** How two states differ, register by register; FPSR bits in `fpsrMask` are not compared. */
+export function differences(want: CpuSnapshot, got: CpuSnapshot, fpsrMask = 0): string[] {
+  const out: string[] = [];
+  want.x.forEach((v, i) => v !== got.x[i] && out.push(`x${i}: qemu ${hex(v)} tsemu ${hex(got.x[i])}`));
+  if (want.sp !== got.sp) out.push(`sp: qemu ${hex(want.sp)} tsemu ${hex(got.sp)}`);
+  if (want.nzcv !== got.nzcv) out.push(`nzcv: qemu ${hex(want.nzcv)} tsemu ${hex(got.nzcv)}`);
+  const [wf, gf] = [want.fpsr & ~fpsrMask, got.fpsr & ~fpsrMask];
+  if (wf !== gf) out.push(`fpsr${fpsrMask ? ' (exception bits masked)' : ''}: qemu ${hex(wf)} tsemu ${hex(gf)}`);
+  if (want.fpcr !== got.fpcr) out.push(`fpcr: qemu ${hex(want.fpcr)} tsemu ${hex(got.fpcr)}`);
+  want.v.forEach((v, i) => {
+    if (v[0] !== got.v[i][0] || v[1] !== got.v[i][1]) out.push(`v${i}: qemu ${hex128(v)} tsemu ${hex128(got.v[i])}`);
+  });
+  if (want.mem.some((b, i) => b !== got.mem[i])) out.push('scratch memory differs');
+  return out;
+}
+
+/** A random sequence, and optionally what to show about its inputs when it fails. */
+export interface DiffCase {
+  snippet: Snippet;
+  inputs?: () => string;
+}
+
+/**
+ * Run `count` random cases (seed from TSEMU_DIFF_SEED, else random, printed either way) under
+ * qemu-aarch64 and tsemu and expect identical states. A missing qemu fails: CI installs it.
+ */
+export function expectAgreementWithQemu(label: string, count: number, make: (r: Rng, i: number) => DiffCase, fpsrMask = 0): void {
+  if (!haveQemu()) {
+    throw new Error(`${QEMU} not found: install qemu-user-static (apt-get install qemu-user-static) or set TSEMU_QEMU`);
+  }
+  const seed = process.env.TSEMU_DIFF_SEED ? Number(process.env.TSEMU_DIFF_SEED) : Math.floor(Math.random() * 2 ** 32);
+  console.log(`${label} seed ${seed} (rerun with TSEMU_DIFF_SEED=${seed})`);
+  const r = new Rng(seed);
+  const cases = Array.from({ length: count }, (_, i) => make(r, i));
+  const snippets = cases.map((k) => k.snippet);
+  const want = runQemu(snippets);
+  const got = runTsemu(snippets);
+  const failures: string[] = [];
+  cases.forEach((k, i) => {
+    const d = differences(want[i], got[i], fpsrMask);
+    if (d.length) {
+      failures.push([`${k.snippet.name}:`, disassemble(k.snippet.code), ...(k.inputs ? [k.inputs()] : []), `  ${d.join('\n  ')}`].join('\n'));
+    }
+  });
+  expect(failures.slice(0, 5).join('\n'), `seed ${seed}: ${failures.length} of ${count} sequences differ`).toBe('');
 }

@@ -273,6 +273,12 @@ export function runQemu(snippets: Snippet[]): CpuSnapshot[] {
 }
 
 // ---------------------------------------------------------------- comparing and golden files
+/**
+ * FPSR's cumulative exception bits (IOC, DZC, OFC, UFC, IXC, IDC) are not computed by tsemu yet
+ * (README, "Not done yet"); comparisons mask them. QC and the rest of FPSR are compared.
+ */
+export const FPSR_EXCEPTION_BITS = 0x9f;
+
 const hex = (v: bigint) => '0x' + v.toString(16);
 
 /** The parts of `out` that differ from the snippet's input state, as a compact JSON-able record. */
