@@ -3,7 +3,7 @@
 import { a64Decoder } from '../cpu/aarch64/index.js';
 import { CpuState } from '../cpu/cpustate.js';
 import { Sync } from '../cpu/emitter.js';
-import { GuestMemory } from '../cpu/memory.js';
+import { GuestMemory, pageDown } from '../cpu/memory.js';
 import { Exit, FaultKind, PAGE_SIZE, PERM_CODE, PERM_W } from '../cpu/state.js';
 import { Translator, type TranslatorOptions } from './translator.js';
 
@@ -51,7 +51,7 @@ export class Machine {
       const pc = cpu.pc;
       const slot = this.translator.lookup(pc);
       if (slot < 0) {
-        return { kind: 'fault', addr: BigInt(pc), access: 'exec', pc, mapped: this.mem.isMapped(pageOf(pc), pageOf(pc) + 1) };
+        return { kind: 'fault', addr: BigInt(pc), access: 'exec', pc, mapped: this.mem.isMapped(pageDown(pc), pageDown(pc) + 1) };
       }
       if (pc % 4 !== 0) return { kind: 'fault', addr: BigInt(pc), access: 'align', pc, mapped: true };
       cpu.budget = BUDGET;
@@ -82,7 +82,7 @@ export class Machine {
   private sync(what: number, arg: bigint): void {
     if (what === Sync.InvalidateCode) {
       const a = Number(arg & 0xffffffffn);
-      this.translator.invalidate(pageOf(a), PAGE_SIZE);
+      this.translator.invalidate(pageDown(a), PAGE_SIZE);
     } else if (what === Sync.FpcrWritten) {
       this.setFpcrMode(this.cpu.fpcr);
     }
@@ -97,7 +97,7 @@ export class Machine {
     const pc = cpu.pc;
     if (kind === FaultKind.Write && addr < 2n ** 32n) {
       const a = Number(addr);
-      const pages = [pageOf(a), pageOf(a + 15)];
+      const pages = [pageDown(a), pageDown(a + 15)];
       const perms = pages.map((p) => this.mem.perms[p / PAGE_SIZE] ?? 0);
       const writable = perms.every((p) => p & PERM_W);
       if (writable && perms.some((p) => p & PERM_CODE)) {
@@ -112,11 +112,7 @@ export class Machine {
     }
     const access = kind === FaultKind.Write ? 'write' : kind === FaultKind.Align ? 'align' : 'read';
     const a = Number(addr & 0xffffffffffffn);
-    const mapped = addr < 2n ** 32n && this.mem.isMapped(pageOf(a), pageOf(a) + 1);
+    const mapped = addr < 2n ** 32n && this.mem.isMapped(pageDown(a), pageDown(a) + 1);
     return { kind: 'fault', addr, access, pc, mapped };
   }
-}
-
-function pageOf(a: number): number {
-  return Math.floor(a / PAGE_SIZE) * PAGE_SIZE;
 }
