@@ -6,7 +6,7 @@ import { Trap } from '../emitter.js';
 import type { Emitter, Val } from '../emitter.js';
 import { insn } from '../insn.js';
 import { sext } from './common.js';
-import { log2, offsetAddr, scalarToVector, vectorLow } from './ldst-access.js';
+import { offsetAddr, scalarToVector, vectorLow } from './ldst-access.js';
 
 const ZERO16 = new Array<number>(16).fill(0);
 /** Shuffle selectors moving the high 8 bytes of the first operand down, zeros (second operand) above. */

@@ -2,7 +2,6 @@
 // multiplies and the saturating doubling multiplies, vector and scalar forms.
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
-import { insn } from '../insn.js';
 import {
   fit, lane0, narrowPack, qadd, qsub, setQC, shr, splat, vecAndScalar, vop, widen, writeNarrow, type Sat,
 } from './simd-util.js';
