@@ -198,6 +198,7 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
   // pending signals and interval timers carry over; the alternate stack and POSIX timers do not.
   for (const [s, a] of k.sigactions) if (a[0] !== 1n) k.sigactions.delete(s);
   k.altstack = { sp: 0, size: 0, flags: 2 /* SS_DISABLE */ };
+  k.announceSignalInterest();
   k.timers.posix.clear();
   k.sigTrampoline = 0;
 }

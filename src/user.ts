@@ -3,7 +3,7 @@
 import { loadProgram, LoadError } from './loader/index.js';
 import { dispatchSyscall } from './syscalls/dispatch.js';
 import { deliverSignals, forceSignal } from './syscalls/signals.js';
-import { GuestExit, GuestKilled, Kernel } from './syscalls/kernel.js';
+import { GuestExit, GuestKilled, Kernel, type HostLink } from './syscalls/kernel.js';
 import { Machine, type StopReason } from './translate/machine.js';
 import { installProcessHooks, resumeInto } from './user-process.js';
 import { PathResolver } from './vfs/paths.js';
@@ -22,6 +22,8 @@ export interface UserOptions {
   strace?: (line: string) => void;
   unimp?: (line: string) => void;
   inAsm?: (pc: number, text: string) => void;
+  /** The thread owning the host process, when the guest runs on a worker (see cli/guest-thread.ts). */
+  host?: HostLink;
 }
 
 /** How the guest ended: an exit status, or death by a signal. */
@@ -30,7 +32,7 @@ export type GuestResult = { status: number } | { signal: number };
 export function runProgram(opts: UserOptions): GuestResult {
   const machine = new Machine({ trace: opts.inAsm });
   const paths = new PathResolver(opts.sysroot ?? null);
-  const kernel = new Kernel(machine.mem, machine.cpu, paths, { strace: opts.strace, unimp: opts.unimp });
+  const kernel = new Kernel(machine.mem, machine.cpu, paths, { strace: opts.strace, unimp: opts.unimp, host: opts.host });
   const hostPath = path.resolve(opts.program);
   const prog = loadProgram(machine.mem, hostPath, opts.program, {
     argv: opts.argv,
@@ -46,11 +48,12 @@ export function runProgram(opts: UserOptions): GuestResult {
 }
 
 /** Continue a guest forked by another tsemu-user from its snapshot (`tsemu-user --resume FILE`). */
-export function resumeProgram(snapshot: string, log: (line: string) => void): GuestResult {
+export function resumeProgram(snapshot: string, log: (line: string) => void, host?: HostLink): GuestResult {
   const machine = new Machine();
   const kernel = resumeInto(machine, snapshot, (prefix, cwd, trace) => new Kernel(machine.mem, machine.cpu,
-    new PathResolver(prefix, cwd), { strace: trace.strace ? log : undefined, unimp: trace.unimp ? log : undefined }));
+    new PathResolver(prefix, cwd), { strace: trace.strace ? log : undefined, unimp: trace.unimp ? log : undefined, host }));
   installProcessHooks(machine, kernel);
+  kernel.announceSignalInterest(); // handlers inherited from the parent
   return runLoop(machine, kernel);
 }
 

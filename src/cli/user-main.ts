@@ -2,12 +2,17 @@
 // death by signal. Errors a person sees are one line.
 import { Command } from 'commander';
 import * as fs from 'node:fs';
-import { LoadError, resumeProgram, runProgram, type GuestResult } from '../user.js';
+import * as tty from 'node:tty';
+import { Worker } from 'node:worker_threads';
+import { HOST_EVENTS } from '../syscalls/kernel.js';
+import type { GuestResult } from '../user.js';
+import type { GuestAnswer, GuestNotice, GuestRequest } from './guest-thread.js';
 
 const SIGNAL_NAMES: Record<number, string> = {
   1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL',
-  10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 24: 'SIGXCPU', 25: 'SIGXFSZ',
-  26: 'SIGVTALRM', 27: 'SIGPROF', 31: 'SIGSYS',
+  10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 16: 'SIGSTKFLT',
+  17: 'SIGCHLD', 18: 'SIGCONT', 19: 'SIGSTOP', 20: 'SIGTSTP', 21: 'SIGTTIN', 22: 'SIGTTOU', 23: 'SIGURG', 24: 'SIGXCPU',
+  25: 'SIGXFSZ', 26: 'SIGVTALRM', 27: 'SIGPROF', 28: 'SIGWINCH', 29: 'SIGIO', 30: 'SIGPWR', 31: 'SIGSYS',
 };
 const DESCRIPTIONS: Record<number, string> = {
   4: 'Illegal instruction', 5: 'Trace/breakpoint trap', 6: 'Aborted', 7: 'Bus error', 11: 'Segmentation fault',
@@ -20,11 +25,8 @@ function err(line: string): void {
 export function main(argv: string[]): void {
   if (argv[2] === '--resume' && argv.length === 4) {
     // A child of a forking guest (see src/user-process.ts), not something a person types.
-    try {
-      end(resumeProgram(argv[3], (line) => fs.writeSync(2, line + '\n')));
-    } catch (e) {
-      internalError(e);
-    }
+    runOnGuestThread({ kind: 'resume', snapshot: argv[3] });
+    return;
   }
   const program = new Command();
   program
@@ -66,28 +68,95 @@ export function main(argv: string[]): void {
   for (const it of items) {
     if (!['unimp', 'in_asm'].includes(it)) { err(`-d ${it}: unknown log item (known: unimp, in_asm)`); process.exit(1); }
   }
-  const logFd = o.D ? fs.openSync(o.D, 'w') : 2;
-  const log = (line: string) => fs.writeSync(logFd, line + '\n');
+  const logFd = o.D ? fs.openSync(o.D, 'w') : null;
+  runOnGuestThread({
+    kind: 'run',
+    program: prog,
+    argv: [o['0'] ?? prog, ...args],
+    envp: [...env].map(([k, v]) => `${k}=${v}`),
+    sysroot: o.L ?? process.env.TSEMU_LD_PREFIX ?? null,
+    logFd,
+    strace: !!o.strace,
+    unimp: items.has('unimp'),
+    inAsm: items.has('in_asm'),
+  });
+}
 
-  let result;
-  try {
-    result = runProgram({
-      program: prog,
-      argv: [o['0'] ?? prog, ...args],
-      envp: [...env].map(([k, v]) => `${k}=${v}`),
-      sysroot: o.L ?? process.env.TSEMU_LD_PREFIX ?? null,
-      strace: o.strace ? log : undefined,
-      unimp: items.has('unimp') ? log : undefined,
-      inAsm: items.has('in_asm') ? (pc, text) => log(`0x${pc.toString(16).padStart(16, '0')}:  ${text}`) : undefined,
-    });
-  } catch (e) {
-    if (e instanceof LoadError) {
-      err(e.message);
-      process.exit(1);
+/**
+ * Run the guest on its own thread (see guest-thread.ts) and serve it from this one: pass on the
+ * host signals it handles or ignores, set the umask for it, keep the terminal size current,
+ * and end the process as the guest ends.
+ */
+function runOnGuestThread(request: GuestRequest): void {
+  const events = new Int32Array(new SharedArrayBuffer(HOST_EVENTS.words * 4));
+  const notify = () => {
+    Atomics.add(events, HOST_EVENTS.counter, 1);
+    Atomics.notify(events, HOST_EVENTS.counter);
+  };
+  followTerminalSize(events, notify);
+  const worker = new Worker(new URL('./guest-thread.js', import.meta.url), { workerData: { request, events: events.buffer } });
+  const listeners = new Map<number, () => void>();
+  let answered = false;
+  worker.on('message', (m: GuestNotice | GuestAnswer) => {
+    switch (m.kind) {
+      case 'signal-interest': {
+        const name = SIGNAL_NAMES[m.sig] as NodeJS.Signals | undefined;
+        const current = listeners.get(m.sig);
+        if (!name) return;
+        if (m.caught && !current) {
+          const forward = () => {
+            Atomics.or(events, HOST_EVENTS.signals + ((m.sig - 1) >> 5), 1 << ((m.sig - 1) & 31));
+            notify();
+          };
+          listeners.set(m.sig, forward);
+          process.on(name, forward);
+        } else if (!m.caught && current) {
+          process.removeListener(name, current);
+          listeners.delete(m.sig);
+        }
+        return;
+      }
+      case 'umask':
+        Atomics.store(events, HOST_EVENTS.umaskValue, process.umask(m.mask));
+        Atomics.add(events, HOST_EVENTS.umaskSeq, 1);
+        Atomics.notify(events, HOST_EVENTS.umaskSeq);
+        return;
+      default:
+        answered = true;
+        finish(m);
     }
-    internalError(e);
+  });
+  worker.on('error', (e) => internalError(e));
+  worker.on('exit', (code) => {
+    if (!answered) internalError(new Error(`the guest thread ended without an answer (exit code ${code})`));
+  });
+}
+
+/** End as the guest thread says the guest ended. */
+function finish(answer: GuestAnswer): never {
+  if (answer.kind === 'result') end(answer.result);
+  if (answer.kind === 'load-error') {
+    err(answer.message);
+    process.exit(1);
   }
-  end(result);
+  const e = new Error(answer.message);
+  e.stack = answer.stack;
+  internalError(e);
+}
+
+/** Terminal rows and columns for TIOCGWINSZ, refreshed on resize (only when stdout or stderr
+ *  is a terminal: for a pipe, creating Node's stream would change the host descriptor). */
+function followTerminalSize(events: Int32Array, notify: () => void): void {
+  const stream = tty.isatty(1) ? process.stdout : tty.isatty(2) ? process.stderr : null;
+  if (!stream) return;
+  const update = () => {
+    const [cols, rows] = stream.getWindowSize();
+    Atomics.store(events, HOST_EVENTS.rows, rows);
+    Atomics.store(events, HOST_EVENTS.cols, cols);
+    notify();
+  };
+  update();
+  stream.on('resize', update);
 }
 
 function end(result: GuestResult): never {

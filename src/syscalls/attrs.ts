@@ -121,7 +121,8 @@ syscall('sync', '', () => 0);
 syscall('syncfs', 'fd:int', (k, fd) => { k.fds.get(fd); return 0; });
 
 /** The guest's umask is the host process's: files tsemu creates for it get exactly its mode. */
-syscall('umask', 'mask:oct', (_k, mask) => process.umask(mask & 0o777));
+// Only the thread owning the host process may set its umask (Node's rule): ask it if need be.
+syscall('umask', 'mask:oct', (k, mask) => k.opts.host ? k.opts.host.umask(mask & 0o777) : process.umask(mask & 0o777));
 
 syscall('fadvise64', 'fd:int offset:long len:long advice:int', (k, fd, _off, len, advice) => {
   const f = k.fds.get(fd);

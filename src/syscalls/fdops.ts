@@ -7,7 +7,7 @@ import { hostPipe } from '../vfs/pipe.js';
 import { syscall } from './define.js';
 import { E, SysError } from './errno.js';
 import { checkReadable, checkWritable } from './files.js';
-import type { Kernel } from './kernel.js';
+import { HOST_EVENTS, type Kernel } from './kernel.js';
 
 syscall('dup', 'fd:int', (k, fd) => k.fds.dup(fd));
 
@@ -105,7 +105,13 @@ function defaultTermios(): Uint8Array {
  * Rows and columns of the terminal tsemu runs on. process.stdout/stderr are touched only when
  * they are terminals: for a pipe, creating Node's stream would change the host descriptor.
  */
-function windowSize(): [number, number] {
+function windowSize(k: Kernel): [number, number] {
+  // On a guest thread, the owning thread keeps the size up to date in the shared words.
+  const host = k.opts.host;
+  if (host) {
+    const rows = Atomics.load(host.events, HOST_EVENTS.rows), cols = Atomics.load(host.events, HOST_EVENTS.cols);
+    return rows > 0 && cols > 0 ? [rows, cols] : [24, 80];
+  }
   for (const [fd, s] of [[1, () => process.stdout], [2, () => process.stderr]] as const) {
     if (tty.isatty(fd)) {
       const [cols, rows] = s().getWindowSize();
@@ -145,7 +151,7 @@ syscall('ioctl', 'fd:int request:hex arg:ptr', (k, fd, req, arg) => {
       termiosByTty.set(tty, k.mem.read(arg, 36));
       return 0;
     case TIOCGWINSZ: {
-      const [rows, cols] = windowSize();
+      const [rows, cols] = windowSize(k);
       const b = Buffer.alloc(8);
       b.writeUInt16LE(rows, 0);
       b.writeUInt16LE(cols, 2);

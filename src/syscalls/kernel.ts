@@ -40,7 +40,37 @@ export interface KernelOptions {
   unimp?: (line: string) => void;
   /** A handler threw something other than SysError/GuestFault: an emulator bug. */
   internalError?: (err: unknown) => void;
+  /** Set when the guest runs on a thread other than the one that owns the host process. */
+  host?: HostLink;
 }
+
+/**
+ * What the thread owning the host process does for a guest running on a worker thread: only
+ * that thread hears host signals, may set the umask, and sees the terminal resize.
+ */
+export interface HostLink {
+  /** Shared words, see HOST_EVENTS. The guest thread sleeps on word 0 in its waits. */
+  events: Int32Array;
+  /** The guest now catches or ignores `sig` (true), or leaves it at the default action. */
+  signalInterest(sig: number, caught: boolean): void;
+  /** Set the process umask; returns the previous one. */
+  umask(mask: number): number;
+}
+
+/** Word indexes of HostLink.events. */
+export const HOST_EVENTS = {
+  /** Bumped by any thread that has news for the guest thread (Atomics.notify'd). */
+  counter: 0,
+  /** Host signals that arrived and are not yet taken: bit n-1 for signal n, two words. */
+  signals: 1,
+  /** Terminal size (0: unknown). */
+  rows: 3,
+  cols: 4,
+  /** umask requests: answer sequence number and value. */
+  umaskSeq: 5,
+  umaskValue: 6,
+  words: 8,
+} as const;
 
 /** Thrown by exit/exit_group to end the run loop. */
 export class GuestExit {
@@ -104,8 +134,8 @@ export class Kernel {
   sigTrampoline = 0;
   /** Interval and POSIX timers. */
   readonly timers = new TimerSet();
-  /** Word 0 counts events other threads post (a child exited); waits sleep on it. */
-  readonly wake = new Int32Array(new SharedArrayBuffer(8));
+  /** Word 0 counts events other threads post (a child exited, a host signal); waits sleep on it. */
+  readonly wake: Int32Array;
   private wakeSeen = 0;
   /** Resource limits set by the guest (prlimit64/setrlimit): resource → [soft, hard]. */
   readonly rlimits = new Map<number, [bigint, bigint]>();
@@ -134,6 +164,7 @@ export class Kernel {
       } catch { /* not open on the host */ }
     }
     this.fds.limit = initialFdLimit();
+    this.wake = opts.host?.events ?? new Int32Array(new SharedArrayBuffer(HOST_EVENTS.words * 4));
     this.children = new Children(this.wake, (pid, status) => this.queueSignal(SIGCHLD, childInfo(pid, status)), (exited) => {
       if (this.waitInterruptibly(null, exited) === 'signal') throw new SysError(ERESTARTSYS);
     });
@@ -184,6 +215,13 @@ export class Kernel {
     if (w !== this.wakeSeen) {
       this.wakeSeen = w;
       this.children.collect();
+      for (let word = 0; word < 2; word++) {
+        const bits = Atomics.exchange(this.wake, HOST_EVENTS.signals + word, 0);
+        for (let b = 0; b < 32; b++) {
+          // The sender is not known (Node does not say): si_pid 0, as for a signal from the kernel.
+          if (bits & (1 << b)) this.queueSignal(word * 32 + b + 1, userSignalInfo(word * 32 + b + 1, 0, 0));
+        }
+      }
     }
     for (const [sig, info] of this.timers.fire(process.hrtime.bigint())) this.queueSignal(sig, info);
   }
@@ -205,6 +243,18 @@ export class Kernel {
     if (queue && sig < SIGRTMIN) return;
     if (queue) queue.push(info);
     else this.pendingSignals.set(sig, [info]);
+  }
+
+  /** Tell the host side which signals the guest handles or ignores, so that only those are
+   *  intercepted there; the others keep the host's default action (mirroring the guest's). */
+  announceSignalInterest(sig?: number): void {
+    const host = this.opts.host;
+    if (!host) return;
+    for (const s of sig ? [sig] : FORWARDABLE) {
+      if (!FORWARDABLE.includes(s)) continue;
+      const handler = this.sigactions.get(s)?.[0] ?? SIG_DFL;
+      host.signalInterest(s, handler !== SIG_DFL);
+    }
   }
 
   /** Would `sig` be discarded on arrival: SIG_IGN, or SIG_DFL whose default is to ignore. */
@@ -247,6 +297,13 @@ export const SIGRTMIN = 32;
 export const IGNORED_BY_DEFAULT = new Set([17, 18, 23, 28, 19, 20, 21, 22]);
 const SIGCHLD = 17;
 export const SS_ONSTACK = 1, SS_DISABLE = 2;
+/**
+ * Host signals passed on to a guest that handles or ignores them: the asynchronous ones a
+ * person or another process sends. Not SIGCHLD (tsemu's own children; the guest's SIGCHLD is
+ * made from their exits), not the synchronous ones, SIGKILL or SIGSTOP, and not SIGPIPE, which
+ * Node ignores (a write reports EPIPE and the guest gets its own SIGPIPE).
+ */
+export const FORWARDABLE = [1, 2, 3, 10, 12, 14, 15, 18, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
 
 /** siginfo for a signal sent by a process (si_code SI_USER, SI_TKILL, SI_QUEUE ...). */
 export function userSignalInfo(sig: number, code: number, pid: number, value = 0n): Buffer {

@@ -262,6 +262,7 @@ syscall('rt_sigaction', 'sig:int act:ptr oldact:ptr sigsetsize:size', (k, sig, a
     else k.sigactions.set(sig, next);
     // A pending signal whose action becomes "ignore" is discarded (POSIX).
     if (k.signalIgnored(sig)) k.pendingSignals.delete(sig);
+    if ((old[0] === SIG_DFL) !== (next[0] === SIG_DFL)) k.announceSignalInterest(sig);
   }
   return 0;
 });

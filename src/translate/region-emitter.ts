@@ -50,8 +50,7 @@ const RMW_BASE = { add: 0x1e, and: 0x2c, or: 0x33, xor: 0x3a, xchg: 0x41, cmpxch
 const RMW_SIZE_STEP: Record<number, number> = { 8: 1, 1: 4, 2: 5, 4: 6 };
 const LOG2: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3, 16: 4 };
 
-/** Branches taken inside a region before control goes back through the jump cache (which
- *  re-checks the run loop's budget). */
+/** Branches taken inside a region before it returns to the run loop. */
 const LOOP_BUDGET = 65536;
 
 export class RegionEmitter implements Emitter {
@@ -529,10 +528,13 @@ export class RegionEmitter implements Emitter {
       for (const b of code) out.push(b);
     }
     out.push(0x0b); // end $out
-    // A branch to a member block goes round the loop while the loop budget lasts.
+    // A branch to a member block goes round the loop while the loop budget lasts; when it runs
+    // out, the region returns to the run loop (Exit.Budget, pc = the target) so that a loop that
+    // never leaves its region still lets the run loop look at timers and signals.
     out.push(0x20, ...uleb(this.tgt), 0x41, 0, 0x4e, 0x04, 0x40,
       0x20, ...uleb(lb), 0x41, 1, 0x6b, 0x22, ...uleb(lb), 0x04, 0x40,
-      0x20, ...uleb(this.tgt), 0x21, ...uleb(cur), 0x0c, 2, 0x0b, 0x0b);
+      0x20, ...uleb(this.tgt), 0x21, ...uleb(cur), 0x0c, 2,
+      0x05, 0x41, Exit.Budget, 0x21, ...uleb(this.xc), 0x0b, 0x0b);
     out.push(0x0b); // end $L
     for (const s of this.slots.values()) {
       if (!s.dirty) continue;

@@ -1,0 +1,67 @@
+// The guest's own thread. tsemu-user runs guest code on a worker so that the process's main
+// thread stays free for what only it can do in Node: hear host signals (Ctrl-C, SIGTERM,
+// SIGWINCH... — Node delivers them to the main thread's event loop, which a running guest would
+// never give back), set the umask and follow the terminal's size. The guest thread runs
+// synchronously and learns of those events through shared words (HostLink), sleeping on them in
+// Atomics.wait whenever it waits (DESIGN §4: block the honest way).
+import * as fs from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { HOST_EVENTS, type HostLink } from '../syscalls/kernel.js';
+import { LoadError, resumeProgram, runProgram, type GuestResult } from '../user.js';
+
+/** What the main thread asks for: a program to start, or a forked guest to resume. */
+export type GuestRequest =
+  | { kind: 'run'; program: string; argv: string[]; envp: string[]; sysroot: string | null;
+      logFd: number | null; strace: boolean; unimp: boolean; inAsm: boolean }
+  | { kind: 'resume'; snapshot: string };
+
+/** What the guest thread answers, once. */
+export type GuestAnswer =
+  | { kind: 'result'; result: GuestResult }
+  | { kind: 'load-error'; message: string }
+  | { kind: 'internal-error'; message: string; stack?: string };
+
+/** Messages from the guest thread to the main thread while the guest runs. */
+export type GuestNotice =
+  | { kind: 'signal-interest'; sig: number; caught: boolean }
+  | { kind: 'umask'; mask: number };
+
+function hostLink(events: Int32Array): HostLink {
+  let seq = 0;
+  return {
+    events,
+    signalInterest: (sig, caught) => parentPort!.postMessage({ kind: 'signal-interest', sig, caught } satisfies GuestNotice),
+    umask(mask) {
+      const want = ++seq;
+      parentPort!.postMessage({ kind: 'umask', mask } satisfies GuestNotice);
+      for (let got; (got = Atomics.load(events, HOST_EVENTS.umaskSeq)) !== want;) Atomics.wait(events, HOST_EVENTS.umaskSeq, got);
+      return Atomics.load(events, HOST_EVENTS.umaskValue);
+    },
+  };
+}
+
+function run(req: GuestRequest, host: HostLink): GuestResult {
+  if (req.kind === 'resume') return resumeProgram(req.snapshot, (line) => fs.writeSync(2, line + '\n'), host);
+  const log = (line: string) => fs.writeSync(req.logFd ?? 2, line + '\n');
+  return runProgram({
+    program: req.program,
+    argv: req.argv,
+    envp: req.envp,
+    sysroot: req.sysroot,
+    strace: req.strace ? log : undefined,
+    unimp: req.unimp ? log : undefined,
+    inAsm: req.inAsm ? (pc, text) => log(`0x${pc.toString(16).padStart(16, '0')}:  ${text}`) : undefined,
+    host,
+  });
+}
+
+const { request, events } = workerData as { request: GuestRequest; events: SharedArrayBuffer };
+let answer: GuestAnswer;
+try {
+  answer = { kind: 'result', result: run(request, hostLink(new Int32Array(events))) };
+} catch (e) {
+  answer = e instanceof LoadError
+    ? { kind: 'load-error', message: e.message }
+    : { kind: 'internal-error', message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined };
+}
+parentPort!.postMessage(answer);
