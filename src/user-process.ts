@@ -115,7 +115,10 @@ export function resumeInto(machine: Machine, snapshotFile: string,
     let f = files.get(rec.hostFd);
     if (f) f.refs++;
     else {
-      const hf = new HostFile(rec.hostFd, rec.path, rec.flags, rec.hostPath, rec.owned);
+      // Host descriptors 0-2 stay open even when the guest closes them, as in the first
+      // process (kernel.ts): a closed host 0-2 would be reused by the next descriptor Node or
+      // libuv opens, and libuv aborts on closing one of those (uv__close asserts fd > 2).
+      const hf = new HostFile(rec.hostFd, rec.path, rec.flags, rec.hostPath, rec.owned && rec.hostFd > 2);
       hf.restoreOffset(rec.offset);
       files.set(rec.hostFd, (f = hf));
     }
