@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int failures, checks;
@@ -94,6 +95,42 @@ int main(void) {
     drain(p[0], buf, sizeof buf);
     close(p[0]);
     CHECK(strcmp(buf, "ok") == 0);
+    CHECK(waitpid(c, &st, 0) == c);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    /* A grandchild whose stdout is a pipe closes it and lives on (a daemon started inside
+     * `x=$(...)`): the reader sees EOF at the close, not when the grandchild exits. */
+    CHECK(pipe(p) == 0);
+    fflush(stdout);
+    c = fork();
+    CHECK(c >= 0);
+    if (c == 0) {
+        close(p[0]);
+        if (dup2(p[1], 1) != 1) _exit(30);
+        close(p[1]);
+        pid_t g = fork(); /* the grandchild gets the pipe as its inherited stdout */
+        if (g < 0) _exit(31);
+        if (g == 0) {
+            if (write(1, "x", 1) != 1) _exit(32);
+            close(1);
+            struct timespec ts = {5, 0};
+            nanosleep(&ts, NULL);
+            _exit(0);
+        }
+        close(1);
+        int gs;
+        if (waitpid(g, &gs, 0) != g || !WIFEXITED(gs)) _exit(33);
+        _exit(WEXITSTATUS(gs));
+    }
+    close(p[1]);
+    char x = 0;
+    CHECK(read(p[0], &x, 1) == 1 && x == 'x');
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK(read(p[0], &x, 1) == 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CHECK(t1.tv_sec - t0.tv_sec < 3); /* EOF came with the close, well before the exit */
+    close(p[0]);
     CHECK(waitpid(c, &st, 0) == c);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 
