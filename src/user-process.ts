@@ -116,7 +116,9 @@ export function resumeInto(machine: Machine, snapshotFile: string,
     let f = files.get(rec.hostFd);
     if (f) f.refs++;
     else {
-      const hf = new HostFile(rec.hostFd, rec.path, rec.flags, rec.hostPath, rec.owned);
+      const hf = rec.hostFd <= 2
+        ? new StdioHostFile(rec.hostFd, rec.path, rec.flags, rec.hostPath)
+        : new HostFile(rec.hostFd, rec.path, rec.flags, rec.hostPath, rec.owned);
       hf.restoreOffset(rec.offset);
       files.set(rec.hostFd, (f = hf));
     }
@@ -127,6 +129,29 @@ export function resumeInto(machine: Machine, snapshotFile: string,
     try { mem.writeU32(r.setChildTid, process.pid); } catch (e) { if (!(e instanceof GuestFault)) throw e; }
   }
   return k;
+}
+
+/**
+ * A forked child's host descriptor 0, 1 or 2. Host 0-2 must never be free: the next descriptor
+ * Node or libuv opened would land there, and libuv aborts when it closes one of those
+ * (uv__close asserts fd > 2). But the guest closing its last reference must still release
+ * what the descriptor held, as Linux does: the write end of `x=$(...)`'s pipe has to go for
+ * the reader to see EOF. So closing swaps /dev/null in: the lowest free descriptor right after
+ * the close is this one, since 0-2 are otherwise always open.
+ */
+class StdioHostFile extends HostFile {
+  constructor(private readonly slot: number, path: string, flags: number, hostName: string) {
+    super(slot, path, flags, hostName, false);
+  }
+
+  override close(): void {
+    try { fs.closeSync(this.slot); } catch { /* already gone */ }
+    try {
+      const fd = fs.openSync('/dev/null', fs.constants.O_RDWR);
+      // Another thread took the slot between the two calls: it owns that descriptor now.
+      if (fd !== this.slot) fs.closeSync(fd);
+    } catch { /* no /dev/null: the slot stays free */ }
+  }
 }
 
 // ---------------------------------------------------------------- execve
