@@ -18,6 +18,8 @@ const DESCRIPTIONS: Record<number, string> = {
   4: 'Illegal instruction', 5: 'Trace/breakpoint trap', 6: 'Aborted', 7: 'Bus error', 11: 'Segmentation fault',
 };
 
+const SIGUSR1 = 10;
+
 function err(line: string): void {
   fs.writeSync(2, `tsemu-user: ${line}\n`);
 }
@@ -96,18 +98,22 @@ function runOnGuestThread(request: GuestRequest): void {
   followTerminalSize(events, notify);
   const worker = new Worker(new URL('./guest-thread.js', import.meta.url), { workerData: { request, events: events.buffer } });
   const listeners = new Map<number, () => void>();
+  const forwarder = (sig: number) => () => {
+    Atomics.or(events, HOST_EVENTS.signals + ((sig - 1) >> 5), 1 << ((sig - 1) & 31));
+    notify();
+  };
+  // Node's own default for SIGUSR1 is to start its inspector, not to die: the guest always
+  // decides what SIGUSR1 does.
+  process.on('SIGUSR1', forwarder(SIGUSR1));
   let answered = false;
   worker.on('message', (m: GuestNotice | GuestAnswer) => {
     switch (m.kind) {
       case 'signal-interest': {
         const name = SIGNAL_NAMES[m.sig] as NodeJS.Signals | undefined;
         const current = listeners.get(m.sig);
-        if (!name) return;
+        if (!name || m.sig === SIGUSR1) return;
         if (m.caught && !current) {
-          const forward = () => {
-            Atomics.or(events, HOST_EVENTS.signals + ((m.sig - 1) >> 5), 1 << ((m.sig - 1) & 31));
-            notify();
-          };
+          const forward = forwarder(m.sig);
           listeners.set(m.sig, forward);
           process.on(name, forward);
         } else if (!m.caught && current) {
@@ -197,7 +203,8 @@ function dieBySignal(sig: number): never {
   if (sig === 4 || sig === 5 || sig === 6 || sig === 7 || sig === 11) {
     err(`uncaught target signal ${sig} (${DESCRIPTIONS[sig]}) - core dumped`);
   }
-  if (name) {
+  // Raising SIGUSR1 would start Node's inspector instead: end with the status a shell shows.
+  if (name && sig !== SIGUSR1) {
     try {
       process.removeAllListeners(name);
       process.kill(process.pid, name as NodeJS.Signals);
