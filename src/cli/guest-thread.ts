@@ -55,6 +55,16 @@ function run(req: GuestRequest, host: HostLink): GuestResult {
   });
 }
 
+// Node tracks descriptors a worker opens and warns when a worker closes one it did not open.
+// The guest's descriptors are the process's (inherited, or opened before a fork): closing them
+// here is right, so that warning is noise on the guest's stderr.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const text = typeof warning === 'string' ? warning : warning.message;
+  if (/^File descriptor \d+ closed but not opened in unmanaged mode/.test(text)) return;
+  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
 const { request, events } = workerData as { request: GuestRequest; events: SharedArrayBuffer };
 let answer: GuestAnswer;
 try {
