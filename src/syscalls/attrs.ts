@@ -1,7 +1,7 @@
 // File attributes and durability: fchmod(at), fchown(at), utimensat, truncate, ftruncate,
 // fsync, fdatasync, sync, syncfs, umask, fadvise64, fallocate, flock.
 import * as fs from 'node:fs';
-import { O, type OpenFile } from '../vfs/file.js';
+import { lockKey, O, type OpenFile } from '../vfs/file.js';
 import { AT, AT_FDCWD, resolveAt } from './at.js';
 import { syscall } from './define.js';
 import { E, SysError, host } from './errno.js';
@@ -145,9 +145,19 @@ syscall('fallocate', 'fd:int mode:int offset:long len:long', (k, fd, mode, offse
 });
 
 syscall('flock', 'fd:int op:int', (k: Kernel, fd, op) => {
-  k.fds.get(fd);
+  const f = k.fds.get(fd);
   const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
   const kind = op & ~LOCK_NB;
   if (kind !== LOCK_SH && kind !== LOCK_EX && kind !== LOCK_UN) throw new SysError(E.EINVAL);
-  return 0; // one process: no lock can conflict
+  if (f.flags & O.PATH) throw new SysError(E.EBADF);
+  const key = lockKey(f) ?? `fd:${fd}`;
+  try {
+    k.fds.locks.flock(key, f, kind === LOCK_SH ? 'sh' : kind === LOCK_EX ? 'ex' : 'un');
+  } catch (err) {
+    // Only another open file description of this same process can hold a conflicting lock
+    // (see vfs/locks.ts); a blocking request would wait forever, so it reports the deadlock.
+    if (!(op & LOCK_NB)) throw new SysError(E.EDEADLK);
+    throw err;
+  }
+  return 0;
 });
