@@ -133,14 +133,33 @@ syscall('fadvise64', 'fd:int offset:long len:long advice:int', (k, fd, _off, len
   return 0;
 });
 
+const FALLOC = { KEEP_SIZE: 1, PUNCH_HOLE: 2, COLLAPSE_RANGE: 8, ZERO_RANGE: 0x10, INSERT_RANGE: 0x20 } as const;
+
 syscall('fallocate', 'fd:int mode:int offset:long len:long', (k, fd, mode, offset, len) => {
   const f = k.fds.get(fd);
   if (offset < 0 || len <= 0) throw new SysError(E.EINVAL);
-  if ((f.flags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EBADF);
-  if (mode !== 0) throw new SysError(E.EOPNOTSUPP);
-  // Plain allocation: grow the file if needed (blocks are not reserved ahead on the host).
+  const known = FALLOC.KEEP_SIZE | FALLOC.PUNCH_HOLE | FALLOC.COLLAPSE_RANGE | FALLOC.ZERO_RANGE | FALLOC.INSERT_RANGE;
+  if (mode & ~known) throw new SysError(E.EOPNOTSUPP);
+  // A hole can only be punched in place, and the range modes exclude each other.
+  if ((mode & FALLOC.PUNCH_HOLE) && !(mode & FALLOC.KEEP_SIZE)) throw new SysError(E.EOPNOTSUPP);
+  if ((mode & FALLOC.PUNCH_HOLE) && (mode & FALLOC.ZERO_RANGE)) throw new SysError(E.EINVAL);
+  if ((f.flags & O.ACCMODE) === O.RDONLY || (f.flags & O.PATH)) throw new SysError(E.EBADF);
+  const t = f.stat().mode & 0o170000;
+  if (t === 0o040000) throw new SysError(E.EISDIR);
+  if (t === 0o010000) throw new SysError(E.ESPIPE);
+  if (t !== 0o100000) throw new SysError(E.ENODEV);
+  // Moving the file's tail needs extent operations the host file cannot be asked for.
+  if (mode & (FALLOC.COLLAPSE_RANGE | FALLOC.INSERT_RANGE)) throw new SysError(E.EOPNOTSUPP);
   const size = f.stat().size;
-  if (offset + len > size) f.truncate(offset + len);
+  if (mode & (FALLOC.PUNCH_HOLE | FALLOC.ZERO_RANGE)) {
+    // The bytes read back as zeros afterwards (the host keeps them allocated).
+    const end = mode & FALLOC.KEEP_SIZE ? Math.min(size, offset + len) : offset + len;
+    const zeros = new Uint8Array(Math.min(1 << 20, Math.max(0, end - offset)));
+    for (let at = offset; at < end; at += zeros.length) f.pwrite(zeros.subarray(0, Math.min(zeros.length, end - at)), at);
+    return 0;
+  }
+  // Plain allocation: grow the file unless KEEP_SIZE (blocks are not reserved ahead on the host).
+  if (!(mode & FALLOC.KEEP_SIZE) && offset + len > size) f.truncate(offset + len);
   return 0;
 });
 

@@ -1,8 +1,10 @@
 // Directories and names: getdents64, getcwd, chdir, fchdir, mkdirat, unlinkat, renameat(2),
 // symlinkat, linkat.
 import * as fs from 'node:fs';
-import { O, S_IFDIR, S_IFMT } from '../vfs/file.js';
-import { AT, AT_FDCWD, resolveAt } from './at.js';
+import { execFileSync } from 'node:child_process';
+import { dirname } from 'node:path';
+import { O, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from '../vfs/file.js';
+import { AT, AT_FDCWD, procSelfPart, resolveAt } from './at.js';
 import { syscall } from './define.js';
 import { E, SysError, host } from './errno.js';
 import { readPath, userRange, accessiblePrefix } from './guest.js';
@@ -106,11 +108,92 @@ syscall('symlinkat', 'target:str newdirfd:int linkpath:str', (k, target, dirfd, 
   return 0;
 });
 
+/** errno from a failed coreutils command's message (they print strerror text). */
+function errnoFromMessage(text: string): number {
+  const known: [string, number][] = [
+    ['File exists', E.EEXIST], ['No such file', E.ENOENT], ['Permission denied', E.EACCES],
+    ['Operation not permitted', E.EPERM], ['cross-device', E.EXDEV], ['Not a directory', E.ENOTDIR],
+    ['Too many levels', E.ELOOP], ['No space', E.ENOSPC], ['Read-only', E.EROFS], ['Too many links', E.EMLINK],
+  ];
+  return known.find(([m]) => text.includes(m))?.[1] ?? E.EIO;
+}
+
+/**
+ * linkat(AT_SYMLINK_FOLLOW) on a descriptor's /proc/self/fd link: this is how an O_TMPFILE
+ * file gets its name. Node has link(2) only, which cannot follow that magic link, so GNU ln -L
+ * (linkat with AT_SYMLINK_FOLLOW) does it, handed the descriptor as its fd 3.
+ */
+function linkDescriptor(hostFd: number, to: string): void {
+  try {
+    execFileSync('ln', ['-L', '--', '/proc/self/fd/3', to], { stdio: ['ignore', 'ignore', 'pipe', hostFd] });
+  } catch (err) {
+    throw new SysError(errnoFromMessage(String((err as { stderr?: Buffer }).stderr ?? '')));
+  }
+}
+
 syscall('linkat', 'olddirfd:int oldpath:str newdirfd:int newpath:str flags:hex', (k, od, op, nd, np, flags) => {
   if (flags & ~(AT.SYMLINK_FOLLOW | AT.EMPTY_PATH)) throw new SysError(E.EINVAL);
-  let from = resolveAt(k, od, readPath(k, op)).host;
+  const oldPath = readPath(k, op, (flags & AT.EMPTY_PATH) !== 0);
+  // AT_EMPTY_PATH (link the descriptor itself) needs CAP_DAC_READ_SEARCH; as Linux does for an
+  // unprivileged caller, it is refused with ENOENT.
+  if (!oldPath) throw new SysError(E.ENOENT);
+  const src = resolveAt(k, od, oldPath);
   const to = resolveAt(k, nd, readPath(k, np)).host;
+  const rest = procSelfPart(k, src.guest);
+  const fdLink = rest !== null ? /^fd\/(\d+)$/.exec(rest) : null;
+  if (fdLink && (flags & AT.SYMLINK_FOLLOW)) {
+    const h = k.fds.get(Number(fdLink[1])).hostFd();
+    if (h === undefined) throw new SysError(E.ENOENT);
+    linkDescriptor(h, to);
+    return 0;
+  }
+  let from = src.host;
   if (flags & AT.SYMLINK_FOLLOW) from = host(() => fs.realpathSync(from));
   host(() => fs.linkSync(from, to));
   return 0;
 });
+
+/** mknodat: FIFOs and regular files for anyone; device nodes only for root (CAP_MKNOD). */
+syscall('mknodat', 'dirfd:int path:str mode:oct dev:hex', (k, dirfd, path, mode, dev) => {
+  const { host: hp } = resolveAt(k, dirfd, readPath(k, path));
+  const type = mode & S_IFMT;
+  const perm = mode & 0o7777 & ~currentUmask();
+  switch (type) {
+    case 0: case S_IFREG:
+      host(() => fs.closeSync(fs.openSync(hp, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, perm)));
+      return 0;
+    case S_IFIFO: case S_IFCHR: case S_IFBLK: case S_IFSOCK: {
+      if (type === S_IFCHR || type === S_IFBLK) {
+        if (process.getuid?.() !== 0) throw new SysError(E.EPERM);
+      }
+      // Node cannot call mknod(2): the coreutils commands do it (their own mode, no umask).
+      let exists = true;
+      try { fs.lstatSync(hp); } catch { exists = false; }
+      if (exists) throw new SysError(E.EEXIST);
+      host(() => fs.statSync(dirname(hp)));
+      if (type === S_IFSOCK) throw new SysError(E.EPERM); // no tool makes a bare socket inode
+      const m = perm.toString(8);
+      const args = type === S_IFIFO ? ['mkfifo', '-m', m, '--', hp]
+        : ['mknod', '-m', m, '--', hp, type === S_IFCHR ? 'c' : 'b', String(major(dev)), String(minor(dev))];
+      try {
+        execFileSync(args[0], args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+      } catch (err) {
+        throw new SysError(errnoFromMessage(String((err as { stderr?: Buffer }).stderr ?? '')));
+      }
+      return 0;
+    }
+    case S_IFDIR: throw new SysError(E.EPERM);
+    default: throw new SysError(E.EINVAL);
+  }
+});
+
+/** The process umask (the guest's, see umask in attrs.ts), read without changing it. */
+function currentUmask(): number {
+  const m = process.umask(0);
+  process.umask(m);
+  return m;
+}
+
+// A dev_t as the kernel's new_decode_dev reads it (32-bit: 12-bit major, 20-bit minor split).
+const major = (dev: number) => (dev >>> 8) & 0xfff;
+const minor = (dev: number) => (dev & 0xff) | ((dev >>> 12) & 0xfff00);

@@ -25,7 +25,7 @@ syscall('dup3', 'oldfd:int newfd:int flags:hex', (k, oldfd, newfd, flags) => {
 const F = {
   DUPFD: 0, GETFD: 1, SETFD: 2, GETFL: 3, SETFL: 4, GETLK: 5, SETLK: 6, SETLKW: 7, SETOWN: 8, GETOWN: 9,
   SETSIG: 10, GETSIG: 11, OFD_GETLK: 36, OFD_SETLK: 37, OFD_SETLKW: 38, DUPFD_CLOEXEC: 1030, SETPIPE_SZ: 1031,
-  GETPIPE_SZ: 1032,
+  GETPIPE_SZ: 1032, ADD_SEALS: 1033, GET_SEALS: 1034,
 } as const;
 /** Status flags F_SETFL may change. */
 const SETFL_MASK = O.APPEND | O.NONBLOCK | O.ASYNC | O.DIRECT | O.NOATIME;
@@ -111,6 +111,19 @@ syscall('fcntl', 'fd:int cmd:int arg:ulong', (k, fd, cmd, arg) => {
       if (!isPipe()) throw new SysError(E.EBADF);
       if (arg > 65536) throw new SysError(E.EPERM);
       return 65536;
+    case F.GET_SEALS:
+      if (e.file.seals === undefined) throw new SysError(E.EINVAL);
+      return e.file.seals;
+    case F.ADD_SEALS: {
+      // Recorded and reported; the write/grow/shrink seals are not enforced on the host file.
+      const F_SEAL_SEAL = 1, ALL = 0x3f;
+      if (e.file.seals === undefined) throw new SysError(E.EINVAL);
+      if (arg & ~ALL) throw new SysError(E.EINVAL);
+      if ((e.file.flags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EPERM);
+      if (e.file.seals & F_SEAL_SEAL) throw new SysError(E.EPERM);
+      e.file.seals |= arg;
+      return 0;
+    }
     default:
       throw new SysError(E.EINVAL);
   }

@@ -21,6 +21,8 @@ function hostOpenFlags(flags: number): number {
     [O.NOFOLLOW, c.O_NOFOLLOW], [O.SYNC, c.O_SYNC], [O.DSYNC, c.O_DSYNC], [O.NOATIME, c.O_NOATIME],
   ];
   for (const [g, h] of pairs) if ((flags & g) === g && h !== undefined) f |= h;
+  // __O_TMPFILE has the same value everywhere; its O_DIRECTORY half was mapped above.
+  if ((flags & O.TMPFILE) === O.TMPFILE) f |= O.TMPFILE & ~O.DIRECTORY;
   // O_PATH has the same value on every Linux architecture; Node passes it through.
   if (flags & O.PATH) f = O.PATH | (flags & O.DIRECTORY ? c.O_DIRECTORY : 0) | (flags & O.NOFOLLOW ? c.O_NOFOLLOW : 0);
   return f;
@@ -28,7 +30,12 @@ function hostOpenFlags(flags: number): number {
 
 /** Open (dirfd, path) for the guest. */
 export function openFile(k: Kernel, dirfd: number, p: string, flags: number, mode: number): OpenFile {
-  if ((flags & O.TMPFILE) === O.TMPFILE) throw new SysError(E.EOPNOTSUPP);
+  const tmpBit = O.TMPFILE & ~O.DIRECTORY;
+  if (flags & tmpBit) {
+    // O_TMPFILE is __O_TMPFILE | O_DIRECTORY, without O_CREAT, opened for writing.
+    if ((flags & (O.TMPFILE | O.CREAT)) !== O.TMPFILE) throw new SysError(E.EINVAL);
+    if ((flags & O.ACCMODE) !== O.WRONLY && (flags & O.ACCMODE) !== O.RDWR) throw new SysError(E.EINVAL);
+  }
   const { guest, host: hp } = resolveAt(k, dirfd, p);
   // F_GETFL shows what open(2) keeps: not the creation flags, and O_LARGEFILE always on 64-bit.
   const kept = (flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.CLOEXEC)) | O.LARGEFILE;

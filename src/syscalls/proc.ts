@@ -69,6 +69,7 @@ export function procLink(k: Kernel, guest: string): string | null {
   if (fd && k.fds.has(Number(fd[1]))) {
     // The host knows what a host descriptor really is (a pipe:[ino], /dev/pts/N, a path).
     const f = k.fds.get(Number(fd[1]));
+    if (f.linkName !== undefined) return f.linkName;
     const h = f.hostFd();
     if (h !== undefined) {
       try { return fs.readlinkSync(`/proc/self/fd/${h}`); } catch { /* no /proc on this host */ }

@@ -38,6 +38,10 @@ export abstract class OpenFile {
   refs = 1;
   /** Directory read position: index into readdir(), which getdents64 reports as d_off. */
   dirPos = 0;
+  /** What readlink(/proc/self/fd/N) shows when the host's answer would be wrong (memfd). */
+  linkName?: string;
+  /** memfd seals (F_GET_SEALS); undefined for files that cannot be sealed. */
+  seals?: number;
 
   /** Read at the file offset, advancing it. */
   read(_buf: Uint8Array): number { throw new SysError(E.EINVAL); }
