@@ -51,14 +51,18 @@ syscall('chdir', 'path:str', (k, path) => {
   const st = host(() => fs.statSync(hp));
   if (!st.isDirectory()) throw new SysError(E.ENOTDIR);
   host(() => fs.accessSync(hp, fs.constants.X_OK));
-  k.paths.cwd = guest;
+  // Linux's cwd is a directory, not a name: getcwd shows its path without symlinks.
+  try { k.paths.cwd = k.paths.realGuest(hp); } catch { k.paths.cwd = guest; }
   return 0;
 });
 
 syscall('fchdir', 'fd:int', (k, fd) => {
   const f = k.fds.get(fd);
   if ((f.stat().mode & S_IFMT) !== S_IFDIR) throw new SysError(E.ENOTDIR);
-  k.paths.cwd = f.path;
+  const hp = f.hostPath();
+  let cwd = f.path;
+  if (hp !== undefined) { try { cwd = k.paths.realGuest(hp); } catch { /* keep the name it was opened by */ } }
+  k.paths.cwd = cwd;
   return 0;
 });
 

@@ -34,6 +34,18 @@ export class PathResolver {
     return joined;
   }
 
+  /**
+   * The guest's symlink-free absolute name of an existing host path (what getcwd shows after a
+   * chdir through a symlink): the host's real path, with the prefix taken off when it is inside.
+   */
+  realGuest(hostPath: string): string {
+    const real = fs.realpathSync(hostPath);
+    if (this.prefix && (real === this.prefix || real.startsWith(this.prefix + '/'))) {
+      return real.slice(this.prefix.length) || '/';
+    }
+    return real;
+  }
+
   /** Like toHost, but null when the file exists nowhere (for the ELF interpreter). */
   find(p: string): string | null {
     const h = this.toHost(p);
