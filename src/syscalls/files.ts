@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { PERM_R, PERM_W } from '../cpu/memory.js';
 import { O, type OpenFile } from '../vfs/file.js';
 import { HostFile } from '../vfs/host.js';
+import { SyntheticDir } from '../vfs/syntheticdir.js';
 import { resolveAt } from './at.js';
 import { syscall } from './define.js';
 import { E, SysError, host } from './errno.js';
@@ -41,6 +42,7 @@ export function openFile(k: Kernel, dirfd: number, p: string, flags: number, mod
   const kept = (flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.CLOEXEC)) | O.LARGEFILE;
   const proc = openProcFile(k, guest, kept);
   if (proc) {
+    if ((flags & O.ACCMODE) !== O.RDONLY && proc instanceof SyntheticDir) throw new SysError(E.EISDIR);
     if ((flags & O.ACCMODE) !== O.RDONLY || (flags & (O.CREAT | O.TRUNC))) throw new SysError(E.EACCES);
     return proc;
   }

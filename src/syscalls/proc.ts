@@ -110,8 +110,8 @@ function fdinfoText(k: Kernel, fd: number): string | null {
   try { pos = e.file.seek(0, 1); } catch { /* no offset: pipes and terminals show 0 */ }
   let ino = 0;
   try { ino = e.file.stat().ino; } catch { /* none */ }
-  const flags = (e.file.flags | (e.cloexec ? O.CLOEXEC : 0)).toString(8).padStart(7, '0');
-  return `pos:\t${pos}\nflags:\t${flags}\nmnt_id:\t0\nino:\t${ino}\n`;
+  const flags = (e.file.flags | (e.cloexec ? O.CLOEXEC : 0)).toString(8);
+  return `pos:\t${pos}\nflags:\t0${flags}\nmnt_id:\t0\nino:\t${ino}\n`;
 }
 
 /** The directories /proc/self/fd and /proc/self/fdinfo, listing the guest's descriptors. */
