@@ -59,7 +59,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
   const mem = machine.mem;
   const file = writeSnapshot(mem.u8, mem.mappings, {
     brkStart: k.brkStart, brk: k.brk, exePath: k.exePath, exeGuestPath: k.exeGuestPath, argv: k.argv, envp: k.envp,
-    auxv: k.auxv, cwd: k.paths.cwd, prefix: k.paths.prefix,
+    auxv: k.auxv, cwd: k.paths.cwd, prefix: k.paths.prefix, root: k.paths.root,
     sigactions: [...k.sigactions].map(([s, a]) => [s, a.map(String)]), sigmask: String(k.sigmask),
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
     setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify,
@@ -104,6 +104,7 @@ export function resumeInto(machine: Machine, snapshotFile: string,
   cpu.clearExclusive();
   machine.setFpcrMode(cpu.fpcr);
   const k = makeKernel(r.prefix, r.cwd, { strace: r.strace, unimp: r.unimp });
+  k.paths.root = r.root ?? null;
   Object.assign(k, {
     brkStart: r.brkStart, brk: r.brk, exePath: r.exePath, exeGuestPath: r.exeGuestPath, argv: r.argv, envp: r.envp,
     auxv: r.auxv, clearChildTid: r.clearChildTid, sigmask: BigInt(r.sigmask),

@@ -7,6 +7,7 @@ import { GuestExit, GuestKilled, Kernel } from './syscalls/kernel.js';
 import { Machine, type StopReason } from './translate/machine.js';
 import { installProcessHooks, resumeInto } from './user-process.js';
 import { PathResolver } from './vfs/paths.js';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export { LoadError };
@@ -19,6 +20,9 @@ export interface UserOptions {
   envp: string[];
   /** Sysroot tried first for absolute guest paths (-L). */
   sysroot?: string | null;
+  /** Confined root (--root): a host directory that is the guest's whole file system; the
+   *  program path is a guest path inside it, and the guest starts in "/". */
+  root?: string | null;
   strace?: (line: string) => void;
   unimp?: (line: string) => void;
   inAsm?: (pc: number, text: string) => void;
@@ -30,8 +34,9 @@ export type GuestResult = { status: number } | { signal: number };
 export function runProgram(opts: UserOptions): GuestResult {
   const machine = new Machine({ trace: opts.inAsm });
   const paths = new PathResolver(opts.sysroot ?? null);
+  if (opts.root) confine(paths, opts.root);
   const kernel = new Kernel(machine.mem, machine.cpu, paths, { strace: opts.strace, unimp: opts.unimp });
-  const hostPath = path.resolve(opts.program);
+  const hostPath = paths.root !== null ? confinedProgram(paths, opts.program) : path.resolve(opts.program);
   const prog = loadProgram(machine.mem, hostPath, opts.program, {
     argv: opts.argv,
     envp: opts.envp,
@@ -84,3 +89,25 @@ function signalFor(stop: StopReason): number {
 }
 
 export { GuestFault };
+
+/** Make `paths` resolve everything inside the host directory `root` (see PathResolver.root). */
+function confine(paths: PathResolver, root: string): void {
+  let real: string;
+  try {
+    real = fs.realpathSync(root);
+    if (!fs.statSync(real).isDirectory()) throw new Error();
+  } catch {
+    throw new LoadError(`--root ${root}: not a directory`);
+  }
+  paths.root = real;
+  paths.cwd = '/';
+}
+
+/** Host path of the program named inside a confined root. */
+function confinedProgram(paths: PathResolver, program: string): string {
+  try {
+    return paths.toHost(program);
+  } catch {
+    throw new LoadError(`${program}: not found inside --root ${paths.root}`);
+  }
+}

@@ -35,7 +35,7 @@ syscall('fchmodat', 'dirfd:int path:str mode:oct', (k, dirfd, path, mode) => {
 syscall('fchmodat2', 'dirfd:int path:str mode:oct flags:hex', (k, dirfd, path, mode, flags) => {
   if (flags & ~(AT.SYMLINK_NOFOLLOW | AT.EMPTY_PATH)) throw new SysError(E.EINVAL);
   const p = readPath(k, path, (flags & AT.EMPTY_PATH) !== 0);
-  const hp = p ? resolveAt(k, dirfd, p).host : fdHostPath(k.fds.get(dirfd));
+  const hp = p ? resolveAt(k, dirfd, p, (flags & AT.SYMLINK_NOFOLLOW) === 0).host : fdHostPath(k.fds.get(dirfd));
   if (flags & AT.SYMLINK_NOFOLLOW && host(() => fs.lstatSync(hp)).isSymbolicLink()) throw new SysError(E.EOPNOTSUPP);
   host(() => fs.chmodSync(hp, mode & 0o7777));
   return 0;
@@ -56,7 +56,7 @@ syscall('fchown', 'fd:int uid:uint gid:uint', (k, fd, uid, gid) => {
 syscall('fchownat', 'dirfd:int path:str uid:uint gid:uint flags:hex', (k, dirfd, path, uid, gid, flags) => {
   if (flags & ~(AT.SYMLINK_NOFOLLOW | AT.EMPTY_PATH)) throw new SysError(E.EINVAL);
   const p = readPath(k, path, (flags & AT.EMPTY_PATH) !== 0);
-  const hp = p ? resolveAt(k, dirfd, p).host : fdHostPath(k.fds.get(dirfd));
+  const hp = p ? resolveAt(k, dirfd, p, (flags & AT.SYMLINK_NOFOLLOW) === 0).host : fdHostPath(k.fds.get(dirfd));
   host(() => (flags & AT.SYMLINK_NOFOLLOW ? fs.lchownSync(hp, id(uid), id(gid)) : fs.chownSync(hp, id(uid), id(gid))));
   return 0;
 });
@@ -80,7 +80,7 @@ syscall('utimensat', 'dirfd:int path:str times:ptr flags:hex', (k, dirfd, path, 
     hp = fdHostPath(k.fds.get(dirfd));
   } else {
     const p = readPath(k, path, (flags & AT.EMPTY_PATH) !== 0);
-    hp = p ? resolveAt(k, dirfd, p).host : fdHostPath(k.fds.get(dirfd));
+    hp = p ? resolveAt(k, dirfd, p, (flags & AT.SYMLINK_NOFOLLOW) === 0).host : fdHostPath(k.fds.get(dirfd));
   }
   if (spec.every(([, nsec]) => nsec === UTIME_OMIT)) {
     host(() => fs.lstatSync(hp));

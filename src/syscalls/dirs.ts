@@ -67,14 +67,14 @@ syscall('fchdir', 'fd:int', (k, fd) => {
 });
 
 syscall('mkdirat', 'dirfd:int path:str mode:oct', (k, dirfd, path, mode) => {
-  const { host: hp } = resolveAt(k, dirfd, readPath(k, path));
+  const { host: hp } = resolveAt(k, dirfd, readPath(k, path), false);
   host(() => fs.mkdirSync(hp, mode & 0o7777));
   return 0;
 });
 
 syscall('unlinkat', 'dirfd:int path:str flags:hex', (k, dirfd, path, flags) => {
   if (flags & ~AT.REMOVEDIR) throw new SysError(E.EINVAL);
-  const { host: hp } = resolveAt(k, dirfd, readPath(k, path));
+  const { host: hp } = resolveAt(k, dirfd, readPath(k, path), false);
   host(() => (flags & AT.REMOVEDIR ? fs.rmdirSync(hp) : fs.unlinkSync(hp)));
   return 0;
 });
@@ -85,8 +85,8 @@ function rename(k: Parameters<typeof resolveAt>[0], olddir: number, oldp: number
   flags: number): number {
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) throw new SysError(E.EINVAL);
   if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT))) throw new SysError(E.EINVAL);
-  const from = resolveAt(k, olddir, readPath(k, oldp)).host;
-  const to = resolveAt(k, newdir, readPath(k, newp)).host;
+  const from = resolveAt(k, olddir, readPath(k, oldp), false).host;
+  const to = resolveAt(k, newdir, readPath(k, newp), false).host;
   // Node has only rename(2): exchange and whiteout are refused as on a filesystem lacking them.
   if (flags & (RENAME_EXCHANGE | RENAME_WHITEOUT)) throw new SysError(E.EINVAL);
   if (flags & RENAME_NOREPLACE) {
@@ -106,7 +106,7 @@ syscall('renameat2', 'olddirfd:int oldpath:str newdirfd:int newpath:str flags:he
 
 syscall('symlinkat', 'target:str newdirfd:int linkpath:str', (k, target, dirfd, linkpath) => {
   const t = readPath(k, target);
-  const { host: hp } = resolveAt(k, dirfd, readPath(k, linkpath));
+  const { host: hp } = resolveAt(k, dirfd, readPath(k, linkpath), false);
   // The target is stored as given: it is interpreted in the guest's view when followed.
   host(() => fs.symlinkSync(t, hp));
   return 0;
@@ -141,8 +141,9 @@ syscall('linkat', 'olddirfd:int oldpath:str newdirfd:int newpath:str flags:hex',
   // AT_EMPTY_PATH (link the descriptor itself) needs CAP_DAC_READ_SEARCH; as Linux does for an
   // unprivileged caller, it is refused with ENOENT.
   if (!oldPath) throw new SysError(E.ENOENT);
-  const src = resolveAt(k, od, oldPath);
-  const to = resolveAt(k, nd, readPath(k, np)).host;
+  const confined = k.paths.root !== null;
+  const src = resolveAt(k, od, oldPath, confined && (flags & AT.SYMLINK_FOLLOW) !== 0);
+  const to = resolveAt(k, nd, readPath(k, np), false).host;
   const rest = procSelfPart(k, src.guest);
   const fdLink = rest !== null ? /^fd\/(\d+)$/.exec(rest) : null;
   if (fdLink && (flags & AT.SYMLINK_FOLLOW)) {
@@ -152,14 +153,15 @@ syscall('linkat', 'olddirfd:int oldpath:str newdirfd:int newpath:str flags:hex',
     return 0;
   }
   let from = src.host;
-  if (flags & AT.SYMLINK_FOLLOW) from = host(() => fs.realpathSync(from));
+  // In a confined root the walk above already followed the link inside the root.
+  if ((flags & AT.SYMLINK_FOLLOW) && !confined) from = host(() => fs.realpathSync(from));
   host(() => fs.linkSync(from, to));
   return 0;
 });
 
 /** mknodat: FIFOs and regular files for anyone; device nodes only for root (CAP_MKNOD). */
 syscall('mknodat', 'dirfd:int path:str mode:oct dev:hex', (k, dirfd, path, mode, dev) => {
-  const { host: hp } = resolveAt(k, dirfd, readPath(k, path));
+  const { host: hp } = resolveAt(k, dirfd, readPath(k, path), false);
   const type = mode & S_IFMT;
   const perm = mode & 0o7777 & ~currentUmask();
   switch (type) {

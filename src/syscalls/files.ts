@@ -37,7 +37,9 @@ export function openFile(k: Kernel, dirfd: number, p: string, flags: number, mod
     if ((flags & (O.TMPFILE | O.CREAT)) !== O.TMPFILE) throw new SysError(E.EINVAL);
     if ((flags & O.ACCMODE) !== O.WRONLY && (flags & O.ACCMODE) !== O.RDWR) throw new SysError(E.EINVAL);
   }
-  const { guest, host: hp } = resolveAt(k, dirfd, p);
+  // O_NOFOLLOW, and O_CREAT|O_EXCL (which never creates through a symlink), act on a final link itself.
+  const follow = !(flags & O.NOFOLLOW) && (flags & (O.CREAT | O.EXCL)) !== (O.CREAT | O.EXCL);
+  const { guest, host: hp } = resolveAt(k, dirfd, p, follow);
   // F_GETFL shows what open(2) keeps: not the creation flags, and O_LARGEFILE always on 64-bit.
   const kept = (flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.CLOEXEC)) | O.LARGEFILE;
   const proc = openProcFile(k, guest, kept);

@@ -121,7 +121,7 @@ export class Kernel {
   /** Record the guest program (for /proc/self/exe and comm). */
   setProgram(hostPath: string, argv: string[], envp: string[], auxv: number): void {
     this.exePath = hostPath;
-    try { this.exeGuestPath = fs.realpathSync(hostPath); } catch { this.exeGuestPath = path.resolve(hostPath); }
+    try { this.exeGuestPath = this.paths.guestOfHost(fs.realpathSync(hostPath)); } catch { this.exeGuestPath = path.resolve(hostPath); }
     this.comm = path.basename(hostPath).slice(0, 15);
     nameProgramMappings(this, hostPath);
     this.argv = argv;

@@ -191,7 +191,7 @@ export function procLink(k: Kernel, guest: string): string | null {
     if (f.linkName !== undefined) return f.linkName;
     const h = f.hostFd();
     if (h !== undefined) {
-      try { return fs.readlinkSync(`/proc/self/fd/${h}`); } catch { /* no /proc on this host */ }
+      try { return k.paths.guestOfHost(fs.readlinkSync(`/proc/self/fd/${h}`)); } catch { /* no /proc on this host */ }
     }
     return f.path;
   }

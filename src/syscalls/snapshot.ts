@@ -29,6 +29,8 @@ export interface KernelRecord {
   auxv: number;
   cwd: string;
   prefix: string | null;
+  /** Confined root (--root), which a forked child must stay in. */
+  root?: string | null;
   sigactions: [number, string[]][];
   sigmask: string;
   strace: boolean;

@@ -19,7 +19,7 @@ function statAt(k: Kernel, dirfd: number, pathAddr: number, flags: number, nullP
     if (dirfd === AT_FDCWD) return statOf(host(() => fs.statSync(k.paths.toHost(k.paths.cwd), { bigint: true })));
     return k.fds.get(dirfd).stat();
   }
-  const { host: hp } = resolveAt(k, dirfd, p);
+  const { host: hp } = resolveAt(k, dirfd, p, (flags & AT.SYMLINK_NOFOLLOW) === 0);
   const opts = { bigint: true } as const;
   return statOf(host(() => (flags & AT.SYMLINK_NOFOLLOW ? fs.lstatSync(hp, opts) : fs.statSync(hp, opts))));
 }
@@ -67,7 +67,7 @@ function access(k: Kernel, dirfd: number, pathAddr: number, mode: number, flags:
     const h = f?.hostFd();
     hp = f === undefined ? k.paths.toHost(k.paths.cwd) : h !== undefined ? `/proc/self/fd/${h}` : f.hostPath() ?? '';
   } else {
-    hp = resolveAt(k, dirfd, p).host;
+    hp = resolveAt(k, dirfd, p, (flags & AT.SYMLINK_NOFOLLOW) === 0).host;
   }
   if (flags & AT.SYMLINK_NOFOLLOW) {
     // access(2) always follows; for a symlink itself only existence can be checked.
@@ -87,7 +87,7 @@ syscall('faccessat2', 'dirfd:int path:str mode:oct flags:hex', (k, dirfd, path, 
 
 syscall('readlinkat', 'dirfd:int path:str buf:ptr size:int', (k, dirfd, path, buf, size) => {
   if (size <= 0) throw new SysError(E.EINVAL);
-  const { guest, host: hp } = resolveAt(k, dirfd, readPath(k, path));
+  const { guest, host: hp } = resolveAt(k, dirfd, readPath(k, path), false);
   const link = procLink(k, guest);
   const target = link !== null ? Buffer.from(link) : host(() => fs.readlinkSync(hp, { encoding: 'buffer' }));
   const n = Math.min(size, target.length);
