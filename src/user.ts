@@ -6,6 +6,7 @@ import { dispatchSyscall } from './syscalls/dispatch.js';
 import { GuestExit, GuestKilled, Kernel } from './syscalls/kernel.js';
 import { Machine, type StopReason } from './translate/machine.js';
 import { installProcessHooks, resumeInto } from './user-process.js';
+import { useMemoryFs } from './vfs/backend.js';
 import { PathResolver } from './vfs/paths.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +24,9 @@ export interface UserOptions {
   /** Confined root (--root): a host directory that is the guest's whole file system; the
    *  program path is a guest path inside it, and the guest starts in "/". */
   root?: string | null;
+  /** In-memory file system (--memfs): the guest's "/" is a fresh memfs volume holding /tmp and
+   *  a copy of the program at its absolute host path; /proc and host devices as with --root. */
+  memfs?: boolean;
   strace?: (line: string) => void;
   unimp?: (line: string) => void;
   inAsm?: (pc: number, text: string) => void;
@@ -35,6 +39,7 @@ export function runProgram(opts: UserOptions): GuestResult {
   const machine = new Machine({ trace: opts.inAsm });
   const paths = new PathResolver(opts.sysroot ?? null);
   if (opts.root) confine(paths, opts.root);
+  if (opts.memfs) inMemoryRoot(paths, path.resolve(opts.program));
   const kernel = new Kernel(machine.mem, machine.cpu, paths, { strace: opts.strace, unimp: opts.unimp });
   const hostPath = paths.root !== null ? confinedProgram(paths, opts.program) : path.resolve(opts.program);
   const prog = loadProgram(machine.mem, hostPath, opts.program, {
@@ -110,4 +115,19 @@ function confinedProgram(paths: PathResolver, program: string): string {
   } catch {
     throw new LoadError(`${program}: not found inside --root ${paths.root}`);
   }
+}
+
+/** Switch the guest to a fresh in-memory file system holding the program (see UserOptions). */
+function inMemoryRoot(paths: PathResolver, program: string): void {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(program);
+  } catch {
+    throw new LoadError(`${program}: no such file`);
+  }
+  // The program keeps its absolute path, and the guest starts where tsemu was started (an
+  // empty directory in memory), so relative program names and /proc/self/exe work as usual.
+  const mem = useMemoryFs({ [program]: bytes });
+  mem.mkdirSync(process.cwd(), { recursive: true });
+  paths.cwd = process.cwd();
 }

@@ -1,5 +1,6 @@
 // Path arguments of the *at calls: (dirfd, path) → the guest path and the host path to use,
 // with the guest's /proc/self (exe, fd/N) mapped onto what the guest, not Node, should see.
+import { isMemoryFd } from '../vfs/backend.js';
 import { E, SysError } from './errno.js';
 import type { Kernel } from './kernel.js';
 import { S_IFDIR, S_IFMT } from '../vfs/file.js';
@@ -39,7 +40,7 @@ function procHost(k: Kernel, rest: string): string | null {
   if (fd) {
     const f = k.fds.get(Number(fd[1])); // EBADF would be ENOENT on Linux
     const h = f.hostFd();
-    return h !== undefined ? `/proc/self/fd/${h}` : f.hostPath() ?? null;
+    return h !== undefined && !isMemoryFd(h) ? `/proc/self/fd/${h}` : f.hostPath() ?? null;
   }
   if (rest === 'cwd') return k.paths.toHost(k.paths.cwd);
   return null;
@@ -138,7 +139,7 @@ function resolveConfined(k: Kernel, dirfd: number, p: string, follow: boolean, d
       if (link[3] === undefined) {
         // The descriptor itself (a pipe, a deleted file): the host's link to the open file.
         const h = f.hostFd();
-        return { guest: r.guest, host: h !== undefined ? `/proc/self/fd/${h}` : f.hostPath() ?? '/nonexistent' };
+        return { guest: r.guest, host: h !== undefined && !isMemoryFd(h) ? `/proc/self/fd/${h}` : f.hostPath() ?? '/nonexistent' };
       }
       target = f.path;
     }

@@ -1,6 +1,7 @@
 // File attributes and durability: fchmod(at), fchown(at), utimensat, truncate, ftruncate,
 // fsync, fdatasync, sync, syncfs, umask, fadvise64, fallocate, flock.
-import * as fs from 'node:fs';
+import { isMemoryFd } from '../vfs/backend.js';
+import { vfs as fs } from '../vfs/backend.js';
 import { lockKey, O, type OpenFile } from '../vfs/file.js';
 import { AT, AT_FDCWD, resolveAt } from './at.js';
 import { syscall } from './define.js';
@@ -12,7 +13,7 @@ import { readTimespecRaw } from './structs.js';
 /** A host path that names the open file itself (works for pipes and deleted files too). */
 function fdHostPath(f: OpenFile): string {
   const h = f.hostFd();
-  if (h !== undefined) return `/proc/self/fd/${h}`;
+  if (h !== undefined && !isMemoryFd(h)) return `/proc/self/fd/${h}`;
   const p = f.hostPath();
   if (p === undefined) throw new SysError(E.EPERM);
   return p;

@@ -1,8 +1,9 @@
 // Directories and names: getdents64, getcwd, chdir, fchdir, mkdirat, unlinkat, renameat(2),
 // symlinkat, linkat.
-import * as fs from 'node:fs';
+import { inMemory } from '../vfs/backend.js';
+import { vfs as fs } from '../vfs/backend.js';
 import { execFileSync } from 'node:child_process';
-import { dirname } from 'node:path';
+import { dirname, posix } from 'node:path';
 import { O, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from '../vfs/file.js';
 import { AT, AT_FDCWD, procSelfPart, resolveAt } from './at.js';
 import { syscall } from './define.js';
@@ -68,13 +69,20 @@ syscall('fchdir', 'fd:int', (k, fd) => {
 
 syscall('mkdirat', 'dirfd:int path:str mode:oct', (k, dirfd, path, mode) => {
   const { host: hp } = resolveAt(k, dirfd, readPath(k, path), false);
-  host(() => fs.mkdirSync(hp, mode & 0o7777));
+  // The host applies the umask itself; memfs does not.
+  host(() => fs.mkdirSync(hp, mode & 0o7777 & (inMemory() ? ~currentUmask() : 0o7777)));
   return 0;
 });
 
 syscall('unlinkat', 'dirfd:int path:str flags:hex', (k, dirfd, path, flags) => {
   if (flags & ~AT.REMOVEDIR) throw new SysError(E.EINVAL);
   const { host: hp } = resolveAt(k, dirfd, readPath(k, path), false);
+  if (inMemory()) {
+    // memfs does not tell these apart the way Linux does.
+    const st = host(() => fs.lstatSync(hp));
+    if (!(flags & AT.REMOVEDIR) && st.isDirectory()) throw new SysError(E.EISDIR);
+    if ((flags & AT.REMOVEDIR) && !st.isDirectory()) throw new SysError(E.ENOTDIR);
+  }
   host(() => (flags & AT.REMOVEDIR ? fs.rmdirSync(hp) : fs.unlinkSync(hp)));
   return 0;
 });
@@ -95,8 +103,26 @@ function rename(k: Parameters<typeof resolveAt>[0], olddir: number, oldp: number
     try { fs.lstatSync(to); } catch { exists = false; }
     if (exists) throw new SysError(E.EEXIST);
   }
-  host(() => fs.renameSync(from, to));
+  if (inMemory()) memoryRenameChecks(from, to);
+  else host(() => fs.renameSync(from, to));
   return 0;
+}
+
+/** rename(2)'s rules, which memfs does not apply itself, then the rename. */
+function memoryRenameChecks(from: string, to: string): void {
+  const src = host(() => fs.lstatSync(from));
+  let dst: ReturnType<typeof fs.lstatSync> | undefined;
+  try { dst = fs.lstatSync(to); } catch { dst = undefined; }
+  if (dst) {
+    if (dst.ino === src.ino && dst.dev === src.dev) return; // two names of one file: nothing happens
+    if (src.isDirectory() && !dst.isDirectory()) throw new SysError(E.ENOTDIR);
+    if (!src.isDirectory() && dst.isDirectory()) throw new SysError(E.EISDIR);
+    if (dst.isDirectory() && fs.readdirSync(to).length > 0) throw new SysError(E.ENOTEMPTY);
+  }
+  const a = posix.normalize(from), b = posix.normalize(to);
+  if (src.isDirectory() && b.startsWith(a + '/')) throw new SysError(E.EINVAL);
+  if (dst) host(() => (dst!.isDirectory() ? fs.rmdirSync(to) : fs.unlinkSync(to)));
+  host(() => fs.renameSync(from, to));
 }
 
 syscall('renameat', 'olddirfd:int oldpath:str newdirfd:int newpath:str',
@@ -128,6 +154,7 @@ function errnoFromMessage(text: string): number {
  * (linkat with AT_SYMLINK_FOLLOW) does it, handed the descriptor as its fd 3.
  */
 function linkDescriptor(hostFd: number, to: string): void {
+  if (inMemory()) throw new SysError(E.ENOENT); // nothing in memory is unnamed
   try {
     execFileSync('ln', ['-L', '--', '/proc/self/fd/3', to], { stdio: ['ignore', 'ignore', 'pipe', hostFd] });
   } catch (err) {
@@ -153,6 +180,7 @@ syscall('linkat', 'olddirfd:int oldpath:str newdirfd:int newpath:str flags:hex',
     return 0;
   }
   let from = src.host;
+  if (inMemory() && host(() => fs.lstatSync(from)).isDirectory()) throw new SysError(E.EPERM);
   // In a confined root the walk above already followed the link inside the root.
   if ((flags & AT.SYMLINK_FOLLOW) && !confined) from = host(() => fs.realpathSync(from));
   host(() => fs.linkSync(from, to));
@@ -178,6 +206,7 @@ syscall('mknodat', 'dirfd:int path:str mode:oct dev:hex', (k, dirfd, path, mode,
       if (exists) throw new SysError(E.EEXIST);
       host(() => fs.statSync(dirname(hp)));
       if (type === S_IFSOCK) throw new SysError(E.EPERM); // no tool makes a bare socket inode
+      if (inMemory()) throw new SysError(E.EPERM); // memfs has regular files, directories, links only
       const m = perm.toString(8);
       const args = type === S_IFIFO ? ['mkfifo', '-m', m, '--', hp]
         : ['mknod', '-m', m, '--', hp, type === S_IFCHR ? 'c' : 'b', String(major(dev)), String(minor(dev))];

@@ -1,6 +1,7 @@
 // Opening, closing, reading and writing files: openat, close, read, write, readv, writev,
 // pread64, pwrite64, lseek, sendfile.
-import * as fs from 'node:fs';
+import { inMemory } from '../vfs/backend.js';
+import { vfs as fs } from '../vfs/backend.js';
 import { PERM_R, PERM_W } from '../cpu/memory.js';
 import { O, type OpenFile } from '../vfs/file.js';
 import { HostFile } from '../vfs/host.js';
@@ -29,6 +30,13 @@ function hostOpenFlags(flags: number): number {
   return f;
 }
 
+/** The process umask (the guest's, see umask in attrs.ts), read without changing it. */
+function processUmask(): number {
+  const m = process.umask(0);
+  process.umask(m);
+  return m;
+}
+
 /** Open (dirfd, path) for the guest. */
 export function openFile(k: Kernel, dirfd: number, p: string, flags: number, mode: number): OpenFile {
   const tmpBit = O.TMPFILE & ~O.DIRECTORY;
@@ -36,6 +44,8 @@ export function openFile(k: Kernel, dirfd: number, p: string, flags: number, mod
     // O_TMPFILE is __O_TMPFILE | O_DIRECTORY, without O_CREAT, opened for writing.
     if ((flags & (O.TMPFILE | O.CREAT)) !== O.TMPFILE) throw new SysError(E.EINVAL);
     if ((flags & O.ACCMODE) !== O.WRONLY && (flags & O.ACCMODE) !== O.RDWR) throw new SysError(E.EINVAL);
+    // The in-memory file system has no unnamed files (as Linux file systems without it say).
+    if (inMemory()) throw new SysError(E.EOPNOTSUPP);
   }
   // O_NOFOLLOW, and O_CREAT|O_EXCL (which never creates through a symlink), act on a final link itself.
   const follow = !(flags & O.NOFOLLOW) && (flags & (O.CREAT | O.EXCL)) !== (O.CREAT | O.EXCL);
@@ -50,7 +60,9 @@ export function openFile(k: Kernel, dirfd: number, p: string, flags: number, mod
   }
   if ((flags & O.ACCMODE) === 3 && !(flags & O.PATH)) throw new SysError(E.EINVAL);
   // The host's umask is the guest's (see umask), so the mode is passed as the guest gave it.
-  const fd = host(() => fs.openSync(hp, hostOpenFlags(flags), mode & 0o7777));
+  // The host applies the umask itself; memfs does not.
+  const umask = inMemory() && (flags & O.CREAT) ? processUmask() : 0;
+  const fd = host(() => fs.openSync(hp, hostOpenFlags(flags), mode & 0o7777 & ~umask));
   try {
     return new HostFile(fd, guest, kept, hp);
   } catch (err) {

@@ -1,5 +1,6 @@
 // File status and names: fstat, newfstatat, statx, statfs, fstatfs, faccessat(2), readlinkat.
-import * as fs from 'node:fs';
+import { inMemory, isMemoryFd } from '../vfs/backend.js';
+import { vfs as fs } from '../vfs/backend.js';
 import type { StatInfo } from '../vfs/file.js';
 import { statOf } from '../vfs/host.js';
 import { AT, AT_FDCWD, resolveAt } from './at.js';
@@ -21,7 +22,10 @@ function statAt(k: Kernel, dirfd: number, pathAddr: number, flags: number, nullP
   }
   const { host: hp } = resolveAt(k, dirfd, p, (flags & AT.SYMLINK_NOFOLLOW) === 0);
   const opts = { bigint: true } as const;
-  return statOf(host(() => (flags & AT.SYMLINK_NOFOLLOW ? fs.lstatSync(hp, opts) : fs.statSync(hp, opts))));
+  const st = statOf(host(() => (flags & AT.SYMLINK_NOFOLLOW ? fs.lstatSync(hp, opts) : fs.statSync(hp, opts))));
+  // A symlink's size is the length of its target (memfs reports 0).
+  if (inMemory() && (st.mode & 0o170000) === 0o120000) st.size = host(() => fs.readlinkSync(hp, { encoding: 'buffer' })).length;
+  return st;
 }
 
 syscall('fstat', 'fd:int statbuf:ptr', (k, fd, buf) => {
@@ -52,7 +56,7 @@ syscall('statfs', 'path:str buf:ptr', (k, path, buf) => {
 syscall('fstatfs', 'fd:int buf:ptr', (k, fd, buf) => {
   const f = k.fds.get(fd);
   const h = f.hostFd();
-  const where = h !== undefined ? `/proc/self/fd/${h}` : f.hostPath();
+  const where = h !== undefined && !isMemoryFd(h) ? `/proc/self/fd/${h}` : f.hostPath();
   if (where === undefined) throw new SysError(E.ENOSYS);
   writeStatfs(k.mem, buf, host(() => fs.statfsSync(where, { bigint: true })));
   return 0;
@@ -65,7 +69,7 @@ function access(k: Kernel, dirfd: number, pathAddr: number, mode: number, flags:
   if (!p) {
     const f = dirfd === AT_FDCWD ? undefined : k.fds.get(dirfd);
     const h = f?.hostFd();
-    hp = f === undefined ? k.paths.toHost(k.paths.cwd) : h !== undefined ? `/proc/self/fd/${h}` : f.hostPath() ?? '';
+    hp = f === undefined ? k.paths.toHost(k.paths.cwd) : h !== undefined && !isMemoryFd(h) ? `/proc/self/fd/${h}` : f.hostPath() ?? '';
   } else {
     hp = resolveAt(k, dirfd, p, (flags & AT.SYMLINK_NOFOLLOW) === 0).host;
   }

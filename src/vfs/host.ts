@@ -13,7 +13,8 @@
 //   /proc, lseek on such a descriptor fails with ESPIPE rather than return a wrong offset.
 // - Pipes, sockets and terminals have no offset (ESPIPE); other character devices such as
 //   /dev/null accept any lseek and report 0, as Linux's do.
-import * as fs from 'node:fs';
+import type * as nodeFs from 'node:fs';
+import { vfs as fs } from './backend.js';
 import * as tty from 'node:tty';
 import { E, SysError, errnoOf, host } from './errno.js';
 import {
@@ -22,7 +23,7 @@ import {
 
 export const DT = { UNKNOWN: 0, FIFO: 1, CHR: 2, DIR: 4, BLK: 6, REG: 8, LNK: 10, SOCK: 12 };
 
-export function statOf(s: fs.BigIntStats): StatInfo {
+export function statOf(s: nodeFs.BigIntStats): StatInfo {
   return {
     dev: Number(s.dev), ino: Number(s.ino), mode: Number(s.mode), nlink: Number(s.nlink), uid: Number(s.uid),
     gid: Number(s.gid), rdev: Number(s.rdev), size: Number(s.size), blksize: Number(s.blksize),

@@ -4,7 +4,8 @@
 // Host paths are built by joining, not normalising: the host kernel then resolves "..", symlinks
 // and a trailing "/" (ENOTDIR on a file) exactly as Linux would for the guest. Normalised guest
 // paths are used only to look a path up in the prefix and to recognise /proc/self.
-import * as fs from 'node:fs';
+import type * as nodeFs from 'node:fs';
+import { vfs as fs } from './backend.js';
 import * as path from 'node:path';
 import { E, SysError } from './errno.js';
 
@@ -90,7 +91,7 @@ export class PathResolver {
       done.push(c);
       const last = todo.length === 0;
       const h = root + '/' + done.join('/');
-      let st: fs.Stats;
+      let st: nodeFs.Stats;
       try {
         st = fs.lstatSync(h);
       } catch {
