@@ -284,3 +284,21 @@ describe('/proc files of the guest', () => {
     expect(g.bytes(DATA, len).toString()).toBe('/');
   });
 });
+
+describe('O_NONBLOCK set after pipe2', () => {
+  it('an empty pipe reads EAGAIN once F_SETFL sets O_NONBLOCK, and data still flows', () => {
+    const F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0o4000;
+    expect(g.call('pipe2', DATA, 0)).toBe(0);
+    const r = g.u32(DATA), w = g.u32(DATA + 4);
+    expect(g.call('fcntl', r, F_SETFL, O_NONBLOCK)).toBe(0);
+    expect(g.call('fcntl', r, F_GETFL) & O_NONBLOCK).toBe(O_NONBLOCK);
+    expect(g.call('read', r, DATA, 10)).toBe(-E.EAGAIN);
+    expect(g.call('write', w, g.str('ping', DATA + 100), 4)).toBe(4);
+    expect(g.call('read', r, DATA, 10)).toBe(4);
+    expect(g.bytes(DATA, 4).toString()).toBe('ping');
+    expect(g.call('read', r, DATA, 10)).toBe(-E.EAGAIN);
+    // FIONBIO does the same through ioctl; closing the writer gives EOF, not EAGAIN.
+    expect(g.call('close', w)).toBe(0);
+    expect(g.call('read', r, DATA, 10)).toBe(0);
+  });
+});
