@@ -6,7 +6,7 @@ import { lockKey, O, type OpenFile } from '../vfs/file.js';
 import { AT, AT_FDCWD, resolveAt } from './at.js';
 import { syscall } from './define.js';
 import { E, SysError, host } from './errno.js';
-import { readPath } from './guest.js';
+import { readPath, readString } from './guest.js';
 import type { Kernel } from './kernel.js';
 import { readTimespecRaw } from './structs.js';
 
@@ -180,4 +180,66 @@ syscall('flock', 'fd:int op:int', (k: Kernel, fd, op) => {
     throw err;
   }
   return 0;
+});
+
+// Extended attributes. Node has no xattr calls, so tsemu answers as Linux does for a file system
+// without xattr support: after the usual checks of the path or descriptor and of the name,
+// EOPNOTSUPP (cp -a, tar and ls treat that as "no attributes here").
+const XATTR_NAME_MAX = 255, XATTR_CREATE = 1, XATTR_REPLACE = 2;
+
+function xattrName(k: Kernel, addr: number): void {
+  const name = readString(k, addr, XATTR_NAME_MAX + 1);
+  if (Buffer.byteLength(name) > XATTR_NAME_MAX) throw new SysError(E.ERANGE);
+  if (name === '') throw new SysError(E.ERANGE);
+}
+
+function xattrPath(k: Kernel, pathAddr: number, follow: boolean): void {
+  const hp = resolveAt(k, AT_FDCWD, readPath(k, pathAddr), follow).host;
+  host(() => (follow ? fs.statSync(hp) : fs.lstatSync(hp)));
+}
+
+for (const [prefix, follow] of [['', true], ['l', false]] as const) {
+  syscall(`${prefix}setxattr`, 'path:str name:str value:ptr size:size flags:int', (k, p, name, _v, size, flags) => {
+    if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) throw new SysError(E.EINVAL);
+    xattrPath(k, p, follow);
+    xattrName(k, name);
+    if (size > 65536) throw new SysError(E.E2BIG);
+    throw new SysError(E.EOPNOTSUPP);
+  });
+  syscall(`${prefix}getxattr`, 'path:str name:str value:ptr size:size', (k, p, name) => {
+    xattrPath(k, p, follow);
+    xattrName(k, name);
+    throw new SysError(E.EOPNOTSUPP);
+  });
+  syscall(`${prefix}listxattr`, 'path:str list:ptr size:size', (k, p) => {
+    xattrPath(k, p, follow);
+    throw new SysError(E.EOPNOTSUPP);
+  });
+  syscall(`${prefix}removexattr`, 'path:str name:str', (k, p, name) => {
+    xattrPath(k, p, follow);
+    xattrName(k, name);
+    throw new SysError(E.EOPNOTSUPP);
+  });
+}
+
+syscall('fsetxattr', 'fd:int name:str value:ptr size:size flags:int', (k, fd, name, _v, size, flags) => {
+  if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) throw new SysError(E.EINVAL);
+  if (k.fds.get(fd).flags & O.PATH) throw new SysError(E.EBADF);
+  xattrName(k, name);
+  if (size > 65536) throw new SysError(E.E2BIG);
+  throw new SysError(E.EOPNOTSUPP);
+});
+syscall('fgetxattr', 'fd:int name:str value:ptr size:size', (k, fd, name) => {
+  if (k.fds.get(fd).flags & O.PATH) throw new SysError(E.EBADF);
+  xattrName(k, name);
+  throw new SysError(E.EOPNOTSUPP);
+});
+syscall('flistxattr', 'fd:int list:ptr size:size', (k, fd) => {
+  if (k.fds.get(fd).flags & O.PATH) throw new SysError(E.EBADF);
+  throw new SysError(E.EOPNOTSUPP);
+});
+syscall('fremovexattr', 'fd:int name:str', (k, fd, name) => {
+  if (k.fds.get(fd).flags & O.PATH) throw new SysError(E.EBADF);
+  xattrName(k, name);
+  throw new SysError(E.EOPNOTSUPP);
 });

@@ -232,3 +232,22 @@ function currentUmask(): number {
 // A dev_t as the kernel's new_decode_dev reads it (32-bit: 12-bit major, 20-bit minor split).
 const major = (dev: number) => (dev >>> 8) & 0xfff;
 const minor = (dev: number) => (dev & 0xff) | ((dev >>> 12) & 0xfff00);
+
+/**
+ * chroot: for root, the directory becomes the guest's confined root (see PathResolver.root),
+ * inside any root it already has; others get EPERM as on Linux. The working directory stays
+ * where it is when that is inside the new root and is "/" otherwise (Linux would leave it
+ * outside, reachable only by relative paths).
+ */
+syscall('chroot', 'path:str', (k, path) => {
+  const { host: hp } = resolveAt(k, AT_FDCWD, readPath(k, path));
+  const st = host(() => fs.statSync(hp));
+  if (!st.isDirectory()) throw new SysError(E.ENOTDIR);
+  if (process.getuid?.() !== 0 || inMemory()) throw new SysError(E.EPERM);
+  const real = host(() => fs.realpathSync(hp));
+  let cwdHost: string | null = null;
+  try { cwdHost = fs.realpathSync(k.paths.toHost(k.paths.cwd)); } catch { /* gone */ }
+  k.paths.root = real;
+  k.paths.cwd = cwdHost !== null && (cwdHost === real || cwdHost.startsWith(real + '/')) ? k.paths.guestOfHost(cwdHost) : '/';
+  return 0;
+});

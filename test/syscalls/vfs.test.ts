@@ -302,3 +302,80 @@ describe('O_NONBLOCK set after pipe2', () => {
     expect(g.call('read', r, DATA, 10)).toBe(0);
   });
 });
+
+describe('preadv, pwritev, preadv2, pwritev2, sync_file_range, readahead', () => {
+  const IOV = BUF + 0x4000;
+  function iov(...parts: [number, number][]): number {
+    parts.forEach(([base, len], i) => {
+      g.mem.dv.setBigUint64(IOV + i * 16, BigInt(base), true);
+      g.mem.dv.setBigUint64(IOV + i * 16 + 8, BigInt(len), true);
+    });
+    return IOV;
+  }
+
+  it('reads and writes vectors at an offset without moving the file offset', () => {
+    file('f', '0123456789');
+    const fd = open('f', O_RDWR);
+    expect(g.call('preadv', fd, iov([DATA, 3], [DATA + 100, 4]), 2, 2)).toBe(7);
+    expect(g.bytes(DATA, 3).toString() + g.bytes(DATA + 100, 4).toString()).toBe('2345678');
+    expect(g.call('lseek', fd, 0, 1)).toBe(0);
+    g.str('ab', DATA); g.str('cd', DATA + 100);
+    expect(g.call('pwritev', fd, iov([DATA, 2], [DATA + 100, 2]), 2, 8)).toBe(4);
+    expect(fs.readFileSync(path.join(g.dir, 'f'), 'latin1')).toBe('01234567abcd');
+    expect(g.call('preadv', fd, iov([DATA, 1]), 1, -1)).toBe(-E.EINVAL);
+    // preadv2 with offset -1 uses and advances the file offset.
+    expect(g.call('preadv2', fd, iov([DATA, 4]), 1, -1, 0, 0)).toBe(4);
+    expect(g.call('lseek', fd, 0, 1)).toBe(4);
+    expect(g.call('preadv2', fd, iov([DATA, 4]), 1, 0, 0, 0x40)).toBe(-E.EINVAL);
+    // RWF_APPEND writes at the end whatever the offset says.
+    g.str('Z', DATA);
+    expect(g.call('pwritev2', fd, iov([DATA, 1]), 1, 0, 0, 0x10)).toBe(1);
+    expect(fs.readFileSync(path.join(g.dir, 'f'), 'latin1')).toBe('01234567abcdZ');
+    expect(g.call('pwritev2', fd, iov([DATA, 1]), 1, 0, 0, 0x30)).toBe(-E.EINVAL);
+    expect(g.call('sync_file_range', fd, 0, 0, 7)).toBe(0);
+    expect(g.call('sync_file_range', fd, 0, 0, 8)).toBe(-E.EINVAL);
+    expect(g.call('sync_file_range', fd, -1, 0, 0)).toBe(-E.EINVAL);
+    expect(g.call('readahead', fd, 0, 100)).toBe(0);
+    expect(g.call('pipe2', DATA, 0)).toBe(0);
+    expect(g.call('readahead', g.u32(DATA), 0, 100)).toBe(-E.EINVAL);
+    expect(g.call('sync_file_range', g.u32(DATA), 0, 0, 0)).toBe(-E.ESPIPE);
+    expect(g.call('readahead', g.u32(DATA + 4), 0, 100)).toBe(-E.EBADF);
+  });
+});
+
+describe('extended attributes', () => {
+  it('checks the path and name, then answers as a file system without xattrs', () => {
+    file('f', '');
+    const name = g.str('user.test', DATA);
+    expect(g.call('getxattr', g.str('f', PATHS), name, DATA + 100, 10)).toBe(-E.EOPNOTSUPP);
+    expect(g.call('getxattr', g.str('missing', PATHS), name, DATA + 100, 10)).toBe(-E.ENOENT);
+    expect(g.call('lsetxattr', g.str('f', PATHS), name, DATA + 100, 1, 0)).toBe(-E.EOPNOTSUPP);
+    expect(g.call('setxattr', g.str('f', PATHS), name, DATA + 100, 1, 4)).toBe(-E.EINVAL);
+    expect(g.call('listxattr', g.str('f', PATHS), DATA + 100, 100)).toBe(-E.EOPNOTSUPP);
+    expect(g.call('getxattr', g.str('f', PATHS), g.str('', DATA + 200), DATA + 100, 10)).toBe(-E.ERANGE);
+    const fd = open('f', O_RDONLY);
+    expect(g.call('fgetxattr', fd, name, DATA + 100, 10)).toBe(-E.EOPNOTSUPP);
+    expect(g.call('fgetxattr', 99, name, DATA + 100, 10)).toBe(-E.EBADF);
+    expect(g.call('fremovexattr', fd, 0xdead0000)).toBe(-E.EFAULT);
+  });
+});
+
+describe('chroot', () => {
+  it('confines root to the directory; others get EPERM', () => {
+    fs.mkdirSync(path.join(g.dir, 'jail/etc'), { recursive: true });
+    fs.writeFileSync(path.join(g.dir, 'jail/etc/x'), 'jailed');
+    expect(g.call('chroot', g.str('missing', PATHS))).toBe(-E.ENOENT);
+    file('plain', '');
+    expect(g.call('chroot', g.str('plain', PATHS))).toBe(-E.ENOTDIR);
+    const r = g.call('chroot', g.str('jail', PATHS));
+    if (process.getuid?.() !== 0) {
+      expect(r).toBe(-E.EPERM);
+      return;
+    }
+    expect(r).toBe(0);
+    const fd = open('/etc/x', O_RDONLY);
+    expect(g.call('read', fd, DATA, 10)).toBe(6);
+    expect(open('/../../plain', O_RDONLY)).toBe(-E.ENOENT);
+    g.k.paths.root = null; // the harness cleans up through host paths
+  });
+});
