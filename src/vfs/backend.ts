@@ -8,8 +8,9 @@
 //   on the host, everything else is in memory;
 // - by descriptor: memfs numbers its descriptors downward from 2^31-1, far above any host
 //   descriptor, so the number says which side it belongs to.
-// One process runs one guest, so the backend is per process. Not carried across fork: a forked
-// child (a new host process) starts with the host backend (see the report in issue 3).
+// One process runs one guest, so the backend is per process. A forked child is a new host
+// process: it gets a copy of the in-memory files as they were at fork (memoryImage), and from
+// then on parent and child no longer see each other's changes.
 import * as nodeFs from 'node:fs';
 import { createFsFromVolume, Volume } from 'memfs';
 
@@ -48,6 +49,36 @@ export function useMemoryFs(files: Record<string, string | Uint8Array> = {}): Fs
   }
   vfs = routed(mem);
   return vfs;
+}
+
+/** One file system object in a memory image: path, type, mode, and contents or link target. */
+type ImageEntry = [path: string, type: 'd' | 'f' | 'l', mode: number, data: string];
+
+/** The in-memory files as a string (for a forked child; see restoreMemoryImage). */
+export function memoryImage(): string {
+  const entries: ImageEntry[] = [];
+  const walk = (dir: string) => {
+    for (const name of vfs.readdirSync(dir)) {
+      const p = dir === '/' ? `/${name}` : `${dir}/${name}`;
+      if (HOST_PATHS.test(p)) continue;
+      const st = vfs.lstatSync(p);
+      if (st.isSymbolicLink()) entries.push([p, 'l', st.mode & 0o7777, String(vfs.readlinkSync(p))]);
+      else if (st.isDirectory()) { entries.push([p, 'd', st.mode & 0o7777, '']); walk(p); }
+      else entries.push([p, 'f', st.mode & 0o7777, vfs.readFileSync(p).toString('base64')]);
+    }
+  };
+  walk('/');
+  return JSON.stringify(entries);
+}
+
+/** A fresh in-memory file system holding what memoryImage recorded. */
+export function restoreMemoryImage(image: string): void {
+  const mem = useMemoryFs();
+  for (const [p, type, mode, data] of JSON.parse(image) as ImageEntry[]) {
+    if (type === 'd') { mem.mkdirSync(p, { recursive: true }); mem.chmodSync(p, mode); }
+    else if (type === 'l') mem.symlinkSync(data, p);
+    else mem.writeFileSync(p, Buffer.from(data, 'base64'), { mode });
+  }
 }
 
 /** Back to the host file system (tests). */

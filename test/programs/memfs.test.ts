@@ -21,4 +21,13 @@ describe('fixtures under --memfs', () => {
     expect(r.status).toBe(0);
   }, 60_000);
 
+
+  it('a forked child starts from a copy of the in-memory files and never sees the host\'s', () => {
+    // Debian's busybox sh runs cat in a forked child (fixtures/fetch-busybox.sh fetches it).
+    const busybox = path.join(FIXTURES, 'debian/busybox');
+    expect(fs.existsSync(busybox), 'run fixtures/fetch-busybox.sh').toBe(true);
+    const r = tsemu(['--memfs', busybox, 'sh', '-c', 'echo hi > /tmp/a; cat /tmp/a; cat /etc/passwd; echo $?'], { cwd: FIXTURES });
+    expect(r.stdout.toString()).toBe('hi\n1\n');
+    expect(r.stderr).toBe("cat: can't open '/etc/passwd': No such file or directory\n");
+  }, 60_000);
 });
