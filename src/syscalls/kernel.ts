@@ -189,7 +189,11 @@ function nameProgramMappings(k: Kernel, hostPath: string): void {
   const same = new Map<string, boolean>();
   for (const m of k.mem.mappings) {
     if (!m.name || m.name.startsWith('[') || m.name === k.exeGuestPath) continue;
-    if (!same.has(m.name)) same.set(m.name, m.name === hostPath || real(k.paths.toHost(m.name)) === exe);
+    if (!same.has(m.name)) {
+      let host: string | null = null;
+      try { host = k.paths.toHost(m.name); } catch { /* e.g. /proc/self/exe inside a confined root */ }
+      same.set(m.name, m.name === hostPath || m.name === '/proc/self/exe' || (host !== null && real(host) === exe));
+    }
     if (same.get(m.name)) m.name = k.exeGuestPath;
   }
 }

@@ -39,4 +39,22 @@ describe('fixtures inside --root', () => {
     expect(r2.status).toBe(1);
     expect(r2.stderr).toMatch(/^tsemu-user: .*missing/);
   });
+
+  it('a forked child stays inside the root', () => {
+    const busybox = path.join(FIXTURES, 'debian/busybox');
+    expect(fs.existsSync(busybox), 'run fixtures/fetch-busybox.sh').toBe(true);
+    fs.copyFileSync(busybox, path.join(root, 'bin/busybox'));
+    fs.chmodSync(path.join(root, 'bin/busybox'), 0o755);
+    fs.mkdirSync(path.join(root, 'etc'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'etc/passwd'), 'inside\n');
+    fs.symlinkSync('/etc/passwd', path.join(root, 'tmp/abs'));
+    try {
+      const r = tsemu(['--root', root, '/bin/busybox', 'sh', '-c',
+        'cat /etc/passwd; cat /../../../../etc/passwd; cat /tmp/abs; cat /proc/self/root/../etc/passwd'], { cwd: FIXTURES });
+      expect(r.stdout.toString(), r.stderr).toBe('inside\ninside\ninside\ninside\n');
+      expect(r.status).toBe(0);
+    } finally {
+      fs.rmSync(path.join(root, 'tmp/abs'));
+    }
+  }, 60_000);
 });
