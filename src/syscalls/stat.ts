@@ -1,5 +1,6 @@
 // File status and names: fstat, newfstatat, statx, statfs, fstatfs, faccessat(2), readlinkat.
 import { inMemory, isMemoryFd } from '../vfs/backend.js';
+import type * as nodeFs from 'node:fs';
 import { vfs as fs } from '../vfs/backend.js';
 import type { StatInfo } from '../vfs/file.js';
 import { statOf } from '../vfs/host.js';
@@ -57,7 +58,12 @@ syscall('fstatfs', 'fd:int buf:ptr', (k, fd, buf) => {
   const f = k.fds.get(fd);
   const h = f.hostFd();
   const where = h !== undefined && !isMemoryFd(h) ? `/proc/self/fd/${h}` : f.hostPath();
-  if (where === undefined) throw new SysError(E.ENOSYS);
+  if (where === undefined) {
+    // The kernel's own files (/proc/self/maps, /proc/self/fd, ...) live on procfs.
+    const PROC_SUPER_MAGIC = 0x9fa0n;
+    writeStatfs(k.mem, buf, { type: PROC_SUPER_MAGIC, bsize: 4096n, blocks: 0n, bfree: 0n, bavail: 0n, files: 0n, ffree: 0n } as nodeFs.BigIntStatsFs);
+    return 0;
+  }
   writeStatfs(k.mem, buf, host(() => fs.statfsSync(where, { bigint: true })));
   return 0;
 });

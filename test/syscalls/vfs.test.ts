@@ -379,3 +379,12 @@ describe('chroot', () => {
     g.k.paths.root = null; // the harness cleans up through host paths
   });
 });
+
+describe('fstatfs on the kernel\'s own files', () => {
+  it('reports procfs for /proc/self/maps', () => {
+    const fd = g.call('openat', AT_FDCWD, g.str('/proc/self/maps', PATHS), O_RDONLY, 0);
+    expect(g.call('fstatfs', fd, DATA)).toBe(0);
+    expect(g.i64(DATA)).toBe(0x9fa0n); // PROC_SUPER_MAGIC
+    expect(g.i64(DATA + 8)).toBe(4096n);
+  });
+});
