@@ -1,5 +1,6 @@
 // The life of a guest process beyond one program run: fork (a new host process resumed from a
 // snapshot of this one), execve (a new program in this process), and the child's resume.
+import { inMemory, memoryImage, restoreMemoryImage } from './vfs/backend.js';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GuestFault } from './cpu/memory.js';
@@ -59,7 +60,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
   const mem = machine.mem;
   const file = writeSnapshot(mem.u8, mem.mappings, {
     brkStart: k.brkStart, brk: k.brk, exePath: k.exePath, exeGuestPath: k.exeGuestPath, argv: k.argv, envp: k.envp,
-    auxv: k.auxv, cwd: k.paths.cwd, prefix: k.paths.prefix,
+    auxv: k.auxv, cwd: k.paths.cwd, prefix: k.paths.prefix, root: k.paths.root, memfs: inMemory() ? memoryImage() : null,
     sigactions: [...k.sigactions].map(([s, a]) => [s, a.map(String)]), sigmask: String(k.sigmask),
     altstack: k.altstack,
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
@@ -105,6 +106,8 @@ export function resumeInto(machine: Machine, snapshotFile: string,
   cpu.clearExclusive();
   machine.setFpcrMode(cpu.fpcr);
   const k = makeKernel(r.prefix, r.cwd, { strace: r.strace, unimp: r.unimp });
+  k.paths.root = r.root ?? null;
+  if (r.memfs) restoreMemoryImage(r.memfs);
   Object.assign(k, {
     brkStart: r.brkStart, brk: r.brk, exePath: r.exePath, exeGuestPath: r.exeGuestPath, argv: r.argv, envp: r.envp,
     auxv: r.auxv, clearChildTid: r.clearChildTid, sigmask: BigInt(r.sigmask), altstack: r.altstack,

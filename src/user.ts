@@ -6,7 +6,9 @@ import { deliverSignals, forceSignal } from './syscalls/signals.js';
 import { GuestExit, GuestKilled, Kernel, type HostLink } from './syscalls/kernel.js';
 import { Machine, type StopReason } from './translate/machine.js';
 import { installProcessHooks, resumeInto } from './user-process.js';
+import { useMemoryFs } from './vfs/backend.js';
 import { PathResolver } from './vfs/paths.js';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export { LoadError };
@@ -19,6 +21,12 @@ export interface UserOptions {
   envp: string[];
   /** Sysroot tried first for absolute guest paths (-L). */
   sysroot?: string | null;
+  /** Confined root (--root): a host directory that is the guest's whole file system; the
+   *  program path is a guest path inside it, and the guest starts in "/". */
+  root?: string | null;
+  /** In-memory file system (--memfs): the guest's "/" is a fresh memfs volume holding /tmp and
+   *  a copy of the program at its absolute host path; /proc and host devices as with --root. */
+  memfs?: boolean;
   strace?: (line: string) => void;
   unimp?: (line: string) => void;
   inAsm?: (pc: number, text: string) => void;
@@ -32,8 +40,10 @@ export type GuestResult = { status: number } | { signal: number };
 export function runProgram(opts: UserOptions): GuestResult {
   const machine = new Machine({ trace: opts.inAsm });
   const paths = new PathResolver(opts.sysroot ?? null);
+  if (opts.root) confine(paths, opts.root);
+  if (opts.memfs) inMemoryRoot(paths, path.resolve(opts.program));
   const kernel = new Kernel(machine.mem, machine.cpu, paths, { strace: opts.strace, unimp: opts.unimp, host: opts.host });
-  const hostPath = path.resolve(opts.program);
+  const hostPath = paths.root !== null ? confinedProgram(paths, opts.program) : path.resolve(opts.program);
   const prog = loadProgram(machine.mem, hostPath, opts.program, {
     argv: opts.argv,
     envp: opts.envp,
@@ -93,4 +103,41 @@ function exceptionSignal(stop: Exclude<StopReason, { kind: 'svc' | 'interrupt' }
       if (stop.access === 'align') return [SIGBUS, BUS_ADRALN, stop.addr, stop.addr];
       return [SIGSEGV, stop.mapped ? SEGV_ACCERR : SEGV_MAPERR, stop.addr, stop.addr];
   }
+}
+
+/** Make `paths` resolve everything inside the host directory `root` (see PathResolver.root). */
+function confine(paths: PathResolver, root: string): void {
+  let real: string;
+  try {
+    real = fs.realpathSync(root);
+    if (!fs.statSync(real).isDirectory()) throw new Error();
+  } catch {
+    throw new LoadError(`--root ${root}: not a directory`);
+  }
+  paths.root = real;
+  paths.cwd = '/';
+}
+
+/** Host path of the program named inside a confined root. */
+function confinedProgram(paths: PathResolver, program: string): string {
+  try {
+    return paths.toHost(program);
+  } catch {
+    throw new LoadError(`${program}: not found inside --root ${paths.root}`);
+  }
+}
+
+/** Switch the guest to a fresh in-memory file system holding the program (see UserOptions). */
+function inMemoryRoot(paths: PathResolver, program: string): void {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(program);
+  } catch {
+    throw new LoadError(`${program}: no such file`);
+  }
+  // The program keeps its absolute path, and the guest starts where tsemu was started (an
+  // empty directory in memory), so relative program names and /proc/self/exe work as usual.
+  const mem = useMemoryFs({ [program]: bytes });
+  mem.mkdirSync(process.cwd(), { recursive: true });
+  paths.cwd = process.cwd();
 }

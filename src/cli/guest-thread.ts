@@ -12,7 +12,7 @@ import { LoadError, resumeProgram, runProgram, type GuestResult } from '../user.
 /** What the main thread asks for: a program to start, or a forked guest to resume. */
 export type GuestRequest =
   | { kind: 'run'; program: string; argv: string[]; envp: string[]; sysroot: string | null;
-      logFd: number | null; strace: boolean; unimp: boolean; inAsm: boolean }
+      root: string | null; memfs: boolean; logFd: number | null; strace: boolean; unimp: boolean; inAsm: boolean }
   | { kind: 'resume'; snapshot: string };
 
 /** What the guest thread answers, once. */
@@ -48,6 +48,8 @@ function run(req: GuestRequest, host: HostLink): GuestResult {
     argv: req.argv,
     envp: req.envp,
     sysroot: req.sysroot,
+    root: req.root,
+    memfs: req.memfs,
     strace: req.strace ? log : undefined,
     unimp: req.unimp ? log : undefined,
     inAsm: req.inAsm ? (pc, text) => log(`0x${pc.toString(16).padStart(16, '0')}:  ${text}`) : undefined,

@@ -37,6 +37,8 @@ export function main(argv: string[]): void {
     .usage('[options] program [args...]')
     .version('0.1.0', '--version')
     .option('-L <path>', 'sysroot tried first for absolute guest paths and the ELF interpreter (env TSEMU_LD_PREFIX)')
+    .option('--root <dir>', 'confine the guest to a host directory: its "/" (paths cannot escape it)')
+    .option('--memfs', 'give the guest an in-memory file system as its "/" (holding /tmp and the program)')
     .option('-E <var=value>', 'set a variable in the guest environment (repeatable)', collect, [])
     .option('-U <var>', 'remove a variable from the guest environment (repeatable)', collect, [])
     .option('-0 <argv0>', 'argv[0] passed to the guest (default: the program as given)')
@@ -54,7 +56,7 @@ export function main(argv: string[]): void {
     })
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 1));
   program.parse(qemuStyle(argv));
-  const o = program.opts<{ L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string }>();
+  const o = program.opts<{ memfs?: boolean; root?: string; L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string }>();
   const [prog, args] = program.processedArgs as [string, string[]];
 
   const env = new Map<string, string>();
@@ -77,6 +79,8 @@ export function main(argv: string[]): void {
     argv: [o['0'] ?? prog, ...args],
     envp: [...env].map(([k, v]) => `${k}=${v}`),
     sysroot: o.L ?? process.env.TSEMU_LD_PREFIX ?? null,
+    root: o.root ?? null,
+    memfs: !!o.memfs,
     logFd,
     strace: !!o.strace,
     unimp: items.has('unimp'),

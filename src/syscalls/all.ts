@@ -4,6 +4,8 @@ import './stat.js';
 import './dirs.js';
 import './attrs.js';
 import './fdops.js';
+import './transfer.js';
+import './memfd.js';
 import './memory.js';
 import './process.js';
 import './fork.js';

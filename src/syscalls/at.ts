@@ -1,8 +1,10 @@
 // Path arguments of the *at calls: (dirfd, path) → the guest path and the host path to use,
 // with the guest's /proc/self (exe, fd/N) mapped onto what the guest, not Node, should see.
+import { isMemoryFd } from '../vfs/backend.js';
 import { E, SysError } from './errno.js';
 import type { Kernel } from './kernel.js';
 import { S_IFDIR, S_IFMT } from '../vfs/file.js';
+import { posix } from 'node:path';
 import { joinHost } from '../vfs/paths.js';
 
 export const AT_FDCWD = -100;
@@ -38,14 +40,17 @@ function procHost(k: Kernel, rest: string): string | null {
   if (fd) {
     const f = k.fds.get(Number(fd[1])); // EBADF would be ENOENT on Linux
     const h = f.hostFd();
-    return h !== undefined ? `/proc/self/fd/${h}` : f.hostPath() ?? null;
+    return h !== undefined && !isMemoryFd(h) ? `/proc/self/fd/${h}` : f.hostPath() ?? null;
   }
   if (rest === 'cwd') return k.paths.toHost(k.paths.cwd);
   return null;
 }
 
-/** Resolve (dirfd, path) as openat and friends do. `p` must not be empty (see readPath). */
-export function resolveAt(k: Kernel, dirfd: number, p: string): ResolvedPath {
+/** Resolve (dirfd, path) as openat and friends do. `p` must not be empty (see readPath).
+ *  `follow`: a final symlink is followed (only a confined root resolves links itself; otherwise
+ *  the host does, and the caller picks the host call that follows or not). */
+export function resolveAt(k: Kernel, dirfd: number, p: string, follow = true): ResolvedPath {
+  if (k.paths.root !== null) return resolveConfined(k, dirfd, p, follow, 0);
   if (p.startsWith('/') || dirfd === AT_FDCWD) {
     const guest = k.paths.absolute(p);
     const rest = procSelfPart(k, guest);
@@ -59,4 +64,90 @@ export function resolveAt(k: Kernel, dirfd: number, p: string): ResolvedPath {
   const hostDir = dir.hostPath();
   if (hostDir === undefined || (dir.stat().mode & S_IFMT) !== S_IFDIR) throw new SysError(E.ENOTDIR);
   return { guest: k.paths.absolute(p, dir.path), host: joinHost(hostDir, p) };
+}
+
+/** /proc files a confined guest reads from the host (system-wide facts, nothing of a path). */
+const ROOT_HOST_PROC = new Set(['/proc', '/proc/meminfo', '/proc/uptime', '/proc/loadavg', '/proc/stat', '/proc/version',
+  '/proc/filesystems', '/proc/cpuinfo']);
+/** /proc/self entries the kernel produces itself (see proc.ts); their host twins are only stat'ed. */
+const SELF_SYNTHETIC = /^(|maps|cmdline|environ|auxv|comm|stat|status|fd|fdinfo|fdinfo\/\d+)$/;
+
+/**
+ * (dirfd, path) inside a confined root: walked by PathResolver.resolveInRoot, so nothing names
+ * a host file outside the root. /proc/self's links are what they are on Linux, inside the root:
+ * root is "/", cwd the guest cwd, fd/N the descriptor's file, and paths below them continue in
+ * the root. Other /proc paths exist only when they are system-wide host facts.
+ */
+function resolveConfined(k: Kernel, dirfd: number, p: string, follow: boolean, depth: number): ResolvedPath {
+  if (depth > 40) throw new SysError(E.ELOOP);
+  let base = k.paths.cwd;
+  if (!p.startsWith('/') && dirfd !== AT_FDCWD) {
+    const dir = k.fds.get(dirfd);
+    if ((dir.stat().mode & S_IFMT) !== S_IFDIR) throw new SysError(E.ENOTDIR);
+    base = dir.path;
+  }
+  const joined = p.startsWith('/') ? p : `${base}/${p}`;
+  // /dev/stdin, /dev/fd/N and friends are links into /proc/self/fd.
+  const lexical = posix.normalize(joined);
+  const std = procSelfPart(k, lexical);
+  if (std !== null && lexical.startsWith('/dev/')) {
+    // The link itself (lstat; readlink is answered by procLink from the guest name).
+    if (!follow) return { guest: lexical, host: '/proc/self/cwd' };
+    return resolveConfined(k, AT_FDCWD, `/proc/self/${std}`, follow, depth + 1);
+  }
+  const r = k.paths.resolveInRoot(joined, follow);
+  if (r.host !== null) return { guest: r.guest, host: r.host };
+  // Walk below /proc: ".." may climb back out, and a link with more components after it
+  // (root, cwd, fd/N) continues from its target inside the root.
+  const comps = r.guest.split('/').filter((c) => c !== '' && c !== '.').slice(1);
+  const stack = ['proc'];
+  for (let i = 0; i < comps.length; i++) {
+    const c = comps[i];
+    const after = comps.slice(i + 1).join('/');
+    if (c === '..') {
+      stack.pop();
+      if (stack.length === 0) return resolveConfined(k, AT_FDCWD, '/' + after, follow, depth + 1);
+      continue;
+    }
+    stack.push(c);
+    const part = procSelfPart(k, '/' + stack.join('/'));
+    if (part === null || !after) continue;
+    const hop = /^(root|cwd|fd\/(\d+))$/.exec(part);
+    if (!hop) continue;
+    let target: string;
+    if (hop[1] === 'root') target = '';
+    else if (hop[1] === 'cwd') target = k.paths.cwd;
+    else {
+      try { target = k.fds.get(Number(hop[2])).path; } catch { throw new SysError(E.ENOENT); }
+    }
+    return resolveConfined(k, AT_FDCWD, `${target}/${after}`, follow, depth + 1);
+  }
+  r.guest = '/' + stack.join('/');
+  const rest = procSelfPart(k, r.guest);
+  if (rest === null) {
+    if (ROOT_HOST_PROC.has(r.guest)) return { guest: r.guest, host: r.guest };
+    throw new SysError(E.ENOENT);
+  }
+  const link = /^(root|cwd|fd\/(\d+))(\/.*)?$/.exec(rest);
+  if (link) {
+    let target: string;
+    if (link[1] === 'root') target = '/';
+    else if (link[1] === 'cwd') target = k.paths.cwd;
+    else {
+      let f;
+      try { f = k.fds.get(Number(link[2])); } catch { throw new SysError(E.ENOENT); }
+      if (link[3] === undefined) {
+        // The descriptor itself (a pipe, a deleted file): the host's link to the open file.
+        const h = f.hostFd();
+        return { guest: r.guest, host: h !== undefined && !isMemoryFd(h) ? `/proc/self/fd/${h}` : f.hostPath() ?? '/nonexistent' };
+      }
+      target = f.path;
+    }
+    // The link itself (lstat, readlink is answered by procLink): any host symlink will do.
+    if (link[3] === undefined && !follow) return { guest: r.guest, host: '/proc/self/cwd' };
+    return resolveConfined(k, AT_FDCWD, target + (link[3] ?? ''), follow, depth + 1);
+  }
+  if (rest === 'exe') return { guest: r.guest, host: k.exePath };
+  if (SELF_SYNTHETIC.test(rest)) return { guest: r.guest, host: `/proc/self/${rest}` };
+  throw new SysError(E.ENOENT);
 }

@@ -1,18 +1,19 @@
 // File attributes and durability: fchmod(at), fchown(at), utimensat, truncate, ftruncate,
 // fsync, fdatasync, sync, syncfs, umask, fadvise64, fallocate, flock.
-import * as fs from 'node:fs';
-import { O, type OpenFile } from '../vfs/file.js';
+import { isMemoryFd } from '../vfs/backend.js';
+import { vfs as fs } from '../vfs/backend.js';
+import { lockKey, O, type OpenFile } from '../vfs/file.js';
 import { AT, AT_FDCWD, resolveAt } from './at.js';
 import { syscall } from './define.js';
 import { E, SysError, host } from './errno.js';
-import { readPath } from './guest.js';
+import { readPath, readString } from './guest.js';
 import type { Kernel } from './kernel.js';
 import { readTimespecRaw } from './structs.js';
 
 /** A host path that names the open file itself (works for pipes and deleted files too). */
 function fdHostPath(f: OpenFile): string {
   const h = f.hostFd();
-  if (h !== undefined) return `/proc/self/fd/${h}`;
+  if (h !== undefined && !isMemoryFd(h)) return `/proc/self/fd/${h}`;
   const p = f.hostPath();
   if (p === undefined) throw new SysError(E.EPERM);
   return p;
@@ -35,7 +36,7 @@ syscall('fchmodat', 'dirfd:int path:str mode:oct', (k, dirfd, path, mode) => {
 syscall('fchmodat2', 'dirfd:int path:str mode:oct flags:hex', (k, dirfd, path, mode, flags) => {
   if (flags & ~(AT.SYMLINK_NOFOLLOW | AT.EMPTY_PATH)) throw new SysError(E.EINVAL);
   const p = readPath(k, path, (flags & AT.EMPTY_PATH) !== 0);
-  const hp = p ? resolveAt(k, dirfd, p).host : fdHostPath(k.fds.get(dirfd));
+  const hp = p ? resolveAt(k, dirfd, p, (flags & AT.SYMLINK_NOFOLLOW) === 0).host : fdHostPath(k.fds.get(dirfd));
   if (flags & AT.SYMLINK_NOFOLLOW && host(() => fs.lstatSync(hp)).isSymbolicLink()) throw new SysError(E.EOPNOTSUPP);
   host(() => fs.chmodSync(hp, mode & 0o7777));
   return 0;
@@ -56,7 +57,7 @@ syscall('fchown', 'fd:int uid:uint gid:uint', (k, fd, uid, gid) => {
 syscall('fchownat', 'dirfd:int path:str uid:uint gid:uint flags:hex', (k, dirfd, path, uid, gid, flags) => {
   if (flags & ~(AT.SYMLINK_NOFOLLOW | AT.EMPTY_PATH)) throw new SysError(E.EINVAL);
   const p = readPath(k, path, (flags & AT.EMPTY_PATH) !== 0);
-  const hp = p ? resolveAt(k, dirfd, p).host : fdHostPath(k.fds.get(dirfd));
+  const hp = p ? resolveAt(k, dirfd, p, (flags & AT.SYMLINK_NOFOLLOW) === 0).host : fdHostPath(k.fds.get(dirfd));
   host(() => (flags & AT.SYMLINK_NOFOLLOW ? fs.lchownSync(hp, id(uid), id(gid)) : fs.chownSync(hp, id(uid), id(gid))));
   return 0;
 });
@@ -80,7 +81,7 @@ syscall('utimensat', 'dirfd:int path:str times:ptr flags:hex', (k, dirfd, path, 
     hp = fdHostPath(k.fds.get(dirfd));
   } else {
     const p = readPath(k, path, (flags & AT.EMPTY_PATH) !== 0);
-    hp = p ? resolveAt(k, dirfd, p).host : fdHostPath(k.fds.get(dirfd));
+    hp = p ? resolveAt(k, dirfd, p, (flags & AT.SYMLINK_NOFOLLOW) === 0).host : fdHostPath(k.fds.get(dirfd));
   }
   if (spec.every(([, nsec]) => nsec === UTIME_OMIT)) {
     host(() => fs.lstatSync(hp));
@@ -134,21 +135,112 @@ syscall('fadvise64', 'fd:int offset:long len:long advice:int', (k, fd, _off, len
   return 0;
 });
 
+const FALLOC = { KEEP_SIZE: 1, PUNCH_HOLE: 2, COLLAPSE_RANGE: 8, ZERO_RANGE: 0x10, INSERT_RANGE: 0x20 } as const;
+
 syscall('fallocate', 'fd:int mode:int offset:long len:long', (k, fd, mode, offset, len) => {
   const f = k.fds.get(fd);
   if (offset < 0 || len <= 0) throw new SysError(E.EINVAL);
-  if ((f.flags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EBADF);
-  if (mode !== 0) throw new SysError(E.EOPNOTSUPP);
-  // Plain allocation: grow the file if needed (blocks are not reserved ahead on the host).
+  const known = FALLOC.KEEP_SIZE | FALLOC.PUNCH_HOLE | FALLOC.COLLAPSE_RANGE | FALLOC.ZERO_RANGE | FALLOC.INSERT_RANGE;
+  if (mode & ~known) throw new SysError(E.EOPNOTSUPP);
+  // A hole can only be punched in place, and the range modes exclude each other.
+  if ((mode & FALLOC.PUNCH_HOLE) && !(mode & FALLOC.KEEP_SIZE)) throw new SysError(E.EOPNOTSUPP);
+  if ((mode & FALLOC.PUNCH_HOLE) && (mode & FALLOC.ZERO_RANGE)) throw new SysError(E.EINVAL);
+  if ((f.flags & O.ACCMODE) === O.RDONLY || (f.flags & O.PATH)) throw new SysError(E.EBADF);
+  const t = f.stat().mode & 0o170000;
+  if (t === 0o040000) throw new SysError(E.EISDIR);
+  if (t === 0o010000) throw new SysError(E.ESPIPE);
+  if (t !== 0o100000) throw new SysError(E.ENODEV);
+  // Moving the file's tail needs extent operations the host file cannot be asked for.
+  if (mode & (FALLOC.COLLAPSE_RANGE | FALLOC.INSERT_RANGE)) throw new SysError(E.EOPNOTSUPP);
   const size = f.stat().size;
-  if (offset + len > size) f.truncate(offset + len);
+  if (mode & (FALLOC.PUNCH_HOLE | FALLOC.ZERO_RANGE)) {
+    // The bytes read back as zeros afterwards (the host keeps them allocated).
+    const end = mode & FALLOC.KEEP_SIZE ? Math.min(size, offset + len) : offset + len;
+    const zeros = new Uint8Array(Math.min(1 << 20, Math.max(0, end - offset)));
+    for (let at = offset; at < end; at += zeros.length) f.pwrite(zeros.subarray(0, Math.min(zeros.length, end - at)), at);
+    return 0;
+  }
+  // Plain allocation: grow the file unless KEEP_SIZE (blocks are not reserved ahead on the host).
+  if (!(mode & FALLOC.KEEP_SIZE) && offset + len > size) f.truncate(offset + len);
   return 0;
 });
 
 syscall('flock', 'fd:int op:int', (k: Kernel, fd, op) => {
-  k.fds.get(fd);
+  const f = k.fds.get(fd);
   const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
   const kind = op & ~LOCK_NB;
   if (kind !== LOCK_SH && kind !== LOCK_EX && kind !== LOCK_UN) throw new SysError(E.EINVAL);
-  return 0; // one process: no lock can conflict
+  if (f.flags & O.PATH) throw new SysError(E.EBADF);
+  const key = lockKey(f) ?? `fd:${fd}`;
+  try {
+    k.fds.locks.flock(key, f, kind === LOCK_SH ? 'sh' : kind === LOCK_EX ? 'ex' : 'un');
+  } catch (err) {
+    // Only another open file description of this same process can hold a conflicting lock
+    // (see vfs/locks.ts); a blocking request would wait forever, so it reports the deadlock.
+    if (!(op & LOCK_NB)) throw new SysError(E.EDEADLK);
+    throw err;
+  }
+  return 0;
+});
+
+// Extended attributes. Node has no xattr calls, so tsemu answers as Linux does for a file system
+// without xattr support: after the usual checks of the path or descriptor and of the name,
+// EOPNOTSUPP (cp -a, tar and ls treat that as "no attributes here").
+const XATTR_NAME_MAX = 255, XATTR_CREATE = 1, XATTR_REPLACE = 2;
+
+function xattrName(k: Kernel, addr: number): void {
+  const name = readString(k, addr, XATTR_NAME_MAX + 1);
+  if (Buffer.byteLength(name) > XATTR_NAME_MAX) throw new SysError(E.ERANGE);
+  if (name === '') throw new SysError(E.ERANGE);
+}
+
+function xattrPath(k: Kernel, pathAddr: number, follow: boolean): void {
+  const hp = resolveAt(k, AT_FDCWD, readPath(k, pathAddr), follow).host;
+  host(() => (follow ? fs.statSync(hp) : fs.lstatSync(hp)));
+}
+
+for (const [prefix, follow] of [['', true], ['l', false]] as const) {
+  syscall(`${prefix}setxattr`, 'path:str name:str value:ptr size:size flags:int', (k, p, name, _v, size, flags) => {
+    if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) throw new SysError(E.EINVAL);
+    xattrPath(k, p, follow);
+    xattrName(k, name);
+    if (size > 65536) throw new SysError(E.E2BIG);
+    throw new SysError(E.EOPNOTSUPP);
+  });
+  syscall(`${prefix}getxattr`, 'path:str name:str value:ptr size:size', (k, p, name) => {
+    xattrPath(k, p, follow);
+    xattrName(k, name);
+    throw new SysError(E.EOPNOTSUPP);
+  });
+  syscall(`${prefix}listxattr`, 'path:str list:ptr size:size', (k, p) => {
+    xattrPath(k, p, follow);
+    throw new SysError(E.EOPNOTSUPP);
+  });
+  syscall(`${prefix}removexattr`, 'path:str name:str', (k, p, name) => {
+    xattrPath(k, p, follow);
+    xattrName(k, name);
+    throw new SysError(E.EOPNOTSUPP);
+  });
+}
+
+syscall('fsetxattr', 'fd:int name:str value:ptr size:size flags:int', (k, fd, name, _v, size, flags) => {
+  if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) throw new SysError(E.EINVAL);
+  if (k.fds.get(fd).flags & O.PATH) throw new SysError(E.EBADF);
+  xattrName(k, name);
+  if (size > 65536) throw new SysError(E.E2BIG);
+  throw new SysError(E.EOPNOTSUPP);
+});
+syscall('fgetxattr', 'fd:int name:str value:ptr size:size', (k, fd, name) => {
+  if (k.fds.get(fd).flags & O.PATH) throw new SysError(E.EBADF);
+  xattrName(k, name);
+  throw new SysError(E.EOPNOTSUPP);
+});
+syscall('flistxattr', 'fd:int list:ptr size:size', (k, fd) => {
+  if (k.fds.get(fd).flags & O.PATH) throw new SysError(E.EBADF);
+  throw new SysError(E.EOPNOTSUPP);
+});
+syscall('fremovexattr', 'fd:int name:str', (k, fd, name) => {
+  if (k.fds.get(fd).flags & O.PATH) throw new SysError(E.EBADF);
+  xattrName(k, name);
+  throw new SysError(E.EOPNOTSUPP);
 });

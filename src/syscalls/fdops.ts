@@ -1,7 +1,8 @@
 // Descriptor operations: dup, dup3, fcntl, ioctl, pipe2, close_range.
 import * as tty from 'node:tty';
 import { PERM_W } from '../cpu/memory.js';
-import { O, S_IFIFO, S_IFMT, S_IFREG } from '../vfs/file.js';
+import { lockKey, O, S_IFIFO, S_IFMT, S_IFREG } from '../vfs/file.js';
+import { F_RDLCK, F_UNLCK, F_WRLCK } from '../vfs/locks.js';
 import { HostFile } from '../vfs/host.js';
 import { hostPipe } from '../vfs/pipe.js';
 import { syscall } from './define.js';
@@ -24,31 +25,65 @@ syscall('dup3', 'oldfd:int newfd:int flags:hex', (k, oldfd, newfd, flags) => {
 const F = {
   DUPFD: 0, GETFD: 1, SETFD: 2, GETFL: 3, SETFL: 4, GETLK: 5, SETLK: 6, SETLKW: 7, SETOWN: 8, GETOWN: 9,
   SETSIG: 10, GETSIG: 11, OFD_GETLK: 36, OFD_SETLK: 37, OFD_SETLKW: 38, DUPFD_CLOEXEC: 1030, SETPIPE_SZ: 1031,
-  GETPIPE_SZ: 1032,
+  GETPIPE_SZ: 1032, ADD_SEALS: 1033, GET_SEALS: 1034,
 } as const;
-const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
 /** Status flags F_SETFL may change. */
 const SETFL_MASK = O.APPEND | O.NONBLOCK | O.ASYNC | O.DIRECT | O.NOATIME;
 
 /**
- * Record locks. A guest is one process, so its own locks never conflict with each other;
- * locks held by other host processes are not seen (Node cannot call fcntl locking).
+ * Record locks (see vfs/locks.ts for what they are and are not). struct flock on aarch64:
+ * i16 l_type, i16 l_whence, (pad), i64 l_start @8, i64 l_len @16, i32 l_pid @24.
  */
 function recordLock(k: Kernel, fd: number, cmd: number, arg: number): number {
   const f = k.fds.get(fd);
-  // struct flock: i16 l_type, i16 l_whence, i64 l_start @8, i64 l_len @16, i32 l_pid @24
   const b = Buffer.from(k.mem.read(arg, 32));
   const type = b.readInt16LE(0);
   const whence = b.readInt16LE(2);
+  const ofd = cmd === F.OFD_GETLK || cmd === F.OFD_SETLK || cmd === F.OFD_SETLKW;
+  const get = cmd === F.GETLK || cmd === F.OFD_GETLK;
   if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) throw new SysError(E.EINVAL);
-  if (whence < 0 || whence > 2) throw new SysError(E.EINVAL);
-  if (cmd === F.GETLK || cmd === F.OFD_GETLK) {
-    b.writeInt16LE(F_UNLCK, 0);
+  if (get && type === F_UNLCK) throw new SysError(E.EINVAL);
+  if (ofd && b.readInt32LE(24) !== 0) throw new SysError(E.EINVAL);
+  if (f.flags & O.PATH) throw new SysError(E.EBADF);
+  // The range: l_start relative to l_whence; a negative l_len covers the bytes before l_start.
+  let base: number;
+  if (whence === 0) base = 0;
+  else if (whence === 1) base = f.seek(0, 1);
+  else if (whence === 2) base = f.stat().size;
+  else throw new SysError(E.EINVAL);
+  const lstart = Number(b.readBigInt64LE(8));
+  const llen = Number(b.readBigInt64LE(16));
+  let start = base + lstart;
+  let end = llen === 0 ? Infinity : start + llen - 1;
+  if (llen < 0) { end = start - 1; start += llen; }
+  if (start < 0) throw new SysError(E.EINVAL);
+  const key = lockKey(f) ?? `fd:${fd}`;
+  const owner = ofd ? f : k.fds.processOwner;
+  if (get) {
+    const c = k.fds.locks.conflict(key, owner, type, start, end);
+    if (!c) {
+      b.writeInt16LE(F_UNLCK, 0);
+    } else {
+      b.writeInt16LE(c.type, 0);
+      b.writeInt16LE(0, 2);
+      b.writeBigInt64LE(BigInt(c.start), 8);
+      b.writeBigInt64LE(c.end === Infinity ? 0n : BigInt(c.end - c.start + 1), 16);
+      b.writeInt32LE(c.ofd ? -1 : c.pid, 24);
+    }
     k.mem.write(arg, b);
     return 0;
   }
   if (type === F_RDLCK) checkReadable(f);
   if (type === F_WRLCK) checkWritable(f);
+  try {
+    k.fds.locks.set(key, { owner, ofd, type, start, end, pid: k.pid });
+  } catch (err) {
+    // A conflict can only come from this process's other owners (OFD locks of another open,
+    // or its POSIX locks against an OFD lock): nothing else could ever release it while this
+    // single guest thread waits, so a blocking request reports the deadlock instead of hanging.
+    if (err instanceof SysError && (cmd === F.SETLKW || cmd === F.OFD_SETLKW)) throw new SysError(E.EDEADLK);
+    throw err;
+  }
   return 0;
 }
 
@@ -76,6 +111,19 @@ syscall('fcntl', 'fd:int cmd:int arg:ulong', (k, fd, cmd, arg) => {
       if (!isPipe()) throw new SysError(E.EBADF);
       if (arg > 65536) throw new SysError(E.EPERM);
       return 65536;
+    case F.GET_SEALS:
+      if (e.file.seals === undefined) throw new SysError(E.EINVAL);
+      return e.file.seals;
+    case F.ADD_SEALS: {
+      // Recorded and reported; the write/grow/shrink seals are not enforced on the host file.
+      const F_SEAL_SEAL = 1, ALL = 0x3f;
+      if (e.file.seals === undefined) throw new SysError(E.EINVAL);
+      if (arg & ~ALL) throw new SysError(E.EINVAL);
+      if ((e.file.flags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EPERM);
+      if (e.file.seals & F_SEAL_SEAL) throw new SysError(E.EPERM);
+      e.file.seals |= arg;
+      return 0;
+    }
     default:
       throw new SysError(E.EINVAL);
   }

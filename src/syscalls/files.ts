@@ -1,9 +1,11 @@
 // Opening, closing, reading and writing files: openat, close, read, write, readv, writev,
 // pread64, pwrite64, lseek, sendfile.
-import * as fs from 'node:fs';
+import { inMemory } from '../vfs/backend.js';
+import { vfs as fs } from '../vfs/backend.js';
 import { PERM_R, PERM_W } from '../cpu/memory.js';
 import { O, type OpenFile } from '../vfs/file.js';
 import { HostFile } from '../vfs/host.js';
+import { SyntheticDir } from '../vfs/syntheticdir.js';
 import { resolveAt } from './at.js';
 import { syscall } from './define.js';
 import { E, SysError, host } from './errno.js';
@@ -21,25 +23,46 @@ function hostOpenFlags(flags: number): number {
     [O.NOFOLLOW, c.O_NOFOLLOW], [O.SYNC, c.O_SYNC], [O.DSYNC, c.O_DSYNC], [O.NOATIME, c.O_NOATIME],
   ];
   for (const [g, h] of pairs) if ((flags & g) === g && h !== undefined) f |= h;
+  // __O_TMPFILE has the same value everywhere; its O_DIRECTORY half was mapped above.
+  if ((flags & O.TMPFILE) === O.TMPFILE) f |= O.TMPFILE & ~O.DIRECTORY;
   // O_PATH has the same value on every Linux architecture; Node passes it through.
   if (flags & O.PATH) f = O.PATH | (flags & O.DIRECTORY ? c.O_DIRECTORY : 0) | (flags & O.NOFOLLOW ? c.O_NOFOLLOW : 0);
   return f;
 }
 
+/** The process umask (the guest's, see umask in attrs.ts), read without changing it. */
+function processUmask(): number {
+  const m = process.umask(0);
+  process.umask(m);
+  return m;
+}
+
 /** Open (dirfd, path) for the guest. */
 export function openFile(k: Kernel, dirfd: number, p: string, flags: number, mode: number): OpenFile {
-  if ((flags & O.TMPFILE) === O.TMPFILE) throw new SysError(E.EOPNOTSUPP);
-  const { guest, host: hp } = resolveAt(k, dirfd, p);
+  const tmpBit = O.TMPFILE & ~O.DIRECTORY;
+  if (flags & tmpBit) {
+    // O_TMPFILE is __O_TMPFILE | O_DIRECTORY, without O_CREAT, opened for writing.
+    if ((flags & (O.TMPFILE | O.CREAT)) !== O.TMPFILE) throw new SysError(E.EINVAL);
+    if ((flags & O.ACCMODE) !== O.WRONLY && (flags & O.ACCMODE) !== O.RDWR) throw new SysError(E.EINVAL);
+    // The in-memory file system has no unnamed files (as Linux file systems without it say).
+    if (inMemory()) throw new SysError(E.EOPNOTSUPP);
+  }
+  // O_NOFOLLOW, and O_CREAT|O_EXCL (which never creates through a symlink), act on a final link itself.
+  const follow = !(flags & O.NOFOLLOW) && (flags & (O.CREAT | O.EXCL)) !== (O.CREAT | O.EXCL);
+  const { guest, host: hp } = resolveAt(k, dirfd, p, follow);
   // F_GETFL shows what open(2) keeps: not the creation flags, and O_LARGEFILE always on 64-bit.
   const kept = (flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.CLOEXEC)) | O.LARGEFILE;
   const proc = openProcFile(k, guest, kept);
   if (proc) {
+    if ((flags & O.ACCMODE) !== O.RDONLY && proc instanceof SyntheticDir) throw new SysError(E.EISDIR);
     if ((flags & O.ACCMODE) !== O.RDONLY || (flags & (O.CREAT | O.TRUNC))) throw new SysError(E.EACCES);
     return proc;
   }
   if ((flags & O.ACCMODE) === 3 && !(flags & O.PATH)) throw new SysError(E.EINVAL);
   // The host's umask is the guest's (see umask), so the mode is passed as the guest gave it.
-  const fd = host(() => fs.openSync(hp, hostOpenFlags(flags), mode & 0o7777));
+  // The host applies the umask itself; memfs does not.
+  const umask = inMemory() && (flags & O.CREAT) ? processUmask() : 0;
+  const fd = host(() => fs.openSync(hp, hostOpenFlags(flags), mode & 0o7777 & ~umask));
   try {
     return new HostFile(fd, guest, kept, hp);
   } catch (err) {
@@ -143,13 +166,13 @@ function iovecs(k: Kernel, iov: number, cnt: number, need: number): [number, num
   return out;
 }
 
-syscall('readv', 'fd:int iov:ptr iovcnt:int', (k, fd, iov, cnt) => {
-  const f = k.fds.get(fd);
+/** Read into an iovec array: one read (a pipe or terminal must not block again between parts),
+ *  at `pos` or, with pos -1, at the file offset. */
+function readInto(k: Kernel, f: OpenFile, iov: number, cnt: number, pos: number): number {
   checkReadable(f);
   const parts = iovecs(k, iov, cnt, PERM_W);
-  // One read for the whole vector: a terminal or pipe read must not block again between parts.
   const tmp = new Uint8Array(parts.reduce((s, [, len]) => s + len, 0));
-  const n = f.read(tmp);
+  const n = pos < 0 ? f.read(tmp) : f.pread(tmp, pos);
   let at = 0;
   for (const [base, len] of parts) {
     if (at >= n) break;
@@ -158,14 +181,67 @@ syscall('readv', 'fd:int iov:ptr iovcnt:int', (k, fd, iov, cnt) => {
     at += take;
   }
   return n;
-});
+}
 
-syscall('writev', 'fd:int iov:ptr iovcnt:int', (k, fd, iov, cnt) => {
-  const f = k.fds.get(fd);
+/** Write an iovec array as one write, at `pos` or, with pos -1, at the file offset. */
+function writeFrom(k: Kernel, f: OpenFile, iov: number, cnt: number, pos: number): number {
   checkWritable(f);
   const parts = iovecs(k, iov, cnt, PERM_R).map(([base, len]) => k.mem.view(base, len));
   const data = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-  return writeOrSigpipe(k, () => f.write(data));
+  return writeOrSigpipe(k, () => (pos < 0 ? f.write(data) : f.pwrite(data, pos)));
+}
+
+syscall('readv', 'fd:int iov:ptr iovcnt:int', (k, fd, iov, cnt) => readInto(k, k.fds.get(fd), iov, cnt, -1));
+syscall('writev', 'fd:int iov:ptr iovcnt:int', (k, fd, iov, cnt) => writeFrom(k, k.fds.get(fd), iov, cnt, -1));
+
+// On a 64-bit architecture pos_l holds the whole offset and pos_h is unused.
+syscall('preadv', 'fd:int iov:ptr iovcnt:int pos:long', (k, fd, iov, cnt, pos) => {
+  if (pos < 0) throw new SysError(E.EINVAL);
+  return readInto(k, k.fds.get(fd), iov, cnt, pos);
+});
+syscall('pwritev', 'fd:int iov:ptr iovcnt:int pos:long', (k, fd, iov, cnt, pos) => {
+  if (pos < 0) throw new SysError(E.EINVAL);
+  return writeFrom(k, k.fds.get(fd), iov, cnt, pos);
+});
+
+/** RWF_* flags of preadv2/pwritev2: HIPRI, DSYNC, SYNC, NOWAIT, APPEND, NOAPPEND. */
+const RWF = { HIPRI: 1, DSYNC: 2, SYNC: 4, NOWAIT: 8, APPEND: 0x10, NOAPPEND: 0x20 } as const;
+const RWF_ALL = 0x3f;
+
+// preadv2/pwritev2: offset -1 means the file offset. The hints (HIPRI, DSYNC, SYNC) change
+// nothing visible; NOWAIT is refused as on a file that cannot promise not to block.
+syscall('preadv2', 'fd:int iov:ptr iovcnt:int pos:long pos_h:long flags:hex', (k, fd, iov, cnt, pos, _h, flags) => {
+  if (flags & ~RWF_ALL || pos < -1) throw new SysError(E.EINVAL);
+  const f = k.fds.get(fd);
+  if (flags & RWF.NOWAIT) throw new SysError(E.EOPNOTSUPP);
+  return readInto(k, f, iov, cnt, pos);
+});
+syscall('pwritev2', 'fd:int iov:ptr iovcnt:int pos:long pos_h:long flags:hex', (k, fd, iov, cnt, pos, _h, flags) => {
+  if (flags & ~RWF_ALL || pos < -1) throw new SysError(E.EINVAL);
+  if ((flags & RWF.APPEND) && (flags & RWF.NOAPPEND)) throw new SysError(E.EINVAL);
+  const f = k.fds.get(fd);
+  if (flags & RWF.NOWAIT) throw new SysError(E.EOPNOTSUPP);
+  // RWF_APPEND writes at the end whatever the offset says.
+  const at = flags & RWF.APPEND ? f.stat().size : pos;
+  const n = writeFrom(k, f, iov, cnt, at);
+  if ((flags & (RWF.SYNC | RWF.DSYNC)) && n > 0) f.sync((flags & RWF.SYNC) === 0);
+  return n;
+});
+
+syscall('sync_file_range', 'fd:int offset:long nbytes:long flags:uint', (k, fd, off, n, flags) => {
+  if (flags & ~7 || off < 0 || n < 0) throw new SysError(E.EINVAL);
+  const f = k.fds.get(fd);
+  const t = f.stat().mode & 0o170000;
+  if (t !== 0o100000 && t !== 0o060000 && t !== 0o040000 && t !== 0o120000) throw new SysError(E.ESPIPE);
+  if (flags & 2) f.sync(true); // SYNC_FILE_RANGE_WRITE: the whole file's data, a superset
+  return 0;
+});
+
+syscall('readahead', 'fd:int offset:long count:size', (k, fd) => {
+  const f = k.fds.get(fd);
+  if ((f.flags & O.ACCMODE) === O.WRONLY || (f.flags & O.PATH)) throw new SysError(E.EBADF);
+  if ((f.stat().mode & 0o170000) !== 0o100000) throw new SysError(E.EINVAL);
+  return 0; // a hint: the host page cache does its own read-ahead
 });
 
 syscall('lseek', 'fd:int offset:long whence:int', (k, fd, off, whence) => k.fds.get(fd).seek(off, whence));

@@ -176,8 +176,9 @@ export class Kernel {
   /** Record the guest program (for /proc/self/exe and comm). */
   setProgram(hostPath: string, argv: string[], envp: string[], auxv: number): void {
     this.exePath = hostPath;
-    try { this.exeGuestPath = fs.realpathSync(hostPath); } catch { this.exeGuestPath = path.resolve(hostPath); }
+    try { this.exeGuestPath = this.paths.guestOfHost(fs.realpathSync(hostPath)); } catch { this.exeGuestPath = path.resolve(hostPath); }
     this.comm = path.basename(hostPath).slice(0, 15);
+    nameProgramMappings(this, hostPath);
     this.argv = argv;
     this.envp = envp;
     this.auxv = auxv;
@@ -334,5 +335,27 @@ function hostProcessIds(): { pgid: number; sid: number } {
     return { pgid: Number(fields[2]), sid: Number(fields[3]) };
   } catch {
     return { pgid: process.pid, sid: process.pid };
+  }
+}
+
+/**
+ * The loader names the program's mappings by the path it was started with (maybe relative, or
+ * through a symlink); /proc/self/maps shows the file's absolute, symlink-free path, as Linux
+ * does. Called when a program has just been loaded, while the guest cwd is the one that path
+ * was relative to.
+ */
+function nameProgramMappings(k: Kernel, hostPath: string): void {
+  const real = (p: string) => { try { return fs.realpathSync(p); } catch { return null; } };
+  const exe = real(hostPath);
+  if (exe === null) return;
+  const same = new Map<string, boolean>();
+  for (const m of k.mem.mappings) {
+    if (!m.name || m.name.startsWith('[') || m.name === k.exeGuestPath) continue;
+    if (!same.has(m.name)) {
+      let host: string | null = null;
+      try { host = k.paths.toHost(m.name); } catch { /* e.g. /proc/self/exe inside a confined root */ }
+      same.set(m.name, m.name === hostPath || m.name === '/proc/self/exe' || (host !== null && real(host) === exe));
+    }
+    if (same.get(m.name)) m.name = k.exeGuestPath;
   }
 }

@@ -29,6 +29,11 @@ export interface KernelRecord {
   auxv: number;
   cwd: string;
   prefix: string | null;
+  /** Confined root (--root), which a forked child must stay in. */
+  root?: string | null;
+  /** The parent ran on the in-memory file system: a copy of its files (vfs/backend.ts
+   *  memoryImage), which the child starts from; never the host's file system. */
+  memfs?: string | null;
   sigactions: [number, string[]][];
   sigmask: string;
   /** sigaltstack, inherited by the child. */

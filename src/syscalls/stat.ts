@@ -1,5 +1,7 @@
 // File status and names: fstat, newfstatat, statx, statfs, fstatfs, faccessat(2), readlinkat.
-import * as fs from 'node:fs';
+import { inMemory, isMemoryFd } from '../vfs/backend.js';
+import type * as nodeFs from 'node:fs';
+import { vfs as fs } from '../vfs/backend.js';
 import type { StatInfo } from '../vfs/file.js';
 import { statOf } from '../vfs/host.js';
 import { AT, AT_FDCWD, resolveAt } from './at.js';
@@ -19,9 +21,12 @@ function statAt(k: Kernel, dirfd: number, pathAddr: number, flags: number, nullP
     if (dirfd === AT_FDCWD) return statOf(host(() => fs.statSync(k.paths.toHost(k.paths.cwd), { bigint: true })));
     return k.fds.get(dirfd).stat();
   }
-  const { host: hp } = resolveAt(k, dirfd, p);
+  const { host: hp } = resolveAt(k, dirfd, p, (flags & AT.SYMLINK_NOFOLLOW) === 0);
   const opts = { bigint: true } as const;
-  return statOf(host(() => (flags & AT.SYMLINK_NOFOLLOW ? fs.lstatSync(hp, opts) : fs.statSync(hp, opts))));
+  const st = statOf(host(() => (flags & AT.SYMLINK_NOFOLLOW ? fs.lstatSync(hp, opts) : fs.statSync(hp, opts))));
+  // A symlink's size is the length of its target (memfs reports 0).
+  if (inMemory() && (st.mode & 0o170000) === 0o120000) st.size = host(() => fs.readlinkSync(hp, { encoding: 'buffer' })).length;
+  return st;
 }
 
 syscall('fstat', 'fd:int statbuf:ptr', (k, fd, buf) => {
@@ -52,8 +57,13 @@ syscall('statfs', 'path:str buf:ptr', (k, path, buf) => {
 syscall('fstatfs', 'fd:int buf:ptr', (k, fd, buf) => {
   const f = k.fds.get(fd);
   const h = f.hostFd();
-  const where = h !== undefined ? `/proc/self/fd/${h}` : f.hostPath();
-  if (where === undefined) throw new SysError(E.ENOSYS);
+  const where = h !== undefined && !isMemoryFd(h) ? `/proc/self/fd/${h}` : f.hostPath();
+  if (where === undefined) {
+    // The kernel's own files (/proc/self/maps, /proc/self/fd, ...) live on procfs.
+    const PROC_SUPER_MAGIC = 0x9fa0n;
+    writeStatfs(k.mem, buf, { type: PROC_SUPER_MAGIC, bsize: 4096n, blocks: 0n, bfree: 0n, bavail: 0n, files: 0n, ffree: 0n } as nodeFs.BigIntStatsFs);
+    return 0;
+  }
   writeStatfs(k.mem, buf, host(() => fs.statfsSync(where, { bigint: true })));
   return 0;
 });
@@ -65,9 +75,9 @@ function access(k: Kernel, dirfd: number, pathAddr: number, mode: number, flags:
   if (!p) {
     const f = dirfd === AT_FDCWD ? undefined : k.fds.get(dirfd);
     const h = f?.hostFd();
-    hp = f === undefined ? k.paths.toHost(k.paths.cwd) : h !== undefined ? `/proc/self/fd/${h}` : f.hostPath() ?? '';
+    hp = f === undefined ? k.paths.toHost(k.paths.cwd) : h !== undefined && !isMemoryFd(h) ? `/proc/self/fd/${h}` : f.hostPath() ?? '';
   } else {
-    hp = resolveAt(k, dirfd, p).host;
+    hp = resolveAt(k, dirfd, p, (flags & AT.SYMLINK_NOFOLLOW) === 0).host;
   }
   if (flags & AT.SYMLINK_NOFOLLOW) {
     // access(2) always follows; for a symlink itself only existence can be checked.
@@ -87,7 +97,7 @@ syscall('faccessat2', 'dirfd:int path:str mode:oct flags:hex', (k, dirfd, path, 
 
 syscall('readlinkat', 'dirfd:int path:str buf:ptr size:int', (k, dirfd, path, buf, size) => {
   if (size <= 0) throw new SysError(E.EINVAL);
-  const { guest, host: hp } = resolveAt(k, dirfd, readPath(k, path));
+  const { guest, host: hp } = resolveAt(k, dirfd, readPath(k, path), false);
   const link = procLink(k, guest);
   const target = link !== null ? Buffer.from(link) : host(() => fs.readlinkSync(hp, { encoding: 'buffer' }));
   const n = Math.min(size, target.length);

@@ -2,6 +2,7 @@
 // and the per-process descriptor table. Backends implement the operations they support; the
 // defaults fail with the errno Linux gives for a file that lacks that operation.
 import { E, SysError } from './errno.js';
+import { LockTable } from './locks.js';
 
 export interface StatInfo {
   dev: number; ino: number; mode: number; nlink: number; uid: number; gid: number; rdev: number;
@@ -37,6 +38,10 @@ export abstract class OpenFile {
   refs = 1;
   /** Directory read position: index into readdir(), which getdents64 reports as d_off. */
   dirPos = 0;
+  /** What readlink(/proc/self/fd/N) shows when the host's answer would be wrong (memfd). */
+  linkName?: string;
+  /** memfd seals (F_GET_SEALS); undefined for files that cannot be sealed. */
+  seals?: number;
 
   /** Read at the file offset, advancing it. */
   read(_buf: Uint8Array): number { throw new SysError(E.EINVAL); }
@@ -64,10 +69,24 @@ export interface FdEntry {
   cloexec: boolean;
 }
 
+/** Identity of the file behind an open file (what record locks are keyed by), or null. */
+export function lockKey(f: OpenFile): string | null {
+  try {
+    const st = f.stat();
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
 export class FdTable {
   private fds = new Map<number, FdEntry>();
   /** RLIMIT_NOFILE soft limit: descriptors are numbered below it. */
   limit = 1024;
+  /** fcntl and flock locks taken through this table's descriptors. */
+  readonly locks = new LockTable();
+  /** Owner of this process's POSIX record locks. */
+  readonly processOwner = {};
 
   get(fd: number): OpenFile {
     return this.entry(fd).file;
@@ -96,14 +115,28 @@ export class FdTable {
   set(fd: number, file: OpenFile, cloexec = false): void {
     const old = this.fds.get(fd);
     this.fds.set(fd, { file, cloexec });
-    if (old && --old.file.refs === 0) old.file.close();
+    if (old) this.drop(old.file);
   }
 
   close(fd: number): void {
     const e = this.fds.get(fd);
     if (!e) throw new SysError(E.EBADF);
     this.fds.delete(fd);
-    if (--e.file.refs === 0) e.file.close();
+    this.drop(e.file);
+  }
+
+  /** One descriptor of `file` went away: closing any descriptor of a file drops the process's
+   *  POSIX locks on it, and the last one of a description drops its OFD and flock locks. */
+  private drop(file: OpenFile): void {
+    const last = --file.refs === 0;
+    if (!this.locks.empty) {
+      const key = lockKey(file);
+      if (key !== null) {
+        this.locks.releaseRecords(key, this.processOwner);
+        if (last) this.locks.releaseDescription(key, file);
+      }
+    }
+    if (last) file.close();
   }
 
   /** A new descriptor for the same open file, the lowest free one at or above `min`. */

@@ -13,16 +13,17 @@
 //   /proc, lseek on such a descriptor fails with ESPIPE rather than return a wrong offset.
 // - Pipes, sockets and terminals have no offset (ESPIPE); other character devices such as
 //   /dev/null accept any lseek and report 0, as Linux's do.
-import * as fs from 'node:fs';
+import type * as nodeFs from 'node:fs';
+import { vfs as fs } from './backend.js';
 import * as tty from 'node:tty';
 import { E, SysError, errnoOf, host } from './errno.js';
 import {
-  O, OpenFile, S_IFBLK, S_IFCHR, S_IFDIR, S_IFMT, S_IFREG, type DirEntry, type StatInfo,
+  O, OpenFile, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, type DirEntry, type StatInfo,
 } from './file.js';
 
 export const DT = { UNKNOWN: 0, FIFO: 1, CHR: 2, DIR: 4, BLK: 6, REG: 8, LNK: 10, SOCK: 12 };
 
-export function statOf(s: fs.BigIntStats): StatInfo {
+export function statOf(s: nodeFs.BigIntStats): StatInfo {
   return {
     dev: Number(s.dev), ino: Number(s.ino), mode: Number(s.mode), nlink: Number(s.nlink), uid: Number(s.uid),
     gid: Number(s.gid), rdev: Number(s.rdev), size: Number(s.size), blksize: Number(s.blksize),
@@ -67,6 +68,9 @@ export class HostFile extends OpenFile {
   private offsetMode: 'own' | 'host';
   private readonly kind: Kind;
   private entries?: DirEntry[];
+  /** Non-blocking twin of a blocking host FIFO descriptor (see ioFd), or -1. */
+  private nonblockFd = -1;
+  private isFifo?: boolean;
 
   /**
    * @param fd host descriptor
@@ -101,7 +105,7 @@ export class HostFile extends OpenFile {
     if (this.kind === 'dir') throw new SysError(E.EISDIR);
     for (;;) {
       try {
-        return fs.readSync(this.fd, buf, 0, buf.length, pos);
+        return fs.readSync(this.ioFd(), buf, 0, buf.length, pos);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         // The host descriptor is non-blocking (shared with a parent that set O_NONBLOCK, or a
@@ -118,7 +122,7 @@ export class HostFile extends OpenFile {
     let done = 0;
     while (done < buf.length) {
       try {
-        done += fs.writeSync(this.fd, buf, done, buf.length - done, pos === null ? null : pos + done);
+        done += fs.writeSync(this.ioFd(), buf, done, buf.length - done, pos === null ? null : pos + done);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN' && !(this.flags & O.NONBLOCK)) { sleepMs(1); continue; }
@@ -234,7 +238,32 @@ export class HostFile extends OpenFile {
     host(() => (dataOnly ? fs.fdatasyncSync(this.fd) : fs.fsyncSync(this.fd)));
   }
 
+  /**
+   * The host descriptor to read and write through. A pipe (a host FIFO) whose host descriptor
+   * blocks while the guest set O_NONBLOCK (fcntl F_SETFL, FIONBIO) gets a second host
+   * descriptor on the same pipe, opened non-blocking through /proc/self/fd (Node cannot
+   * fcntl(F_SETFL) the first), so an empty pipe reads EAGAIN instead of blocking tsemu.
+   */
+  private ioFd(): number {
+    if (!(this.flags & O.NONBLOCK) || this.kind !== 'stream') return this.fd;
+    if (this.nonblockFd >= 0) return this.nonblockFd;
+    if (this.isFifo === undefined) {
+      try { this.isFifo = (fs.fstatSync(this.fd).mode & S_IFMT) === S_IFIFO; } catch { this.isFifo = false; }
+    }
+    if (!this.isFifo) return this.fd;
+    const info = hostFdInfo(this.fd);
+    if (!info || info.flags & O.NONBLOCK) return this.fd;
+    const acc = (this.flags & O.ACCMODE) === O.RDONLY ? fs.constants.O_RDONLY : fs.constants.O_WRONLY;
+    try {
+      this.nonblockFd = fs.openSync(`/proc/self/fd/${this.fd}`, acc | fs.constants.O_NONBLOCK);
+    } catch {
+      return this.fd; // no /proc, or a write end whose reader is gone (the write then fails anyway)
+    }
+    return this.nonblockFd;
+  }
+
   override close(): void {
+    if (this.nonblockFd >= 0) { try { fs.closeSync(this.nonblockFd); } catch { /* gone */ } }
     if (this.owned) { try { fs.closeSync(this.fd); } catch { /* already gone */ } }
   }
 }
