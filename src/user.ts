@@ -12,6 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export { LoadError };
+/** For a front end running the guest on a worker (cli/guest-thread.ts). */
+export { HOST_EVENTS, type HostLink } from './syscalls/kernel.js';
 
 export interface UserOptions {
   /** Guest program as given on the command line. */

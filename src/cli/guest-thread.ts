@@ -6,8 +6,7 @@
 // Atomics.wait whenever it waits (DESIGN §4: block the honest way).
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { HOST_EVENTS, type HostLink } from '../syscalls/kernel.js';
-import { LoadError, resumeProgram, runProgram, type GuestResult } from '../user.js';
+import { HOST_EVENTS, LoadError, resumeProgram, runProgram, type GuestResult, type HostLink } from '../user.js';
 
 /** What the main thread asks for: a program to start, or a forked guest to resume. */
 export type GuestRequest =

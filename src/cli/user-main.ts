@@ -4,8 +4,7 @@ import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import { Worker } from 'node:worker_threads';
-import { HOST_EVENTS } from '../syscalls/kernel.js';
-import type { GuestResult } from '../user.js';
+import { HOST_EVENTS, type GuestResult } from '../user.js';
 import type { GuestAnswer, GuestNotice, GuestRequest } from './guest-thread.js';
 
 const SIGNAL_NAMES: Record<number, string> = {

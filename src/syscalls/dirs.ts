@@ -7,6 +7,7 @@ import { dirname, posix } from 'node:path';
 import { O, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from '../vfs/file.js';
 import { AT, AT_FDCWD, procSelfPart, resolveAt } from './at.js';
 import { syscall } from './define.js';
+import { processUmask } from './files.js';
 import { E, SysError, host } from './errno.js';
 import { readPath, userRange, accessiblePrefix } from './guest.js';
 import { PERM_W } from '../cpu/memory.js';
@@ -70,7 +71,7 @@ syscall('fchdir', 'fd:int', (k, fd) => {
 syscall('mkdirat', 'dirfd:int path:str mode:oct', (k, dirfd, path, mode) => {
   const { host: hp } = resolveAt(k, dirfd, readPath(k, path), false);
   // The host applies the umask itself; memfs does not.
-  host(() => fs.mkdirSync(hp, mode & 0o7777 & (inMemory() ? ~currentUmask() : 0o7777)));
+  host(() => fs.mkdirSync(hp, mode & 0o7777 & (inMemory() ? ~processUmask() : 0o7777)));
   return 0;
 });
 
@@ -191,7 +192,7 @@ syscall('linkat', 'olddirfd:int oldpath:str newdirfd:int newpath:str flags:hex',
 syscall('mknodat', 'dirfd:int path:str mode:oct dev:hex', (k, dirfd, path, mode, dev) => {
   const { host: hp } = resolveAt(k, dirfd, readPath(k, path), false);
   const type = mode & S_IFMT;
-  const perm = mode & 0o7777 & ~currentUmask();
+  const perm = mode & 0o7777 & ~processUmask();
   switch (type) {
     case 0: case S_IFREG:
       host(() => fs.closeSync(fs.openSync(hp, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, perm)));
@@ -222,12 +223,6 @@ syscall('mknodat', 'dirfd:int path:str mode:oct dev:hex', (k, dirfd, path, mode,
   }
 });
 
-/** The process umask (the guest's, see umask in attrs.ts), read without changing it. */
-function currentUmask(): number {
-  const m = process.umask(0);
-  process.umask(m);
-  return m;
-}
 
 // A dev_t as the kernel's new_decode_dev reads it (32-bit: 12-bit major, 20-bit minor split).
 const major = (dev: number) => (dev >>> 8) & 0xfff;

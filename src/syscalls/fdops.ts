@@ -1,4 +1,5 @@
 // Descriptor operations: dup, dup3, fcntl, ioctl, pipe2, close_range.
+import { spawnSync } from 'node:child_process';
 import * as tty from 'node:tty';
 import { PERM_W } from '../cpu/memory.js';
 import { lockKey, O, S_IFIFO, S_IFMT, S_IFREG } from '../vfs/file.js';
@@ -136,6 +137,30 @@ const FIONCLEX = 0x5450, FIOCLEX = 0x5451, TIOCGSID = 0x5429;
 /** struct termios as the kernel passes it (36 bytes: 4 flag words, c_line, c_cc[19]), per tty. */
 const termiosByTty = new Map<number, Uint8Array>();
 
+/**
+ * The host terminal's termios, through stty: Node cannot call tcgetattr/tcsetattr. `stty -g`
+ * prints c_iflag:c_oflag:c_cflag:c_lflag and glibc's 32 c_cc bytes in hex and takes the same
+ * string back; x86-64 and arm64 share asm-generic's termios bits and c_cc indexes, so the values
+ * pass unchanged. Null when stty cannot tell (what TCGETS then reports is the last TCSETS).
+ */
+function hostTermios(fd: number): Uint8Array | null {
+  const r = spawnSync('stty', ['-g'], { stdio: [fd, 'pipe', 'ignore'], encoding: 'latin1' });
+  if (r.status !== 0 || typeof r.stdout !== 'string') return null;
+  const parts = r.stdout.trim().split(':').map((h) => parseInt(h, 16));
+  if (parts.length < 4 + 19 || parts.some((v) => Number.isNaN(v))) return null;
+  const b = Buffer.alloc(36);
+  for (let i = 0; i < 4; i++) b.writeUInt32LE(parts[i] >>> 0, i * 4);
+  for (let i = 0; i < 19; i++) b[17 + i] = parts[4 + i] & 0xff; // c_line (16) stays N_TTY
+  return b;
+}
+
+function setHostTermios(fd: number, t: Uint8Array): void {
+  const b = Buffer.from(t);
+  const words = [0, 4, 8, 12].map((o) => b.readUInt32LE(o).toString(16));
+  const cc = Array.from({ length: 32 }, (_, i) => (i < 19 ? b[17 + i] : 0).toString(16));
+  spawnSync('stty', [[...words, ...cc].join(':')], { stdio: [fd, 'ignore', 'ignore'] });
+}
+
 /** A cooked-mode termios like a fresh terminal's (what `stty sane` sets). */
 function defaultTermios(): Uint8Array {
   const b = Buffer.alloc(36);
@@ -190,14 +215,18 @@ syscall('ioctl', 'fd:int request:hex arg:ptr', (k, fd, req, arg) => {
   if (!f.isatty()) throw new SysError(E.ENOTTY);
   const tty = f.stat().rdev;
   switch (req) {
-    case TCGETS:
-      k.mem.write(arg, termiosByTty.get(tty) ?? defaultTermios());
+    case TCGETS: {
+      const host = f.hostFd();
+      k.mem.write(arg, (host !== undefined ? hostTermios(host) : null) ?? termiosByTty.get(tty) ?? defaultTermios());
       return 0;
-    case TCSETS: case TCSETSW: case TCSETSF:
-      // Recorded and reported back by TCGETS, but not applied to the host terminal: Node
-      // cannot call tcsetattr (raw mode and no-echo do not take effect).
-      termiosByTty.set(tty, k.mem.read(arg, 36));
+    }
+    case TCSETS: case TCSETSW: case TCSETSF: {
+      const t = k.mem.read(arg, 36);
+      termiosByTty.set(tty, t);
+      const host = f.hostFd();
+      if (host !== undefined) setHostTermios(host, t);
       return 0;
+    }
     case TIOCGWINSZ: {
       const [rows, cols] = windowSize(k);
       const b = Buffer.alloc(8);

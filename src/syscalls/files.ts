@@ -30,11 +30,10 @@ function hostOpenFlags(flags: number): number {
   return f;
 }
 
-/** The process umask (the guest's, see umask in attrs.ts), read without changing it. */
-function processUmask(): number {
-  const m = process.umask(0);
-  process.umask(m);
-  return m;
+/** The process umask (the guest's, see umask in attrs.ts). Read without an argument: a worker
+ *  thread (where the guest runs under tsemu-user) may read the umask but not set it. */
+export function processUmask(): number {
+  return process.umask();
 }
 
 /** Open (dirfd, path) for the guest. */
