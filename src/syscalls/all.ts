@@ -12,3 +12,4 @@ import './futex.js';
 import './time.js';
 import './info.js';
 import './signals.js';
+import './sockets.js';

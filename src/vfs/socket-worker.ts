@@ -1,0 +1,482 @@
+// The socket worker: owns every guest socket as a Node net.Socket, net.Server or dgram.Socket
+// (Node has no synchronous socket API). Its event loop runs while the guest thread sleeps in
+// Atomics.wait, buffers what arrives, and answers each request when it can be answered: a
+// blocking recv waits here until data, EOF or an error arrives; a poll waits until one of its
+// sockets is ready or its timeout passes. Nothing spins.
+//
+// Invariant: every request gets exactly one reply, in the order the guest thread expects it
+// (the guest thread has at most one request outstanding).
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { E, errnoOf } from './errno.js';
+import { POLL, type Addr, type Reply, type Request } from './socket-protocol.js';
+
+const port = workerData.port as MessagePort;
+const signal = new Int32Array(workerData.signal as SharedArrayBuffer);
+
+/** Pause reading from the host once this much is buffered here (the kernel then applies
+ *  TCP flow control to the sender), and report POLLOUT only below it for our own writes. */
+const HIGH_WATER = 256 * 1024;
+
+interface Datagram { data: Buffer; from?: Addr }
+
+interface Sock {
+  id: number;
+  family: Addr['family'];
+  dgram: boolean;
+  stream?: net.Socket;
+  server?: net.Server;
+  udp?: dgram.Socket;
+  /** The other end of an in-process socketpair. */
+  peer?: Sock;
+  listening: boolean;
+  connecting: boolean;
+  connected: boolean;
+  rx: Buffer[];
+  rxBytes: number;
+  msgs: Datagram[];
+  /** The peer sent FIN (or closed its end of a pair). */
+  eof: boolean;
+  rdShut: boolean;
+  wrShut: boolean;
+  /** Pending error (SO_ERROR), reported once. */
+  err: number;
+  /** Writing fails with EPIPE (reset, or closed). */
+  broken: boolean;
+  accepted: net.Socket[];
+  local?: Addr;
+  remote?: Addr;
+}
+
+const socks = new Map<number, Sock>();
+let nextId = 1;
+
+function newSock(family: Addr['family'], isDgram: boolean): Sock {
+  const s: Sock = {
+    id: nextId++, family, dgram: isDgram, listening: false, connecting: false, connected: false, rx: [], rxBytes: 0,
+    msgs: [], eof: false, rdShut: false, wrShut: false, err: 0, broken: false, accepted: [],
+  };
+  socks.set(s.id, s);
+  return s;
+}
+
+function reply(r: Reply): void {
+  port.postMessage(r);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+}
+
+const fail = (err: number) => reply({ err });
+
+/** Requests that could not be answered yet; re-tried after every socket event. */
+let waiters: (() => boolean)[] = [];
+
+let settling = false;
+let again = false;
+
+function settle(): void {
+  // Re-entrant calls (a waiter's answer changes another socket) run one more round instead.
+  if (settling) { again = true; return; }
+  settling = true;
+  do {
+    again = false;
+    const list = waiters;
+    waiters = [];
+    for (const w of list) if (!w()) waiters.push(w);
+  } while (again);
+  settling = false;
+}
+
+/** Answer now if `attempt` can, else each time something happens until it can. */
+function whenReady(attempt: () => boolean): void {
+  if (!attempt()) waiters.push(attempt);
+}
+
+function fromNode(family: string | undefined, host: string | undefined, p: number | undefined): Addr | undefined {
+  if (!host) return undefined;
+  return { family: family === 'IPv6' || family === 'inet6' ? 'inet6' : 'inet', host, port: p ?? 0 };
+}
+
+function hostOf(a: Addr): string {
+  return a.host;
+}
+
+function watchStream(s: Sock, st: net.Socket): void {
+  s.stream = st;
+  st.on('data', (d: Buffer) => {
+    s.rx.push(d);
+    s.rxBytes += d.length;
+    if (s.rxBytes > HIGH_WATER) st.pause();
+    settle();
+  });
+  st.on('end', () => { s.eof = true; settle(); });
+  st.on('error', (e) => {
+    s.err = errnoOf(e);
+    s.broken = true;
+    s.connecting = false;
+    settle();
+  });
+  st.on('close', () => { s.eof = true; s.broken = true; s.connecting = false; settle(); });
+  st.on('drain', settle);
+}
+
+function readiness(s: Sock): number {
+  let m = 0;
+  if (s.err) m |= POLL.ERR;
+  if (s.peer !== undefined || s.stream) {
+    if (s.connecting) return m;
+    if (s.rxBytes || s.msgs.length || s.eof || s.rdShut || s.err) m |= POLL.IN | POLL.RDNORM;
+    if (s.eof) m |= POLL.RDHUP;
+    if (s.eof && (s.wrShut || s.broken)) m |= POLL.HUP;
+    const queued = s.stream ? s.stream.writableLength : (s.peer?.rxBytes ?? 0);
+    if (!s.wrShut && !s.broken && queued < HIGH_WATER) m |= POLL.OUT | POLL.WRNORM;
+    return m;
+  }
+  if (s.udp) return m | (s.msgs.length ? POLL.IN | POLL.RDNORM : 0) | POLL.OUT | POLL.WRNORM;
+  if (s.server && s.listening) return m | (s.accepted.length ? POLL.IN | POLL.RDNORM : 0);
+  if (s.listening) return m;
+  // A stream socket never connected: Linux reports it writable and hung up (state CLOSE).
+  return m | POLL.OUT | POLL.WRNORM | POLL.HUP;
+}
+
+function ensureUdp(s: Sock): dgram.Socket {
+  if (!s.udp) {
+    const u = dgram.createSocket({ type: s.family === 'inet6' ? 'udp6' : 'udp4' });
+    u.on('message', (data, rinfo) => {
+      // Linux drops datagrams when the receive buffer is full; so do we, at a similar size.
+      if (s.msgs.length < 1024) s.msgs.push({ data, from: fromNode(rinfo.family, rinfo.address, rinfo.port) });
+      settle();
+    });
+    u.on('error', (e) => { s.err = errnoOf(e); settle(); });
+    s.udp = u;
+  }
+  return s.udp;
+}
+
+function take(s: Sock, max: number, peek: boolean): Buffer {
+  const out = Buffer.concat(s.rx).subarray(0, max);
+  if (!peek) {
+    const rest = Buffer.concat(s.rx).subarray(out.length);
+    s.rx = rest.length ? [Buffer.from(rest)] : [];
+    s.rxBytes = rest.length;
+    if (s.stream && s.rxBytes <= HIGH_WATER && s.stream.isPaused()) s.stream.resume();
+    if (s.peer) settle(); // the writer's POLLOUT may have come back
+  }
+  return Buffer.from(out);
+}
+
+const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void } = {
+  socket(r) {
+    const s = newSock(r.family, r.dgram);
+    if (r.dgram && r.family !== 'unix') ensureUdp(s);
+    reply({ err: 0, id: s.id });
+  },
+
+  pair(r) {
+    const a = newSock('unix', r.dgram);
+    const b = newSock('unix', r.dgram);
+    a.peer = b;
+    b.peer = a;
+    a.connected = b.connected = true;
+    reply({ err: 0, id: a.id, id2: b.id });
+  },
+
+  bind(r) {
+    const s = socks.get(r.id)!;
+    if (s.server || s.local || s.stream || s.peer) return fail(E.EINVAL);
+    if (s.dgram) {
+      if (s.family === 'unix') return fail(E.EOPNOTSUPP);
+      const u = ensureUdp(s);
+      const onErr = (e: Error) => fail(errnoOf(e));
+      u.once('error', onErr);
+      u.bind({ address: hostOf(r.addr), port: r.addr.port, exclusive: true }, () => {
+        u.off('error', onErr);
+        const a = u.address();
+        s.local = fromNode(a.family, a.address, a.port);
+        reply({ err: 0 });
+      });
+      return;
+    }
+    // A stream socket: Node binds only by listening, so a bound socket already listens on the
+    // host (connections that arrive before listen() wait in the accept queue). connect() after
+    // bind() closes this server and connects from the bound address instead.
+    const srv = net.createServer({ allowHalfOpen: true });
+    srv.on('connection', (c) => { s.accepted.push(c); settle(); });
+    srv.once('error', (e) => fail(errnoOf(e)));
+    const opts: net.ListenOptions = r.addr.family === 'unix'
+      ? { path: r.addr.path!, exclusive: true }
+      : { host: hostOf(r.addr), port: r.addr.port, exclusive: true, ipv6Only: r.v6only };
+    srv.listen(opts, () => {
+      srv.removeAllListeners('error');
+      srv.on('error', () => {});
+      s.server = srv;
+      const a = srv.address();
+      s.local = typeof a === 'string' || a === null ? { family: 'unix', host: '', port: 0, path: r.addr.path } : fromNode(a.family, a.address, a.port);
+      reply({ err: 0 });
+    });
+  },
+
+  listen(r) {
+    const s = socks.get(r.id)!;
+    if (s.dgram) return fail(E.EOPNOTSUPP);
+    if (s.stream || s.peer) return fail(E.EINVAL);
+    if (s.server) {
+      s.listening = true;
+      return reply({ err: 0 });
+    }
+    // listen() without bind(): Linux picks an ephemeral port on every address.
+    handlers.bind({
+      op: 'bind', id: r.id,
+      addr: s.family === 'inet6' ? { family: 'inet6', host: '::', port: 0 } : { family: 'inet', host: '0.0.0.0', port: 0 },
+    });
+    s.listening = true;
+  },
+
+  accept(r) {
+    const s = socks.get(r.id)!;
+    if (!s.listening || !s.server) return fail(E.EINVAL);
+    whenReady(() => {
+      if (!socks.has(s.id)) { fail(E.EBADF); return true; }
+      const c = s.accepted.shift();
+      if (!c) {
+        if (r.nonblock) { fail(E.EAGAIN); return true; }
+        return false;
+      }
+      const n = newSock(s.family, false);
+      n.connected = true;
+      watchStream(n, c);
+      if (s.family === 'unix') {
+        n.local = s.local;
+        n.remote = { family: 'unix', host: '', port: 0 };
+      }
+      reply({ err: 0, id: n.id, peer: names(n).peer });
+      return true;
+    });
+  },
+
+  connect(r) {
+    const s = socks.get(r.id)!;
+    if (s.dgram) {
+      if (s.family === 'unix') return fail(E.EOPNOTSUPP);
+      const u = ensureUdp(s);
+      try { u.disconnect(); } catch { /* was not connected */ }
+      const onErr = (e: Error) => fail(errnoOf(e));
+      u.once('error', onErr);
+      u.connect(r.addr.port, hostOf(r.addr), () => {
+        u.off('error', onErr);
+        s.remote = r.addr;
+        reply({ err: 0 });
+      });
+      return;
+    }
+    if (s.connected || s.peer) return fail(E.EISCONN);
+    if (s.connecting) return fail(r.nonblock ? E.EALREADY : E.EALREADY);
+    if (s.listening) return fail(E.EISCONN);
+    let local: Addr | undefined;
+    if (s.server) {
+      local = s.local;
+      s.server.close();
+      s.server = undefined;
+    }
+    const opts: net.NetConnectOpts = r.addr.family === 'unix'
+      ? { path: r.addr.path!, allowHalfOpen: true }
+      : { host: hostOf(r.addr), port: r.addr.port, allowHalfOpen: true, localAddress: local?.host, localPort: local?.port || undefined };
+    s.connecting = true;
+    s.err = 0;
+    const st = net.connect(opts);
+    watchStream(s, st);
+    if (r.addr.family === 'unix') {
+      s.remote = r.addr;
+      s.local = { family: 'unix', host: '', port: 0 };
+    }
+    st.once('connect', () => { s.connecting = false; s.connected = true; settle(); });
+    if (r.nonblock) return fail(E.EINPROGRESS);
+    whenReady(() => {
+      if (s.connecting) return false;
+      if (s.connected) reply({ err: 0 });
+      else { const e = s.err || E.ECONNREFUSED; s.err = 0; fail(e); }
+      return true;
+    });
+  },
+
+  send(r) {
+    const s = socks.get(r.id)!;
+    const data = Buffer.from(r.data);
+    if (s.udp) {
+      const cb = (e: Error | null) => (e ? fail(errnoOf(e)) : reply({ err: 0, n: data.length }));
+      try {
+        if (r.addr && !s.remote) s.udp.send(data, r.addr.port, hostOf(r.addr), cb);
+        else if (s.remote) s.udp.send(data, cb);
+        else fail(E.EDESTADDRREQ);
+      } catch (e) { fail(errnoOf(e)); }
+      return;
+    }
+    if (s.peer !== undefined) {
+      const p = s.peer;
+      if (s.wrShut || s.broken || !socks.has(p.id)) return fail(E.EPIPE);
+      if (s.dgram) p.msgs.push({ data, from: { family: 'unix', host: '', port: 0 } });
+      else { p.rx.push(data); p.rxBytes += data.length; }
+      settle();
+      return reply({ err: 0, n: data.length });
+    }
+    const st = s.stream;
+    if (!st || s.connecting) return fail(s.connecting ? E.EAGAIN : s.family === 'unix' ? E.ENOTCONN : E.EPIPE);
+    if (s.wrShut || s.broken) {
+      if (s.err) { const e = s.err; s.err = 0; return fail(e === E.EPIPE ? E.EPIPE : e); }
+      return fail(E.EPIPE);
+    }
+    if (r.nonblock && st.writableLength >= HIGH_WATER) return fail(E.EAGAIN);
+    // The reply waits until Node has handed the bytes to the host kernel: then they are sent
+    // even if the guest exits right away, and a blocking write blocks while the peer is slow.
+    st.write(data, (e) => (e ? fail(errnoOf(e) === E.ECONNRESET ? E.EPIPE : errnoOf(e)) : reply({ err: 0, n: data.length })));
+  },
+
+  recv(r) {
+    const s = socks.get(r.id)!;
+    if (s.dgram) {
+      if (s.udp && !s.local && !s.remote && !s.msgs.length && r.nonblock) return fail(E.EAGAIN);
+      whenReady(() => {
+        if (!socks.has(s.id)) { fail(E.EBADF); return true; }
+        const m = s.msgs[0];
+        if (!m) {
+          if (s.peer !== undefined && s.eof) { reply({ err: 0, data: new Uint8Array(0), full: 0 }); return true; }
+          if (r.nonblock) { fail(E.EAGAIN); return true; }
+          return false;
+        }
+        if (!r.peek) s.msgs.shift();
+        reply({ err: 0, data: m.data.subarray(0, r.max), full: m.data.length, addr: m.from });
+        return true;
+      });
+      return;
+    }
+    if (!s.stream && s.peer === undefined) return fail(E.ENOTCONN);
+    whenReady(() => {
+      if (!socks.has(s.id)) { fail(E.EBADF); return true; }
+      if (s.connecting) {
+        if (r.nonblock) { fail(E.EAGAIN); return true; }
+        return false;
+      }
+      const enough = r.waitall ? Math.min(r.max, HIGH_WATER) : 1;
+      if (s.rxBytes >= enough || (s.rxBytes > 0 && (s.eof || s.err || s.rdShut || r.nonblock))) {
+        reply({ err: 0, data: take(s, r.max, r.peek) });
+        return true;
+      }
+      if (s.rxBytes === 0 && s.err && !s.eof) { const e = s.err; s.err = 0; fail(e); return true; }
+      if (s.eof || s.rdShut) { reply({ err: 0, data: new Uint8Array(0) }); return true; }
+      if (s.err) { const e = s.err; s.err = 0; fail(e); return true; }
+      if (r.nonblock) { fail(E.EAGAIN); return true; }
+      return false;
+    });
+  },
+
+  shutdown(r) {
+    const s = socks.get(r.id)!;
+    if (!s.connected && !s.connecting && s.peer === undefined && !s.udp) return fail(E.ENOTCONN);
+    if (s.udp && !s.remote) return fail(E.ENOTCONN);
+    if (r.how === 0 || r.how === 2) s.rdShut = true;
+    if (r.how === 1 || r.how === 2) {
+      if (!s.wrShut) {
+        s.wrShut = true;
+        if (s.stream) s.stream.end();
+        if (s.peer) s.peer.eof = true;
+      }
+    }
+    settle();
+    reply({ err: 0 });
+  },
+
+  close(r) {
+    const s = socks.get(r.id);
+    if (!s) return reply({ err: 0 });
+    socks.delete(r.id);
+    if (s.stream) {
+      const st = s.stream;
+      // Data not yet read makes Linux answer with a reset; destroy() does the same here.
+      if (s.rxBytes || st.readableLength) st.destroy();
+      else if (!st.destroyed) { st.end(); st.once('finish', () => st.destroy()); setTimeout(() => st.destroy(), 5000).unref(); }
+    }
+    s.server?.close();
+    for (const c of s.accepted) c.destroy();
+    s.udp?.close();
+    if (s.peer) { s.peer.eof = true; s.peer.broken = true; }
+    settle();
+    reply({ err: 0 });
+  },
+
+  names(r) {
+    const s = socks.get(r.id)!;
+    reply({ err: 0, ...names(s) });
+  },
+
+  option(r) {
+    const s = socks.get(r.id)!;
+    if (r.name === 'nodelay') s.stream?.setNoDelay(r.value);
+    if (r.name === 'keepalive') s.stream?.setKeepAlive(r.value);
+    if (r.name === 'broadcast' && s.udp) { try { s.udp.setBroadcast(r.value); } catch { /* not bound yet */ } }
+    reply({ err: 0 });
+  },
+
+  takeError(r) {
+    const s = socks.get(r.id)!;
+    const e = s.connecting ? 0 : s.err;
+    s.err = 0;
+    reply({ err: 0, n: e });
+  },
+
+  poll(r) {
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    const scan = (): number[] => r.items.map(({ id, events }) => {
+      const s = socks.get(id);
+      if (!s) return POLL.NVAL;
+      return readiness(s) & (events | POLL.ERR | POLL.HUP);
+    });
+    const attempt = () => {
+      if (done) return true;
+      const rev = scan();
+      if (!rev.some((x) => x) && r.timeoutMs !== 0) return false;
+      done = true;
+      if (timer) clearTimeout(timer);
+      reply({ err: 0, revents: rev });
+      return true;
+    };
+    if (attempt()) return;
+    waiters.push(attempt);
+    if (r.timeoutMs > 0) {
+      timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        waiters = waiters.filter((w) => w !== attempt);
+        reply({ err: 0, revents: scan() });
+      }, r.timeoutMs);
+    }
+  },
+};
+
+function names(s: Sock): { local?: Addr; peer?: Addr } {
+  let local = s.local;
+  let peer = s.remote;
+  if (s.family !== 'unix') {
+    if (s.stream) {
+      local = fromNode(s.stream.localFamily, s.stream.localAddress, s.stream.localPort) ?? local;
+      peer = fromNode(s.stream.remoteFamily, s.stream.remoteAddress, s.stream.remotePort) ?? (s.connected ? peer : undefined);
+    } else if (s.udp) {
+      try { const a = s.udp.address(); local = fromNode(a.family, a.address, a.port); } catch { /* unbound */ }
+      try { const a = s.udp.remoteAddress(); peer = fromNode(a.family, a.address, a.port); } catch { peer = undefined; }
+    }
+  } else if (s.peer !== undefined) {
+    local = { family: 'unix', host: '', port: 0 };
+    peer = local;
+  }
+  return { local, peer };
+}
+
+parentPort!.on('message', (r: Request) => {
+  try {
+    if ('id' in r && !socks.has(r.id) && r.op !== 'close') return fail(E.EBADF);
+    (handlers[r.op] as (r: Request) => void)(r);
+  } catch (e) {
+    fail(errnoOf(e));
+  }
+});
