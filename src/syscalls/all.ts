@@ -13,3 +13,5 @@ import './time.js';
 import './info.js';
 import './signals.js';
 import './sockets.js';
+import './eventfd.js';
+import './epoll.js';

@@ -25,7 +25,8 @@ export type Request =
   | { op: 'option'; id: number; name: 'nodelay' | 'keepalive' | 'broadcast'; value: boolean }
   | { op: 'takeError'; id: number }
   | { op: 'poll'; items: { id: number; events: number }[]; timeoutMs: number }
-  | { op: 'pair'; dgram: boolean };
+  | { op: 'pair'; dgram: boolean }
+  | { op: 'watch'; path: string; tty: boolean };
 
 export interface Reply {
   /** errno, 0 on success */

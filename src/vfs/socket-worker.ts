@@ -7,7 +7,9 @@
 // Invariant: every request gets exactly one reply, in the order the guest thread expects it
 // (the guest thread has at most one request outstanding).
 import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as tty from 'node:tty';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { E, errnoOf } from './errno.js';
 import { POLL, type Addr, type Reply, type Request } from './socket-protocol.js';
@@ -47,6 +49,8 @@ interface Sock {
   accepted: net.Socket[];
   local?: Addr;
   remote?: Addr;
+  /** A host pipe, FIFO or terminal read through its own descriptor (see socket-watch.ts). */
+  watch?: boolean;
 }
 
 const socks = new Map<number, Sock>();
@@ -124,6 +128,10 @@ function watchStream(s: Sock, st: net.Socket): void {
 function readiness(s: Sock): number {
   let m = 0;
   if (s.err) m |= POLL.ERR;
+  if (s.watch) {
+    // As pipe_poll: readable while data is buffered, hung up once no writer is left.
+    return m | (s.rxBytes ? POLL.IN | POLL.RDNORM : 0) | (s.eof ? POLL.HUP : 0);
+  }
   if (s.peer !== undefined || s.stream) {
     if (s.connecting) return m;
     if (s.rxBytes || s.msgs.length || s.eof || s.rdShut || s.err) m |= POLL.IN | POLL.RDNORM;
@@ -170,6 +178,28 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
   socket(r) {
     const s = newSock(r.family, r.dgram);
     if (r.dgram && r.family !== 'unix') ensureUdp(s);
+    reply({ err: 0, id: s.id });
+  },
+
+  watch(r) {
+    let fd: number;
+    try {
+      fd = fs.openSync(r.path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch (e) {
+      return fail(errnoOf(e));
+    }
+    let st: net.Socket;
+    try {
+      st = r.tty ? new tty.ReadStream(fd) : new net.Socket({ fd, readable: true, writable: false, allowHalfOpen: true });
+    } catch (e) {
+      fs.closeSync(fd);
+      return fail(errnoOf(e));
+    }
+    const s = newSock('unix', false);
+    s.watch = true;
+    s.connected = true;
+    s.wrShut = true;
+    watchStream(s, st);
     reply({ err: 0, id: s.id });
   },
 
@@ -390,7 +420,8 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
     const s = socks.get(r.id);
     if (!s) return reply({ err: 0 });
     socks.delete(r.id);
-    if (s.stream) {
+    if (s.stream && s.watch) s.stream.destroy();
+    else if (s.stream) {
       const st = s.stream;
       // Data not yet read makes Linux answer with a reset; destroy() does the same here.
       if (s.rxBytes || st.readableLength) st.destroy();
