@@ -51,6 +51,8 @@ interface Sock {
   remote?: Addr;
   /** A host pipe, FIFO or terminal read through its own descriptor (see socket-watch.ts). */
   watch?: boolean;
+  /** A nonblocking connect() whose outcome no connect() has reported yet. */
+  asyncConnect?: boolean;
 }
 
 const socks = new Map<number, Sock>();
@@ -300,8 +302,17 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       });
       return;
     }
+    if (s.asyncConnect) {
+      // The first connect() after a nonblocking one finishes reports how it ended (Linux
+      // moves the socket to SS_CONNECTED only then); later ones say EISCONN.
+      if (s.connecting) return fail(E.EALREADY);
+      s.asyncConnect = false;
+      if (s.connected) return reply({ err: 0 });
+      const e = s.err || E.ECONNREFUSED;
+      s.err = 0;
+      return fail(e);
+    }
     if (s.connected || s.peer) return fail(E.EISCONN);
-    if (s.connecting) return fail(r.nonblock ? E.EALREADY : E.EALREADY);
     if (s.listening) return fail(E.EISCONN);
     let local: Addr | undefined;
     if (s.server) {
@@ -321,7 +332,10 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       s.local = { family: 'unix', host: '', port: 0 };
     }
     st.once('connect', () => { s.connecting = false; s.connected = true; settle(); });
-    if (r.nonblock) return fail(E.EINPROGRESS);
+    if (r.nonblock) {
+      s.asyncConnect = true;
+      return fail(E.EINPROGRESS);
+    }
     whenReady(() => {
       if (s.connecting) return false;
       if (s.connected) reply({ err: 0 });
