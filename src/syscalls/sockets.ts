@@ -9,7 +9,8 @@
 //   socketpair(AF_UNIX, SOCK_DGRAM) works.
 // - socketpair ends are connected inside this process; SCM_RIGHTS works across them (the
 //   descriptors are queued with the next message). Sockets are not inherited by fork.
-// - SO_RCVTIMEO/SO_SNDTIMEO are recorded and read back but do not time out a blocking call.
+// - SO_RCVTIMEO times out recv and accept with EAGAIN; SO_SNDTIMEO is recorded only (a send
+//   waits for the host kernel to take the bytes, not for the peer).
 import { PERM_W } from '../cpu/memory.js';
 import { O, type OpenFile } from '../vfs/file.js';
 import { AF, SOCK, SocketFile, sockets } from '../vfs/socket.js';
@@ -200,7 +201,7 @@ function accept(k: Kernel, fd: number, addr: number, lenp: number, flags: number
   const s = socketOf(k, fd);
   if (s.type !== SOCK.STREAM) throw new SysError(E.EOPNOTSUPP);
   if (addr) k.mem.readI32(lenp);
-  const r = sockets.call({ op: 'accept', id: s.id, nonblock: s.nonblock });
+  const r = sockets.call({ op: 'accept', id: s.id, nonblock: s.nonblock, timeoutMs: s.receiveTimeoutMs() });
   const c = new SocketFile(r.id!, s.domain, s.type, s.protocol, flags);
   const nfd = install(k, c, (flags & SOCK_CLOEXEC) !== 0);
   try {
@@ -430,6 +431,15 @@ syscall('setsockopt', 'fd:int level:int name:int val:ptr len:int', (k, fd, level
     throw new SysError(s.domain === AF.UNIX && level === IPPROTO_TCP ? E.EOPNOTSUPP : E.ENOPROTOOPT);
   }
   if (len < size && !(size === 4 && len >= 1 && level === IPPROTO_IP)) throw new SysError(E.EINVAL);
+  if (level === SOL_SOCKET && (name === 20 || name === 21)) {
+    // struct timeval: usec must be below a second (EDOM otherwise); negative seconds mean none.
+    const tv = Buffer.from(k.mem.read(val, 16));
+    const usec = tv.readBigInt64LE(8);
+    if (usec < 0n || usec >= 1_000_000n) throw new SysError(E.EDOM);
+    if (tv.readBigInt64LE(0) < 0n) tv.fill(0);
+    s.options.set(`${level}:${name}`, tv);
+    return 0;
+  }
   const raw = Buffer.alloc(size);
   Buffer.from(k.mem.read(val, Math.min(len, size))).copy(raw);
   const on = raw.readInt32LE(0) !== 0;

@@ -15,10 +15,10 @@ export type Request =
   | { op: 'socket'; family: Addr['family']; dgram: boolean }
   | { op: 'bind'; id: number; addr: Addr; v6only?: boolean }
   | { op: 'listen'; id: number; backlog: number }
-  | { op: 'accept'; id: number; nonblock: boolean }
+  | { op: 'accept'; id: number; nonblock: boolean; timeoutMs?: number }
   | { op: 'connect'; id: number; addr: Addr; nonblock: boolean }
   | { op: 'send'; id: number; data: Uint8Array; addr?: Addr; nonblock: boolean }
-  | { op: 'recv'; id: number; max: number; peek: boolean; nonblock: boolean; waitall: boolean }
+  | { op: 'recv'; id: number; max: number; peek: boolean; nonblock: boolean; waitall: boolean; timeoutMs?: number }
   | { op: 'shutdown'; id: number; how: number }
   | { op: 'close'; id: number }
   | { op: 'names'; id: number }

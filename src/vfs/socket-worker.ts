@@ -95,8 +95,22 @@ function settle(): void {
 }
 
 /** Answer now if `attempt` can, else each time something happens until it can. */
-function whenReady(attempt: () => boolean): void {
-  if (!attempt()) waiters.push(attempt);
+function whenReady(attempt: () => boolean, timeoutMs = 0): void {
+  if (attempt()) return;
+  if (timeoutMs <= 0) {
+    waiters.push(attempt);
+    return;
+  }
+  // SO_RCVTIMEO: give up with EAGAIN, as Linux does, unless the answer came first.
+  let done = false;
+  const guarded = () => (done ? true : (done = attempt()));
+  waiters.push(guarded);
+  setTimeout(() => {
+    if (done) return;
+    done = true;
+    waiters = waiters.filter((w) => w !== guarded);
+    fail(E.EAGAIN);
+  }, timeoutMs);
 }
 
 function fromNode(family: string | undefined, host: string | undefined, p: number | undefined): Addr | undefined {
@@ -284,7 +298,7 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       }
       reply({ err: 0, id: n.id, peer: names(n).peer });
       return true;
-    });
+    }, r.timeoutMs);
   },
 
   connect(r) {
@@ -391,7 +405,7 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
         if (!r.peek) s.msgs.shift();
         reply({ err: 0, data: m.data.subarray(0, r.max), full: m.data.length, addr: m.from });
         return true;
-      });
+      }, r.timeoutMs);
       return;
     }
     if (!s.stream && s.peer === undefined) return fail(E.ENOTCONN);
@@ -411,7 +425,7 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       if (s.err) { const e = s.err; s.err = 0; fail(e); return true; }
       if (r.nonblock) { fail(E.EAGAIN); return true; }
       return false;
-    });
+    }, r.timeoutMs);
   },
 
   shutdown(r) {

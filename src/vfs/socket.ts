@@ -97,10 +97,21 @@ export class SocketFile extends OpenFile {
 
   /** Receive into `buf`; returns the count copied, the datagram's full length and its sender. */
   recv(buf: Uint8Array, peek: boolean, waitall: boolean, dontwait: boolean): { n: number; full: number; from?: Addr } {
-    const r = sockets.call({ op: 'recv', id: this.id, max: buf.length, peek, waitall, nonblock: dontwait || this.nonblock });
+    const r = sockets.call({
+      op: 'recv', id: this.id, max: buf.length, peek, waitall, nonblock: dontwait || this.nonblock, timeoutMs: this.receiveTimeoutMs(),
+    });
     const data = r.data ?? new Uint8Array(0);
     buf.set(data.subarray(0, buf.length));
     return { n: Math.min(data.length, buf.length), full: r.full ?? data.length, from: r.addr };
+  }
+
+  /** SO_RCVTIMEO (struct timeval, SOL_SOCKET option 20) in ms, rounded up; 0: none. */
+  receiveTimeoutMs(): number {
+    const tv = this.options.get('1:20');
+    if (!tv) return 0;
+    const b = Buffer.from(tv.buffer, tv.byteOffset, tv.byteLength);
+    const ms = Number(b.readBigInt64LE(0)) * 1000 + Math.ceil(Number(b.readBigInt64LE(8)) / 1000);
+    return ms > 0 ? Math.min(ms, 0x7fffffff) : 0;
   }
 
   send(buf: Uint8Array, to: Addr | undefined, dontwait: boolean): number {
