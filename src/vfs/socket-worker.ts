@@ -148,6 +148,11 @@ function readiness(s: Sock): number {
     // As pipe_poll: readable while data is buffered, hung up once no writer is left.
     return m | (s.rxBytes ? POLL.IN | POLL.RDNORM : 0) | (s.eof ? POLL.HUP : 0);
   }
+  if (s.peer !== undefined && s.dgram) {
+    if (s.msgs.length || s.rdShut) m |= POLL.IN | POLL.RDNORM;
+    if (s.rdShut && s.wrShut) m |= POLL.HUP;
+    return m | (s.wrShut ? 0 : POLL.OUT | POLL.WRNORM);
+  }
   if (s.peer !== undefined || s.stream) {
     if (s.connecting) return m;
     if (s.rxBytes || s.msgs.length || s.eof || s.rdShut || s.err) m |= POLL.IN | POLL.RDNORM;
@@ -372,6 +377,8 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
     }
     if (s.peer !== undefined) {
       const p = s.peer;
+      // A datagram pair whose other end is closed refuses (ECONNREFUSED); a stream pair breaks.
+      if (s.dgram && (s.broken || !socks.has(p.id)) && !s.wrShut) return fail(E.ECONNREFUSED);
       if (s.wrShut || s.broken || !socks.has(p.id)) return fail(E.EPIPE);
       if (s.dgram) p.msgs.push({ data, from: { family: 'unix', host: '', port: 0 } });
       else { p.rx.push(data); p.rxBytes += data.length; }
@@ -398,7 +405,8 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
         if (!socks.has(s.id)) { fail(E.EBADF); return true; }
         const m = s.msgs[0];
         if (!m) {
-          if (s.peer !== undefined && s.eof) { reply({ err: 0, data: new Uint8Array(0), full: 0 }); return true; }
+          // Only shutdown() ends a datagram pair's input; the other end closing does not.
+          if (s.peer !== undefined && s.rdShut) { reply({ err: 0, data: new Uint8Array(0), full: 0 }); return true; }
           if (r.nonblock) { fail(E.EAGAIN); return true; }
           return false;
         }
