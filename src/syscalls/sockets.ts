@@ -1,5 +1,6 @@
 // Socket system calls: socket, socketpair, bind, listen, accept(4), connect, getsockname,
-// getpeername, sendto, recvfrom, sendmsg, recvmsg, shutdown, setsockopt, getsockopt.
+// getpeername, sendto, recvfrom, sendmsg, recvmsg, sendmmsg, recvmmsg, shutdown, setsockopt,
+// getsockopt.
 // The sockets themselves live in the socket worker (vfs/socket.ts); this file turns guest
 // structures (sockaddr, msghdr, cmsg, option values) into requests and back.
 //
@@ -309,8 +310,9 @@ function readMsg(k: Kernel, msg: number): MsgHdr {
   };
 }
 
-syscall('sendmsg', 'fd:int msg:ptr flags:hex', (k, fd, msgp, flags) => {
-  const s = socketOf(k, fd);
+syscall('sendmsg', 'fd:int msg:ptr flags:hex', (k, fd, msgp, flags) => sendMsg(k, socketOf(k, fd), msgp, flags));
+
+function sendMsg(k: Kernel, s: SocketFile, msgp: number, flags: number): number {
   if (flags & MSG.OOB) throw new SysError(E.EOPNOTSUPP);
   const m = readMsg(k, msgp);
   const to = m.name && s.type === SOCK.DGRAM ? readAddr(k, m.name, m.namelen, s.domain) : undefined;
@@ -323,7 +325,7 @@ syscall('sendmsg', 'fd:int msg:ptr flags:hex', (k, fd, msgp, flags) => {
     s.peer.rights.push(rights);
   }
   return n;
-});
+}
 
 /** The descriptors of SCM_RIGHTS messages in a control buffer (other cmsgs are ignored). */
 function readRights(k: Kernel, control: number, len: number): OpenFile[] {
@@ -341,8 +343,9 @@ function readRights(k: Kernel, control: number, len: number): OpenFile[] {
   return files;
 }
 
-syscall('recvmsg', 'fd:int msg:ptr flags:hex', (k, fd, msgp, flags) => {
-  const s = socketOf(k, fd);
+syscall('recvmsg', 'fd:int msg:ptr flags:hex', (k, fd, msgp, flags) => recvMsg(k, socketOf(k, fd), msgp, flags));
+
+function recvMsg(k: Kernel, s: SocketFile, msgp: number, flags: number): number {
   if (flags & MSG.OOB) throw new SysError(E.EINVAL);
   const m = readMsg(k, msgp);
   const total = m.iov.reduce((t, [, l]) => t + l, 0);
@@ -395,6 +398,43 @@ syscall('recvmsg', 'fd:int msg:ptr flags:hex', (k, fd, msgp, flags) => {
   k.mem.writeU64(msgp + 40, clen);
   k.mem.writeU32(msgp + 48, outFlags);
   return (flags & MSG.TRUNC) && s.type === SOCK.DGRAM ? r.full : r.n;
+}
+
+// sendmmsg/recvmmsg: struct mmsghdr is a msghdr (56 bytes) and msg_len, 64 bytes in all. As on
+// Linux, an error after the first message ends the batch with the count done so far.
+const MSG_WAITFORONE = 0x10000;
+
+function batch(k: Kernel, vec: number, vlen: number, one: (msgp: number, i: number) => number): number {
+  const n = Math.min(vlen, 1024);
+  let done = 0;
+  for (; done < n; done++) {
+    let len: number;
+    try {
+      len = one(vec + done * 64, done);
+    } catch (err) {
+      if (done === 0) throw err;
+      break;
+    }
+    k.mem.writeU32(vec + done * 64 + 56, len);
+  }
+  return done;
+}
+
+syscall('sendmmsg', 'fd:int msgvec:ptr vlen:uint flags:hex', (k, fd, vec, vlen, flags) => {
+  const s = socketOf(k, fd);
+  return batch(k, vec, vlen, (m) => sendMsg(k, s, m, flags));
+});
+
+syscall('recvmmsg', 'fd:int msgvec:ptr vlen:uint flags:hex timeout:ptr', (k, fd, vec, vlen, flags, tmo) => {
+  const s = socketOf(k, fd);
+  if (tmo) {
+    const nsec = BigInt.asIntN(64, k.mem.readU64(tmo + 8));
+    if (BigInt.asIntN(64, k.mem.readU64(tmo)) < 0n || nsec < 0n || nsec >= 1_000_000_000n) throw new SysError(E.EINVAL);
+  }
+  // The timeout is only checked between messages on Linux too; here the batch stops once one
+  // message had to be waited for (MSG_WAITFORONE behaviour) when a timeout is given.
+  const after = (flags & MSG_WAITFORONE) || tmo ? MSG.DONTWAIT : 0;
+  return batch(k, vec, vlen, (m, i) => recvMsg(k, s, m, (flags & ~MSG_WAITFORONE) | (i > 0 ? after : 0)));
 });
 
 // ---------------------------------------------------------------- options

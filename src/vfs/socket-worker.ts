@@ -95,6 +95,18 @@ function settle(): void {
 }
 
 /** Answer now if `attempt` can, else each time something happens until it can. */
+/**
+ * A receive or accept: blocking, answer when `attempt` can (or at SO_RCVTIMEO); nonblocking,
+ * answer now if possible, else after libuv has polled for I/O once more (setImmediate runs
+ * after the poll phase), so that what just arrived on loopback, say from this very process,
+ * is seen as it would be on Linux. `attempt(final)` must answer when `final` is set.
+ */
+function answer(r: { nonblock: boolean; timeoutMs?: number }, attempt: (final: boolean) => boolean): void {
+  if (!r.nonblock) return whenReady(() => attempt(false), r.timeoutMs);
+  if (attempt(false)) return;
+  setImmediate(() => attempt(true));
+}
+
 function whenReady(attempt: () => boolean, timeoutMs = 0): void {
   if (attempt()) return;
   if (timeoutMs <= 0) {
@@ -287,11 +299,11 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
   accept(r) {
     const s = socks.get(r.id)!;
     if (!s.listening || !s.server) return fail(E.EINVAL);
-    whenReady(() => {
+    answer(r, (final) => {
       if (!socks.has(s.id)) { fail(E.EBADF); return true; }
       const c = s.accepted.shift();
       if (!c) {
-        if (r.nonblock) { fail(E.EAGAIN); return true; }
+        if (r.nonblock) { if (!final) return false; fail(E.EAGAIN); return true; }
         return false;
       }
       const n = newSock(s.family, false);
@@ -303,7 +315,7 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       }
       reply({ err: 0, id: n.id, peer: names(n).peer });
       return true;
-    }, r.timeoutMs);
+    });
   },
 
   connect(r) {
@@ -375,6 +387,7 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       } catch (e) { fail(errnoOf(e)); }
       return;
     }
+    if (s.dgram && s.peer === undefined) return fail(r.addr ? E.EOPNOTSUPP : E.ENOTCONN); // AF_UNIX, no pair
     if (s.peer !== undefined) {
       const p = s.peer;
       // A datagram pair whose other end is closed refuses (ECONNREFUSED); a stream pair breaks.
@@ -401,26 +414,26 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
     const s = socks.get(r.id)!;
     if (s.dgram) {
       if (s.udp && !s.local && !s.remote && !s.msgs.length && r.nonblock) return fail(E.EAGAIN);
-      whenReady(() => {
+      answer(r, (final) => {
         if (!socks.has(s.id)) { fail(E.EBADF); return true; }
         const m = s.msgs[0];
         if (!m) {
           // Only shutdown() ends a datagram pair's input; the other end closing does not.
           if (s.peer !== undefined && s.rdShut) { reply({ err: 0, data: new Uint8Array(0), full: 0 }); return true; }
-          if (r.nonblock) { fail(E.EAGAIN); return true; }
+          if (r.nonblock) { if (!final) return false; fail(E.EAGAIN); return true; }
           return false;
         }
         if (!r.peek) s.msgs.shift();
         reply({ err: 0, data: m.data.subarray(0, r.max), full: m.data.length, addr: m.from });
         return true;
-      }, r.timeoutMs);
+      });
       return;
     }
     if (!s.stream && s.peer === undefined) return fail(E.ENOTCONN);
-    whenReady(() => {
+    answer(r, (final) => {
       if (!socks.has(s.id)) { fail(E.EBADF); return true; }
       if (s.connecting) {
-        if (r.nonblock) { fail(E.EAGAIN); return true; }
+        if (r.nonblock) { if (!final) return false; fail(E.EAGAIN); return true; }
         return false;
       }
       const enough = r.waitall ? Math.min(r.max, HIGH_WATER) : 1;
@@ -431,9 +444,9 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       if (s.rxBytes === 0 && s.err && !s.eof) { const e = s.err; s.err = 0; fail(e); return true; }
       if (s.eof || s.rdShut) { reply({ err: 0, data: new Uint8Array(0) }); return true; }
       if (s.err) { const e = s.err; s.err = 0; fail(e); return true; }
-      if (r.nonblock) { fail(E.EAGAIN); return true; }
+      if (r.nonblock) { if (!final) return false; fail(E.EAGAIN); return true; }
       return false;
-    }, r.timeoutMs);
+    });
   },
 
   shutdown(r) {
@@ -499,23 +512,27 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       if (!s) return POLL.NVAL;
       return readiness(s) & (events | POLL.ERR | POLL.HUP);
     });
-    const attempt = () => {
+    const attempt = (final = false) => {
       if (done) return true;
       const rev = scan();
-      if (!rev.some((x) => x) && r.timeoutMs !== 0) return false;
+      if (!rev.some((x) => x) && !final) return false;
       done = true;
       if (timer) clearTimeout(timer);
       reply({ err: 0, revents: rev });
       return true;
     };
     if (attempt()) return;
+    // A zero timeout still lets libuv poll for I/O once (see answer()).
+    if (r.timeoutMs === 0) {
+      setImmediate(() => attempt(true));
+      return;
+    }
     waiters.push(attempt);
     if (r.timeoutMs > 0) {
       timer = setTimeout(() => {
         if (done) return;
-        done = true;
         waiters = waiters.filter((w) => w !== attempt);
-        reply({ err: 0, revents: scan() });
+        attempt(true);
       }, r.timeoutMs);
     }
   },
