@@ -17,7 +17,7 @@ const CALLS = 150;
 const NAMES = [
   'socket', 'socketpair', 'bind', 'listen', 'accept', 'accept4', 'connect', 'getsockname', 'getpeername', 'sendto',
   'recvfrom', 'sendmsg', 'recvmsg', 'shutdown', 'setsockopt', 'getsockopt', 'ppoll', 'pselect6', 'epoll_create1',
-  'epoll_ctl', 'epoll_pwait', 'epoll_pwait2', 'eventfd2', 'read', 'write',
+  'epoll_ctl', 'epoll_pwait', 'epoll_pwait2', 'eventfd2', 'read', 'write', 'sendmmsg', 'recvmmsg',
 ];
 const ERRNOS = new Set<number>(Object.values(E));
 const AREA = 0x4000;
