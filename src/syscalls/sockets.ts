@@ -86,12 +86,12 @@ function readAddr(k: Kernel, addr: number, len: number, domain: number): Addr {
   const end = raw.indexOf(0);
   const p = raw.subarray(0, end < 0 ? raw.length : end).toString('latin1');
   // Relative paths are relative to the guest's cwd, which is not necessarily Node's.
-  return { family: 'unix', host: '', port: 0, path: resolveAt(k, AT_FDCWD, p).host };
+  return { family: 'unix', host: '', port: 0, path: resolveAt(k, AT_FDCWD, p).host, guestPath: p };
 }
 
 function addrBytes(a: Addr | undefined, domain: number): Buffer {
   if (domain === AF.UNIX) {
-    const p = a?.path;
+    const p = a?.guestPath ?? a?.path;
     if (!p) { const b = Buffer.alloc(2); b.writeUInt16LE(AF.UNIX, 0); return b; }
     const body = Buffer.from(p, 'latin1');
     const b = Buffer.alloc(2 + body.length + (p.startsWith('\0') ? 0 : 1));

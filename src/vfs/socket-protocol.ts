@@ -9,6 +9,8 @@ export interface Addr {
   host: string;
   port: number;
   path?: string;
+  /** A unix path as the guest gave it (what getsockname reports), when `path` is its host form. */
+  guestPath?: string;
 }
 
 export type Request =

@@ -275,7 +275,7 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       srv.on('error', () => {});
       s.server = srv;
       const a = srv.address();
-      s.local = typeof a === 'string' || a === null ? { family: 'unix', host: '', port: 0, path: r.addr.path } : fromNode(a.family, a.address, a.port);
+      s.local = typeof a === 'string' || a === null ? r.addr : fromNode(a.family, a.address, a.port);
       reply({ err: 0 });
     });
   },
@@ -288,7 +288,9 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       s.listening = true;
       return reply({ err: 0 });
     }
-    // listen() without bind(): Linux picks an ephemeral port on every address.
+    // listen() without bind(): Linux picks an ephemeral port on every address; an unbound
+    // AF_UNIX socket cannot listen (unix_listen: EINVAL).
+    if (s.family === 'unix') return fail(E.EINVAL);
     handlers.bind({
       op: 'bind', id: r.id,
       addr: s.family === 'inet6' ? { family: 'inet6', host: '::', port: 0 } : { family: 'inet', host: '0.0.0.0', port: 0 },
