@@ -28,7 +28,8 @@ export type Request =
   | { op: 'takeError'; id: number }
   | { op: 'poll'; items: { id: number; events: number }[]; timeoutMs: number }
   | { op: 'pair'; dgram: boolean }
-  | { op: 'watch'; path: string; tty: boolean };
+  | { op: 'watch'; path: string; tty: boolean }
+  | { op: 'flush' };
 
 export interface Reply {
   /** errno, 0 on success */

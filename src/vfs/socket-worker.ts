@@ -56,6 +56,8 @@ interface Sock {
 }
 
 const socks = new Map<number, Sock>();
+/** Streams the guest closed that still have bytes or a FIN for the kernel. */
+const closing = new Set<net.Socket>();
 let nextId = 1;
 
 function newSock(family: Addr['family'], isDgram: boolean): Sock {
@@ -406,7 +408,22 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       if (s.err) { const e = s.err; s.err = 0; return fail(e === E.EPIPE ? E.EPIPE : e); }
       return fail(E.EPIPE);
     }
-    if (r.nonblock && st.writableLength >= HIGH_WATER) return fail(E.EAGAIN);
+    if (r.nonblock) {
+      // Take what fits below the high-water mark now (Node passes it to the kernel as soon as
+      // the kernel takes it) and say how much, as a nonblocking send with a full buffer does;
+      // never wait for the peer, which may be this very guest.
+      // Chunk by chunk while the kernel takes them at once (libuv writes synchronously when
+      // nothing is queued): the count is about what Linux would take, plus one chunk that
+      // waits here. Once Node holds unsent bytes the kernel buffer is full: EAGAIN.
+      if (st.writableLength > 0) return fail(E.EAGAIN);
+      let n = 0;
+      while (n < data.length && st.writableLength === 0) {
+        const part = data.subarray(n, n + 65536);
+        st.write(part, () => settle());
+        n += part.length;
+      }
+      return reply({ err: 0, n });
+    }
     // The reply waits until Node has handed the bytes to the host kernel: then they are sent
     // even if the guest exits right away, and a blocking write blocks while the peer is slow.
     st.write(data, (e) => (e ? fail(errnoOf(e) === E.ECONNRESET ? E.EPIPE : errnoOf(e)) : reply({ err: 0, n: data.length })));
@@ -476,7 +493,13 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       const st = s.stream;
       // Data not yet read makes Linux answer with a reset; destroy() does the same here.
       if (s.rxBytes || st.readableLength) st.destroy();
-      else if (!st.destroyed) { st.end(); st.once('finish', () => st.destroy()); setTimeout(() => st.destroy(), 5000).unref(); }
+      else if (!st.destroyed) {
+        closing.add(st);
+        st.once('close', () => { closing.delete(st); settle(); });
+        st.end();
+        st.once('finish', () => st.destroy());
+        setTimeout(() => st.destroy(), 5000).unref();
+      }
     }
     s.server?.close();
     for (const c of s.accepted) c.destroy();
@@ -484,6 +507,17 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
     if (s.peer) { s.peer.eof = true; s.peer.broken = true; }
     settle();
     reply({ err: 0 });
+  },
+
+  flush() {
+    // The guest is exiting: Linux would still send what its sockets hold, so wait (a while)
+    // until Node has handed every queued byte and FIN to the kernel.
+    const pending = () => [...closing].some((st) => !st.destroyed)
+      || [...socks.values()].some((x) => x.stream && !x.watch && !x.stream.destroyed && x.stream.writableLength > 0);
+    let done = false;
+    const finish = () => { if (!done) { done = true; reply({ err: 0 }); } return true; };
+    whenReady(() => (pending() ? false : finish()));
+    setTimeout(finish, 3000).unref();
   },
 
   names(r) {

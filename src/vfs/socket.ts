@@ -31,9 +31,13 @@ class SocketService {
       workerData: { port: port2, signal: this.signal.buffer },
       transferList: [port2],
     });
-    // Neither the worker nor its sockets keep tsemu alive once the guest has exited.
+    // Neither the worker nor its sockets keep tsemu alive once the guest has exited, but
+    // what the guest sent is delivered first, as the kernel would after exit.
     this.worker.unref();
     this.port = port1;
+    process.once('exit', () => {
+      try { this.call({ op: 'flush' }); } catch { /* nothing more can be done */ }
+    });
     return this.worker;
   }
 
