@@ -96,7 +96,6 @@ function settle(): void {
   settling = false;
 }
 
-/** Answer now if `attempt` can, else each time something happens until it can. */
 /**
  * A receive or accept: blocking, answer when `attempt` can (or at SO_RCVTIMEO); nonblocking,
  * answer now if possible, else after libuv has polled for I/O once more (setImmediate runs
@@ -109,6 +108,7 @@ function answer(r: { nonblock: boolean; timeoutMs?: number }, attempt: (final: b
   setImmediate(() => attempt(true));
 }
 
+/** Answer now if `attempt` can, else each time something happens until it can (or times out). */
 function whenReady(attempt: () => boolean, timeoutMs = 0): void {
   if (attempt()) return;
   if (timeoutMs <= 0) {
@@ -130,10 +130,6 @@ function whenReady(attempt: () => boolean, timeoutMs = 0): void {
 function fromNode(family: string | undefined, host: string | undefined, p: number | undefined): Addr | undefined {
   if (!host) return undefined;
   return { family: family === 'IPv6' || family === 'inet6' ? 'inet6' : 'inet', host, port: p ?? 0 };
-}
-
-function hostOf(a: Addr): string {
-  return a.host;
 }
 
 function watchStream(s: Sock, st: net.Socket): void {
@@ -255,7 +251,7 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       const u = ensureUdp(s);
       const onErr = (e: Error) => fail(errnoOf(e));
       u.once('error', onErr);
-      u.bind({ address: hostOf(r.addr), port: r.addr.port, exclusive: true }, () => {
+      u.bind({ address: r.addr.host, port: r.addr.port, exclusive: true }, () => {
         u.off('error', onErr);
         const a = u.address();
         s.local = fromNode(a.family, a.address, a.port);
@@ -267,11 +263,17 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
     // host (connections that arrive before listen() wait in the accept queue). connect() after
     // bind() closes this server and connects from the bound address instead.
     const srv = net.createServer({ allowHalfOpen: true });
-    srv.on('connection', (c) => { s.accepted.push(c); settle(); });
+    srv.on('connection', (c) => {
+      // Until accept() the connection only waits in the queue; a reset meanwhile is seen by
+      // the guest after accept (Node would otherwise throw the unhandled 'error').
+      c.on('error', () => {});
+      s.accepted.push(c);
+      settle();
+    });
     srv.once('error', (e) => fail(errnoOf(e)));
     const opts: net.ListenOptions = r.addr.family === 'unix'
       ? { path: r.addr.path!, exclusive: true }
-      : { host: hostOf(r.addr), port: r.addr.port, exclusive: true, ipv6Only: r.v6only };
+      : { host: r.addr.host, port: r.addr.port, exclusive: true, ipv6Only: r.v6only };
     srv.listen(opts, () => {
       srv.removeAllListeners('error');
       srv.on('error', () => {});
@@ -313,6 +315,10 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       const n = newSock(s.family, false);
       n.connected = true;
       watchStream(n, c);
+      if (c.destroyed) {
+        n.eof = n.broken = true;
+        if (c.errored) n.err = errnoOf(c.errored);
+      }
       if (s.family === 'unix') {
         n.local = s.local;
         n.remote = { family: 'unix', host: '', port: 0 };
@@ -330,7 +336,7 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       try { u.disconnect(); } catch { /* was not connected */ }
       const onErr = (e: Error) => fail(errnoOf(e));
       u.once('error', onErr);
-      u.connect(r.addr.port, hostOf(r.addr), () => {
+      u.connect(r.addr.port, r.addr.host, () => {
         u.off('error', onErr);
         s.remote = r.addr;
         reply({ err: 0 });
@@ -353,11 +359,12 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
     if (s.server) {
       local = s.local;
       s.server.close();
+      for (const c of s.accepted.splice(0)) c.destroy();
       s.server = undefined;
     }
     const opts: net.NetConnectOpts = r.addr.family === 'unix'
       ? { path: r.addr.path!, allowHalfOpen: true }
-      : { host: hostOf(r.addr), port: r.addr.port, allowHalfOpen: true, localAddress: local?.host, localPort: local?.port || undefined };
+      : { host: r.addr.host, port: r.addr.port, allowHalfOpen: true, localAddress: local?.host, localPort: local?.port || undefined };
     s.connecting = true;
     s.err = 0;
     const st = net.connect(opts);
@@ -385,7 +392,7 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
     if (s.udp) {
       const cb = (e: Error | null) => (e ? fail(errnoOf(e)) : reply({ err: 0, n: data.length }));
       try {
-        if (r.addr && !s.remote) s.udp.send(data, r.addr.port, hostOf(r.addr), cb);
+        if (r.addr && !s.remote) s.udp.send(data, r.addr.port, r.addr.host, cb);
         else if (s.remote) s.udp.send(data, cb);
         else fail(E.EDESTADDRREQ);
       } catch (e) { fail(errnoOf(e)); }
@@ -591,6 +598,10 @@ function names(s: Sock): { local?: Addr; peer?: Addr } {
   }
   return { local, peer };
 }
+
+// A failure inside an event handler must not end the worker: the guest thread would wait
+// for its answers forever. The request being served still gets its reply (below).
+process.on('uncaughtException', () => {});
 
 parentPort!.on('message', (r: Request) => {
   try {
