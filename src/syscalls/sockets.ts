@@ -14,7 +14,7 @@
 //   waits for the host kernel to take the bytes, not for the peer).
 import { PERM_W } from '../cpu/memory.js';
 import { O, type OpenFile } from '../vfs/file.js';
-import { AF, SOCK, SocketFile, sockets } from '../vfs/socket.js';
+import { AF, RECV_MAX, SOCK, SocketFile, sockets } from '../vfs/socket.js';
 import type { Addr } from '../vfs/socket-protocol.js';
 import { resolveAt, AT_FDCWD } from './at.js';
 import { syscall } from './define.js';
@@ -277,7 +277,7 @@ syscall('recvfrom', 'fd:int buf:ptr len:size flags:hex addr:ptr addrlen:ptr', (k
   const n = writableSpan(k, buf, len);
   if (addr) k.mem.readI32(lenp);
   const f = recvFlags(flags);
-  const tmp = new Uint8Array(n);
+  const tmp = new Uint8Array(Math.min(n, RECV_MAX));
   const r = s.recv(tmp, f.peek, f.waitall, f.dontwait);
   k.mem.write(buf, tmp.subarray(0, r.n));
   if (addr && s.type === SOCK.DGRAM) writeAddr(k, addr, lenp, r.from, s.domain);
@@ -350,7 +350,7 @@ function recvMsg(k: Kernel, s: SocketFile, msgp: number, flags: number): number 
   const m = readMsg(k, msgp);
   const total = m.iov.reduce((t, [, l]) => t + l, 0);
   const f = recvFlags(flags);
-  const tmp = new Uint8Array(total);
+  const tmp = new Uint8Array(Math.min(total, RECV_MAX));
   const r = s.recv(tmp, f.peek, f.waitall, f.dontwait);
   let at = 0;
   for (const [base, len] of m.iov) {

@@ -13,7 +13,7 @@
 // writable: a full pipe's write blocks in the host kernel instead of poll waiting for space.
 import { E, SysError } from './errno.js';
 import { O, OpenFile, type DirEntry, type StatInfo } from './file.js';
-import { sockets } from './socket.js';
+import { RECV_MAX, sockets } from './socket.js';
 
 export class WatchedStream extends OpenFile {
   private closed = false;
@@ -37,7 +37,7 @@ export class WatchedStream extends OpenFile {
 
   override read(buf: Uint8Array): number {
     if (buf.length === 0) return 0;
-    const r = sockets.call({ op: 'recv', id: this.id, max: buf.length, peek: false, waitall: false, nonblock: (this.flags & O.NONBLOCK) !== 0 });
+    const r = sockets.call({ op: 'recv', id: this.id, max: Math.min(buf.length, RECV_MAX), peek: false, waitall: false, nonblock: (this.flags & O.NONBLOCK) !== 0 });
     const data = r.data ?? new Uint8Array(0);
     buf.set(data);
     return data.length;

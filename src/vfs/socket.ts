@@ -62,6 +62,9 @@ class SocketService {
 
 export const sockets = new SocketService();
 
+/** Most bytes one receive moves (a stream may return less than asked; a datagram is smaller). */
+export const RECV_MAX = 4 << 20;
+
 export const AF = { UNIX: 1, INET: 2, INET6: 10 } as const;
 export const SOCK = { STREAM: 1, DGRAM: 2 } as const;
 
@@ -102,7 +105,7 @@ export class SocketFile extends OpenFile {
   /** Receive into `buf`; returns the count copied, the datagram's full length and its sender. */
   recv(buf: Uint8Array, peek: boolean, waitall: boolean, dontwait: boolean): { n: number; full: number; from?: Addr } {
     const r = sockets.call({
-      op: 'recv', id: this.id, max: buf.length, peek, waitall, nonblock: dontwait || this.nonblock, timeoutMs: this.receiveTimeoutMs(),
+      op: 'recv', id: this.id, max: Math.min(buf.length, RECV_MAX), peek, waitall, nonblock: dontwait || this.nonblock, timeoutMs: this.receiveTimeoutMs(),
     });
     const data = r.data ?? new Uint8Array(0);
     buf.set(data.subarray(0, buf.length));
