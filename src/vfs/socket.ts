@@ -123,7 +123,9 @@ export class SocketFile extends OpenFile {
 
   send(buf: Uint8Array, to: Addr | undefined, dontwait: boolean): number {
     // Copied: the guest's buffer is a view of shared memory the worker must not see change.
-    return sockets.call({ op: 'send', id: this.id, data: Uint8Array.from(buf), addr: to, nonblock: dontwait || this.nonblock }).n!;
+    // A stream takes at most 16 MiB per call (a short count the guest's write loop continues).
+    const part = this.type === SOCK.STREAM ? buf.subarray(0, 16 << 20) : buf;
+    return sockets.call({ op: 'send', id: this.id, data: Uint8Array.from(part), addr: to, nonblock: dontwait || this.nonblock }).n!;
   }
 
   override stat(): StatInfo {
