@@ -219,6 +219,11 @@ syscall('accept4', 'fd:int addr:ptr addrlen:ptr flags:hex', accept);
 
 syscall('connect', 'fd:int addr:ptr addrlen:int', (k, fd, addr, len) => {
   const s = socketOf(k, fd);
+  // AF_UNSPEC dissolves a datagram socket's association (connect(2)).
+  if (s.type === SOCK.DGRAM && s.domain !== AF.UNIX && len >= 2 && len <= SOCKADDR_MAX && (k.mem.readU32(addr) & 0xffff) === 0) {
+    sockets.call({ op: 'disconnect', id: s.id });
+    return 0;
+  }
   const a = readAddr(k, addr, len, s.domain);
   sockets.call({ op: 'connect', id: s.id, addr: a, nonblock: s.nonblock });
   return 0;

@@ -29,7 +29,8 @@ export type Request =
   | { op: 'poll'; items: { id: number; events: number }[]; timeoutMs: number }
   | { op: 'pair'; dgram: boolean }
   | { op: 'watch'; path: string; tty: boolean }
-  | { op: 'flush' };
+  | { op: 'flush' }
+  | { op: 'disconnect'; id: number };
 
 export interface Reply {
   /** errno, 0 on success */

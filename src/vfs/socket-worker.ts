@@ -516,6 +516,15 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
     reply({ err: 0 });
   },
 
+  disconnect(r) {
+    const s = socks.get(r.id)!;
+    if (s.udp && s.remote) {
+      try { s.udp.disconnect(); } catch { /* was not connected */ }
+      s.remote = undefined;
+    }
+    reply({ err: 0 });
+  },
+
   flush() {
     // The guest is exiting: Linux would still send what its sockets hold, so wait (a while)
     // until Node has handed every queued byte and FIN to the kernel.
