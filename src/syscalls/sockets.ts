@@ -10,6 +10,8 @@
 //   socketpair(AF_UNIX, SOCK_DGRAM) works.
 // - socketpair ends are connected inside this process; SCM_RIGHTS works across them (the
 //   descriptors are queued with the next message). Sockets are not inherited by fork.
+// - A connected UDP socket sends to its peer even when sendto names another address (Node's
+//   dgram refuses both at once); Linux sends to the named address.
 // - SO_RCVTIMEO times out recv and accept with EAGAIN; SO_SNDTIMEO is recorded only (a send
 //   waits for the host kernel to take the bytes, not for the peer).
 import { PERM_W } from '../cpu/memory.js';
