@@ -61,6 +61,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     brkStart: k.brkStart, brk: k.brk, exePath: k.exePath, exeGuestPath: k.exeGuestPath, argv: k.argv, envp: k.envp,
     auxv: k.auxv, cwd: k.paths.cwd, prefix: k.paths.prefix,
     sigactions: [...k.sigactions].map(([s, a]) => [s, a.map(String)]), sigmask: String(k.sigmask),
+    altstack: k.altstack,
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
     setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify,
     stack: req.stack, tls: req.tls,
@@ -106,7 +107,7 @@ export function resumeInto(machine: Machine, snapshotFile: string,
   const k = makeKernel(r.prefix, r.cwd, { strace: r.strace, unimp: r.unimp });
   Object.assign(k, {
     brkStart: r.brkStart, brk: r.brk, exePath: r.exePath, exeGuestPath: r.exeGuestPath, argv: r.argv, envp: r.envp,
-    auxv: r.auxv, clearChildTid: r.clearChildTid, sigmask: BigInt(r.sigmask),
+    auxv: r.auxv, clearChildTid: r.clearChildTid, sigmask: BigInt(r.sigmask), altstack: r.altstack,
   });
   for (const [s, a] of r.sigactions) k.sigactions.set(s, a.map(BigInt) as [bigint, bigint, bigint, bigint]);
   for (const fd of k.fds.list()) k.fds.close(fd);
@@ -193,8 +194,12 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
   cpu.setX(31, prog.sp);
   k.brkStart = k.brk = prog.brk;
   k.setProgram(host, argv, envp, prog.auxv);
-  // Handled signals go back to their default action; ignored ones stay ignored.
+  // Handled signals go back to their default action; ignored ones stay ignored. The mask,
+  // pending signals and interval timers carry over; the alternate stack and POSIX timers do not.
   for (const [s, a] of k.sigactions) if (a[0] !== 1n) k.sigactions.delete(s);
+  k.altstack = { sp: 0, size: 0, flags: 2 /* SS_DISABLE */ };
+  k.timers.posix.clear();
+  k.sigTrampoline = 0;
 }
 
 /** execve of a host-native program: run it with the guest's descriptors and end as it ends. */

@@ -1,8 +1,8 @@
 // The user-mode run loop: load the program, run guest code, and handle what stops it —
 // system calls, faults and traps — the way Linux would for an aarch64 process.
-import { GuestFault } from './cpu/memory.js';
 import { loadProgram, LoadError } from './loader/index.js';
 import { dispatchSyscall } from './syscalls/dispatch.js';
+import { deliverSignals, forceSignal } from './syscalls/signals.js';
 import { GuestExit, GuestKilled, Kernel } from './syscalls/kernel.js';
 import { Machine, type StopReason } from './translate/machine.js';
 import { installProcessHooks, resumeInto } from './user-process.js';
@@ -55,32 +55,39 @@ export function resumeProgram(snapshot: string, log: (line: string) => void): Gu
 }
 
 export function runLoop(machine: Machine, kernel: Kernel): GuestResult {
+  machine.interruptCheck = () => kernel.eventsDue();
   for (;;) {
-    const stop = machine.run();
-    if (stop.kind === 'svc') {
-      try {
+    try {
+      const stop = machine.run();
+      if (stop.kind === 'svc') {
         dispatchSyscall(kernel);
-      } catch (err) {
-        if (err instanceof GuestExit) return { status: err.status };
-        if (err instanceof GuestKilled) return { signal: err.signal };
-        throw err;
+        machine.setFpcrMode(machine.cpu.fpcr); // rt_sigreturn may have restored another FPCR
+      } else if (stop.kind !== 'interrupt') {
+        const [sig, code, addr, faultAddress] = exceptionSignal(stop);
+        forceSignal(kernel, sig, code, addr, faultAddress);
       }
-      continue;
+      deliverSignals(kernel);
+    } catch (err) {
+      if (err instanceof GuestExit) return { status: err.status };
+      if (err instanceof GuestKilled) return { signal: err.signal };
+      throw err;
     }
-    return { signal: signalFor(stop) };
   }
 }
 
 export const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGSEGV = 11;
 
-/** The signal Linux raises for a synchronous exception (no guest handlers run yet). */
-function signalFor(stop: StopReason): number {
+/**
+ * The signal arm64 Linux raises for a synchronous exception: [signal, si_code, si_addr, the
+ * sigcontext's fault_address (the FAR, set for memory aborts only)].
+ */
+function exceptionSignal(stop: Exclude<StopReason, { kind: 'svc' | 'interrupt' }>): [number, number, bigint, bigint] {
+  const ILL_ILLOPC = 1, TRAP_BRKPT = 1, BUS_ADRALN = 1, SEGV_MAPERR = 1, SEGV_ACCERR = 2;
   switch (stop.kind) {
-    case 'undefined': return SIGILL;
-    case 'breakpoint': return SIGTRAP;
-    case 'fault': return stop.access === 'align' ? SIGBUS : SIGSEGV;
-    default: return SIGSEGV;
+    case 'undefined': return [SIGILL, ILL_ILLOPC, BigInt(stop.pc), 0n];
+    case 'breakpoint': return [SIGTRAP, TRAP_BRKPT, BigInt(stop.pc), 0n];
+    case 'fault':
+      if (stop.access === 'align') return [SIGBUS, BUS_ADRALN, stop.addr, stop.addr];
+      return [SIGSEGV, stop.mapped ? SEGV_ACCERR : SEGV_MAPERR, stop.addr, stop.addr];
   }
 }
-
-export { GuestFault };

@@ -12,6 +12,7 @@ import './futex.js';
 import './time.js';
 import './info.js';
 import './signals.js';
+import './timers.js';
 import './sockets.js';
 import './eventfd.js';
 import './epoll.js';

@@ -8,6 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CTL, RING_SLOTS, type SpawnRequest } from './children-protocol.js';
 
 const ctl = new Int32Array(workerData.ctl as SharedArrayBuffer);
+/** The guest thread's event word: bumped so a guest sleeping in any wait notices the exit. */
+const wake = new Int32Array(workerData.wake as SharedArrayBuffer);
 
 function publishExit(pid: number, status: number): void {
   const n = Atomics.load(ctl, CTL.exitCount);
@@ -16,6 +18,8 @@ function publishExit(pid: number, status: number): void {
   Atomics.store(ctl, slot + 1, status);
   Atomics.store(ctl, CTL.exitCount, n + 1);
   Atomics.notify(ctl, CTL.exitCount);
+  Atomics.add(wake, 0, 1);
+  Atomics.notify(wake, 0);
 }
 
 function reply(seq: number, pid: number): void {

@@ -15,9 +15,20 @@ export class Children {
   /** Live or zombie children of this process. */
   readonly pids = new Set<number>();
 
+  /**
+   * `wake` is the guest thread's event word, which the worker bumps on every exit; `onExit` hears
+   * of each exit once (SIGCHLD); `block` sleeps until `exited()` holds, or throws if a signal
+   * interrupts the wait.
+   */
+  constructor(
+    private readonly wake: Int32Array,
+    private readonly onExit: (pid: number, status: number) => void,
+    private readonly block: (exited: () => boolean) => void,
+  ) {}
+
   private ensureWorker(): Worker {
     if (!this.worker) {
-      this.worker = new Worker(new URL('./child-worker.js', import.meta.url), { workerData: { ctl: this.ctl.buffer } });
+      this.worker = new Worker(new URL('./child-worker.js', import.meta.url), { workerData: { ctl: this.ctl.buffer, wake: this.wake.buffer } });
       // The worker must not keep tsemu alive once the guest has exited.
       this.worker.unref();
     }
@@ -36,11 +47,15 @@ export class Children {
     return pid;
   }
 
-  private collect(): void {
+  /** Take in the exits the worker published since the last call. */
+  collect(): void {
     const count = Atomics.load(this.ctl, CTL.exitCount);
     for (; this.seen < count; this.seen++) {
       const slot = CTL.ring + (this.seen % RING_SLOTS) * 2;
-      this.zombies.set(Atomics.load(this.ctl, slot), Atomics.load(this.ctl, slot + 1));
+      const pid = Atomics.load(this.ctl, slot);
+      const status = Atomics.load(this.ctl, slot + 1);
+      this.zombies.set(pid, status);
+      this.onExit(pid, status);
     }
   }
 
@@ -62,7 +77,8 @@ export class Children {
         }
       }
       if (nohang) return null;
-      Atomics.wait(this.ctl, CTL.exitCount, this.seen);
+      const seen = this.seen;
+      this.block(() => Atomics.load(this.ctl, CTL.exitCount) !== seen);
     }
   }
 }

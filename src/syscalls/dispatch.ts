@@ -2,7 +2,7 @@
 // conversion, -strace output, SysError/GuestFault → -errno, unknown numbers → -ENOSYS.
 import { GuestFault } from '../cpu/memory.js';
 import { convertArg, SYSCALLS, type SyscallDef } from './define.js';
-import { E, SysError } from './errno.js';
+import { E, ERESTARTSYS, SysError } from './errno.js';
 import { GuestExit, GuestKilled, type Kernel } from './kernel.js';
 import { AARCH64_SYSCALLS } from './numbers.js';
 import './all.js';
@@ -25,6 +25,7 @@ export function dispatchSyscall(k: Kernel): void {
     const raw = [0, 1, 2, 3, 4, 5].map((i) => cpu.x(i));
     const args = def.args.map((a, i) => convertArg(raw[i], a.kind));
     const shown = k.opts.strace ? formatCall(k, def, args) : '';
+    k.syscallArg0 = raw[0];
     try {
       const r = def.handler(k, ...args);
       result = BigInt(r ?? 0); // inside the try: a non-integer result is an internal error too
@@ -37,7 +38,13 @@ export function dispatchSyscall(k: Kernel): void {
         k.opts.strace?.(`${process.pid} ${shown} = ? killed by signal ${err.signal}`);
         throw err;
       }
-      result = BigInt(-errnoFrom(k, err));
+      let errno = errnoFrom(k, err);
+      if (errno === ERESTARTSYS) {
+        // The run loop decides once it knows whether a handler runs (signals.ts deliverSignals).
+        k.restartSyscall = true;
+        errno = E.EINTR;
+      }
+      result = BigInt(-errno);
     }
     if (k.opts.strace) k.opts.strace(`${process.pid} ${shown} = ${formatResult(result)}`);
   }

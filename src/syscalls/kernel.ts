@@ -8,7 +8,9 @@ import { FdTable, O, type OpenFile } from '../vfs/file.js';
 import { HostFile, hostFdInfo } from '../vfs/host.js';
 import type { PathResolver } from '../vfs/paths.js';
 import { Children } from './children.js';
+import { ERESTARTSYS, SysError } from './errno.js';
 import { initialFdLimit } from './hostlimits.js';
+import { TimerSet } from './timers.js';
 
 export interface ForkRequest {
   /** New stack pointer for the child, or 0 to keep the parent's. */
@@ -83,14 +85,33 @@ export class Kernel {
   comm = '';
   clearChildTid = 0;
   robustList = 0;
-  /** rt_sigaction records: signal → [handler, flags, restorer, mask]. Delivery is not done yet. */
+  /** rt_sigaction records: signal → [handler, flags, restorer, mask]; default action when absent. */
   readonly sigactions = new Map<number, [bigint, bigint, bigint, bigint]>();
+  /** Blocked signals (bit n-1 for signal n). */
   sigmask = 0n;
+  /** Signals generated and not yet delivered: signal → siginfo records (one for 1..31, a queue
+   *  for the real-time ones, as Linux keeps them). */
+  readonly pendingSignals = new Map<number, Buffer[]>();
+  /** sigaltstack: where handlers with SA_ONSTACK run. */
+  altstack = { sp: 0, size: 0, flags: SS_DISABLE };
+  /** The mask rt_sigsuspend replaced, restored by the frame of the handler that ends it. */
+  savedSigmask: bigint | null = null;
+  /** Set by a blocking call a signal interrupted: the run loop restarts it or makes it EINTR. */
+  restartSyscall = false;
+  /** x0 as the current system call received it, to re-issue the call on restart. */
+  syscallArg0 = 0n;
+  /** Address of the page holding the sigreturn trampoline, once mapped (0: not yet). */
+  sigTrampoline = 0;
+  /** Interval and POSIX timers. */
+  readonly timers = new TimerSet();
+  /** Word 0 counts events other threads post (a child exited); waits sleep on it. */
+  readonly wake = new Int32Array(new SharedArrayBuffer(8));
+  private wakeSeen = 0;
   /** Resource limits set by the guest (prlimit64/setrlimit): resource → [soft, hard]. */
   readonly rlimits = new Map<number, [bigint, bigint]>();
   readonly sharedMappings: SharedMapping[] = [];
   readonly startTime = process.hrtime.bigint();
-  readonly children = new Children();
+  readonly children: Children;
   /** Host fd a vfork child closes at execve or exit to let its parent go on (-1: none). */
   vforkNotify = -1;
   hooks: ProcessHooks = {
@@ -113,6 +134,9 @@ export class Kernel {
       } catch { /* not open on the host */ }
     }
     this.fds.limit = initialFdLimit();
+    this.children = new Children(this.wake, (pid, status) => this.queueSignal(SIGCHLD, childInfo(pid, status)), (exited) => {
+      if (this.waitInterruptibly(null, exited) === 'signal') throw new SysError(ERESTARTSYS);
+    });
     const ids = hostProcessIds();
     this.pgid = ids.pgid;
     this.sid = ids.sid;
@@ -128,15 +152,70 @@ export class Kernel {
     this.auxv = auxv;
   }
 
-  /** Block for `ns` nanoseconds (nanosleep and friends). Tests replace this. */
-  sleepNs(ns: bigint): void {
-    const end = process.hrtime.bigint() + ns;
-    const cell = new Int32Array(new SharedArrayBuffer(4));
+  /**
+   * Sleep until `deadline` (monotonic ns; null: no deadline) or until `done()` holds, firing the
+   * guest's timers on the way. A signal the guest would act on ends the wait early: 'signal'.
+   * Never busy-waits: between checks the thread sleeps in Atomics.wait on the wake word, which
+   * other threads bump, until the earliest deadline.
+   */
+  waitInterruptibly(deadline: bigint | null, done: () => boolean = () => false): 'done' | 'timeout' | 'signal' {
     for (;;) {
-      const left = end - process.hrtime.bigint();
-      if (left <= 0n) return;
-      Atomics.wait(cell, 0, 0, Math.min(Number(left) / 1e6, 2 ** 31));
+      const seen = Atomics.load(this.wake, 0);
+      this.pollEvents();
+      if (done()) return 'done';
+      if (this.hasDeliverableSignal()) return 'signal';
+      const now = process.hrtime.bigint();
+      if (deadline !== null && now >= deadline) return 'timeout';
+      const next = [deadline, this.timers.nextDeadline()].filter((d): d is bigint => d !== null);
+      const until = next.length ? next.reduce((a, b) => (a < b ? a : b)) : null;
+      const ms = until === null ? Infinity : Math.max(0, Number(until - now) / 1e6);
+      Atomics.wait(this.wake, 0, seen, ms);
     }
+  }
+
+  /** Block for `ns` nanoseconds; false when a signal interrupted the sleep. Tests replace this. */
+  sleepNs(ns: bigint): boolean {
+    return this.waitInterruptibly(process.hrtime.bigint() + ns) !== 'signal';
+  }
+
+  /** Take in what happened asynchronously: expired timers, exited children (SIGCHLD). */
+  pollEvents(): void {
+    const w = Atomics.load(this.wake, 0);
+    if (w !== this.wakeSeen) {
+      this.wakeSeen = w;
+      this.children.collect();
+    }
+    for (const [sig, info] of this.timers.fire(process.hrtime.bigint())) this.queueSignal(sig, info);
+  }
+
+  /** Cheap check the run loop makes between blocks: did something asynchronous happen? */
+  eventsDue(): boolean {
+    if (Atomics.load(this.wake, 0) !== this.wakeSeen) return true;
+    const d = this.timers.nextDeadline();
+    return d !== null && process.hrtime.bigint() >= d;
+  }
+
+  /** Make `sig` pending (Linux's generation step): ignored signals are dropped unless blocked;
+   *  a standard signal already pending is not queued twice. */
+  queueSignal(sig: number, info: Buffer): void {
+    const bit = 1n << BigInt(sig - 1);
+    const blocked = (this.sigmask & bit) !== 0n;
+    if (!blocked && this.signalIgnored(sig)) return;
+    const queue = this.pendingSignals.get(sig);
+    if (queue && sig < SIGRTMIN) return;
+    if (queue) queue.push(info);
+    else this.pendingSignals.set(sig, [info]);
+  }
+
+  /** Would `sig` be discarded on arrival: SIG_IGN, or SIG_DFL whose default is to ignore. */
+  signalIgnored(sig: number): boolean {
+    const handler = this.sigactions.get(sig)?.[0] ?? SIG_DFL;
+    return handler === SIG_IGN || (handler === SIG_DFL && IGNORED_BY_DEFAULT.has(sig));
+  }
+
+  hasDeliverableSignal(): boolean {
+    for (const sig of this.pendingSignals.keys()) if (!(this.sigmask & (1n << BigInt(sig - 1)))) return true;
+    return false;
   }
 
   /**
@@ -155,13 +234,39 @@ export class Kernel {
     return Atomics.notify(words, addr / 4, count);
   }
 
-  /** A write hit a pipe with no reader: SIGPIPE kills the process unless caught, ignored or
-   *  blocked (then the write fails with EPIPE; handlers are not run yet). */
+  /** A write hit a pipe with no reader: SIGPIPE, delivered when the call returns (EPIPE). */
   brokenPipe(): void {
-    const handler = this.sigactions.get(SIGPIPE)?.[0] ?? 0n;
-    const blocked = (this.sigmask >> BigInt(SIGPIPE - 1)) & 1n;
-    if (handler === 0n && !blocked) throw new GuestKilled(SIGPIPE);
+    this.queueSignal(SIGPIPE, userSignalInfo(SIGPIPE, 0 /* SI_USER */, this.pid));
   }
+}
+
+export const SIG_DFL = 0n, SIG_IGN = 1n;
+export const SIGRTMIN = 32;
+/** Default action "ignore": SIGCHLD, SIGCONT, SIGURG, SIGWINCH. The stop signals (SIGSTOP,
+ *  SIGTSTP, SIGTTIN, SIGTTOU) are treated alike: job-control stops are not modelled. */
+export const IGNORED_BY_DEFAULT = new Set([17, 18, 23, 28, 19, 20, 21, 22]);
+const SIGCHLD = 17;
+export const SS_ONSTACK = 1, SS_DISABLE = 2;
+
+/** siginfo for a signal sent by a process (si_code SI_USER, SI_TKILL, SI_QUEUE ...). */
+export function userSignalInfo(sig: number, code: number, pid: number, value = 0n): Buffer {
+  const b = Buffer.alloc(128);
+  b.writeInt32LE(sig, 0);
+  b.writeInt32LE(code, 8);
+  b.writeInt32LE(pid, 16);
+  b.writeUInt32LE(process.getuid?.() ?? 0, 20);
+  b.writeBigUInt64LE(value, 24);
+  return b;
+}
+
+/** siginfo of SIGCHLD for a child's wait status. */
+function childInfo(pid: number, status: number): Buffer {
+  const b = userSignalInfo(SIGCHLD, 0, pid);
+  const sig = status & 0x7f;
+  const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
+  b.writeInt32LE(sig ? (status & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED, 8);
+  b.writeInt32LE(sig || (status >> 8) & 0xff, 24);
+  return b;
 }
 
 /** Process group and session of this (host) process, from /proc/self/stat. */

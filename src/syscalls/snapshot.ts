@@ -31,6 +31,8 @@ export interface KernelRecord {
   prefix: string | null;
   sigactions: [number, string[]][];
   sigmask: string;
+  /** sigaltstack, inherited by the child. */
+  altstack: { sp: number; size: number; flags: number };
   strace: boolean;
   unimp: boolean;
   /** CLONE_CHILD_SETTID: where the child writes its own tid. */

@@ -131,3 +131,29 @@ export function writeRusage(mem: GuestMemory, addr: number, r: {
   longs.forEach((v, i) => b.writeBigInt64LE(BigInt(Math.floor(v)), 32 + i * 8));
   mem.write(addr, b);
 }
+
+/**
+ * struct rt_sigframe as arm64 Linux builds it on the stack for a handler: siginfo (128 bytes),
+ * then struct ucontext whose uc_mcontext (struct sigcontext) is 16-byte aligned and ends in a
+ * 4096-byte __reserved area of tagged records: the FPSIMD record first, then a terminator.
+ * Above the frame sits a frame record {x29, x30} that x29 points at, so unwinders walk through.
+ */
+export const SIGFRAME = {
+  size: 4688,
+  info: 0,
+  ucFlags: 128,
+  ucLink: 136,
+  ucStack: 144, // stack_t: ss_sp u64, ss_flags i32 (+pad), ss_size u64
+  ucSigmask: 168,
+  faultAddress: 304,
+  regs: 312, // x0..x30
+  sp: 560,
+  pc: 568,
+  pstate: 576,
+  reserved: 592,
+  reservedSize: 4096,
+  /** _aarch64_ctx { u32 magic; u32 size; } headers of the records in __reserved. */
+  fpsimdMagic: 0x46508001,
+  fpsimdSize: 528, // header, fpsr u32, fpcr u32, then vregs[32] of 16 bytes
+  esrMagic: 0x45535201,
+} as const;

@@ -68,12 +68,23 @@ syscall('gettimeofday', 'tv:ptr tz:ptr', (k, tv, tz) => {
   return 0;
 });
 
-syscall('nanosleep', 'req:ptr rem:ptr', (k, req) => {
-  k.sleepNs(readTimespec(k.mem, req));
-  return 0; // never interrupted: rem is left alone, as Linux does then
+/** Sleep `ns`; interrupted by a signal, store the time left in `rem` (if given) and fail EINTR. */
+function sleepOrEintr(k: Kernel, ns: bigint, rem: number): void {
+  const end = process.hrtime.bigint() + ns;
+  if (k.sleepNs(ns)) return;
+  if (rem) {
+    const left = end - process.hrtime.bigint();
+    writeTimespec(k.mem, rem, left > 0n ? left : 0n);
+  }
+  throw new SysError(E.EINTR);
+}
+
+syscall('nanosleep', 'req:ptr rem:ptr', (k, req, rem) => {
+  sleepOrEintr(k, readTimespec(k.mem, req), rem);
+  return 0;
 });
 
-syscall('clock_nanosleep', 'clock:int flags:int req:ptr rem:ptr', (k, clock, flags, req) => {
+syscall('clock_nanosleep', 'clock:int flags:int req:ptr rem:ptr', (k, clock, flags, req, rem) => {
   const TIMER_ABSTIME = 1;
   if (clock === CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 4))) throw new SysError(E.EINVAL);
   if (clock === CLOCK_MONOTONIC_RAW || clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE) {
@@ -81,7 +92,9 @@ syscall('clock_nanosleep', 'clock:int flags:int req:ptr rem:ptr', (k, clock, fla
   }
   const now = clockNs(clock, k);
   let ns = readTimespec(k.mem, req);
-  if (flags & TIMER_ABSTIME) ns -= now;
-  if (ns > 0n) k.sleepNs(ns);
+  const abs = (flags & TIMER_ABSTIME) !== 0;
+  if (abs) ns -= now;
+  // An absolute sleep leaves `rem` alone: restarting it with the same deadline is correct.
+  if (ns > 0n) sleepOrEintr(k, ns, abs ? 0 : rem);
   return 0;
 });

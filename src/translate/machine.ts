@@ -14,7 +14,9 @@ export type StopReason =
   | { kind: 'svc'; imm: number }
   | { kind: 'fault'; addr: bigint; access: 'read' | 'write' | 'exec' | 'align'; pc: number; mapped: boolean }
   | { kind: 'undefined'; pc: number }
-  | { kind: 'breakpoint'; pc: number; imm: number };
+  | { kind: 'breakpoint'; pc: number; imm: number }
+  /** `interruptCheck` said something asynchronous needs the run loop; pc is the next block. */
+  | { kind: 'interrupt' };
 
 const BUDGET = 1 << 20;
 
@@ -24,6 +26,9 @@ export class Machine {
   readonly translator: Translator;
   private readonly table: WebAssembly.Table;
   private fpcrMode: number;
+  /** Asked whenever the block budget runs out (about every million blocks): should the run
+   *  loop look at asynchronous events (timers, signals) now? */
+  interruptCheck: (() => boolean) | null = null;
 
   constructor(opts: TranslatorOptions = {}, memory?: GuestMemory) {
     this.mem = memory ?? new GuestMemory();
@@ -58,7 +63,9 @@ export class Machine {
       const code = (this.table.get(slot) as () => number)();
       switch (code) {
         case Exit.Miss:
+          continue;
         case Exit.Budget:
+          if (this.interruptCheck?.()) return { kind: 'interrupt' };
           continue;
         case Exit.Svc:
           return { kind: 'svc', imm: cpu.exitArg };

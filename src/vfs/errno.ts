@@ -15,6 +15,10 @@ export const E = {
 
 export type Errno = (typeof E)[keyof typeof E];
 
+/** Kernel-internal: a blocking call a signal interrupted. The guest never sees it: the call is
+ *  restarted (no handler ran, or the handler has SA_RESTART) or fails with EINTR. */
+export const ERESTARTSYS = 512;
+
 /** Thrown by handlers and backends; the dispatcher returns -errno to the guest. */
 export class SysError extends Error {
   constructor(readonly errno: number, message?: string) {

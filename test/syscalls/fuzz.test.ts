@@ -6,7 +6,7 @@
 // It must not harm the host: the guest's cwd and descriptors 0-2 are in a temporary directory,
 // the memory strings are read from never contains '/' or '.', so every path the guest can name
 // is a plain name inside that directory, and calls that reach other host processes (kill,
-// tkill, tgkill), start host processes or replace the test's own image (clone, execve: their
+// tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo), start host processes or replace the test's own image (clone, execve: their
 // bad-pointer cases are in process.test.ts), or that could block forever (a read on pipe2's
 // pipe) are left out.
 import * as fs from 'node:fs';
@@ -20,7 +20,7 @@ import { HostFile } from '../../src/vfs/host.js';
 import { BUF, E, makeGuest, NR } from './harness.js';
 
 const CALLS = 200;
-const EXCLUDED = new Set(['kill', 'tkill', 'tgkill', 'pipe2', 'clone', 'execve']);
+const EXCLUDED = new Set(['kill', 'tkill', 'tgkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo', 'pipe2', 'clone', 'execve']);
 const AREA = 0x4000; // the fuzzed part of BUF
 const ERRNOS = new Set<number>(Object.values(E));
 const NAMES = ['fd0', 'fd1', 'sub', 'lnk', 'new', ''].map((n) => Buffer.from(n + '\0'));
@@ -103,8 +103,10 @@ describe('syscall fuzz', () => {
     reset('sub', (st) => st.isDirectory(), () => fs.mkdirSync(at('sub')));
     reset('lnk', (st) => st.isSymbolicLink() && fs.readlinkSync(at('lnk')) === 'fd0', () => fs.symlinkSync('fd0', at('lnk')));
   };
-  g.k.sleepNs = () => {};
+  g.k.sleepNs = () => true;
   g.k.futexWait = () => 'timed-out';
+  // Every other wait (sigsuspend, sigtimedwait, a timerfd read...) ends as if a signal came.
+  g.k.waitInterruptibly = () => 'signal';
   g.k.brkStart = g.k.brk = 0xc0000000; // random pointers stay below it: brk never grows far
   afterAll(() => g.cleanup());
 

@@ -8,6 +8,7 @@ import { CpuState } from '../../src/cpu/cpustate.js';
 import { GuestMemory } from '../../src/cpu/memory.js';
 import { PERM_R, PERM_W } from '../../src/cpu/state.js';
 import { dispatchSyscall } from '../../src/syscalls/dispatch.js';
+import { deliverSignals } from '../../src/syscalls/signals.js';
 import { E } from '../../src/syscalls/errno.js';
 import { Kernel } from '../../src/syscalls/kernel.js';
 import { AARCH64_SYSCALLS } from '../../src/syscalls/numbers.js';
@@ -32,7 +33,7 @@ export interface Guest {
   cpu: CpuState;
   /** Host directory that is the guest's cwd (a fresh temporary directory). */
   dir: string;
-  /** Run syscall `name` with the given arguments; returns the signed x0. */
+  /** Run syscall `name` with the given arguments, then deliver pending signals; returns the signed x0. */
   call(name: string, ...args: (number | bigint)[]): number;
   /** Put a NUL-terminated string at `addr` (BUF by default); returns the address. */
   str(s: string, addr?: number): number;
@@ -61,6 +62,7 @@ export function makeGuest(opts: { prefix?: string } = {}): Guest {
     for (let i = 0; i < 6; i++) cpu.setX(i, BigInt(args[i] ?? 0));
     cpu.setX(8, nr);
     dispatchSyscall(k);
+    deliverSignals(k); // as the run loop does on the way back to the guest
     return Number(BigInt.asIntN(64, cpu.x(0)));
   };
   return {

@@ -224,7 +224,7 @@ describe('clocks and sleeping', () => {
 
   it('sleeps for the requested time and validates it', () => {
     const slept: bigint[] = [];
-    g.k.sleepNs = (ns) => { slept.push(ns); };
+    g.k.sleepNs = (ns) => { slept.push(ns); return true; };
     g.mem.dv.setBigInt64(BUF, 1n, true);
     g.mem.dv.setBigInt64(BUF + 8, 500n, true);
     expect(g.call('nanosleep', BUF, 0)).toBe(0);
