@@ -13,9 +13,10 @@ import { SocketFile, sockets } from '../vfs/socket.js';
 import { POLL } from '../vfs/socket-protocol.js';
 import { WatchedStream } from '../vfs/socket-watch.js';
 import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
+import { E, ERESTARTSYS, SysError } from './errno.js';
 import { EventFd } from './eventfd.js';
 import type { Kernel } from './kernel.js';
+import { attachKernel } from './sockets.js';
 
 /** What a file reports ready by itself, or a worker id to ask. */
 type Source = { local: number } | { id: number; extra: number };
@@ -61,29 +62,58 @@ function sourceOf(k: Kernel, fd: number, events: number): Source {
   return { local: ALWAYS };
 }
 
+/** A timerfd (timers.ts) is readable once its next expiry has passed. Read structurally: the
+ *  class is private to timers.ts. */
+function timerfdNext(f: OpenFile): bigint | null | undefined {
+  if (f.path !== 'anon_inode:[timerfd]' || !('next' in f)) return undefined;
+  return (f as unknown as { next: bigint | null }).next;
+}
+
 /**
  * Readiness of each (fd, events): revents as poll(2) reports them (POLLERR, POLLHUP and
  * POLLNVAL always, other bits only when asked). Waits up to `timeoutMs` (negative: forever)
- * for one to be non-zero.
+ * for one to be non-zero; a signal for the guest ends the wait with EINTR (poll, select and
+ * epoll_wait are not restarted after a handler).
  */
 export function pollFds(k: Kernel, items: { fd: number; events: number }[], timeoutMs: number): number[] {
+  attachKernel(k);
   const always = POLL.ERR | POLL.HUP | POLL.NVAL;
-  const sources = items.map(({ fd, events }) => (fd < 0 ? { local: 0 } : sourceOf(k, fd, events)));
-  const out = sources.map((s, i) => ('local' in s ? s.local & (items[i].events | always) : 0));
-  const asks = sources.flatMap((s, i) => ('id' in s ? [{ i, id: s.id, extra: s.extra }] : []));
-  const readyHere = out.some((x) => x);
-  for (const a of asks) out[a.i] = a.extra & items[a.i].events;
-  const anyExtra = asks.some((a) => out[a.i]);
-  if (asks.length) {
-    const wait = readyHere || anyExtra ? 0 : timeoutMs;
-    const r = sockets.call({ op: 'poll', items: asks.map((a) => ({ id: a.id, events: items[a.i].events })), timeoutMs: wait });
-    asks.forEach((a, j) => { out[a.i] |= r.revents![j]; });
-  } else if (!readyHere && timeoutMs !== 0) {
-    // Nothing here can change while the guest waits: sleep out the timeout.
-    if (timeoutMs < 0) k.sleepNs(1n << 62n);
-    else k.sleepNs(BigInt(timeoutMs) * 1_000_000n);
+  const deadline = timeoutMs < 0 ? null : process.hrtime.bigint() + BigInt(timeoutMs) * 1_000_000n;
+  for (;;) {
+    const now = process.hrtime.bigint();
+    let timerDue: bigint | null = null;
+    const sources = items.map(({ fd, events }): Source => {
+      if (fd < 0) return { local: 0 };
+      const f = k.fds.has(fd) ? k.fds.get(fd) : undefined;
+      const next = f && timerfdNext(f);
+      if (next === undefined) return sourceOf(k, fd, events);
+      if (next !== null && next > now && (timerDue === null || next < timerDue)) timerDue = next;
+      return { local: next !== null && next <= now ? POLL.IN | POLL.RDNORM : 0 };
+    });
+    const out = sources.map((s, i) => ('local' in s ? s.local & (items[i].events | always) : 0));
+    const asks = sources.flatMap((s, i) => ('id' in s ? [{ i, id: s.id, extra: s.extra }] : []));
+    for (const a of asks) out[a.i] = a.extra & items[a.i].events;
+    const ready = out.some((x) => x);
+    const timedOut = deadline !== null && now >= deadline;
+    // Wake for the caller's deadline or the first timerfd expiry, whichever comes first.
+    const until = [deadline, timerDue].filter((d): d is bigint => d !== null).reduce<bigint | null>((a, b) => (a === null || b < a ? b : a), null);
+    if (asks.length) {
+      const wait = ready || timedOut ? 0 : until === null ? -1 : Math.max(1, Math.ceil(Number(until - now) / 1e6));
+      let r;
+      try {
+        r = sockets.call({ op: 'poll', items: asks.map((a) => ({ id: a.id, events: items[a.i].events })), timeoutMs: wait }, wait !== 0);
+      } catch (err) {
+        if (err instanceof SysError && err.errno === ERESTARTSYS) throw new SysError(E.EINTR);
+        throw err;
+      }
+      asks.forEach((a, j) => { out[a.i] |= r.revents![j]; });
+      if (out.some((x) => x) || wait === 0 || (deadline !== null && process.hrtime.bigint() >= deadline)) return out;
+      continue;
+    }
+    if (ready || timedOut || timeoutMs === 0) return out;
+    // Nothing here can change but timers: sleep until the deadline, a timerfd or a signal.
+    if (k.waitInterruptibly(until) === 'signal') throw new SysError(E.EINTR);
   }
-  return out;
 }
 
 /** A timespec at `addr` as milliseconds, rounded up (-1: null pointer, wait forever). */

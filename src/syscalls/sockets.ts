@@ -36,7 +36,13 @@ const SOCKADDR_MAX = 128;
 export function socketOf(k: Kernel, fd: number): SocketFile {
   const f = k.fds.get(fd);
   if (!(f instanceof SocketFile)) throw new SysError(E.ENOTSOCK);
+  attachKernel(k);
   return f;
+}
+
+/** Let this kernel's signals and timers interrupt the socket worker's blocking waits. */
+export function attachKernel(k: Kernel): void {
+  sockets.attachKernel(k.wake, (done) => k.waitInterruptibly(null, done));
 }
 
 // ---------------------------------------------------------------- addresses
@@ -204,7 +210,7 @@ function accept(k: Kernel, fd: number, addr: number, lenp: number, flags: number
   const s = socketOf(k, fd);
   if (s.type !== SOCK.STREAM) throw new SysError(E.EOPNOTSUPP);
   if (addr) k.mem.readI32(lenp);
-  const r = sockets.call({ op: 'accept', id: s.id, nonblock: s.nonblock, timeoutMs: s.receiveTimeoutMs() });
+  const r = sockets.call({ op: 'accept', id: s.id, nonblock: s.nonblock, timeoutMs: s.receiveTimeoutMs() }, true);
   const c = new SocketFile(r.id!, s.domain, s.type, s.protocol, flags);
   const nfd = install(k, c, (flags & SOCK_CLOEXEC) !== 0);
   try {
@@ -227,7 +233,7 @@ syscall('connect', 'fd:int addr:ptr addrlen:int', (k, fd, addr, len) => {
     return 0;
   }
   const a = readAddr(k, addr, len, s.domain);
-  sockets.call({ op: 'connect', id: s.id, addr: a, nonblock: s.nonblock });
+  sockets.call({ op: 'connect', id: s.id, addr: a, nonblock: s.nonblock }, true);
   return 0;
 });
 

@@ -13,7 +13,7 @@ export interface Addr {
   guestPath?: string;
 }
 
-export type Request =
+export type Request = (
   | { op: 'socket'; family: Addr['family']; dgram: boolean }
   | { op: 'bind'; id: number; addr: Addr; v6only?: boolean }
   | { op: 'listen'; id: number; backlog: number }
@@ -30,7 +30,12 @@ export type Request =
   | { op: 'pair'; dgram: boolean }
   | { op: 'watch'; path: string; tty: boolean }
   | { op: 'flush' }
-  | { op: 'disconnect'; id: number };
+  | { op: 'disconnect'; id: number }
+  /** Answer the request `seq` with ERESTARTSYS unless it has its answer already. */
+  | { op: 'cancel' }
+  /** From now on also bump this word (Kernel.wake) with every reply. */
+  | { op: 'wake'; buffer: SharedArrayBuffer }
+) & { seq?: number };
 
 export interface Reply {
   /** errno, 0 on success */

@@ -37,7 +37,7 @@ export class WatchedStream extends OpenFile {
 
   override read(buf: Uint8Array): number {
     if (buf.length === 0) return 0;
-    const r = sockets.call({ op: 'recv', id: this.id, max: Math.min(buf.length, RECV_MAX), peek: false, waitall: false, nonblock: (this.flags & O.NONBLOCK) !== 0 });
+    const r = sockets.call({ op: 'recv', id: this.id, max: Math.min(buf.length, RECV_MAX), peek: false, waitall: false, nonblock: (this.flags & O.NONBLOCK) !== 0 }, true);
     const data = r.data ?? new Uint8Array(0);
     buf.set(data);
     return data.length;

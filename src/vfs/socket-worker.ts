@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tty from 'node:tty';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { E, errnoOf } from './errno.js';
+import { E, ERESTARTSYS, errnoOf } from './errno.js';
 import { POLL, type Addr, type Reply, type Request } from './socket-protocol.js';
 
 const port = workerData.port as MessagePort;
@@ -69,10 +69,34 @@ function newSock(family: Addr['family'], isDgram: boolean): Sock {
   return s;
 }
 
+/** The guest kernel's wake word (Kernel.wake), bumped with every reply so that a guest
+ *  waiting interruptibly (for signals and timers too) notices the answer. */
+let wake: Int32Array | undefined;
+/** Sequence number of the request being served, and whether it has its reply. */
+let current = 0;
+let answered = true;
+/** What to do if the guest cancels the current request (a signal interrupted its wait). */
+let onCancel: (() => void) | undefined;
+
 function reply(r: Reply): void {
+  // Exactly one reply per request: a late timer or a cancelled wait must not answer twice.
+  if (answered) return;
+  answered = true;
+  onCancel = undefined;
   port.postMessage(r);
   Atomics.add(signal, 0, 1);
   Atomics.notify(signal, 0);
+  if (wake) {
+    Atomics.add(wake, 0, 1);
+    Atomics.notify(wake, 0);
+  }
+}
+
+/** Run `fn` later, only if the request that scheduled it is still unanswered. */
+function later(fn: () => void, ms?: number): NodeJS.Timeout | NodeJS.Immediate {
+  const seq = current;
+  const guarded = () => { if (seq === current && !answered) fn(); };
+  return ms === undefined ? setImmediate(guarded) : setTimeout(guarded, ms);
 }
 
 const fail = (err: number) => reply({ err });
@@ -105,7 +129,7 @@ function settle(): void {
 function answer(r: { nonblock: boolean; timeoutMs?: number }, attempt: (final: boolean) => boolean): void {
   if (!r.nonblock) return whenReady(() => attempt(false), r.timeoutMs);
   if (attempt(false)) return;
-  setImmediate(() => attempt(true));
+  later(() => attempt(true));
 }
 
 /** Answer now if `attempt` can, else each time something happens until it can (or times out). */
@@ -119,7 +143,7 @@ function whenReady(attempt: () => boolean, timeoutMs = 0): void {
   let done = false;
   const guarded = () => (done ? true : (done = attempt()));
   waiters.push(guarded);
-  setTimeout(() => {
+  later(() => {
     if (done) return;
     done = true;
     waiters = waiters.filter((w) => w !== guarded);
@@ -205,7 +229,9 @@ function take(s: Sock, max: number, peek: boolean): Buffer {
   return Buffer.from(out);
 }
 
-const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void } = {
+type Op = Exclude<Request['op'], 'cancel' | 'wake'>;
+
+const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
   socket(r) {
     const s = newSock(r.family, r.dgram);
     if (r.dgram && r.family !== 'unix') ensureUdp(s);
@@ -378,6 +404,9 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       s.asyncConnect = true;
       return fail(E.EINPROGRESS);
     }
+    // Interrupted by a signal, the connection goes on in the background, as on Linux (a
+    // later connect() says EALREADY, then how it ended).
+    onCancel = () => { s.asyncConnect = true; };
     whenReady(() => {
       if (s.connecting) return false;
       if (s.connected) reply({ err: 0 });
@@ -557,7 +586,7 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
   },
 
   poll(r) {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
     let done = false;
     const scan = (): number[] => r.items.map(({ id, events }) => {
       const s = socks.get(id);
@@ -569,19 +598,19 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => void
       const rev = scan();
       if (!rev.some((x) => x) && !final) return false;
       done = true;
-      if (timer) clearTimeout(timer);
+      if (timer) clearTimeout(timer as NodeJS.Timeout);
       reply({ err: 0, revents: rev });
       return true;
     };
     if (attempt()) return;
     // A zero timeout still lets libuv poll for I/O once (see answer()).
     if (r.timeoutMs === 0) {
-      setImmediate(() => attempt(true));
+      later(() => attempt(true));
       return;
     }
     waiters.push(attempt);
     if (r.timeoutMs > 0) {
-      timer = setTimeout(() => {
+      timer = later(() => {
         if (done) return;
         waiters = waiters.filter((w) => w !== attempt);
         attempt(true);
@@ -613,9 +642,26 @@ function names(s: Sock): { local?: Addr; peer?: Addr } {
 process.on('uncaughtException', () => {});
 
 parentPort!.on('message', (r: Request) => {
+  if (r.op === 'wake') {
+    wake = new Int32Array(r.buffer);
+    return;
+  }
+  if (r.op === 'cancel') {
+    // The guest stopped waiting: drop the request's waiters and say so (ERESTARTSYS, which the
+    // guest's dispatcher turns into a restart or EINTR). Nothing else is pending: the guest
+    // has one request at a time.
+    if (answered || r.seq !== current) return;
+    waiters = [];
+    onCancel?.();
+    fail(ERESTARTSYS);
+    return;
+  }
+  current = r.seq ?? current + 1;
+  answered = false;
+  onCancel = undefined;
   try {
     if ('id' in r && !socks.has(r.id) && r.op !== 'close') return fail(E.EBADF);
-    (handlers[r.op] as (r: Request) => void)(r);
+    (handlers[r.op as Op] as (r: Request) => void)(r);
   } catch (e) {
     fail(errnoOf(e));
   }

@@ -31,6 +31,7 @@ class SocketService {
       workerData: { port: port2, signal: this.signal.buffer },
       transferList: [port2],
     });
+    if (this.waiter) this.worker.postMessage({ op: 'wake', buffer: this.waiter.wake.buffer as SharedArrayBuffer });
     // Neither the worker nor its sockets keep tsemu alive once the guest has exited, but
     // what the guest sent is delivered first, as the kernel would after exit.
     this.worker.unref();
@@ -41,11 +42,34 @@ class SocketService {
     return this.worker;
   }
 
-  /** Send one request and sleep until its reply; a reply with err set becomes SysError. */
-  call(req: Request): Reply {
+  /**
+   * How the guest's kernel waits: sleeping on its wake word (which the worker bumps with each
+   * reply) until `done`, or until a signal the guest must handle arrives ('signal').
+   */
+  private waiter?: { wake: Int32Array; wait: (done: () => boolean) => string };
+
+  /** Let the kernel's signals and timers interrupt blocking socket calls (see call()). */
+  attachKernel(wake: Int32Array, wait: (done: () => boolean) => string): void {
+    if (this.waiter?.wake === wake) return;
+    this.waiter = { wake, wait };
+    if (this.worker) this.worker.postMessage({ op: 'wake', buffer: wake.buffer as SharedArrayBuffer });
+  }
+
+  private seq = 0;
+
+  /**
+   * Send one request and sleep until its reply; a reply with err set becomes SysError. With
+   * `interruptible`, a signal for the guest ends the wait: the worker drops the request and
+   * answers ERESTARTSYS (unless the real answer came first, which is then used).
+   */
+  call(req: Request, interruptible = false): Reply {
     const w = this.worker ?? this.start();
     const seen = Atomics.load(this.signal, 0);
-    w.postMessage(req);
+    const seq = ++this.seq;
+    w.postMessage({ ...req, seq });
+    if (interruptible && this.waiter) {
+      if (this.waiter.wait(() => Atomics.load(this.signal, 0) !== seen) === 'signal') w.postMessage({ op: 'cancel', seq });
+    }
     while (Atomics.load(this.signal, 0) === seen) Atomics.wait(this.signal, 0, seen);
     let m = receiveMessageOnPort(this.port!);
     // The reply is posted before the signal moves, so it is there; this only guards the
@@ -106,7 +130,7 @@ export class SocketFile extends OpenFile {
   recv(buf: Uint8Array, peek: boolean, waitall: boolean, dontwait: boolean): { n: number; full: number; from?: Addr } {
     const r = sockets.call({
       op: 'recv', id: this.id, max: Math.min(buf.length, RECV_MAX), peek, waitall, nonblock: dontwait || this.nonblock, timeoutMs: this.receiveTimeoutMs(),
-    });
+    }, true);
     const data = r.data ?? new Uint8Array(0);
     buf.set(data.subarray(0, buf.length));
     return { n: Math.min(data.length, buf.length), full: r.full ?? data.length, from: r.addr };
