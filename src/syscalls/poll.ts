@@ -3,11 +3,12 @@
 // Where readiness comes from:
 // - sockets, and host pipes/FIFOs/terminals polled for input: the socket worker, which waits
 //   for them with libuv (see vfs/socket-watch.ts for how a pipe gets there);
-// - eventfds and epoll descriptors: their own state, here;
+// - eventfds, timerfds and epoll descriptors: their own state, here;
 // - everything else (regular files, directories, /dev/null, write ends of pipes): always
 //   ready, as Linux reports regular files.
 // When nothing is ready the guest thread sleeps in Atomics.wait (inside the worker call, or
-// for the timeout alone when no descriptor can change), never spinning.
+// in Kernel.waitInterruptibly when no descriptor can change but timers), never spinning, and
+// wakes for the timeout, the first timerfd expiry or a signal (EINTR).
 import { O, S_IFCHR, S_IFIFO, S_IFMT, S_IFSOCK, type OpenFile } from '../vfs/file.js';
 import { SocketFile, sockets } from '../vfs/socket.js';
 import { POLL } from '../vfs/socket-protocol.js';
