@@ -1,25 +1,26 @@
 // eventfd2: a 64-bit counter behind a descriptor. It lives in this process only (a forked child
 // does not inherit it: it has no host descriptor), so while the guest is blocked on it nothing
-// else can change it; a blocking read of 0 or a write that would overflow then sleeps for
-// good, as the same single-threaded program would on Linux.
+// else can change it; a blocking read of 0 or a write that would overflow then sleeps until a
+// signal interrupts it, as the same single-threaded program would on Linux.
 import { O, OpenFile, type StatInfo } from '../vfs/file.js';
 import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
+import { E, ERESTARTSYS, SysError } from './errno.js';
+import type { Kernel } from './kernel.js';
 
 const EFD_SEMAPHORE = 1;
 const MAX = 0xfffffffffffffffen;
 
 let inodes = 0x20000;
 
-function sleepForever(): never {
-  const cell = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) Atomics.wait(cell, 0, 0);
+/** Nothing but a signal can end this wait (restarted or EINTR, as the dispatcher decides). */
+function waitForSignal(k: Kernel): never {
+  for (;;) if (k.waitInterruptibly(null) === 'signal') throw new SysError(ERESTARTSYS);
 }
 
 export class EventFd extends OpenFile {
   private readonly ino = inodes++;
 
-  constructor(public count: bigint, readonly semaphore: boolean, flags: number) {
+  constructor(private readonly k: Kernel, public count: bigint, readonly semaphore: boolean, flags: number) {
     super();
     this.flags = O.RDWR | (flags & O.NONBLOCK);
     this.path = 'anon_inode:[eventfd]';
@@ -29,7 +30,7 @@ export class EventFd extends OpenFile {
     if (buf.length < 8) throw new SysError(E.EINVAL);
     if (this.count === 0n) {
       if (this.flags & O.NONBLOCK) throw new SysError(E.EAGAIN);
-      sleepForever();
+      waitForSignal(this.k);
     }
     const v = this.semaphore ? 1n : this.count;
     this.count -= v;
@@ -43,7 +44,7 @@ export class EventFd extends OpenFile {
     if (v === 0xffffffffffffffffn) throw new SysError(E.EINVAL);
     if (this.count + v > MAX) {
       if (this.flags & O.NONBLOCK) throw new SysError(E.EAGAIN);
-      sleepForever();
+      waitForSignal(this.k);
     }
     this.count += v;
     return 8;
@@ -64,5 +65,5 @@ export class EventFd extends OpenFile {
 
 syscall('eventfd2', 'initval:uint flags:hex', (k, initval, flags) => {
   if (flags & ~(O.CLOEXEC | O.NONBLOCK | EFD_SEMAPHORE)) throw new SysError(E.EINVAL);
-  return k.fds.alloc(new EventFd(BigInt(initval), (flags & EFD_SEMAPHORE) !== 0, flags), (flags & O.CLOEXEC) !== 0);
+  return k.fds.alloc(new EventFd(k, BigInt(initval), (flags & EFD_SEMAPHORE) !== 0, flags), (flags & O.CLOEXEC) !== 0);
 });
