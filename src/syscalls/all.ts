@@ -15,3 +15,6 @@ import './time.js';
 import './info.js';
 import './signals.js';
 import './timers.js';
+import './sockets.js';
+import './eventfd.js';
+import './epoll.js';

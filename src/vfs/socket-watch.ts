@@ -1,0 +1,67 @@
+// Readiness of host pipes, FIFOs and terminals. Node cannot poll(2) a descriptor, and the only
+// way it learns that one is readable is by reading it. So the first time the guest polls such a
+// descriptor for input, the socket worker opens the same pipe again (through /proc/self/fd, a
+// second non-blocking open file description of the same FIFO or terminal) and reads it with a
+// Node stream, which knows readiness from libuv's epoll. From then on the data is the
+// worker's: every descriptor that referred to the host file now refers to a WatchedStream,
+// whose reads take what the worker has buffered (blocking in Atomics.wait, or EAGAIN with
+// O_NONBLOCK), so nothing is reordered or lost.
+//
+// Limits: once watched, the worker reads the pipe whenever data arrives, also for a forked
+// child or an exec'd program that inherited the host descriptor, which then races with it (on
+// Linux only the reader that calls read gets the data). Write ends are reported always
+// writable: a full pipe's write blocks in the host kernel instead of poll waiting for space.
+import { E, SysError } from './errno.js';
+import { O, OpenFile, type DirEntry, type StatInfo } from './file.js';
+import { RECV_MAX, sockets } from './socket.js';
+
+export class WatchedStream extends OpenFile {
+  private closed = false;
+
+  constructor(readonly inner: OpenFile, readonly id: number) {
+    super();
+    this.flags = inner.flags;
+    this.path = inner.path;
+    this.refs = inner.refs;
+  }
+
+  /** Start watching `f` (whose host descriptor is `hostFd`); undefined if the host refuses. */
+  static watch(f: OpenFile, hostFd: number): WatchedStream | undefined {
+    try {
+      const r = sockets.call({ op: 'watch', path: `/proc/self/fd/${hostFd}`, tty: f.isatty() });
+      return new WatchedStream(f, r.id!);
+    } catch {
+      return undefined;
+    }
+  }
+
+  override read(buf: Uint8Array): number {
+    if (buf.length === 0) return 0;
+    const r = sockets.call({ op: 'recv', id: this.id, max: Math.min(buf.length, RECV_MAX), peek: false, waitall: false, nonblock: (this.flags & O.NONBLOCK) !== 0 }, true);
+    const data = r.data ?? new Uint8Array(0);
+    buf.set(data);
+    return data.length;
+  }
+
+  override write(buf: Uint8Array): number {
+    // A FIFO opened O_RDWR: writing still goes straight to the host.
+    this.inner.flags = this.flags;
+    return this.inner.write(buf);
+  }
+
+  override pread(): number { throw new SysError(E.ESPIPE); }
+  override pwrite(): number { throw new SysError(E.ESPIPE); }
+  override seek(): number { throw new SysError(E.ESPIPE); }
+  override stat(): StatInfo { return this.inner.stat(); }
+  override readdir(): DirEntry[] { throw new SysError(E.ENOTDIR); }
+  override isatty(): boolean { return this.inner.isatty(); }
+  override hostFd(): number | undefined { return this.inner.hostFd(); }
+  override hostPath(): string | undefined { return this.inner.hostPath(); }
+
+  override close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try { sockets.call({ op: 'close', id: this.id }); } catch { /* worker gone */ }
+    this.inner.close();
+  }
+}

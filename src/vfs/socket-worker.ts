@@ -1,0 +1,668 @@
+// The socket worker: owns every guest socket as a Node net.Socket, net.Server or dgram.Socket
+// (Node has no synchronous socket API). Its event loop runs while the guest thread sleeps in
+// Atomics.wait, buffers what arrives, and answers each request when it can be answered: a
+// blocking recv waits here until data, EOF or an error arrives; a poll waits until one of its
+// sockets is ready or its timeout passes. Nothing spins.
+//
+// Invariant: every request gets exactly one reply, in the order the guest thread expects it
+// (the guest thread has at most one request outstanding).
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as tty from 'node:tty';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { E, ERESTARTSYS, errnoOf } from './errno.js';
+import { POLL, type Addr, type Reply, type Request } from './socket-protocol.js';
+
+const port = workerData.port as MessagePort;
+const signal = new Int32Array(workerData.signal as SharedArrayBuffer);
+
+/** Pause reading from the host once this much is buffered here (the kernel then applies
+ *  TCP flow control to the sender), and report POLLOUT only below it for our own writes. */
+const HIGH_WATER = 256 * 1024;
+
+interface Datagram { data: Buffer; from?: Addr }
+
+interface Sock {
+  id: number;
+  family: Addr['family'];
+  dgram: boolean;
+  stream?: net.Socket;
+  server?: net.Server;
+  udp?: dgram.Socket;
+  /** The other end of an in-process socketpair. */
+  peer?: Sock;
+  listening: boolean;
+  connecting: boolean;
+  connected: boolean;
+  rx: Buffer[];
+  rxBytes: number;
+  msgs: Datagram[];
+  /** The peer sent FIN (or closed its end of a pair). */
+  eof: boolean;
+  rdShut: boolean;
+  wrShut: boolean;
+  /** Pending error (SO_ERROR), reported once. */
+  err: number;
+  /** Writing fails with EPIPE (reset, or closed). */
+  broken: boolean;
+  accepted: net.Socket[];
+  local?: Addr;
+  remote?: Addr;
+  /** A host pipe, FIFO or terminal read through its own descriptor (see socket-watch.ts). */
+  watch?: boolean;
+  /** A nonblocking connect() whose outcome no connect() has reported yet. */
+  asyncConnect?: boolean;
+}
+
+const socks = new Map<number, Sock>();
+/** Streams the guest closed that still have bytes or a FIN for the kernel. */
+const closing = new Set<net.Socket>();
+let nextId = 1;
+
+function newSock(family: Addr['family'], isDgram: boolean): Sock {
+  const s: Sock = {
+    id: nextId++, family, dgram: isDgram, listening: false, connecting: false, connected: false, rx: [], rxBytes: 0,
+    msgs: [], eof: false, rdShut: false, wrShut: false, err: 0, broken: false, accepted: [],
+  };
+  socks.set(s.id, s);
+  return s;
+}
+
+/** The guest kernel's wake word (Kernel.wake), bumped with every reply so that a guest
+ *  waiting interruptibly (for signals and timers too) notices the answer. */
+let wake: Int32Array | undefined;
+/** Sequence number of the request being served, and whether it has its reply. */
+let current = 0;
+let answered = true;
+/** What to do if the guest cancels the current request (a signal interrupted its wait). */
+let onCancel: (() => void) | undefined;
+
+function reply(r: Reply): void {
+  // Exactly one reply per request: a late timer or a cancelled wait must not answer twice.
+  if (answered) return;
+  answered = true;
+  onCancel = undefined;
+  port.postMessage(r);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+  if (wake) {
+    Atomics.add(wake, 0, 1);
+    Atomics.notify(wake, 0);
+  }
+}
+
+/** Run `fn` later, only if the request that scheduled it is still unanswered. */
+function later(fn: () => void, ms?: number): NodeJS.Timeout | NodeJS.Immediate {
+  const seq = current;
+  const guarded = () => { if (seq === current && !answered) fn(); };
+  return ms === undefined ? setImmediate(guarded) : setTimeout(guarded, ms);
+}
+
+const fail = (err: number) => reply({ err });
+
+/** Requests that could not be answered yet; re-tried after every socket event. */
+let waiters: (() => boolean)[] = [];
+
+let settling = false;
+let again = false;
+
+function settle(): void {
+  // Re-entrant calls (a waiter's answer changes another socket) run one more round instead.
+  if (settling) { again = true; return; }
+  settling = true;
+  do {
+    again = false;
+    const list = waiters;
+    waiters = [];
+    for (const w of list) if (!w()) waiters.push(w);
+  } while (again);
+  settling = false;
+}
+
+/**
+ * A receive or accept: blocking, answer when `attempt` can (or at SO_RCVTIMEO); nonblocking,
+ * answer now if possible, else after libuv has polled for I/O once more (setImmediate runs
+ * after the poll phase), so that what just arrived on loopback, say from this very process,
+ * is seen as it would be on Linux. `attempt(final)` must answer when `final` is set.
+ */
+function answer(r: { nonblock: boolean; timeoutMs?: number }, attempt: (final: boolean) => boolean): void {
+  if (!r.nonblock) return whenReady(() => attempt(false), r.timeoutMs);
+  if (attempt(false)) return;
+  later(() => attempt(true));
+}
+
+/** Answer now if `attempt` can, else each time something happens until it can (or times out). */
+function whenReady(attempt: () => boolean, timeoutMs = 0): void {
+  if (attempt()) return;
+  if (timeoutMs <= 0) {
+    waiters.push(attempt);
+    return;
+  }
+  // SO_RCVTIMEO: give up with EAGAIN, as Linux does, unless the answer came first.
+  let done = false;
+  const guarded = () => (done ? true : (done = attempt()));
+  waiters.push(guarded);
+  later(() => {
+    if (done) return;
+    done = true;
+    waiters = waiters.filter((w) => w !== guarded);
+    fail(E.EAGAIN);
+  }, timeoutMs);
+}
+
+function fromNode(family: string | undefined, host: string | undefined, p: number | undefined): Addr | undefined {
+  if (!host) return undefined;
+  return { family: family === 'IPv6' || family === 'inet6' ? 'inet6' : 'inet', host, port: p ?? 0 };
+}
+
+function watchStream(s: Sock, st: net.Socket): void {
+  s.stream = st;
+  st.on('data', (d: Buffer) => {
+    s.rx.push(d);
+    s.rxBytes += d.length;
+    if (s.rxBytes > HIGH_WATER) st.pause();
+    settle();
+  });
+  st.on('end', () => { s.eof = true; settle(); });
+  st.on('error', (e) => {
+    s.err = errnoOf(e);
+    s.broken = true;
+    s.connecting = false;
+    settle();
+  });
+  st.on('close', () => { s.eof = true; s.broken = true; s.connecting = false; settle(); });
+  st.on('drain', settle);
+}
+
+function readiness(s: Sock): number {
+  let m = 0;
+  if (s.err) m |= POLL.ERR;
+  if (s.watch) {
+    // As pipe_poll: readable while data is buffered, hung up once no writer is left.
+    return m | (s.rxBytes ? POLL.IN | POLL.RDNORM : 0) | (s.eof ? POLL.HUP : 0);
+  }
+  if (s.peer !== undefined && s.dgram) {
+    if (s.msgs.length || s.rdShut) m |= POLL.IN | POLL.RDNORM;
+    if (s.rdShut && s.wrShut) m |= POLL.HUP;
+    return m | (s.wrShut ? 0 : POLL.OUT | POLL.WRNORM);
+  }
+  if (s.peer !== undefined || s.stream) {
+    if (s.connecting) return m;
+    if (s.rxBytes || s.msgs.length || s.eof || s.rdShut || s.err) m |= POLL.IN | POLL.RDNORM;
+    if (s.eof) m |= POLL.RDHUP;
+    if (s.eof && (s.wrShut || s.broken)) m |= POLL.HUP;
+    const queued = s.stream ? s.stream.writableLength : (s.peer?.rxBytes ?? 0);
+    if (!s.wrShut && !s.broken && queued < HIGH_WATER) m |= POLL.OUT | POLL.WRNORM;
+    return m;
+  }
+  if (s.udp) return m | (s.msgs.length ? POLL.IN | POLL.RDNORM : 0) | POLL.OUT | POLL.WRNORM;
+  if (s.server && s.listening) return m | (s.accepted.length ? POLL.IN | POLL.RDNORM : 0);
+  if (s.listening) return m;
+  // A stream socket never connected: Linux reports it writable and hung up (state CLOSE).
+  return m | POLL.OUT | POLL.WRNORM | POLL.HUP;
+}
+
+function ensureUdp(s: Sock): dgram.Socket {
+  if (!s.udp) {
+    const u = dgram.createSocket({ type: s.family === 'inet6' ? 'udp6' : 'udp4' });
+    u.on('message', (data, rinfo) => {
+      // Linux drops datagrams when the receive buffer is full; so do we, at a similar size.
+      if (s.msgs.length < 1024) s.msgs.push({ data, from: fromNode(rinfo.family, rinfo.address, rinfo.port) });
+      settle();
+    });
+    u.on('error', (e) => { s.err = errnoOf(e); settle(); });
+    s.udp = u;
+  }
+  return s.udp;
+}
+
+function take(s: Sock, max: number, peek: boolean): Buffer {
+  const out = Buffer.concat(s.rx).subarray(0, max);
+  if (!peek) {
+    const rest = Buffer.concat(s.rx).subarray(out.length);
+    s.rx = rest.length ? [Buffer.from(rest)] : [];
+    s.rxBytes = rest.length;
+    if (s.stream && s.rxBytes <= HIGH_WATER && s.stream.isPaused()) s.stream.resume();
+    if (s.peer) settle(); // the writer's POLLOUT may have come back
+  }
+  return Buffer.from(out);
+}
+
+type Op = Exclude<Request['op'], 'cancel' | 'wake'>;
+
+const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
+  socket(r) {
+    const s = newSock(r.family, r.dgram);
+    if (r.dgram && r.family !== 'unix') ensureUdp(s);
+    reply({ err: 0, id: s.id });
+  },
+
+  watch(r) {
+    let fd: number;
+    try {
+      fd = fs.openSync(r.path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch (e) {
+      return fail(errnoOf(e));
+    }
+    let st: net.Socket;
+    try {
+      st = r.tty ? new tty.ReadStream(fd) : new net.Socket({ fd, readable: true, writable: false, allowHalfOpen: true });
+    } catch (e) {
+      fs.closeSync(fd);
+      return fail(errnoOf(e));
+    }
+    const s = newSock('unix', false);
+    s.watch = true;
+    s.connected = true;
+    s.wrShut = true;
+    watchStream(s, st);
+    reply({ err: 0, id: s.id });
+  },
+
+  pair(r) {
+    const a = newSock('unix', r.dgram);
+    const b = newSock('unix', r.dgram);
+    a.peer = b;
+    b.peer = a;
+    a.connected = b.connected = true;
+    reply({ err: 0, id: a.id, id2: b.id });
+  },
+
+  bind(r) {
+    const s = socks.get(r.id)!;
+    if (s.server || s.local || s.stream || s.peer) return fail(E.EINVAL);
+    if (s.dgram) {
+      if (s.family === 'unix') return fail(E.EOPNOTSUPP);
+      const u = ensureUdp(s);
+      const onErr = (e: Error) => fail(errnoOf(e));
+      u.once('error', onErr);
+      u.bind({ address: r.addr.host, port: r.addr.port, exclusive: true }, () => {
+        u.off('error', onErr);
+        const a = u.address();
+        s.local = fromNode(a.family, a.address, a.port);
+        reply({ err: 0 });
+      });
+      return;
+    }
+    // A stream socket: Node binds only by listening, so a bound socket already listens on the
+    // host (connections that arrive before listen() wait in the accept queue). connect() after
+    // bind() closes this server and connects from the bound address instead.
+    const srv = net.createServer({ allowHalfOpen: true });
+    srv.on('connection', (c) => {
+      // Until accept() the connection only waits in the queue; a reset meanwhile is seen by
+      // the guest after accept (Node would otherwise throw the unhandled 'error').
+      c.on('error', () => {});
+      s.accepted.push(c);
+      settle();
+    });
+    srv.once('error', (e) => fail(errnoOf(e)));
+    const opts: net.ListenOptions = r.addr.family === 'unix'
+      ? { path: r.addr.path!, exclusive: true }
+      : { host: r.addr.host, port: r.addr.port, exclusive: true, ipv6Only: r.v6only };
+    srv.listen(opts, () => {
+      srv.removeAllListeners('error');
+      srv.on('error', () => {});
+      s.server = srv;
+      const a = srv.address();
+      s.local = typeof a === 'string' || a === null ? r.addr : fromNode(a.family, a.address, a.port);
+      reply({ err: 0 });
+    });
+  },
+
+  listen(r) {
+    const s = socks.get(r.id)!;
+    if (s.dgram) return fail(E.EOPNOTSUPP);
+    if (s.stream || s.peer) return fail(E.EINVAL);
+    if (s.server) {
+      s.listening = true;
+      return reply({ err: 0 });
+    }
+    // listen() without bind(): Linux picks an ephemeral port on every address; an unbound
+    // AF_UNIX socket cannot listen (unix_listen: EINVAL).
+    if (s.family === 'unix') return fail(E.EINVAL);
+    handlers.bind({
+      op: 'bind', id: r.id,
+      addr: s.family === 'inet6' ? { family: 'inet6', host: '::', port: 0 } : { family: 'inet', host: '0.0.0.0', port: 0 },
+    });
+    s.listening = true;
+  },
+
+  accept(r) {
+    const s = socks.get(r.id)!;
+    if (!s.listening || !s.server) return fail(E.EINVAL);
+    answer(r, (final) => {
+      if (!socks.has(s.id)) { fail(E.EBADF); return true; }
+      const c = s.accepted.shift();
+      if (!c) {
+        if (r.nonblock) { if (!final) return false; fail(E.EAGAIN); return true; }
+        return false;
+      }
+      const n = newSock(s.family, false);
+      n.connected = true;
+      watchStream(n, c);
+      if (c.destroyed) {
+        n.eof = n.broken = true;
+        if (c.errored) n.err = errnoOf(c.errored);
+      }
+      if (s.family === 'unix') {
+        n.local = s.local;
+        n.remote = { family: 'unix', host: '', port: 0 };
+      }
+      reply({ err: 0, id: n.id, peer: names(n).peer });
+      return true;
+    });
+  },
+
+  connect(r) {
+    const s = socks.get(r.id)!;
+    if (s.dgram) {
+      if (s.family === 'unix') return fail(E.EOPNOTSUPP);
+      const u = ensureUdp(s);
+      try { u.disconnect(); } catch { /* was not connected */ }
+      const onErr = (e: Error) => fail(errnoOf(e));
+      u.once('error', onErr);
+      u.connect(r.addr.port, r.addr.host, () => {
+        u.off('error', onErr);
+        s.remote = r.addr;
+        reply({ err: 0 });
+      });
+      return;
+    }
+    if (s.asyncConnect) {
+      // The first connect() after a nonblocking one finishes reports how it ended (Linux
+      // moves the socket to SS_CONNECTED only then); later ones say EISCONN.
+      if (s.connecting) return fail(E.EALREADY);
+      s.asyncConnect = false;
+      if (s.connected) return reply({ err: 0 });
+      const e = s.err || E.ECONNREFUSED;
+      s.err = 0;
+      return fail(e);
+    }
+    if (s.connected || s.peer) return fail(E.EISCONN);
+    if (s.listening) return fail(E.EISCONN);
+    let local: Addr | undefined;
+    if (s.server) {
+      local = s.local;
+      s.server.close();
+      for (const c of s.accepted.splice(0)) c.destroy();
+      s.server = undefined;
+    }
+    const opts: net.NetConnectOpts = r.addr.family === 'unix'
+      ? { path: r.addr.path!, allowHalfOpen: true }
+      : { host: r.addr.host, port: r.addr.port, allowHalfOpen: true, localAddress: local?.host, localPort: local?.port || undefined };
+    s.connecting = true;
+    s.err = 0;
+    const st = net.connect(opts);
+    watchStream(s, st);
+    if (r.addr.family === 'unix') {
+      s.remote = r.addr;
+      s.local = { family: 'unix', host: '', port: 0 };
+    }
+    st.once('connect', () => { s.connecting = false; s.connected = true; settle(); });
+    if (r.nonblock) {
+      s.asyncConnect = true;
+      return fail(E.EINPROGRESS);
+    }
+    // Interrupted by a signal, the connection goes on in the background, as on Linux (a
+    // later connect() says EALREADY, then how it ended).
+    onCancel = () => { s.asyncConnect = true; };
+    whenReady(() => {
+      if (s.connecting) return false;
+      if (s.connected) reply({ err: 0 });
+      else { const e = s.err || E.ECONNREFUSED; s.err = 0; fail(e); }
+      return true;
+    });
+  },
+
+  send(r) {
+    const s = socks.get(r.id)!;
+    const data = Buffer.from(r.data);
+    if (s.udp) {
+      const cb = (e: Error | null) => (e ? fail(errnoOf(e)) : reply({ err: 0, n: data.length }));
+      try {
+        if (r.addr && !s.remote) s.udp.send(data, r.addr.port, r.addr.host, cb);
+        else if (s.remote) s.udp.send(data, cb);
+        else fail(E.EDESTADDRREQ);
+      } catch (e) { fail(errnoOf(e)); }
+      return;
+    }
+    if (s.dgram && s.peer === undefined) return fail(r.addr ? E.EOPNOTSUPP : E.ENOTCONN); // AF_UNIX, no pair
+    if (s.peer !== undefined) {
+      const p = s.peer;
+      // A datagram pair whose other end is closed refuses (ECONNREFUSED); a stream pair breaks.
+      if (s.dgram && (s.broken || !socks.has(p.id)) && !s.wrShut) return fail(E.ECONNREFUSED);
+      if (s.wrShut || s.broken || !socks.has(p.id)) return fail(E.EPIPE);
+      if (s.dgram) p.msgs.push({ data, from: { family: 'unix', host: '', port: 0 } });
+      else { p.rx.push(data); p.rxBytes += data.length; }
+      settle();
+      return reply({ err: 0, n: data.length });
+    }
+    const st = s.stream;
+    if (!st || s.connecting) return fail(s.connecting ? E.EAGAIN : s.family === 'unix' ? E.ENOTCONN : E.EPIPE);
+    if (s.wrShut || s.broken) {
+      if (s.err) { const e = s.err; s.err = 0; return fail(e === E.EPIPE ? E.EPIPE : e); }
+      return fail(E.EPIPE);
+    }
+    if (r.nonblock) {
+      // Take what fits below the high-water mark now (Node passes it to the kernel as soon as
+      // the kernel takes it) and say how much, as a nonblocking send with a full buffer does;
+      // never wait for the peer, which may be this very guest.
+      // Chunk by chunk while the kernel takes them at once (libuv writes synchronously when
+      // nothing is queued): the count is about what Linux would take, plus one chunk that
+      // waits here. Once Node holds unsent bytes the kernel buffer is full: EAGAIN.
+      if (st.writableLength > 0) return fail(E.EAGAIN);
+      let n = 0;
+      while (n < data.length && st.writableLength === 0) {
+        const part = data.subarray(n, n + 65536);
+        st.write(part, () => settle());
+        n += part.length;
+      }
+      return reply({ err: 0, n });
+    }
+    // The reply waits until Node has handed the bytes to the host kernel: then they are sent
+    // even if the guest exits right away, and a blocking write blocks while the peer is slow.
+    st.write(data, (e) => (e ? fail(errnoOf(e) === E.ECONNRESET ? E.EPIPE : errnoOf(e)) : reply({ err: 0, n: data.length })));
+  },
+
+  recv(r) {
+    const s = socks.get(r.id)!;
+    if (s.dgram) {
+      if (s.udp && !s.local && !s.remote && !s.msgs.length && r.nonblock) return fail(E.EAGAIN);
+      answer(r, (final) => {
+        if (!socks.has(s.id)) { fail(E.EBADF); return true; }
+        const m = s.msgs[0];
+        if (!m) {
+          // Only shutdown() ends a datagram pair's input; the other end closing does not.
+          if (s.peer !== undefined && s.rdShut) { reply({ err: 0, data: new Uint8Array(0), full: 0 }); return true; }
+          if (r.nonblock) { if (!final) return false; fail(E.EAGAIN); return true; }
+          return false;
+        }
+        if (!r.peek) s.msgs.shift();
+        reply({ err: 0, data: m.data.subarray(0, r.max), full: m.data.length, addr: m.from });
+        return true;
+      });
+      return;
+    }
+    if (!s.stream && s.peer === undefined) return fail(E.ENOTCONN);
+    answer(r, (final) => {
+      if (!socks.has(s.id)) { fail(E.EBADF); return true; }
+      if (s.connecting) {
+        if (r.nonblock) { if (!final) return false; fail(E.EAGAIN); return true; }
+        return false;
+      }
+      const enough = r.waitall ? Math.min(r.max, HIGH_WATER) : 1;
+      if (s.rxBytes >= enough || (s.rxBytes > 0 && (s.eof || s.err || s.rdShut || r.nonblock))) {
+        reply({ err: 0, data: take(s, r.max, r.peek) });
+        return true;
+      }
+      if (s.rxBytes === 0 && s.err && !s.eof) { const e = s.err; s.err = 0; fail(e); return true; }
+      if (s.eof || s.rdShut) { reply({ err: 0, data: new Uint8Array(0) }); return true; }
+      if (s.err) { const e = s.err; s.err = 0; fail(e); return true; }
+      if (r.nonblock) { if (!final) return false; fail(E.EAGAIN); return true; }
+      return false;
+    });
+  },
+
+  shutdown(r) {
+    const s = socks.get(r.id)!;
+    if (!s.connected && !s.connecting && s.peer === undefined && !s.udp) return fail(E.ENOTCONN);
+    if (s.udp && !s.remote) return fail(E.ENOTCONN);
+    if (r.how === 0 || r.how === 2) s.rdShut = true;
+    if (r.how === 1 || r.how === 2) {
+      if (!s.wrShut) {
+        s.wrShut = true;
+        if (s.stream) s.stream.end();
+        if (s.peer) s.peer.eof = true;
+      }
+    }
+    settle();
+    reply({ err: 0 });
+  },
+
+  close(r) {
+    const s = socks.get(r.id);
+    if (!s) return reply({ err: 0 });
+    socks.delete(r.id);
+    if (s.stream && s.watch) s.stream.destroy();
+    else if (s.stream) {
+      const st = s.stream;
+      // Data not yet read makes Linux answer with a reset; destroy() does the same here.
+      if (s.rxBytes || st.readableLength) st.destroy();
+      else if (!st.destroyed) {
+        closing.add(st);
+        st.once('close', () => { closing.delete(st); settle(); });
+        st.end();
+        st.once('finish', () => st.destroy());
+        setTimeout(() => st.destroy(), 5000).unref();
+      }
+    }
+    s.server?.close();
+    for (const c of s.accepted) c.destroy();
+    s.udp?.close();
+    if (s.peer) { s.peer.eof = true; s.peer.broken = true; }
+    settle();
+    reply({ err: 0 });
+  },
+
+  disconnect(r) {
+    const s = socks.get(r.id)!;
+    if (s.udp && s.remote) {
+      try { s.udp.disconnect(); } catch { /* was not connected */ }
+      s.remote = undefined;
+    }
+    reply({ err: 0 });
+  },
+
+  flush() {
+    // The guest is exiting: Linux would still send what its sockets hold, so wait (a while)
+    // until Node has handed every queued byte and FIN to the kernel.
+    const pending = () => [...closing].some((st) => !st.destroyed)
+      || [...socks.values()].some((x) => x.stream && !x.watch && !x.stream.destroyed && x.stream.writableLength > 0);
+    let done = false;
+    const finish = () => { if (!done) { done = true; reply({ err: 0 }); } return true; };
+    whenReady(() => (pending() ? false : finish()));
+    setTimeout(finish, 3000).unref();
+  },
+
+  names(r) {
+    const s = socks.get(r.id)!;
+    reply({ err: 0, ...names(s) });
+  },
+
+  option(r) {
+    const s = socks.get(r.id)!;
+    if (r.name === 'nodelay') s.stream?.setNoDelay(r.value);
+    if (r.name === 'keepalive') s.stream?.setKeepAlive(r.value);
+    if (r.name === 'broadcast' && s.udp) { try { s.udp.setBroadcast(r.value); } catch { /* not bound yet */ } }
+    reply({ err: 0 });
+  },
+
+  takeError(r) {
+    const s = socks.get(r.id)!;
+    const e = s.connecting ? 0 : s.err;
+    s.err = 0;
+    reply({ err: 0, n: e });
+  },
+
+  poll(r) {
+    let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+    let done = false;
+    const scan = (): number[] => r.items.map(({ id, events }) => {
+      const s = socks.get(id);
+      if (!s) return POLL.NVAL;
+      return readiness(s) & (events | POLL.ERR | POLL.HUP);
+    });
+    const attempt = (final = false) => {
+      if (done) return true;
+      const rev = scan();
+      if (!rev.some((x) => x) && !final) return false;
+      done = true;
+      if (timer) clearTimeout(timer as NodeJS.Timeout);
+      reply({ err: 0, revents: rev });
+      return true;
+    };
+    if (attempt()) return;
+    // A zero timeout still lets libuv poll for I/O once (see answer()).
+    if (r.timeoutMs === 0) {
+      later(() => attempt(true));
+      return;
+    }
+    waiters.push(attempt);
+    if (r.timeoutMs > 0) {
+      timer = later(() => {
+        if (done) return;
+        waiters = waiters.filter((w) => w !== attempt);
+        attempt(true);
+      }, r.timeoutMs);
+    }
+  },
+};
+
+function names(s: Sock): { local?: Addr; peer?: Addr } {
+  let local = s.local;
+  let peer = s.remote;
+  if (s.family !== 'unix') {
+    if (s.stream) {
+      local = fromNode(s.stream.localFamily, s.stream.localAddress, s.stream.localPort) ?? local;
+      peer = fromNode(s.stream.remoteFamily, s.stream.remoteAddress, s.stream.remotePort) ?? (s.connected ? peer : undefined);
+    } else if (s.udp) {
+      try { const a = s.udp.address(); local = fromNode(a.family, a.address, a.port); } catch { /* unbound */ }
+      try { const a = s.udp.remoteAddress(); peer = fromNode(a.family, a.address, a.port); } catch { peer = undefined; }
+    }
+  } else if (s.peer !== undefined) {
+    local = { family: 'unix', host: '', port: 0 };
+    peer = local;
+  }
+  return { local, peer };
+}
+
+// A failure inside an event handler must not end the worker: the guest thread would wait
+// for its answers forever. The request being served still gets its reply (below).
+process.on('uncaughtException', () => {});
+
+parentPort!.on('message', (r: Request) => {
+  if (r.op === 'wake') {
+    wake = new Int32Array(r.buffer);
+    return;
+  }
+  if (r.op === 'cancel') {
+    // The guest stopped waiting: drop the request's waiters and say so (ERESTARTSYS, which the
+    // guest's dispatcher turns into a restart or EINTR). Nothing else is pending: the guest
+    // has one request at a time.
+    if (answered || r.seq !== current) return;
+    waiters = [];
+    onCancel?.();
+    fail(ERESTARTSYS);
+    return;
+  }
+  current = r.seq ?? current + 1;
+  answered = false;
+  onCancel = undefined;
+  try {
+    if ('id' in r && !socks.has(r.id) && r.op !== 'close') return fail(E.EBADF);
+    (handlers[r.op as Op] as (r: Request) => void)(r);
+  } catch (e) {
+    fail(errnoOf(e));
+  }
+});

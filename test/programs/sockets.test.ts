@@ -1,0 +1,96 @@
+// A guest TCP client (fixtures/src/tcp_client.c) against a server written in Node in this test
+// process, static and dynamic. The server's behaviour defines the expected output, so the check
+// does not depend on tsemu. tsemu runs asynchronously (spawn, not spawnSync): this process's
+// event loop must keep serving while the guest runs.
+import { spawn } from 'node:child_process';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, TSEMU } from './run.js';
+
+const SYSROOT = '/usr/aarch64-linux-gnu';
+
+/** What the server received, per connection. */
+const seen: string[][] = [];
+let server: net.Server;
+let port = 0;
+
+function serve(c: net.Socket): void {
+  const log: string[] = [];
+  seen.push(log);
+  let buf = Buffer.alloc(0);
+  let blockLeft = -1;
+  let zs = 0;
+  c.write('hello from node\n');
+  c.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    for (;;) {
+      if (blockLeft > 0) {
+        const take = Math.min(blockLeft, buf.length);
+        for (let i = 0; i < take; i++) if (buf[i] === 0x7a) zs++;
+        buf = buf.subarray(take);
+        blockLeft -= take;
+        if (blockLeft > 0) return;
+        c.write(`${zs} of them were z\n`);
+        continue;
+      }
+      const nl = buf.indexOf(10);
+      if (nl < 0) return;
+      const line = buf.subarray(0, nl).toString();
+      buf = buf.subarray(nl + 1);
+      log.push(line);
+      const m = /^block (\d+)$/.exec(line);
+      if (m) { blockLeft = Number(m[1]); zs = 0; continue; }
+      c.write(`${line.length}:${line.toUpperCase()}\n`);
+    }
+  });
+  c.on('end', () => {
+    log.push('<EOF>');
+    c.end('goodbye\n');
+  });
+}
+
+beforeAll(async () => {
+  server = net.createServer({ allowHalfOpen: true }, serve);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as net.AddressInfo).port;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+function runGuest(bin: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [TSEMU, '-L', SYSROOT, bin, ...args], { cwd: FIXTURES, env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`timed out; stdout so far:\n${stdout}\nstderr:\n${stderr}`)); }, 60_000);
+    p.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
+  });
+}
+
+describe('guest TCP client, Node server', () => {
+  for (const kind of ['static', 'dynamic']) {
+    it(`tcp_client.${kind}`, async () => {
+      const before = seen.length;
+      const r = await runGuest(path.join('bin', `tcp_client.${kind}`), ['127.0.0.1', String(port)]);
+      expect({ status: r.status, stdout: r.stdout }, r.stderr).toEqual({
+        status: 0,
+        stdout: [
+          'connected, peer port matches: 1',
+          'greeting: hello from node',
+          'answer: 5:ALPHA',
+          'answer: 4:BETA',
+          'answer: 5:GAMMA',
+          `count: ${200 * 1024} of them were z`,
+          'goodbye',
+          'EOF after 8 bytes',
+          '',
+        ].join('\n'),
+      });
+      expect(seen.length).toBe(before + 1);
+      expect(seen[before]).toEqual(['alpha', 'beta', 'gamma', `block ${200 * 1024}`, '<EOF>']);
+    }, 70_000);
+  }
+});
