@@ -1,0 +1,60 @@
+// An interactive Debian arm64 bash under tsemu-user in a real terminal (a tmux pane): it shows
+// its prompt, runs a command, Ctrl-C typed at the terminal interrupts `sleep 100` and gives the
+// prompt back, and `exit` ends it with status 0. Line editing needs the terminal settings bash
+// makes (no echo, non-canonical input) to reach the host terminal: a command would otherwise
+// show twice. Needs tmux and the Debian root (fixtures/fetch-debian-root.sh; CI has both).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURES, TSEMU } from './run.js';
+
+const ROOT = path.join(FIXTURES, 'debian/root');
+const BASH = path.join(ROOT, 'usr/bin/bash');
+const hasTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
+const SOCKET = `tsemu-test-${process.pid}`;
+
+const tmux = (...args: string[]) => spawnSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-t', 't').stdout ?? '';
+const lines = () => screen().split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+
+/** Poll the pane (every 200 ms) until `ready` holds; the screen when it does. */
+async function waitFor(ready: (ls: string[]) => boolean, what: string, ms = 60_000): Promise<string[]> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const ls = lines();
+    if (ready(ls)) return ls;
+    if (Date.now() > end) throw new Error(`waiting for ${what}; the terminal shows:\n${ls.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+afterAll(() => { tmux('kill-server'); });
+
+describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a terminal', () => {
+  it('prompt, a command, Ctrl-C interrupting sleep 100, exit', async () => {
+    const cmd = `env -i TERM=xterm HOME=/tmp PS1='tsemu$ ' ${process.execPath} ${TSEMU} -L ${ROOT} ${BASH} --norc --noprofile -i;` +
+      ' echo "EXITED $?"; sleep 600';
+    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 't', cmd).status).toBe(0);
+    const PROMPT = 'tsemu$';
+    await waitFor((ls) => ls[0] === PROMPT, 'the first prompt');
+
+    tmux('send-keys', '-t', 't', 'echo $((6*7))', 'Enter');
+    let ls = await waitFor((ls) => ls.length >= 3 && ls[2] === PROMPT, 'the command and the next prompt');
+    expect(ls.slice(0, 3)).toEqual(['tsemu$ echo $((6*7))', '42', PROMPT]);
+
+    tmux('send-keys', '-t', 't', 'sleep 100', 'Enter');
+    await waitFor((ls) => ls[ls.length - 1] === 'tsemu$ sleep 100', 'sleep to start');
+    await new Promise((r) => setTimeout(r, 3000)); // let sleep settle into its nanosleep
+    const sent = Date.now();
+    tmux('send-keys', '-t', 't', 'C-c');
+    ls = await waitFor((ls) => ls[ls.length - 1] === PROMPT && ls.includes('^C'), 'the prompt after Ctrl-C', 30_000);
+    expect(Date.now() - sent).toBeLessThan(30_000); // far from sleep's 100 s
+
+    tmux('send-keys', '-t', 't', 'true', 'Enter');
+    await waitFor((ls) => ls[ls.length - 1] === PROMPT && ls.includes('tsemu$ true'), 'true to run');
+    tmux('send-keys', '-t', 't', 'exit', 'Enter');
+    ls = await waitFor((ls) => ls.some((l) => l.startsWith('EXITED')), 'bash to exit');
+    expect(ls.find((l) => l.startsWith('EXITED'))).toBe('EXITED 0');
+  }, 180_000);
+});
