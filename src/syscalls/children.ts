@@ -60,10 +60,11 @@ export class Children {
   }
 
   /**
-   * Reap a child: pid -1 (or 0, process groups not being modelled yet) means any. Returns
+   * Reap a child (or, with `keep`, only report it): pid -1 (or 0, process groups not being
+   * modelled yet) means any. Returns
    * [pid, status], or null when nohang and none has exited. ECHILD when there is nothing to wait for.
    */
-  wait(pid: number, nohang: boolean): [number, number] | null {
+  wait(pid: number, nohang: boolean, keep = false): [number, number] | null {
     for (;;) {
       this.collect();
       const wanted = pid > 0 ? [pid] : [...this.pids];
@@ -71,8 +72,10 @@ export class Children {
       for (const p of wanted) {
         const st = this.zombies.get(p);
         if (st !== undefined) {
-          this.zombies.delete(p);
-          this.pids.delete(p);
+          if (!keep) { // WNOWAIT leaves the child waitable
+            this.zombies.delete(p);
+            this.pids.delete(p);
+          }
           return [p, st];
         }
       }

@@ -215,7 +215,7 @@ syscall('waitid', 'idtype:int id:int infop:ptr options:hex rusage:ptr', (k, idty
   if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) throw new SysError(E.EINVAL);
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) throw new SysError(E.EINVAL);
   const P_PID = 1;
-  const r = k.children.wait(idtype === P_PID ? id : -1, (options & WNOHANG) !== 0);
+  const r = k.children.wait(idtype === P_PID ? id : -1, (options & WNOHANG) !== 0, (options & WNOWAIT) !== 0);
   if (infop) {
     const info = Buffer.alloc(128);
     if (r) {
