@@ -2,9 +2,11 @@
 // snapshot of this one), execve (a new program in this process), and the child's resume.
 import { inMemory, memoryImage, restoreMemoryImage } from './vfs/backend.js';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GuestFault } from './cpu/memory.js';
-import { ADDRESS_LIMIT, GUEST_MIN, STATE_BASE } from './cpu/state.js';
+import { ADDRESS_LIMIT, GUEST_MIN, PAGE_SIZE, PERM_W, STATE_BASE } from './cpu/state.js';
 import { loadProgram, LoadError, parseElf } from './loader/index.js';
 import { AT_FDCWD, resolveAt } from './syscalls/at.js';
 import { E, SysError } from './syscalls/errno.js';
@@ -23,7 +25,72 @@ export function installProcessHooks(machine: Machine, kernel: Kernel): void {
   kernel.hooks = {
     fork: (req) => forkProcess(machine, kernel, req),
     exec: (path, argv, envp) => execProgram(machine, kernel, path, argv, envp, 0),
+    exiting: () => returnVforkWrites(machine, kernel),
   };
+}
+
+// ---------------------------------------------------------------- vfork's shared memory
+//
+// A vfork child shares its parent's memory until it calls execve or exits, and the parent is
+// suspended meanwhile; glibc's posix_spawn, for one, reports a failed exec through a variable
+// the child sets. The child here is another host process, so it keeps the parent's pages as
+// they were at the fork and, just before it lets the parent go on, writes every writable page
+// it changed to a file the parent applies before it returns from vfork. Mapping changes made
+// by the child are not carried back.
+
+interface VforkShare {
+  file: string;
+  /** The parent's pages at the fork (pages not listed were zero) and its mappings. */
+  original: Map<number, Uint8Array>;
+  mappings: { start: number; end: number }[];
+}
+const vforkShares = new WeakMap<Kernel, VforkShare>();
+let vforkSeq = 0;
+
+function returnVforkWrites(machine: Machine, k: Kernel): void {
+  const share = vforkShares.get(k);
+  if (!share) return;
+  vforkShares.delete(k);
+  const mem = machine.mem;
+  const zero = Buffer.alloc(PAGE_SIZE);
+  const out: Buffer[] = [];
+  for (const m of share.mappings) {
+    for (let p = m.start; p < m.end; p += PAGE_SIZE) {
+      if (!(mem.perms[p / PAGE_SIZE] & PERM_W)) continue;
+      const now = Buffer.from(mem.memory.buffer, p, PAGE_SIZE);
+      const was = share.original.get(p);
+      if (now.equals(was ?? zero)) continue;
+      const head = Buffer.alloc(4);
+      head.writeUInt32LE(p);
+      out.push(head, Buffer.from(now));
+    }
+  }
+  fs.writeFileSync(share.file, Buffer.concat(out));
+}
+
+/** A vfork child has exec'd: hand back what it wrote and let the parent go on. */
+function releaseVforkParent(machine: Machine, k: Kernel): void {
+  if (k.vforkNotify < 0) return;
+  returnVforkWrites(machine, k);
+  try { fs.closeSync(k.vforkNotify); } catch { /* already closed */ }
+  k.vforkNotify = -1;
+}
+
+/** In the parent, once the vfork child has let it go on: take in what the child wrote. */
+function applyVforkWrites(machine: Machine, file: string): void {
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(file);
+  } catch {
+    return; // the child ended before it could write them (killed): nothing to take in
+  }
+  fs.rmSync(file, { force: true });
+  const mem = machine.mem;
+  for (let at = 0; at + 4 + PAGE_SIZE <= data.length; at += 4 + PAGE_SIZE) {
+    const p = data.readUInt32LE(at);
+    if (!(mem.perms[p / PAGE_SIZE] & PERM_W)) continue;
+    mem.writableView(p, PAGE_SIZE).set(data.subarray(at + 4, at + 4 + PAGE_SIZE));
+  }
 }
 
 // ---------------------------------------------------------------- fork
@@ -50,6 +117,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
   }
   let notifyRead = -1;
   let vforkNotify = -1;
+  const vforkReturn = req.vfork ? path.join(os.tmpdir(), `tsemu-vfork-${process.pid}-${++vforkSeq}`) : null;
   if (req.vfork) {
     // The child closes its end at execve or exit; the parent waits for that EOF.
     const [r, w] = hostPipe(false);
@@ -64,7 +132,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     sigactions: [...k.sigactions].map(([s, a]) => [s, a.map(String)]), sigmask: String(k.sigmask),
     altstack: k.altstack,
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
-    setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify,
+    setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify, vforkReturn,
     stack: req.stack, tls: req.tls,
   }, records);
   let pid: number;
@@ -83,6 +151,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
       while (fs.readSync(notifyRead, b, 0, 1, null) > 0) { /* wait for EOF */ }
     } catch { /* EOF or error: the child has gone on */ }
     fs.closeSync(notifyRead);
+    if (vforkReturn) applyVforkWrites(machine, vforkReturn);
   }
   return pid;
 }
@@ -128,6 +197,9 @@ export function resumeInto(machine: Machine, snapshotFile: string,
     k.fds.set(rec.fd, f, rec.cloexec);
   }
   k.vforkNotify = r.vforkNotify;
+  if (r.vforkReturn) {
+    vforkShares.set(k, { file: r.vforkReturn, original: new Map(snap.pages), mappings: snap.mappings });
+  }
   if (r.setChildTid) {
     try { mem.writeU32(r.setChildTid, process.pid); } catch (e) { if (!(e instanceof GuestFault)) throw e; }
   }
@@ -185,7 +257,7 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
     return execProgram(machine, k, m[1], [m[1], ...(m[2] ? [m[2]] : []), path, ...argv.slice(1)], envp, depth + 1);
   }
   if (n < 20 || head.readUInt32BE(0) !== 0x7f454c46) throw new SysError(E.ENOEXEC);
-  if (head.readUInt16LE(18) !== EM_AARCH64) return runNative(k, host, argv, envp);
+  if (head.readUInt16LE(18) !== EM_AARCH64) return runNative(machine, k, host, argv, envp);
   try {
     parseElf(path, fs.readFileSync(host));
   } catch (err) {
@@ -195,10 +267,7 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
   // Point of no return: the old image goes (shared file mappings are written back first).
   dropShared(k, 0, ADDRESS_LIMIT);
   for (const fd of k.fds.list()) if (k.fds.entry(fd).cloexec) k.fds.close(fd);
-  if (k.vforkNotify >= 0) {
-    try { fs.closeSync(k.vforkNotify); } catch { /* already closed */ }
-    k.vforkNotify = -1;
-  }
+  releaseVforkParent(machine, k);
   const mem = machine.mem;
   mem.unmap(GUEST_MIN, ADDRESS_LIMIT - GUEST_MIN);
   machine.translator.flush();
@@ -232,7 +301,7 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
 }
 
 /** execve of a host-native program: run it with the guest's descriptors and end as it ends. */
-function runNative(k: Kernel, host: string, argv: string[], envp: string[]): never {
+function runNative(machine: Machine, k: Kernel, host: string, argv: string[], envp: string[]): never {
   const stdio: (number | 'ignore')[] = [];
   for (const fd of k.fds.list()) {
     const h = k.fds.get(fd).hostFd();
@@ -241,6 +310,7 @@ function runNative(k: Kernel, host: string, argv: string[], envp: string[]): nev
   for (let i = 0; i < stdio.length; i++) if (stdio[i] === undefined) stdio[i] = 'ignore';
   const env = Object.fromEntries(envp.map((e) => { const i = e.indexOf('='); return i < 0 ? [e, ''] : [e.slice(0, i), e.slice(i + 1)]; }));
   const pid = k.children.spawn({ file: host, args: argv.slice(1), argv0: argv[0], stdio, env, cwd: k.paths.toHost(k.paths.cwd) });
+  releaseVforkParent(machine, k); // the exec has succeeded: a vfork parent goes on now
   const [, status] = k.children.wait(pid, false)!;
   if (status & 0x7f) throw new GuestKilled(status & 0x7f);
   throw new GuestExit((status >> 8) & 0xff);

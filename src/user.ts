@@ -83,6 +83,7 @@ export function runLoop(machine: Machine, kernel: Kernel): GuestResult {
       }
       deliverSignals(kernel);
     } catch (err) {
+      if (err instanceof GuestExit || err instanceof GuestKilled) kernel.hooks.exiting?.();
       if (err instanceof GuestExit) return { status: err.status };
       if (err instanceof GuestKilled) return { signal: err.signal };
       throw err;

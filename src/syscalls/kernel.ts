@@ -31,6 +31,8 @@ export interface ProcessHooks {
   fork(req: ForkRequest): number;
   /** Replace the program (returns only on failure, by throwing SysError). */
   exec(path: string, argv: string[], envp: string[]): void;
+  /** The guest is about to end (exit or a fatal signal). */
+  exiting?(): void;
 }
 
 export interface KernelOptions {

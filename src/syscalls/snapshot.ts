@@ -45,6 +45,8 @@ export interface KernelRecord {
   clearChildTid: number;
   /** Host fd the child closes at execve or exit, so a vfork parent can resume. */
   vforkNotify: number;
+  /** vfork: where the child leaves the pages it wrote, for the parent to take in. */
+  vforkReturn?: string | null;
   /** clone's new stack pointer and TLS (0: keep the parent's). */
   stack: number;
   tls: number;
