@@ -1,14 +1,13 @@
 // Debian's arm64 busybox-static (fixtures/fetch-busybox.sh) runs `busybox sh -c` scripts under
 // tsemu with the output and exit status recorded under qemu-aarch64 (fetch-busybox.sh --record).
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tsemuAsync } from './run.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const busybox = join(root, 'fixtures', 'debian', 'busybox');
-const tsemu = join(root, 'bin', 'tsemu-user');
 
 interface BusyboxCase {
   name: string;
@@ -26,15 +25,11 @@ describe('Debian arm64 busybox', () => {
     expect(existsSync(busybox), `missing ${busybox}: run fixtures/fetch-busybox.sh`).toBe(true);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
-    const r = spawnSync(process.execPath, [tsemu, busybox, ...c.args], {
-      env: c.env, // exactly the environment the expectations were recorded with
-      input: c.stdin ?? '',
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    // exactly the environment the expectations were recorded with
+    const r = await tsemuAsync([busybox, ...c.args], { env: c.env, input: c.stdin ?? '' });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(c.stdout);
+    expect(r.stdout.toString('utf8')).toBe(c.stdout);
     expect(r.status).toBe(c.status);
   }, 90_000);
 });

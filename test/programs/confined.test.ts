@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, tsemu } from './run.js';
+import { FIXTURES, tsemuAsync } from './run.js';
 
 let root: string;
 beforeAll(() => {
@@ -22,8 +22,8 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('fixtures inside --root', () => {
   for (const name of ['fds', 'files', 'dirs', 'procfs']) {
-    it(name, () => {
-      const r = tsemu(['--root', root, `/bin/${name}.static`], { cwd: FIXTURES });
+    it(name, async () => {
+      const r = await tsemuAsync(['--root', root, `/bin/${name}.static`], { cwd: FIXTURES });
       const want = fs.readFileSync(path.join(FIXTURES, `expected/${name}.stdout`), 'latin1');
       expect({ status: r.status, stdout: r.stdout.toString('latin1') }, r.stderr).toEqual({ status: 0, stdout: want });
       // Nothing it made in its /tmp was left behind, and nothing appeared outside the root.
@@ -31,16 +31,16 @@ describe('fixtures inside --root', () => {
     }, 60_000);
   }
 
-  it('refuses a root that is not a directory, and a program not inside it', () => {
-    const r = tsemu(['--root', path.join(FIXTURES, 'cases.json'), '/bin/fds.static']);
+  it('refuses a root that is not a directory, and a program not inside it', async () => {
+    const r = await tsemuAsync(['--root', path.join(FIXTURES, 'cases.json'), '/bin/fds.static']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^tsemu-user: --root .*: not a directory\n$/);
-    const r2 = tsemu(['--root', root, '/bin/missing']);
+    const r2 = await tsemuAsync(['--root', root, '/bin/missing']);
     expect(r2.status).toBe(1);
     expect(r2.stderr).toMatch(/^tsemu-user: .*missing/);
   });
 
-  it('a forked child stays inside the root', () => {
+  it('a forked child stays inside the root', async () => {
     const busybox = path.join(FIXTURES, 'debian/busybox');
     expect(fs.existsSync(busybox), 'run fixtures/fetch-busybox.sh').toBe(true);
     fs.copyFileSync(busybox, path.join(root, 'bin/busybox'));
@@ -49,7 +49,7 @@ describe('fixtures inside --root', () => {
     fs.writeFileSync(path.join(root, 'etc/passwd'), 'inside\n');
     fs.symlinkSync('/etc/passwd', path.join(root, 'tmp/abs'));
     try {
-      const r = tsemu(['--root', root, '/bin/busybox', 'sh', '-c',
+      const r = await tsemuAsync(['--root', root, '/bin/busybox', 'sh', '-c',
         'cat /etc/passwd; cat /../../../../etc/passwd; cat /tmp/abs; cat /proc/self/root/../etc/passwd'], { cwd: FIXTURES });
       expect(r.stdout.toString(), r.stderr).toBe('inside\ninside\ninside\ninside\n');
       expect(r.status).toBe(0);

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, tsemu } from './run.js';
+import { FIXTURES, tsemuAsync } from './run.js';
 
 interface Case {
   name: string;
@@ -35,10 +35,10 @@ function firstDifference(want: string, got: string): string {
 describe('fixtures/cases.json under tsemu-user', () => {
   for (const c of cases) {
     for (const bin of c.binaries) {
-      it(`${c.name}: ${bin}`, () => {
+      it(`${c.name}: ${bin}`, async () => {
         const want = fs.readFileSync(path.join(FIXTURES, c.stdout));
         const wantStatus = Number(fs.readFileSync(path.join(FIXTURES, c.status), 'utf8').trim());
-        const r = tsemu(['-L', SYSROOT, bin, ...c.args], { env: c.env, input: c.stdin ?? '', cwd: FIXTURES });
+        const r = await tsemuAsync(['-L', SYSROOT, bin, ...c.args], { env: c.env, input: c.stdin ?? '', cwd: FIXTURES });
         const got = r.stdout;
         const stderrTail = r.stderr.split('\n').slice(-6).join('\n');
         const context = `${bin} ${c.args.join(' ')}\n` +

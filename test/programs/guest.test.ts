@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tsemu } from './run.js';
+import { tsemuAsync } from './run.js';
 
 const CC = 'aarch64-linux-gnu-gcc';
 const hasCC = spawnSync(CC, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -16,11 +16,11 @@ afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
 describe.skipIf(!hasCC)('self-checking guest programs', () => {
   for (const src of sources) {
-    it(src, () => {
+    it(src, async () => {
       const bin = path.join(out, src.replace(/\.c$/, ''));
       const cc = spawnSync(CC, ['-static', '-O1', '-Wall', '-o', bin, path.join(__dirname, 'guest', src)], { encoding: 'utf8' });
       expect(cc.status, cc.stderr).toBe(0);
-      const r = tsemu([bin], { env: {} });
+      const r = await tsemuAsync([bin], { env: {} });
       const report = r.stdout.toString();
       expect(report, `${report}\n${r.stderr}`).toMatch(/^(\d+) of \1 checks passed\n$/m);
       expect(r.status, report).toBe(0);

@@ -1,6 +1,6 @@
 // Running bin/tsemu-user as a child process, the way a user does. bin/tsemu-user runs the
 // compiled dist/ (npm's prepare step builds it; `npx tsc -p .` after changing src/).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -24,4 +24,27 @@ export function tsemu(args: string[], opts: { env?: Record<string, string>; inpu
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString() };
+}
+
+/**
+ * tsemu() without blocking the test worker's event loop: vitest's worker must answer its main
+ * process while a file's tests run, and a file of long synchronous runs stalls it past vitest's
+ * RPC timeout ("Timeout calling onTaskUpdate"). Files with many or long runs use this one.
+ */
+export function tsemuAsync(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeout?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [TSEMU, ...args], { env: opts.env ?? {}, cwd: opts.cwd ?? ROOT });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stdin.on('error', () => { /* the guest may exit without reading its input */ });
+    child.stdin.end(opts.input ?? '');
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeout ?? 60_000);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() });
+    });
+  });
 }
