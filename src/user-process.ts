@@ -11,6 +11,7 @@ import { loadProgram, LoadError, parseElf } from './loader/index.js';
 import { AT_FDCWD, resolveAt } from './syscalls/at.js';
 import { E, SysError } from './syscalls/errno.js';
 import { GuestExit, GuestKilled, Kernel, type ForkRequest } from './syscalls/kernel.js';
+import { personaOf, setPersona } from './syscalls/process.js';
 import { dropShared } from './syscalls/shared.js';
 import { readSnapshot, writeSnapshot, type FdRecord } from './syscalls/snapshot.js';
 import type { Machine } from './translate/machine.js';
@@ -130,7 +131,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     brkStart: k.brkStart, brk: k.brk, exePath: k.exePath, exeGuestPath: k.exeGuestPath, argv: k.argv, envp: k.envp,
     auxv: k.auxv, cwd: k.paths.cwd, prefix: k.paths.prefix, root: k.paths.root, memfs: inMemory() ? memoryImage() : null,
     sigactions: [...k.sigactions].map(([s, a]) => [s, a.map(String)]), sigmask: String(k.sigmask),
-    altstack: k.altstack,
+    altstack: k.altstack, persona: personaOf(k),
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
     setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify, vforkReturn,
     stack: req.stack, tls: req.tls,
@@ -182,6 +183,7 @@ export function resumeInto(machine: Machine, snapshotFile: string,
     auxv: r.auxv, clearChildTid: r.clearChildTid, sigmask: BigInt(r.sigmask), altstack: r.altstack,
   });
   for (const [s, a] of r.sigactions) k.sigactions.set(s, a.map(BigInt) as [bigint, bigint, bigint, bigint]);
+  if (r.persona) setPersona(k, r.persona);
   for (const fd of k.fds.list()) k.fds.close(fd);
   const files = new Map<number, OpenFile>();
   for (const rec of snap.fds) {

@@ -359,3 +359,95 @@ syscall('getpriority', 'which:int who:int', (k, which, who) => {
   if (which === 0 && who !== 0 && who !== k.pid) throw new SysError(E.ESRCH);
   return 20; // the kernel returns 20 - nice; nice 0
 });
+
+// ---------------------------------------------------------------- capabilities, personality
+
+const CAP_V1 = 0x19980330, CAP_V2 = 0x20071026, CAP_V3 = 0x20080522;
+
+/** CapInh, CapPrm and CapEff of a host process (tsemu's own for the guest), from /proc. */
+function hostCapabilities(pid: number): [bigint, bigint, bigint] {
+  let status: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'latin1');
+  } catch {
+    throw new SysError(E.ESRCH);
+  }
+  const field = (name: string) => BigInt('0x' + (new RegExp(`^${name}:\\s*([0-9a-f]+)`, 'm').exec(status)?.[1] ?? '0'));
+  return [field('CapInh'), field('CapPrm'), field('CapEff')];
+}
+
+syscall('capget', 'hdr:ptr data:ptr', (k, hdr, data) => {
+  const version = k.mem.readU32(hdr);
+  const pid = k.mem.readI32(hdr + 4);
+  if (version !== CAP_V1 && version !== CAP_V2 && version !== CAP_V3) {
+    // Linux answers an unknown version with the one it prefers; asking with no data is how
+    // libcap finds it out, and is not an error.
+    k.mem.writeU32(hdr, CAP_V3);
+    if (data === 0) return 0;
+    throw new SysError(E.EINVAL);
+  }
+  if (data === 0) return 0;
+  if (pid < 0) throw new SysError(E.EINVAL);
+  const [inh, prm, eff] = hostCapabilities(pid === 0 || pid === k.pid ? process.pid : pid);
+  // struct __user_cap_data_struct { effective, permitted, inheritable } per 32 bits: one for
+  // version 1, two (low word first) for versions 2 and 3.
+  const words = version === CAP_V1 ? 1 : 2;
+  const b = Buffer.alloc(12 * words);
+  for (let i = 0; i < words; i++) {
+    const part = (v: bigint) => Number((v >> BigInt(32 * i)) & 0xffffffffn);
+    b.writeUInt32LE(part(eff), i * 12);
+    b.writeUInt32LE(part(prm), i * 12 + 4);
+    b.writeUInt32LE(part(inh), i * 12 + 8);
+  }
+  k.mem.write(data, b);
+  return 0;
+});
+
+/** The persona set by personality(2): kept per process, across execve and fork as Linux does. */
+const personas = new WeakMap<Kernel, number>();
+export const personaOf = (k: Kernel): number => personas.get(k) ?? 0;
+export const setPersona = (k: Kernel, persona: number): void => { personas.set(k, persona); };
+
+syscall('personality', 'persona:hex', (k, persona) => {
+  const old = personas.get(k) ?? 0;
+  const PER_LINUX32 = 0x0008, PER_MASK = 0xff;
+  if (persona >>> 0 === 0xffffffff) return old; // a query
+  // arm64 runs a PER_LINUX32 process only where the CPU has AArch32 at EL0; tsemu has none.
+  if ((persona & PER_MASK) === PER_LINUX32) throw new SysError(E.EINVAL);
+  personas.set(k, persona >>> 0);
+  return old;
+});
+
+// ---------------------------------------------------------------- membarrier
+
+const MEMBARRIER = {
+  QUERY: 0, GLOBAL: 1, GLOBAL_EXPEDITED: 2, REGISTER_GLOBAL_EXPEDITED: 4, PRIVATE_EXPEDITED: 8,
+  REGISTER_PRIVATE_EXPEDITED: 16, PRIVATE_EXPEDITED_SYNC_CORE: 32, REGISTER_PRIVATE_EXPEDITED_SYNC_CORE: 64,
+  PRIVATE_EXPEDITED_RSEQ: 128, REGISTER_PRIVATE_EXPEDITED_RSEQ: 256, GET_REGISTRATIONS: 512,
+} as const;
+/** What a current arm64 Linux (6.3+, CONFIG_RSEQ, sync-core capable) reports for QUERY. */
+const MEMBARRIER_SUPPORTED = 0x3ff;
+const membarrierRegistered = new WeakMap<Kernel, number>();
+
+// With a single guest thread every barrier is already implied: what is left is Linux's
+// bookkeeping (a private expedited barrier needs its registration first).
+syscall('membarrier', 'cmd:int flags:hex cpu:int', (k, cmd, flags) => {
+  const MEMBARRIER_CMD_FLAG_CPU = 1;
+  if (flags & ~(cmd === MEMBARRIER.PRIVATE_EXPEDITED_RSEQ ? MEMBARRIER_CMD_FLAG_CPU : 0)) throw new SysError(E.EINVAL);
+  const registered = membarrierRegistered.get(k) ?? 0;
+  switch (cmd) {
+    case MEMBARRIER.QUERY: return MEMBARRIER_SUPPORTED;
+    case MEMBARRIER.GET_REGISTRATIONS: return registered;
+    case MEMBARRIER.GLOBAL: case MEMBARRIER.GLOBAL_EXPEDITED: return 0;
+    case MEMBARRIER.REGISTER_GLOBAL_EXPEDITED: case MEMBARRIER.REGISTER_PRIVATE_EXPEDITED:
+    case MEMBARRIER.REGISTER_PRIVATE_EXPEDITED_SYNC_CORE: case MEMBARRIER.REGISTER_PRIVATE_EXPEDITED_RSEQ:
+      membarrierRegistered.set(k, registered | cmd);
+      return 0;
+    case MEMBARRIER.PRIVATE_EXPEDITED: case MEMBARRIER.PRIVATE_EXPEDITED_SYNC_CORE: case MEMBARRIER.PRIVATE_EXPEDITED_RSEQ:
+      // Each command's registration is the bit just above it.
+      if (!(registered & (cmd << 1))) throw new SysError(E.EPERM);
+      return 0;
+    default:
+      throw new SysError(E.EINVAL);
+  }
+});

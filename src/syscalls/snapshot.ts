@@ -36,6 +36,8 @@ export interface KernelRecord {
   memfs?: string | null;
   sigactions: [number, string[]][];
   sigmask: string;
+  /** personality(2), inherited by the child. */
+  persona?: number;
   /** sigaltstack, inherited by the child. */
   altstack: { sp: number; size: number; flags: number };
   strace: boolean;

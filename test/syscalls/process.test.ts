@@ -298,6 +298,48 @@ describe('signals (recorded)', () => {
   });
 });
 
+describe('capget, personality, membarrier', () => {
+  const HDR = BUF + 0x100, DATA = BUF + 0x200;
+  it('capget: the preferred version for an unknown one, the host process\'s capabilities', () => {
+    g.mem.dv.setUint32(HDR, 0x12345678, true);
+    g.mem.dv.setInt32(HDR + 4, 0, true);
+    expect(g.call('capget', HDR, 0)).toBe(0); // no data: how libcap asks for the version
+    expect(g.u32(HDR)).toBe(0x20080522);
+    g.mem.dv.setUint32(HDR, 0x12345678, true);
+    expect(g.call('capget', HDR, DATA)).toBe(-E.EINVAL);
+    expect(g.u32(HDR)).toBe(0x20080522);
+    expect(g.call('capget', HDR, DATA)).toBe(0);
+    const status = fs.readFileSync('/proc/self/status', 'latin1');
+    const eff = BigInt('0x' + /^CapEff:\s*([0-9a-f]+)/m.exec(status)![1]);
+    expect(g.u32(DATA)).toBe(Number(eff & 0xffffffffn));
+    expect(g.u32(DATA + 12)).toBe(Number(eff >> 32n));
+    g.mem.dv.setInt32(HDR + 4, -1, true);
+    expect(g.call('capget', HDR, DATA)).toBe(-E.EINVAL);
+    g.mem.dv.setInt32(HDR + 4, 999999999, true);
+    expect(g.call('capget', HDR, DATA)).toBe(-E.ESRCH);
+    expect(g.call('capget', BAD, DATA)).toBe(-E.EFAULT);
+  });
+
+  it('personality: a query returns the persona, a change returns the old one', () => {
+    expect(g.call('personality', 0xffffffff)).toBe(0);
+    expect(g.call('personality', 0x0040000)).toBe(0); // ADDR_NO_RANDOMIZE
+    expect(g.call('personality', 0xffffffff)).toBe(0x0040000);
+    expect(g.call('personality', 0x0008)).toBe(-E.EINVAL); // PER_LINUX32: no AArch32 here
+    expect(g.call('personality', 0)).toBe(0x0040000);
+  });
+
+  it('membarrier: commands as Linux reports them, private barriers only after registering', () => {
+    expect(g.call('membarrier', 0, 0, 0)).toBe(0x3ff);
+    expect(g.call('membarrier', 1, 0, 0)).toBe(0);
+    expect(g.call('membarrier', 8, 0, 0)).toBe(-E.EPERM);
+    expect(g.call('membarrier', 16, 0, 0)).toBe(0);
+    expect(g.call('membarrier', 8, 0, 0)).toBe(0);
+    expect(g.call('membarrier', 512, 0, 0)).toBe(16);
+    expect(g.call('membarrier', 1, 1, 0)).toBe(-E.EINVAL);
+    expect(g.call('membarrier', 1 << 12, 0, 0)).toBe(-E.EINVAL);
+  });
+});
+
 describe('futex', () => {
   const WORD = BUF + 0x400;
   it('waits only while the word holds the value, and times out', () => {
