@@ -226,7 +226,11 @@ export class Kernel {
         }
       }
     }
-    for (const [sig, info] of this.timers.fire(process.hrtime.bigint())) this.queueSignal(sig, info);
+    // This runs after every system call: look at the clock only when a timer is armed.
+    const due = this.timers.nextDeadline();
+    if (due === null) return;
+    const now = process.hrtime.bigint();
+    if (now >= due) for (const [sig, info] of this.timers.fire(now)) this.queueSignal(sig, info);
   }
 
   /** Cheap check the run loop makes between blocks: did something asynchronous happen? */
@@ -239,8 +243,7 @@ export class Kernel {
   /** Make `sig` pending (Linux's generation step): ignored signals are dropped unless blocked;
    *  a standard signal already pending is not queued twice. */
   queueSignal(sig: number, info: Buffer): void {
-    const bit = 1n << BigInt(sig - 1);
-    const blocked = (this.sigmask & bit) !== 0n;
+    const blocked = (this.sigmask & signalBit(sig)) !== 0n;
     if (!blocked && this.signalIgnored(sig)) return;
     const queue = this.pendingSignals.get(sig);
     if (queue && sig < SIGRTMIN) return;
@@ -267,7 +270,7 @@ export class Kernel {
   }
 
   hasDeliverableSignal(): boolean {
-    for (const sig of this.pendingSignals.keys()) if (!(this.sigmask & (1n << BigInt(sig - 1)))) return true;
+    for (const sig of this.pendingSignals.keys()) if (!(this.sigmask & signalBit(sig))) return true;
     return false;
   }
 
@@ -294,6 +297,8 @@ export class Kernel {
 }
 
 export const SIG_DFL = 0n, SIG_IGN = 1n;
+/** Signal `sig`'s bit in a sigset_t (and in the masks kept here). */
+export const signalBit = (sig: number): bigint => 1n << BigInt(sig - 1);
 export const SIGRTMIN = 32;
 /** Default action "ignore": SIGCHLD, SIGCONT, SIGURG, SIGWINCH. The stop signals (SIGSTOP,
  *  SIGTSTP, SIGTTIN, SIGTTOU) are treated alike: job-control stops are not modelled. */

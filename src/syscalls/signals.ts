@@ -10,7 +10,7 @@ import { PERM_R, PERM_W, PERM_X } from '../cpu/state.js';
 import { syscall } from './define.js';
 import { E, SysError } from './errno.js';
 import {
-  GuestKilled, IGNORED_BY_DEFAULT, SIG_DFL, SIG_IGN, SS_DISABLE, SS_ONSTACK, userSignalInfo, type Kernel,
+  GuestKilled, IGNORED_BY_DEFAULT, SIG_DFL, SIG_IGN, signalBit, SS_DISABLE, SS_ONSTACK, userSignalInfo, type Kernel,
 } from './kernel.js';
 import { readTimespec, SIGFRAME } from './structs.js';
 
@@ -24,8 +24,7 @@ const MINSIGSTKSZ = 5120;
 const SI_USER = 0, SI_QUEUE = -1, SI_TKILL = -6;
 const ERESTART_SVC_SIZE = 4;
 
-const bit = (sig: number) => 1n << BigInt(sig - 1);
-const UNBLOCKABLE = bit(SIGKILL) | bit(SIGSTOP);
+const UNBLOCKABLE = signalBit(SIGKILL) | signalBit(SIGSTOP);
 /** Synchronous signals go first when several are pending, as Linux dequeues them. */
 const SYNCHRONOUS = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS];
 
@@ -40,7 +39,7 @@ export function raise(k: Kernel, sig: number, info: Buffer = userSignalInfo(sig,
 function takeSignal(k: Kernel, allowed: bigint): [number, Buffer] | null {
   let pick = 0;
   for (const sig of k.pendingSignals.keys()) {
-    if (!(allowed & bit(sig))) continue;
+    if (!(allowed & signalBit(sig))) continue;
     if (!pick || (SYNCHRONOUS.includes(sig) && !SYNCHRONOUS.includes(pick)) ||
         (SYNCHRONOUS.includes(sig) === SYNCHRONOUS.includes(pick) && sig < pick)) pick = sig;
   }
@@ -94,7 +93,7 @@ export function deliverSignals(k: Kernel): void {
 /** A synchronous exception: the signal is forced, so a blocked or ignored one kills. */
 export function forceSignal(k: Kernel, sig: number, code: number, addr: bigint, faultAddress: bigint): void {
   const act = k.sigactions.get(sig);
-  if (!act || act[0] === SIG_DFL || act[0] === SIG_IGN || k.sigmask & bit(sig)) throw new GuestKilled(sig);
+  if (!act || act[0] === SIG_DFL || act[0] === SIG_IGN || k.sigmask & signalBit(sig)) throw new GuestKilled(sig);
   const info = Buffer.alloc(128);
   info.writeInt32LE(sig, 0);
   info.writeInt32LE(code, 8);
@@ -166,7 +165,7 @@ function runHandler(k: Kernel, sig: number, info: Buffer, act: [bigint, bigint, 
   cpu.setX(30, flags & SA_RESTORER ? restorer : BigInt(sigreturnTrampoline(k)));
   cpu.pc = Number(handler);
 
-  k.sigmask = (k.sigmask | mask | (flags & SA_NODEFER ? 0n : bit(sig))) & ~UNBLOCKABLE;
+  k.sigmask = (k.sigmask | mask | (flags & SA_NODEFER ? 0n : signalBit(sig))) & ~UNBLOCKABLE;
   k.savedSigmask = null;
   if (flags & SA_RESETHAND) k.sigactions.delete(sig);
 }
@@ -286,7 +285,7 @@ syscall('rt_sigprocmask', 'how:int set:ptr oldset:ptr sigsetsize:size', (k, how,
 
 function pendingSet(k: Kernel): bigint {
   let mask = 0n;
-  for (const sig of k.pendingSignals.keys()) mask |= bit(sig);
+  for (const sig of k.pendingSignals.keys()) mask |= signalBit(sig);
   return mask;
 }
 

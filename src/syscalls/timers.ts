@@ -32,12 +32,14 @@ export interface GuestTimer {
   value: bigint;
   /** Expirations folded into the last signal (timer_getoverrun). */
   overrun: number;
+  /** The clock an absolute (TIMER_ABSTIME) setting is read on. */
+  clock: number;
 }
 
 export class TimerSet {
   /** ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF. */
   readonly itimers: GuestTimer[] = [SIGALRM, SIGVTALRM, SIGPROF].map((sig) => ({
-    next: null, interval: 0n, sig, timerId: null, value: 0n, overrun: 0,
+    next: null, interval: 0n, sig, timerId: null, value: 0n, overrun: 0, clock: CLOCK_MONOTONIC,
   }));
   /** POSIX timers by id. */
   readonly posix = new Map<number, GuestTimer>();
@@ -147,8 +149,6 @@ function checkClock(clock: number): void {
   }
 }
 
-const timerClocks = new WeakMap<GuestTimer, number>();
-
 syscall('timer_create', 'clock:int sevp:ptr timerid:ptr', (k, clock, sevp, timerid) => {
   checkClock(clock);
   let id = 0;
@@ -170,8 +170,7 @@ syscall('timer_create', 'clock:int sevp:ptr timerid:ptr', (k, clock, sevp, timer
     }
   }
   k.mem.writeU32(timerid, id);
-  const t: GuestTimer = { next: null, interval: 0n, sig, timerId: id, value, overrun: 0 };
-  timerClocks.set(t, clock);
+  const t: GuestTimer = { next: null, interval: 0n, sig, timerId: id, value, overrun: 0, clock };
   k.timers.posix.set(id, t);
   return 0;
 });
@@ -201,7 +200,7 @@ syscall('timer_settime', 'id:int flags:int new:ptr old:ptr', (k, id, flags, nv, 
   const TIMER_ABSTIME = 1;
   const t = posixTimer(k, id);
   if (old) writeItimerspec(k, old, t);
-  arm(k, t, nv, (flags & TIMER_ABSTIME) !== 0, timerClocks.get(t) ?? CLOCK_MONOTONIC);
+  arm(k, t, nv, (flags & TIMER_ABSTIME) !== 0, t.clock);
   return 0;
 });
 
