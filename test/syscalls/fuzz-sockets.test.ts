@@ -6,13 +6,10 @@
 // on 127.0.0.1 (so no call can send anything off the machine), every descriptor is
 // nonblocking, and the timeouts of ppoll/pselect6/epoll_pwait(2) are forced to at most 2 ms
 // (never null).
-import * as fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PERM_R, PERM_W } from '../../src/cpu/state.js';
 import { SYSCALLS, type ArgKind } from '../../src/syscalls/define.js';
-import { dispatchSyscall } from '../../src/syscalls/dispatch.js';
-import { GuestExit, GuestKilled } from '../../src/syscalls/kernel.js';
-import { BUF, BUF_SIZE, E, makeGuest, NR } from './harness.js';
+import { BUF, BUF_SIZE, fuzzCall, makeGuest } from './harness.js';
 
 const CALLS = 150;
 const NAMES = [
@@ -20,7 +17,6 @@ const NAMES = [
   'recvfrom', 'sendmsg', 'recvmsg', 'shutdown', 'setsockopt', 'getsockopt', 'ppoll', 'pselect6', 'epoll_create1',
   'epoll_ctl', 'epoll_pwait', 'epoll_pwait2', 'eventfd2', 'read', 'write', 'sendmmsg', 'recvmmsg',
 ];
-const ERRNOS = new Set<number>(Object.values(E));
 const AREA = 0x4000;
 /** Where a zero or tiny timespec lives for the waiting calls. */
 const TIMESPEC = BUF + AREA;
@@ -92,23 +88,7 @@ describe('socket syscall fuzz', () => {
         // ppoll and pselect6 get a count that covers the descriptors above.
         const args = def.args.map((a) => (a.name === 'nfds' ? BigInt(r.int(16)) : arg(a.kind, a.name)));
         if (name === 'pselect6') args[5] = 0n;
-        for (let j = 0; j < 6; j++) g.cpu.setX(j, args[j] ?? 0n);
-        g.cpu.setX(8, NR.get(name)!);
-        const shown = `${name}(${args.map((a) => `0x${a.toString(16)}`).join(', ')}) [seed ${seed}, call ${i}]`;
-        try {
-          dispatchSyscall(g.k);
-        } catch (err) {
-          if (err instanceof GuestExit || err instanceof GuestKilled) continue;
-          throw new Error(`${shown} threw ${(err as Error)?.stack ?? err}`);
-        }
-        const res = BigInt.asIntN(64, g.cpu.x(0));
-        if (process.env.FUZZ_STATS) fs.appendFileSync('/tmp/fuzzstats', `${name} ${res >= 0n ? 'ok' : -res}\n`);
-        if (res < 0n) expect(ERRNOS.has(Number(-res)), `${shown} = ${res}`).toBe(true);
-        if (g.internal.length) {
-          const first = g.internal[0];
-          g.internal.length = 0;
-          throw new Error(`${shown}: internal error ${(first as Error)?.stack ?? first}`);
-        }
+        fuzzCall(g, name, [0, 1, 2, 3, 4, 5].map((j) => args[j] ?? 0n), args, `seed ${seed}, call ${i}`);
       }
     }, 60_000);
   }

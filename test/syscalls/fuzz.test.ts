@@ -15,14 +15,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PERM_R, PERM_W } from '../../src/cpu/state.js';
 import { SYSCALLS, type ArgKind } from '../../src/syscalls/define.js';
 import { dispatchSyscall } from '../../src/syscalls/dispatch.js';
-import { GuestExit, GuestKilled } from '../../src/syscalls/kernel.js';
 import { HostFile } from '../../src/vfs/host.js';
-import { BUF, E, makeGuest, NR } from './harness.js';
+import { BUF, E, fuzzCall, makeGuest, NR } from './harness.js';
 
 const CALLS = 200;
 const EXCLUDED = new Set(['kill', 'tkill', 'tgkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo', 'pipe2', 'clone', 'execve']);
 const AREA = 0x4000; // the fuzzed part of BUF
-const ERRNOS = new Set<number>(Object.values(E));
 const NAMES = ['fd0', 'fd1', 'sub', 'lnk', 'new', ''].map((n) => Buffer.from(n + '\0'));
 
 /** xorshift32: reproducible from the seed printed on failure. */
@@ -143,23 +141,8 @@ describe('syscall fuzz', () => {
         }
         for (let j = 0; j < AREA; j += 64) if (r.int(2)) area.set(r.pick(NAMES), j);
         const args = def.args.map((a) => argValue(r, a.kind, a.name));
-        for (let j = 0; j < 6; j++) g.cpu.setX(j, args[j] ?? BigInt(r.next()));
-        g.cpu.setX(8, NR.get(name)!);
-        const shown = `${name}(${args.map((a) => `0x${a.toString(16)}`).join(', ')}) [seed ${seed}, call ${i}]`;
-        try {
-          dispatchSyscall(g.k);
-        } catch (err) {
-          if (err instanceof GuestExit || err instanceof GuestKilled) continue;
-          throw new Error(`${shown} threw ${(err as Error)?.stack ?? err}`);
-        }
-        const res = BigInt.asIntN(64, g.cpu.x(0));
-        if (process.env.FUZZ_STATS) fs.appendFileSync("/tmp/fuzzstats", `${name} ${res >= 0n ? "ok" : -res}\n`);
-        if (res < 0n) expect(ERRNOS.has(Number(-res)), `${shown} = ${res}`).toBe(true);
-        if (g.internal.length) {
-          const first = g.internal[0];
-          g.internal.length = 0;
-          throw new Error(`${shown}: internal error ${(first as Error)?.stack ?? first}`);
-        }
+        const regs = [0, 1, 2, 3, 4, 5].map((j) => args[j] ?? BigInt(r.next()));
+        fuzzCall(g, name, regs, args, `seed ${seed}, call ${i}`);
       }
     });
   }

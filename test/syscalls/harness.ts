@@ -7,10 +7,11 @@ import * as path from 'node:path';
 import { CpuState } from '../../src/cpu/cpustate.js';
 import { GuestMemory } from '../../src/cpu/memory.js';
 import { PERM_R, PERM_W } from '../../src/cpu/state.js';
+import { expect } from 'vitest';
 import { dispatchSyscall } from '../../src/syscalls/dispatch.js';
 import { deliverSignals } from '../../src/syscalls/signals.js';
 import { E } from '../../src/syscalls/errno.js';
-import { Kernel } from '../../src/syscalls/kernel.js';
+import { GuestExit, GuestKilled, Kernel } from '../../src/syscalls/kernel.js';
 import { AARCH64_SYSCALLS } from '../../src/syscalls/numbers.js';
 import { PathResolver } from '../../src/vfs/paths.js';
 
@@ -82,4 +83,36 @@ export function makeGuest(opts: { prefix?: string } = {}): Guest {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The exception `f` throws (GuestExit, GuestKilled...), or undefined. */
+export function thrown(f: () => unknown): unknown {
+  try { f(); } catch (err) { return err; }
+  return undefined;
+}
+
+const ERRNOS = new Set<number>(Object.values(E));
+
+/**
+ * One fuzz call: x0-x5 from `regs`, the number of `name` in x8, dispatched as for an SVC. It must
+ * end with a value or -errno of a real errno (or end the guest); anything else throws, naming
+ * the call with `args` (what the caller chose) and `context` (seed and call number).
+ */
+export function fuzzCall(g: Guest, name: string, regs: bigint[], args: bigint[], context: string): void {
+  for (let j = 0; j < 6; j++) g.cpu.setX(j, regs[j]);
+  g.cpu.setX(8, NR.get(name)!);
+  const shown = `${name}(${args.map((a) => `0x${a.toString(16)}`).join(', ')}) [${context}]`;
+  try {
+    dispatchSyscall(g.k);
+  } catch (err) {
+    if (err instanceof GuestExit || err instanceof GuestKilled) return;
+    throw new Error(`${shown} threw ${(err as Error)?.stack ?? err}`);
+  }
+  const res = BigInt.asIntN(64, g.cpu.x(0));
+  if (res < 0n) expect(ERRNOS.has(Number(-res)), `${shown} = ${res}`).toBe(true);
+  if (g.internal.length) {
+    const first = g.internal[0];
+    g.internal.length = 0;
+    throw new Error(`${shown}: internal error ${(first as Error)?.stack ?? first}`);
+  }
 }

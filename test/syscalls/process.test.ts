@@ -9,7 +9,7 @@ import { dispatchSyscall } from '../../src/syscalls/dispatch.js';
 import { GuestExit, GuestKilled } from '../../src/syscalls/kernel.js';
 import { Machine } from '../../src/translate/machine.js';
 import { installProcessHooks } from '../../src/user-process.js';
-import { BUF, E, makeGuest, NR, type Guest } from './harness.js';
+import { BUF, E, makeGuest, NR, thrown, type Guest } from './harness.js';
 
 const BAD = 0xdead0000;
 let g: Guest;
@@ -18,11 +18,6 @@ afterEach(() => {
   expect(g.internal).toEqual([]);
   g.cleanup();
 });
-
-function thrown(f: () => unknown): unknown {
-  try { f(); } catch (err) { return err; }
-  return undefined;
-}
 
 describe('exit', () => {
   it('ends the process with the low 8 bits of the status', () => {

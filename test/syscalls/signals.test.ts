@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PERM_R, PERM_X } from '../../src/cpu/state.js';
 import { GuestKilled } from '../../src/syscalls/kernel.js';
 import { forceSignal } from '../../src/syscalls/signals.js';
-import { BUF, BUF_SIZE, E, makeGuest, type Guest } from './harness.js';
+import { BUF, BUF_SIZE, E, makeGuest, thrown, type Guest } from './harness.js';
 
 const SIGUSR1 = 10, SIGUSR2 = 12, SIGSEGV = 11, SIGILL = 4;
 const SA_SIGINFO = 4n, SA_RESTORER = 0x04000000n, SA_ONSTACK = 0x08000000n, SA_RESETHAND = 0x80000000n;
@@ -20,11 +20,6 @@ afterEach(() => {
   expect(g.internal).toEqual([]);
   g.cleanup();
 });
-
-function thrown(f: () => unknown): unknown {
-  try { f(); } catch (err) { return err; }
-  return undefined;
-}
 
 function sigaction(sig: number, handler: bigint, flags: bigint, mask = 0n): void {
   [handler, flags, RESTORER, mask].forEach((v, i) => g.mem.dv.setBigUint64(ACT + i * 8, v, true));
