@@ -7,10 +7,13 @@
 //   positional I/O. dup'd descriptors share the OpenFile and so share the offset, as Linux's
 //   open file description does.
 // - Descriptors inherited from the host (0, 1, 2) start out using the host offset, which the
-//   host may share with other processes (`(prog; cat) < file`). The first lseek on one that is
-//   a regular file reads the current host offset from /proc/self/fdinfo and from then on
-//   tracks the offset here with positional I/O; the shared host offset stops moving. Without
-//   /proc, lseek on such a descriptor fails with ESPIPE rather than return a wrong offset.
+//   host may share with other processes (`(prog; cat) < file`). The first lseek that moves
+//   the offset of one that is a regular file reads the current host offset from
+//   /proc/self/fdinfo and from then on tracks the offset here with positional I/O; the shared
+//   host offset stops moving. An lseek that leaves the offset where it is (ftell's
+//   lseek(fd, 0, SEEK_CUR), a seek to the end when already there) keeps using the host
+//   offset. Without /proc, lseek on such a descriptor fails with ESPIPE rather than return a
+//   wrong offset.
 // - Pipes, sockets and terminals have no offset (ESPIPE); other character devices such as
 //   /dev/null accept any lseek and report 0, as Linux's do.
 import type * as nodeFs from 'node:fs';
@@ -173,17 +176,17 @@ export class HostFile extends OpenFile {
       this.dirPos = np;
       return np;
     }
+    let cur = this.pos;
     if (this.offsetMode === 'host') {
       const info = hostFdInfo(this.fd);
       if (!info) throw new SysError(E.ESPIPE);
-      this.pos = info.pos;
-      this.offsetMode = 'own';
+      cur = info.pos;
     }
     const size = this.stat().size;
     let np: number;
     switch (whence) {
       case SEEK_SET: np = off; break;
-      case SEEK_CUR: np = this.pos + off; break;
+      case SEEK_CUR: np = cur + off; break;
       case SEEK_END: np = size + off; break;
       case SEEK_DATA:
         if (off < 0) throw new SysError(E.EINVAL);
@@ -197,6 +200,10 @@ export class HostFile extends OpenFile {
     }
     if (np < 0) throw new SysError(E.EINVAL);
     if (!Number.isSafeInteger(np)) throw new SysError(E.EOVERFLOW);
+    // A seek that leaves the host offset where it is (ftell's lseek(fd, 0, SEEK_CUR), a seek
+    // to the end when already there) keeps using it: the host may share it.
+    if (this.offsetMode === 'host' && np === cur) return np;
+    this.offsetMode = 'own';
     this.pos = np;
     return np;
   }
