@@ -100,6 +100,8 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
   const stdio: (number | 'ignore')[] = ['ignore', 'ignore', 'ignore'];
   const records: FdRecord[] = [];
   const childFdOf = new Map<OpenFile, number>();
+  /** Child descriptor of each shared description's offset cell (host.ts shareOffset). */
+  const cellFdOf = new Map<OpenFile, number>();
   for (const fd of k.fds.list()) {
     const e = k.fds.entry(fd);
     const f = e.file;
@@ -110,10 +112,15 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
       child = fd <= 2 && stdio[fd] === 'ignore' ? fd : stdio.length;
       stdio[child] = h;
       childFdOf.set(f, child);
+      const cell = f instanceof HostFile ? f.shareOffset() : null;
+      if (cell) {
+        cellFdOf.set(f, stdio.length);
+        stdio.push(cell.fd);
+      }
     }
     records.push({
       fd, cloexec: e.cloexec, hostFd: child, flags: f.flags, path: f.path, hostPath: f.hostPath() ?? f.path,
-      offset: f instanceof HostFile ? f.forkOffset() : 0, owned: true,
+      offset: f instanceof HostFile ? f.forkOffset() : 0, owned: true, cell: cellFdOf.get(f),
     });
   }
   let notifyRead = -1;
@@ -194,6 +201,7 @@ export function resumeInto(machine: Machine, snapshotFile: string,
         ? new StdioHostFile(rec.hostFd, rec.path, rec.flags, rec.hostPath)
         : new HostFile(rec.hostFd, rec.path, rec.flags, rec.hostPath, rec.owned);
       hf.restoreOffset(rec.offset);
+      if (rec.cell !== undefined) hf.adoptOffset(rec.cell);
       files.set(rec.hostFd, (f = hf));
     }
     k.fds.set(rec.fd, f, rec.cloexec);

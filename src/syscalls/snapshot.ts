@@ -17,6 +17,8 @@ export interface FdRecord {
   hostPath: string;
   offset: number;
   owned: boolean;
+  /** The child's host descriptor of the cell sharing the description's offset (vfs/offset-cell.ts). */
+  cell?: number;
 }
 
 export interface KernelRecord {

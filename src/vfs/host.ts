@@ -14,12 +14,17 @@
 //   lseek(fd, 0, SEEK_CUR), a seek to the end when already there) keeps using the host
 //   offset. Without /proc, lseek on such a descriptor fails with ESPIPE rather than return a
 //   wrong offset.
+// - A description shared with a forked child keeps its offset in an OffsetCell that parent and
+//   child both hold (offset-cell.ts), as Linux's forked processes share the description's
+//   offset. Descriptions never shared have no cell and pay nothing for it.
 // - Pipes, sockets and terminals have no offset (ESPIPE); other character devices such as
 //   /dev/null accept any lseek and report 0, as Linux's do.
 import type * as nodeFs from 'node:fs';
 import { vfs as fs } from './backend.js';
 import * as tty from 'node:tty';
 import { E, SysError, errnoOf, host } from './errno.js';
+import { isMemoryFd } from './backend.js';
+import { HOST_OFFSET, OffsetCell } from './offset-cell.js';
 import {
   O, OpenFile, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, type DirEntry, type StatInfo,
 } from './file.js';
@@ -74,6 +79,8 @@ export class HostFile extends OpenFile {
   /** Non-blocking twin of a blocking host FIFO descriptor (see ioFd), or -1. */
   private nonblockFd = -1;
   private isFifo?: boolean;
+  /** Where the offset lives once the description is shared with another process, or null. */
+  private cell: OffsetCell | null = null;
 
   /**
    * @param fd host descriptor
@@ -101,6 +108,43 @@ export class HostFile extends OpenFile {
   restoreOffset(off: number): void {
     if (off < 0) this.offsetMode = 'host';
     else { this.offsetMode = 'own'; this.pos = off; }
+  }
+
+  /**
+   * At fork: the cell through which this description's offset is shared with the child,
+   * created the first time it is shared (a child forking again passes the same one on). Null
+   * when the file has no offset to share, or no cell could be made (the child then starts
+   * from a copy of the offset, forkOffset).
+   */
+  shareOffset(): OffsetCell | null {
+    if (this.kind !== 'file' || isMemoryFd(this.fd)) return null;
+    if (!this.cell) {
+      try {
+        this.cell = OffsetCell.create(this.offsetMode === 'host' ? HOST_OFFSET : this.pos);
+      } catch {
+        return null; // no room for one (EMFILE, ENOSPC)
+      }
+    }
+    return this.cell;
+  }
+
+  /** In a forked child: use the parent's cell, inherited as host descriptor `cellFd`. */
+  adoptOffset(cellFd: number): void {
+    this.cell = new OffsetCell(cellFd);
+    this.loadOffset();
+  }
+
+  /** Before using the offset of a shared description: take it from the cell. */
+  private loadOffset(): void {
+    if (!this.cell) return;
+    const v = this.cell.get();
+    if (v === HOST_OFFSET) this.offsetMode = 'host';
+    else { this.offsetMode = 'own'; this.pos = v; }
+  }
+
+  /** After moving the offset of a shared description: put it back in the cell. */
+  private storeOffset(): void {
+    this.cell?.set(this.offsetMode === 'host' ? HOST_OFFSET : this.pos);
   }
   override hostPath(): string { return this.hostName; }
 
@@ -137,19 +181,25 @@ export class HostFile extends OpenFile {
   }
 
   override read(buf: Uint8Array): number {
-    if (this.offsetMode === 'host' || this.kind !== 'file') return this.hostRead(buf, null);
+    if (this.kind !== 'file') return this.hostRead(buf, null);
+    this.loadOffset();
+    if (this.offsetMode === 'host') return this.hostRead(buf, null);
     const n = this.hostRead(buf, this.pos);
     this.pos += n;
+    this.storeOffset();
     return n;
   }
 
   override write(buf: Uint8Array): number {
-    if (this.offsetMode === 'host' || this.kind !== 'file') return this.hostWrite(buf, null);
+    if (this.kind !== 'file') return this.hostWrite(buf, null);
+    this.loadOffset();
+    if (this.offsetMode === 'host') return this.hostWrite(buf, null);
     // Positional writes on an O_APPEND host descriptor append anyway (Linux ignores the
     // position); keep the tracked offset at the new end.
     if (this.flags & O.APPEND) this.pos = this.stat().size;
     const n = this.hostWrite(buf, this.pos);
     this.pos += n;
+    this.storeOffset();
     return n;
   }
 
@@ -176,6 +226,7 @@ export class HostFile extends OpenFile {
       this.dirPos = np;
       return np;
     }
+    this.loadOffset();
     let cur = this.pos;
     if (this.offsetMode === 'host') {
       const info = hostFdInfo(this.fd);
@@ -205,6 +256,7 @@ export class HostFile extends OpenFile {
     if (this.offsetMode === 'host' && np === cur) return np;
     this.offsetMode = 'own';
     this.pos = np;
+    this.storeOffset();
     return np;
   }
 
@@ -270,6 +322,7 @@ export class HostFile extends OpenFile {
   }
 
   override close(): void {
+    this.cell?.close();
     if (this.nonblockFd >= 0) { try { fs.closeSync(this.nonblockFd); } catch { /* gone */ } }
     if (this.owned) { try { fs.closeSync(this.fd); } catch { /* already gone */ } }
   }
