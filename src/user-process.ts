@@ -248,6 +248,7 @@ class StdioHostFile extends HostFile {
   }
 
   override close(): void {
+    super.close(); // what else it holds (its offset cell); not the slot, which it does not own
     try { fs.closeSync(this.slot); } catch { /* already gone */ }
     try {
       const fd = fs.openSync('/dev/null', fs.constants.O_RDWR);
