@@ -26,7 +26,10 @@ export function installProcessHooks(machine: Machine, kernel: Kernel): void {
   kernel.hooks = {
     fork: (req) => forkProcess(machine, kernel, req),
     exec: (path, argv, envp) => execProgram(machine, kernel, path, argv, envp, 0),
-    exiting: () => returnVforkWrites(machine, kernel),
+    exiting: () => {
+      returnVforkWrites(machine, kernel);
+      kernel.fds.locks.exit();
+    },
   };
 }
 
@@ -100,6 +103,9 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
   const stdio: (number | 'ignore')[] = ['ignore', 'ignore', 'ignore'];
   const records: FdRecord[] = [];
   const childFdOf = new Map<OpenFile, number>();
+  /** Child descriptor of each shared description's offset cell (host.ts shareOffset). */
+  const cellFdOf = new Map<OpenFile, number>();
+  const recordFiles: OpenFile[] = [];
   for (const fd of k.fds.list()) {
     const e = k.fds.entry(fd);
     const f = e.file;
@@ -110,11 +116,26 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
       child = fd <= 2 && stdio[fd] === 'ignore' ? fd : stdio.length;
       stdio[child] = h;
       childFdOf.set(f, child);
+      const cell = f instanceof HostFile ? f.shareOffset() : null;
+      if (cell) {
+        cellFdOf.set(f, stdio.length);
+        stdio.push(cell.fd);
+      }
     }
     records.push({
       fd, cloexec: e.cloexec, hostFd: child, flags: f.flags, path: f.path, hostPath: f.hostPath() ?? f.path,
-      offset: f instanceof HostFile ? f.forkOffset() : 0, owned: true,
+      offset: f instanceof HostFile ? f.forkOffset() : 0, owned: true, cell: cellFdOf.get(f),
     });
+    recordFiles.push(f);
+  }
+  // Locks: the child joins this process's lock log and holds every description it inherits.
+  const shared = [...childFdOf.keys()];
+  const logFd = k.fds.locks.share();
+  let locks: { fd: number; token: string } | null = null;
+  if (logFd >= 0) {
+    locks = { fd: stdio.length, token: k.fds.locks.forking(shared) };
+    stdio.push(logFd);
+    records.forEach((r, i) => { r.lockId = recordFiles[i].lockId; });
   }
   let notifyRead = -1;
   let vforkNotify = -1;
@@ -134,17 +155,19 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     altstack: k.altstack, persona: personaOf(k),
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
     setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify, vforkReturn,
-    stack: req.stack, tls: req.tls,
+    stack: req.stack, tls: req.tls, locks,
   }, records);
   let pid: number;
   try {
     pid = k.children.spawn({ file: process.execPath, args: [ENTRY, '--resume', file], stdio, env: { ...process.env } as Record<string, string>, cwd: process.cwd() });
   } catch (err) {
     fs.rmSync(file, { force: true });
+    if (locks) k.fds.locks.forked(locks.token, -1, shared);
     throw err;
   } finally {
     if (req.vfork) fs.closeSync(stdio[vforkNotify] as number);
   }
+  if (locks) k.fds.locks.forked(locks.token, pid, shared);
   if (req.parentTid) mem.writeU32(req.parentTid, pid);
   if (notifyRead >= 0) {
     const b = Buffer.alloc(1);
@@ -194,10 +217,13 @@ export function resumeInto(machine: Machine, snapshotFile: string,
         ? new StdioHostFile(rec.hostFd, rec.path, rec.flags, rec.hostPath)
         : new HostFile(rec.hostFd, rec.path, rec.flags, rec.hostPath, rec.owned);
       hf.restoreOffset(rec.offset);
+      if (rec.cell !== undefined) hf.adoptOffset(rec.cell);
+      hf.lockId = rec.lockId;
       files.set(rec.hostFd, (f = hf));
     }
     k.fds.set(rec.fd, f, rec.cloexec);
   }
+  if (r.locks) k.fds.locks.adopt(r.locks.fd, r.locks.token, [...files.values()].flatMap((f) => (f.lockId ? [f.lockId] : [])));
   k.vforkNotify = r.vforkNotify;
   if (r.vforkReturn) {
     vforkShares.set(k, { file: r.vforkReturn, original: new Map(snap.pages), mappings: snap.mappings });
@@ -222,6 +248,7 @@ class StdioHostFile extends HostFile {
   }
 
   override close(): void {
+    super.close(); // what else it holds (its offset cell); not the slot, which it does not own
     try { fs.closeSync(this.slot); } catch { /* already gone */ }
     try {
       const fd = fs.openSync('/dev/null', fs.constants.O_RDWR);

@@ -6,6 +6,7 @@ import { lockKey, O, type OpenFile } from '../vfs/file.js';
 import { AT, AT_FDCWD, resolveAt } from './at.js';
 import { syscall } from './define.js';
 import { E, SysError, host } from './errno.js';
+import { lockOrWait } from './fdops.js';
 import { readPath, readString } from './guest.js';
 import type { Kernel } from './kernel.js';
 import { readTimespecRaw } from './structs.js';
@@ -172,14 +173,7 @@ syscall('flock', 'fd:int op:int', (k: Kernel, fd, op) => {
   if (kind !== LOCK_SH && kind !== LOCK_EX && kind !== LOCK_UN) throw new SysError(E.EINVAL);
   if (f.flags & O.PATH) throw new SysError(E.EBADF);
   const key = lockKey(f) ?? `fd:${fd}`;
-  try {
-    k.fds.locks.flock(key, f, kind === LOCK_SH ? 'sh' : kind === LOCK_EX ? 'ex' : 'un');
-  } catch (err) {
-    // Only another open file description of this same process can hold a conflicting lock
-    // (see vfs/locks.ts); a blocking request would wait forever, so it reports the deadlock.
-    if (!(op & LOCK_NB)) throw new SysError(E.EDEADLK);
-    throw err;
-  }
+  lockOrWait(k, !(op & LOCK_NB), () => k.fds.locks.flock(key, f, kind === LOCK_SH ? 'sh' : kind === LOCK_EX ? 'ex' : 'un'));
   return 0;
 });
 

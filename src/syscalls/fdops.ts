@@ -4,10 +4,11 @@ import * as tty from 'node:tty';
 import { PERM_W } from '../cpu/memory.js';
 import { lockKey, O, S_IFIFO, S_IFMT, S_IFREG } from '../vfs/file.js';
 import { F_RDLCK, F_UNLCK, F_WRLCK } from '../vfs/locks.js';
+import { LockConflict } from '../vfs/shared-locks.js';
 import { HostFile } from '../vfs/host.js';
 import { hostPipe } from '../vfs/pipe.js';
 import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
+import { E, ERESTARTSYS, SysError } from './errno.js';
 import { checkReadable, checkWritable } from './files.js';
 import { HOST_EVENTS, type Kernel } from './kernel.js';
 
@@ -76,16 +77,27 @@ function recordLock(k: Kernel, fd: number, cmd: number, arg: number): number {
   }
   if (type === F_RDLCK) checkReadable(f);
   if (type === F_WRLCK) checkWritable(f);
-  try {
-    k.fds.locks.set(key, { owner, ofd, type, start, end, pid: k.pid });
-  } catch (err) {
-    // A conflict can only come from this process's other owners (OFD locks of another open,
-    // or its POSIX locks against an OFD lock): nothing else could ever release it while this
-    // single guest thread waits, so a blocking request reports the deadlock instead of hanging.
-    if (err instanceof SysError && (cmd === F.SETLKW || cmd === F.OFD_SETLKW)) throw new SysError(E.EDEADLK);
-    throw err;
-  }
+  lockOrWait(k, cmd === F.SETLKW || cmd === F.OFD_SETLKW, () => k.fds.locks.set(key, { owner, ofd, type, start, end, pid: k.pid }));
   return 0;
+}
+
+/**
+ * Take a lock with `attempt`; when `wait`ing (F_SETLKW, flock without LOCK_NB) and another
+ * process holds a conflicting one, try again after short sleeps until it goes or a signal
+ * comes. A conflict only this process could resolve (its other open file descriptions, its
+ * POSIX locks against its OFD locks) would never end while its one thread waits: EDEADLK.
+ */
+export function lockOrWait(k: Kernel, wait: boolean, attempt: () => void): void {
+  for (let ms = 1; ; ms = Math.min(ms * 2, 50)) {
+    try {
+      attempt();
+      return;
+    } catch (err) {
+      if (!wait || !(err instanceof LockConflict)) throw err;
+      if (!err.waitable) throw new SysError(E.EDEADLK);
+    }
+    if (k.waitInterruptibly(process.hrtime.bigint() + BigInt(ms) * 1_000_000n) === 'signal') throw new SysError(ERESTARTSYS);
+  }
 }
 
 syscall('fcntl', 'fd:int cmd:int arg:ulong', (k, fd, cmd, arg) => {

@@ -17,6 +17,10 @@ export interface FdRecord {
   hostPath: string;
   offset: number;
   owned: boolean;
+  /** The child's host descriptor of the cell sharing the description's offset (vfs/offset-cell.ts). */
+  cell?: number;
+  /** The description's name in the lock log (vfs/shared-locks.ts). */
+  lockId?: string;
 }
 
 export interface KernelRecord {
@@ -52,6 +56,8 @@ export interface KernelRecord {
   /** clone's new stack pointer and TLS (0: keep the parent's). */
   stack: number;
   tls: number;
+  /** The lock log the child joins (its host descriptor there) and the name it had in it. */
+  locks?: { fd: number; token: string } | null;
 }
 
 export interface Snapshot {

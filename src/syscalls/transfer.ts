@@ -33,25 +33,30 @@ syscall('copy_file_range', 'fd_in:int off_in:ptr fd_out:int off_out:ptr len:size
     const ti = typeOf(inf), to = typeOf(outf);
     if (ti === S_IFDIR || to === S_IFDIR) throw new SysError(E.EISDIR);
     if (ti !== S_IFREG || to !== S_IFREG) throw new SysError(E.EINVAL);
-    let pin = readOffset(k, offIn);
-    let pout = readOffset(k, offOut);
-    const useIn = pin < 0, useOut = pout < 0;
-    if (useIn) pin = inf.seek(0, 1);
-    if (useOut) pout = outf.seek(0, 1);
-    // Overlapping ranges of one file are refused, as Linux does.
+    const pin = readOffset(k, offIn);
+    const pout = readOffset(k, offOut);
+    // Overlapping ranges of one file are refused, as Linux does. Asking for a file offset
+    // (lseek SEEK_CUR) leaves it where and what it is.
     const a = inf.stat(), b = outf.stat();
-    if (a.dev === b.dev && a.ino === b.ino && pin < pout + len && pout < pin + len) throw new SysError(E.EINVAL);
+    if (a.dev === b.dev && a.ino === b.ino) {
+      const from = pin < 0 ? inf.seek(0, 1) : pin, to = pout < 0 ? outf.seek(0, 1) : pout;
+      if (from < to + len && to < from + len) throw new SysError(E.EINVAL);
+    }
+    // Where a call uses the file offset, the bytes go through read/write at that offset: for
+    // a descriptor inherited from the host that is the host's offset, which the process that
+    // handed it over (a shell redirecting into a file) goes on from.
     let done = 0;
     const buf = new Uint8Array(Math.min(len, CHUNK));
     while (done < len) {
-      const n = inf.pread(buf.subarray(0, Math.min(buf.length, len - done)), pin + done);
+      const part = buf.subarray(0, Math.min(buf.length, len - done));
+      const n = pin < 0 ? inf.read(part) : inf.pread(part, pin + done);
       if (n === 0) break;
       let w = 0;
-      while (w < n) w += outf.pwrite(buf.subarray(w, n), pout + done + w);
+      while (w < n) w += pout < 0 ? outf.write(buf.subarray(w, n)) : outf.pwrite(buf.subarray(w, n), pout + done + w);
       done += n;
     }
-    if (useIn) inf.seek(pin + done, 0); else k.mem.writeU64(offIn, pin + done);
-    if (useOut) outf.seek(pout + done, 0); else k.mem.writeU64(offOut, pout + done);
+    if (pin >= 0) k.mem.writeU64(offIn, pin + done);
+    if (pout >= 0) k.mem.writeU64(offOut, pout + done);
     return done;
   });
 

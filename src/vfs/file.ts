@@ -2,7 +2,7 @@
 // and the per-process descriptor table. Backends implement the operations they support; the
 // defaults fail with the errno Linux gives for a file that lacks that operation.
 import { E, SysError } from './errno.js';
-import { LockTable } from './locks.js';
+import { Locks } from './shared-locks.js';
 
 export interface StatInfo {
   dev: number; ino: number; mode: number; nlink: number; uid: number; gid: number; rdev: number;
@@ -42,6 +42,9 @@ export abstract class OpenFile {
   linkName?: string;
   /** memfd seals (F_GET_SEALS); undefined for files that cannot be sealed. */
   seals?: number;
+  /** Name of this open file description in the lock log shared with forked processes
+   *  (shared-locks.ts); given when first needed. */
+  lockId?: string;
 
   /** Read at the file offset, advancing it. */
   read(_buf: Uint8Array): number { throw new SysError(E.EINVAL); }
@@ -83,10 +86,10 @@ export class FdTable {
   private fds = new Map<number, FdEntry>();
   /** RLIMIT_NOFILE soft limit: descriptors are numbered below it. */
   limit = 1024;
-  /** fcntl and flock locks taken through this table's descriptors. */
-  readonly locks = new LockTable();
   /** Owner of this process's POSIX record locks. */
   readonly processOwner = {};
+  /** fcntl and flock locks, shared with forked processes (shared-locks.ts). */
+  readonly locks = new Locks(this.processOwner);
 
   get(fd: number): OpenFile {
     return this.entry(fd).file;
@@ -129,13 +132,7 @@ export class FdTable {
    *  POSIX locks on it, and the last one of a description drops its OFD and flock locks. */
   private drop(file: OpenFile): void {
     const last = --file.refs === 0;
-    if (!this.locks.empty) {
-      const key = lockKey(file);
-      if (key !== null) {
-        this.locks.releaseRecords(key, this.processOwner);
-        if (last) this.locks.releaseDescription(key, file);
-      }
-    }
+    this.locks.closed(file, last, () => lockKey(file));
     if (last) file.close();
   }
 

@@ -7,16 +7,24 @@
 //   positional I/O. dup'd descriptors share the OpenFile and so share the offset, as Linux's
 //   open file description does.
 // - Descriptors inherited from the host (0, 1, 2) start out using the host offset, which the
-//   host may share with other processes (`(prog; cat) < file`). The first lseek on one that is
-//   a regular file reads the current host offset from /proc/self/fdinfo and from then on
-//   tracks the offset here with positional I/O; the shared host offset stops moving. Without
-//   /proc, lseek on such a descriptor fails with ESPIPE rather than return a wrong offset.
+//   host may share with other processes (`(prog; cat) < file`). The first lseek that moves
+//   the offset of one that is a regular file reads the current host offset from
+//   /proc/self/fdinfo and from then on tracks the offset here with positional I/O; the shared
+//   host offset stops moving. An lseek that leaves the offset where it is (ftell's
+//   lseek(fd, 0, SEEK_CUR), a seek to the end when already there) keeps using the host
+//   offset. Without /proc, lseek on such a descriptor fails with ESPIPE rather than return a
+//   wrong offset.
+// - A description shared with a forked child keeps its offset in an OffsetCell that parent and
+//   child both hold (offset-cell.ts), as Linux's forked processes share the description's
+//   offset. Descriptions never shared have no cell and pay nothing for it.
 // - Pipes, sockets and terminals have no offset (ESPIPE); other character devices such as
 //   /dev/null accept any lseek and report 0, as Linux's do.
 import type * as nodeFs from 'node:fs';
 import { vfs as fs } from './backend.js';
 import * as tty from 'node:tty';
 import { E, SysError, errnoOf, host } from './errno.js';
+import { isMemoryFd } from './backend.js';
+import { HOST_OFFSET, OffsetCell } from './offset-cell.js';
 import {
   O, OpenFile, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, type DirEntry, type StatInfo,
 } from './file.js';
@@ -71,6 +79,8 @@ export class HostFile extends OpenFile {
   /** Non-blocking twin of a blocking host FIFO descriptor (see ioFd), or -1. */
   private nonblockFd = -1;
   private isFifo?: boolean;
+  /** Where the offset lives once the description is shared with another process, or null. */
+  private cell: OffsetCell | null = null;
 
   /**
    * @param fd host descriptor
@@ -98,6 +108,43 @@ export class HostFile extends OpenFile {
   restoreOffset(off: number): void {
     if (off < 0) this.offsetMode = 'host';
     else { this.offsetMode = 'own'; this.pos = off; }
+  }
+
+  /**
+   * At fork: the cell through which this description's offset is shared with the child,
+   * created the first time it is shared (a child forking again passes the same one on). Null
+   * when the file has no offset to share, or no cell could be made (the child then starts
+   * from a copy of the offset, forkOffset).
+   */
+  shareOffset(): OffsetCell | null {
+    if (this.kind !== 'file' || isMemoryFd(this.fd)) return null;
+    if (!this.cell) {
+      try {
+        this.cell = OffsetCell.create(this.offsetMode === 'host' ? HOST_OFFSET : this.pos);
+      } catch {
+        return null; // no room for one (EMFILE, ENOSPC)
+      }
+    }
+    return this.cell;
+  }
+
+  /** In a forked child: use the parent's cell, inherited as host descriptor `cellFd`. */
+  adoptOffset(cellFd: number): void {
+    this.cell = new OffsetCell(cellFd);
+    this.loadOffset();
+  }
+
+  /** Before using the offset of a shared description: take it from the cell. */
+  private loadOffset(): void {
+    if (!this.cell) return;
+    const v = this.cell.get();
+    if (v === HOST_OFFSET) this.offsetMode = 'host';
+    else { this.offsetMode = 'own'; this.pos = v; }
+  }
+
+  /** After moving the offset of a shared description: put it back in the cell. */
+  private storeOffset(): void {
+    this.cell?.set(this.offsetMode === 'host' ? HOST_OFFSET : this.pos);
   }
   override hostPath(): string { return this.hostName; }
 
@@ -134,19 +181,25 @@ export class HostFile extends OpenFile {
   }
 
   override read(buf: Uint8Array): number {
-    if (this.offsetMode === 'host' || this.kind !== 'file') return this.hostRead(buf, null);
+    if (this.kind !== 'file') return this.hostRead(buf, null);
+    this.loadOffset();
+    if (this.offsetMode === 'host') return this.hostRead(buf, null);
     const n = this.hostRead(buf, this.pos);
     this.pos += n;
+    this.storeOffset();
     return n;
   }
 
   override write(buf: Uint8Array): number {
-    if (this.offsetMode === 'host' || this.kind !== 'file') return this.hostWrite(buf, null);
+    if (this.kind !== 'file') return this.hostWrite(buf, null);
+    this.loadOffset();
+    if (this.offsetMode === 'host') return this.hostWrite(buf, null);
     // Positional writes on an O_APPEND host descriptor append anyway (Linux ignores the
     // position); keep the tracked offset at the new end.
     if (this.flags & O.APPEND) this.pos = this.stat().size;
     const n = this.hostWrite(buf, this.pos);
     this.pos += n;
+    this.storeOffset();
     return n;
   }
 
@@ -173,17 +226,18 @@ export class HostFile extends OpenFile {
       this.dirPos = np;
       return np;
     }
+    this.loadOffset();
+    let cur = this.pos;
     if (this.offsetMode === 'host') {
       const info = hostFdInfo(this.fd);
       if (!info) throw new SysError(E.ESPIPE);
-      this.pos = info.pos;
-      this.offsetMode = 'own';
+      cur = info.pos;
     }
     const size = this.stat().size;
     let np: number;
     switch (whence) {
       case SEEK_SET: np = off; break;
-      case SEEK_CUR: np = this.pos + off; break;
+      case SEEK_CUR: np = cur + off; break;
       case SEEK_END: np = size + off; break;
       case SEEK_DATA:
         if (off < 0) throw new SysError(E.EINVAL);
@@ -197,7 +251,12 @@ export class HostFile extends OpenFile {
     }
     if (np < 0) throw new SysError(E.EINVAL);
     if (!Number.isSafeInteger(np)) throw new SysError(E.EOVERFLOW);
+    // A seek that leaves the host offset where it is (ftell's lseek(fd, 0, SEEK_CUR), a seek
+    // to the end when already there) keeps using it: the host may share it.
+    if (this.offsetMode === 'host' && np === cur) return np;
+    this.offsetMode = 'own';
     this.pos = np;
+    this.storeOffset();
     return np;
   }
 
@@ -263,6 +322,7 @@ export class HostFile extends OpenFile {
   }
 
   override close(): void {
+    this.cell?.close();
     if (this.nonblockFd >= 0) { try { fs.closeSync(this.nonblockFd); } catch { /* gone */ } }
     if (this.owned) { try { fs.closeSync(this.fd); } catch { /* already gone */ } }
   }

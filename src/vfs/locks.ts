@@ -1,7 +1,8 @@
 // Record locks (fcntl F_SETLK/F_GETLK and the OFD variants) and BSD locks (flock), kept in a
 // table inside tsemu with Linux's rules. Node cannot call fcntl(F_SETLK) or flock(2), so these
-// locks are not taken on the host: other host processes (including the guest's own forked
-// children, which are separate host processes) neither see them nor are seen by them.
+// locks are not taken on the host: host processes other than tsemu's neither see them nor are
+// seen by them. A guest's forked children (separate host processes) share them through a log
+// each replays into its own table (shared-locks.ts).
 //
 // Owners, as on Linux:
 // - POSIX locks (F_SETLK) belong to the process: its own locks never conflict with each other,
@@ -103,6 +104,33 @@ export class LockTable {
   releaseDescription(file: string, owner: LockOwner): void {
     this.releaseRecords(file, owner);
     this.flock(file, owner, 'un');
+  }
+
+  /** Drop every lock `owner` holds on any file (a process gone, a description closed everywhere). */
+  releaseOwner(owner: LockOwner): void {
+    for (const file of [...this.records.keys()]) this.releaseRecords(file, owner);
+    for (const file of [...this.flocks.keys()]) this.flock(file, owner, 'un');
+  }
+
+  /** Does `owner` hold a record lock on any file? */
+  ownsRecords(owner: LockOwner): boolean {
+    for (const list of this.records.values()) if (list.some((l) => l.owner === owner)) return true;
+    return false;
+  }
+
+  /** Does `owner` hold a record lock on `file`? */
+  holdsRecords(file: string, owner: LockOwner): boolean {
+    return (this.records.get(file) ?? []).some((l) => l.owner === owner);
+  }
+
+  /** Every lock, for handing the table over to a shared log (shared-locks.ts). */
+  dump(): { records: [string, RecordLock[]][]; flocks: [string, { owner: LockOwner; exclusive: boolean }[]][] } {
+    return { records: [...this.records], flocks: [...this.flocks] };
+  }
+
+  /** The flock lock on `file` that keeps `owner` from taking `op`, if any. */
+  flockConflict(file: string, owner: LockOwner, op: 'sh' | 'ex'): LockOwner | undefined {
+    return (this.flocks.get(file) ?? []).find((l) => l.owner !== owner && (op === 'ex' || l.exclusive))?.owner;
   }
 
   /** Does the table hold anything at all (closing needs no stat when it does not)? */
