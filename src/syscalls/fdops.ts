@@ -10,6 +10,7 @@ import { syscall } from './define.js';
 import { E, SysError } from './errno.js';
 import { checkReadable, checkWritable } from './files.js';
 import { HOST_EVENTS, type Kernel } from './kernel.js';
+import { hasControllingTerminal, loseControllingTerminal, takeControllingTerminal } from './process.js';
 
 syscall('dup', 'fd:int', (k, fd) => k.fds.dup(fd));
 
@@ -132,7 +133,27 @@ syscall('fcntl', 'fd:int cmd:int arg:ulong', (k, fd, cmd, arg) => {
 
 const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCGPGRP = 0x540f;
 const TIOCSPGRP = 0x5410, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541b, FIONBIO = 0x5421;
-const FIONCLEX = 0x5450, FIOCLEX = 0x5451, TIOCGSID = 0x5429;
+const FIONCLEX = 0x5450, FIOCLEX = 0x5451, TIOCGSID = 0x5429, TIOCSCTTY = 0x540e, TIOCNOTTY = 0x5422;
+
+/** The terminal's foreground group when there is no job-control session to keep it in. */
+const foregroundOf = new WeakMap<Kernel, number>();
+const foreground = (k: Kernel): number => k.session?.foreground() ?? foregroundOf.get(k) ?? k.pgid;
+
+/** Every terminal is taken to be the controlling one (tsemu's processes share one). */
+function controllingTerminal(k: Kernel): void {
+  if (!hasControllingTerminal(k)) throw new SysError(E.ENOTTY);
+}
+
+/** tcsetpgrp: the group must exist in the caller's session (kept in session.ts). */
+function setForeground(k: Kernel, pgrp: number): void {
+  controllingTerminal(k);
+  if (pgrp < 0) throw new SysError(E.EINVAL);
+  const exists = pgrp === k.pgid || [...k.children.pids].some((c) => k.children.groupOf(c) === pgrp) ||
+    (k.session?.members(pgrp).length ?? 0) > 0;
+  if (!exists) throw new SysError(E.ESRCH);
+  if (k.session) k.session.setForeground(pgrp);
+  else foregroundOf.set(k, pgrp);
+}
 
 /** struct termios as the kernel passes it (36 bytes: 4 flag words, c_line, c_cc[19]), per tty. */
 const termiosByTty = new Map<number, Uint8Array>();
@@ -236,9 +257,21 @@ syscall('ioctl', 'fd:int request:hex arg:ptr', (k, fd, req, arg) => {
       return 0;
     }
     case TIOCSWINSZ: k.mem.read(arg, 8); return 0;
-    case TIOCGPGRP: k.mem.writeU32(arg, k.pgid); return 0;
-    case TIOCSPGRP: k.mem.readU32(arg); return 0;
-    case TIOCGSID: k.mem.writeU32(arg, k.sid); return 0;
+    case TIOCGPGRP: controllingTerminal(k); k.mem.writeU32(arg, foreground(k)); return 0;
+    case TIOCSPGRP: setForeground(k, k.mem.readI32(arg)); return 0;
+    case TIOCGSID: controllingTerminal(k); k.mem.writeU32(arg, k.sid); return 0;
+    case TIOCSCTTY:
+      // Already this session's terminal when the caller leads the session; a process that is
+      // not a session leader cannot take one (EPERM), as Linux answers.
+      if (k.sid !== k.pid) throw new SysError(E.EPERM);
+      takeControllingTerminal(k);
+      return 0;
+    case TIOCNOTTY:
+      // Giving up the controlling terminal. (A session leader would also hang up the
+      // foreground group; tsemu's leader is the last to hold the terminal anyway.)
+      controllingTerminal(k);
+      loseControllingTerminal(k);
+      return 0;
     default: throw new SysError(E.ENOTTY);
   }
 });
