@@ -123,6 +123,10 @@ export class Children {
       if (state === 'T' && !this.stopped.has(pid)) {
         this.stopped.add(pid);
         this.note(pid, 0x7f | ((this.session?.stopSignal(pid) ?? SIGSTOP) << 8));
+      } else if (state === 'Z' || state === 'X') {
+        // Killed while stopped: not continued (Linux reports only the death), which the
+        // worker is about to publish.
+        this.stopped.delete(pid);
       } else if (state !== 'T' && state !== 't' && this.stopped.has(pid)) {
         this.continued(pid);
       }
