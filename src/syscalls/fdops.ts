@@ -7,10 +7,11 @@ import { F_RDLCK, F_UNLCK, F_WRLCK } from '../vfs/locks.js';
 import { HostFile } from '../vfs/host.js';
 import { hostPipe } from '../vfs/pipe.js';
 import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
+import { E, ERESTARTSYS, SysError } from './errno.js';
 import { checkReadable, checkWritable } from './files.js';
-import { HOST_EVENTS, type Kernel } from './kernel.js';
+import { HOST_EVENTS, signalBit, type Kernel } from './kernel.js';
 import { hasControllingTerminal, loseControllingTerminal, takeControllingTerminal } from './process.js';
+import { signalGroup } from './signals.js';
 
 syscall('dup', 'fd:int', (k, fd) => k.fds.dup(fd));
 
@@ -134,6 +135,7 @@ syscall('fcntl', 'fd:int cmd:int arg:ulong', (k, fd, cmd, arg) => {
 const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCGPGRP = 0x540f;
 const TIOCSPGRP = 0x5410, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541b, FIONBIO = 0x5421;
 const FIONCLEX = 0x5450, FIOCLEX = 0x5451, TIOCGSID = 0x5429, TIOCSCTTY = 0x540e, TIOCNOTTY = 0x5422;
+const SIGTTOU = 22;
 
 /** The terminal's foreground group when there is no job-control session to keep it in. */
 const foregroundOf = new WeakMap<Kernel, number>();
@@ -144,9 +146,23 @@ function controllingTerminal(k: Kernel): void {
   if (!hasControllingTerminal(k)) throw new SysError(E.ENOTTY);
 }
 
+/**
+ * Linux's tty_check_change: a process outside the foreground group that changes its terminal
+ * (tcsetattr, tcsetpgrp) gets SIGTTOU, its whole group does, and the call is restarted once it
+ * is continued, unless it ignores or blocks SIGTTOU. (Linux fails it with EIO in an orphaned
+ * group instead; tsemu does not know whether a guest's group is orphaned.)
+ */
+function checkForeground(k: Kernel): void {
+  if (!hasControllingTerminal(k) || foreground(k) === k.pgid) return;
+  if ((k.sigmask & signalBit(SIGTTOU)) || k.signalIgnored(SIGTTOU)) return;
+  signalGroup(k, k.pgid, SIGTTOU);
+  throw new SysError(ERESTARTSYS);
+}
+
 /** tcsetpgrp: the group must exist in the caller's session (kept in session.ts). */
 function setForeground(k: Kernel, pgrp: number): void {
   controllingTerminal(k);
+  checkForeground(k);
   if (pgrp < 0) throw new SysError(E.EINVAL);
   const exists = pgrp === k.pgid || [...k.children.pids].some((c) => k.children.groupOf(c) === pgrp) ||
     (k.session?.members(pgrp).length ?? 0) > 0;
@@ -243,6 +259,7 @@ syscall('ioctl', 'fd:int request:hex arg:ptr', (k, fd, req, arg) => {
     }
     case TCSETS: case TCSETSW: case TCSETSF: {
       const t = k.mem.read(arg, 36);
+      checkForeground(k);
       termiosByTty.set(tty, t);
       const host = f.hostFd();
       if (host !== undefined) setHostTermios(host, t);

@@ -391,25 +391,29 @@ function sendSignal(k: Kernel, pid: number, sig: number, code: number): number {
     return 0;
   }
   if (pid === 0 || (pid < -1 && k.session)) {
-    // A process group: the guest's groups are the session's (session.ts), not the host's.
-    const pgid = pid === 0 ? k.pgid : -pid;
-    const others = k.session?.members(pgid).filter((p) => p !== k.pid) ?? [];
-    for (const p of k.children.pids) if (!others.includes(p) && k.children.groupOf(p) === pgid) others.push(p);
-    const self = k.pgid === pgid;
-    if (!self && others.length === 0) throw new SysError(E.ESRCH);
-    let sent = self;
-    for (const p of others) {
-      try {
-        signalProcess(k, p, sig);
-        sent = true;
-      } catch { /* gone meanwhile */ }
-    }
-    if (!sent) throw new SysError(E.ESRCH);
-    if (self) raise(k, sig, userSignalInfo(sig, code, k.pid));
+    signalGroup(k, pid === 0 ? k.pgid : -pid, sig, code);
     return 0;
   }
   signalProcess(k, pid, sig);
   return 0;
+}
+
+/** Send `sig` to process group `pgid`: the guest's groups are the session's (session.ts), not
+ *  the host's. ESRCH when the group has no member. */
+export function signalGroup(k: Kernel, pgid: number, sig: number, code = SI_USER): void {
+  const others = k.session?.members(pgid).filter((p) => p !== k.pid) ?? [];
+  for (const p of k.children.pids) if (!others.includes(p) && k.children.groupOf(p) === pgid) others.push(p);
+  const self = k.pgid === pgid;
+  if (!self && others.length === 0) throw new SysError(E.ESRCH);
+  let sent = self;
+  for (const p of others) {
+    try {
+      signalProcess(k, p, sig);
+      sent = true;
+    } catch { /* gone meanwhile */ }
+  }
+  if (!sent) throw new SysError(E.ESRCH);
+  if (self) raise(k, sig, userSignalInfo(sig, code, k.pid));
 }
 
 syscall('kill', 'pid:int sig:int', (k, pid, sig) => sendSignal(k, pid, sig, SI_USER));
@@ -443,3 +447,24 @@ syscall('rt_tgsigqueueinfo', 'tgid:int tid:int sig:int info:ptr', (k, tgid, tid,
   return queueInfo(k, tgid, sig, info);
 });
 
+
+/**
+ * The guest is ending: a job of it that is stopped would stay stopped for ever, with nobody
+ * left to continue it. Linux sends SIGHUP and then SIGCONT to each process group the exit
+ * orphans that has a stopped member; here, the groups of this process's stopped children other
+ * than its own (a shell's jobs).
+ */
+export function hangUpStoppedJobs(k: Kernel): void {
+  const SIGHUP = 1;
+  k.children.checkStates();
+  const groups = new Set<number>();
+  for (const c of k.children.pids) {
+    const g = k.children.groupOf(c);
+    if (k.children.isStopped(c) && g !== null && g !== k.pgid) groups.add(g);
+  }
+  for (const g of groups) {
+    for (const sig of [SIGHUP, SIGCONT]) {
+      try { signalGroup(k, g, sig); } catch { /* gone */ }
+    }
+  }
+}

@@ -106,4 +106,44 @@ describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a termina
     ls = await wait((ls) => ls.some((l) => l.startsWith('EXITED')), 'bash to exit');
     expect(ls.find((l) => l.startsWith('EXITED'))).toBe('EXITED 0');
   }, 180_000);
+
+  it('a background job that changes the terminal stops (SIGTTOU); exit hangs up a stopped job', async () => {
+    const P = 'k';
+    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', P, bashCommand).status).toBe(0);
+    const PROMPT = 'tsemu$';
+    const keys = (...k: string[]) => tmux('send-keys', '-t', P, ...k);
+    const wait = (ready: (ls: string[]) => boolean, what: string) => waitFor(ready, what, 60_000, P);
+    const last = (ls: string[]) => ls[ls.length - 1];
+    await wait((ls) => ls[0] === PROMPT, 'the first prompt');
+    // The shell's pid: its forked children are resumed from snapshots named after it.
+    const shellPid = spawnSync('pgrep', ['-P', tmux('list-panes', '-t', P, '-F', '#{pane_pid}').stdout.trim()], { encoding: 'utf8' })
+      .stdout.trim();
+    expect(shellPid).toMatch(/^\d+$/);
+
+    keys('stty -echo &', 'Enter');
+    await wait((ls) => last(ls) === PROMPT && ls.length >= 3, 'stty in the background');
+    await new Promise((r) => setTimeout(r, 3000)); // stty starts and tries to change the terminal
+    keys('Enter'); // bash reports a job's change of state before its next prompt
+    let ls = await wait((ls) => last(ls) === PROMPT && ls.length >= 5, 'the report of the stop');
+    expect(ls.slice(2)).toEqual([PROMPT, '[1]+  Stopped                 stty -echo', PROMPT]);
+    keys('kill -9 %1', 'Enter');
+    await wait((ls) => last(ls) === PROMPT && ls.length >= 6, 'kill');
+
+    keys('sleep 100', 'Enter');
+    await wait((ls) => last(ls) === 'tsemu$ sleep 100', 'sleep to start');
+    await new Promise((r) => setTimeout(r, 3000));
+    keys('C-z');
+    ls = await wait((ls) => last(ls) === PROMPT && ls.some((l) => l.endsWith('Stopped                 sleep 100')), 'the stop');
+    const forked = () => spawnSync('ps', ['-e', '-o', 'args='], { encoding: 'utf8' }).stdout.split('\n')
+      .filter((l) => l.includes(`tsemu-fork-${shellPid}-`));
+    expect(forked()).toHaveLength(1); // the stopped sleep
+    keys('exit', 'Enter');
+    ls = await wait((ls) => last(ls) === PROMPT && ls.includes('There are stopped jobs.'), 'the warning');
+    keys('exit', 'Enter');
+    ls = await wait((ls) => ls.some((l) => l.startsWith('EXITED')), 'bash to exit');
+    // The stopped job got SIGHUP and SIGCONT as its group was orphaned, and is gone.
+    const end = Date.now() + 10_000;
+    while (forked().length && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    expect(forked()).toEqual([]);
+  }, 180_000);
 });
