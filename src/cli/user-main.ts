@@ -150,8 +150,13 @@ function runOnGuestThread(request: GuestRequest): void {
       }
       case 'stop':
         jobs.stop(m.sig);
-        Atomics.add(events, HOST_EVENTS.stopSeq, 1);
-        Atomics.notify(events, HOST_EVENTS.stopSeq);
+        // Signals that came while the process was stopped (a SIGHUP before the SIGCONT) are
+        // due before the guest goes on, as on Linux: let the next poll of the event loop pass
+        // them on first (the first immediate runs in this turn, the second after that poll).
+        setImmediate(() => setImmediate(() => {
+          Atomics.add(events, HOST_EVENTS.stopSeq, 1);
+          Atomics.notify(events, HOST_EVENTS.stopSeq);
+        }));
         return;
       case 'umask':
         Atomics.store(events, HOST_EVENTS.umaskValue, process.umask(m.mask));

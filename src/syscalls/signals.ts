@@ -73,6 +73,7 @@ export function deliverSignals(k: Kernel): void {
       if (IGNORED_BY_DEFAULT.has(sig)) continue;
       if (STOP_SIGNALS.has(sig)) {
         k.stopProcess(sig); // returns once continued; an interrupted call then restarts
+        k.pollEvents(); // what came while stopped (a SIGHUP before the SIGCONT) goes first
         continue;
       }
       throw new GuestKilled(sig);

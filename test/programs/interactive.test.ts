@@ -107,7 +107,7 @@ describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a termina
     expect(ls.find((l) => l.startsWith('EXITED'))).toBe('EXITED 0');
   }, 180_000);
 
-  it('a background job that changes the terminal stops (SIGTTOU); exit hangs up a stopped job', async () => {
+  it('a background job that changes the terminal stops (SIGTTOU); exit ends a stopped job', async () => {
     const P = 'k';
     expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', P, bashCommand).status).toBe(0);
     const PROMPT = 'tsemu$';
@@ -141,7 +141,7 @@ describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a termina
     ls = await wait((ls) => last(ls) === PROMPT && ls.includes('There are stopped jobs.'), 'the warning');
     keys('exit', 'Enter');
     ls = await wait((ls) => ls.some((l) => l.startsWith('EXITED')), 'bash to exit');
-    // The stopped job got SIGHUP and SIGCONT as its group was orphaned, and is gone.
+    // bash ends its stopped jobs as it exits (SIGTERM and SIGCONT to their groups): gone.
     const end = Date.now() + 10_000;
     while (forked().length && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
     expect(forked()).toEqual([]);
