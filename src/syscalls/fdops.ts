@@ -277,12 +277,7 @@ syscall('ioctl', 'fd:int request:hex arg:ptr', (k, fd, req, arg) => {
     case TIOCGPGRP: controllingTerminal(k); k.mem.writeU32(arg, foreground(k)); return 0;
     case TIOCSPGRP: setForeground(k, k.mem.readI32(arg)); return 0;
     case TIOCGSID: controllingTerminal(k); k.mem.writeU32(arg, k.sid); return 0;
-    case TIOCSCTTY:
-      // Already this session's terminal when the caller leads the session; a process that is
-      // not a session leader cannot take one (EPERM), as Linux answers.
-      if (k.sid !== k.pid) throw new SysError(E.EPERM);
-      takeControllingTerminal(k);
-      return 0;
+    case TIOCSCTTY: takeControllingTerminal(k); return 0;
     case TIOCNOTTY:
       // Giving up the controlling terminal. (A session leader would also hang up the
       // foreground group; tsemu's leader is the last to hold the terminal anyway.)

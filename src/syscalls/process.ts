@@ -116,15 +116,28 @@ syscall('setpgid', 'pid:int pgid:int', (k, pid, pgid) => {
 syscall('setsid', '', (k) => {
   if (k.pgid === k.pid) throw new SysError(E.EPERM);
   k.pgid = k.sid = k.pid;
+  newSession.add(k);
   loseControllingTerminal(k);
   return k.pid;
 });
 
-/** A process that has left its session has no controlling terminal until it takes one. */
+/** Processes without a controlling terminal (after setsid or TIOCNOTTY); the others share the
+ *  terminal of the session tsemu was started in. */
 const withoutTerminal = new WeakSet<Kernel>();
+/** Processes that started a session of their own: the terminal stays their old session's. */
+const newSession = new WeakSet<Kernel>();
 export const hasControllingTerminal = (k: Kernel): boolean => !withoutTerminal.has(k);
 export const loseControllingTerminal = (k: Kernel): void => { withoutTerminal.add(k); };
-export const takeControllingTerminal = (k: Kernel): void => { withoutTerminal.delete(k); };
+
+/**
+ * TIOCSCTTY: only a session leader may take a terminal, and the terminal already belongs to
+ * the session tsemu was started in: its leader gets it (again), anyone else EPERM (stealing
+ * it from that session is not supported).
+ */
+export function takeControllingTerminal(k: Kernel): void {
+  if (k.sid !== k.pid || newSession.has(k)) throw new SysError(E.EPERM);
+  withoutTerminal.delete(k);
+}
 
 // ---------------------------------------------------------------- resource limits
 

@@ -146,4 +146,30 @@ describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a termina
     while (forked().length && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
     expect(forked()).toEqual([]);
   }, 180_000);
+
+  it("a job's terminal calls: tcgetpgrp, TIOCGSID, TIOCSCTTY, TIOCNOTTY, setsid", async () => {
+    // fixtures/src/ttyjobs.c. Expected: what the same source built for this x86-64 host prints
+    // run by the host's bash in a tmux pane (these calls are the same on arm64; qemu-aarch64
+    // cannot be the reference, as it does not know TIOCGSID).
+    const P = 'l';
+    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', P, bashCommand).status).toBe(0);
+    const PROMPT = 'tsemu$';
+    await waitFor((ls) => ls[0] === PROMPT, 'the first prompt', 60_000, P);
+    tmux('send-keys', '-t', P, path.join(FIXTURES, 'bin/ttyjobs.static'), 'Enter');
+    const ls = await waitFor((ls) => ls[ls.length - 1] === PROMPT && ls.length > 2, 'the program to end', 60_000, P);
+    expect(ls.slice(1)).toEqual([
+      'foreground job: 1',
+      'TIOCGSID is getsid: 1',
+      'TIOCSCTTY (not a session leader): EPERM',
+      'setsid (a group leader): EPERM',
+      'child: setsid: 1',
+      'child: tcgetpgrp (no terminal): ENOTTY',
+      "child: TIOCSCTTY (another session's terminal): EPERM",
+      'child: TIOCNOTTY (none to give up): ENOTTY',
+      'TIOCNOTTY: 0',
+      'then tcgetpgrp: ENOTTY',
+      'done',
+      PROMPT,
+    ]);
+  }, 120_000);
 });
