@@ -116,17 +116,21 @@ syscall('setpgid', 'pid:int pgid:int', (k, pid, pgid) => {
 syscall('setsid', '', (k) => {
   if (k.pgid === k.pid) throw new SysError(E.EPERM);
   k.pgid = k.sid = k.pid;
-  newSession.add(k);
-  loseControllingTerminal(k);
   return k.pid;
 });
 
-/** Processes without a controlling terminal (after setsid or TIOCNOTTY); the others share the
- *  terminal of the session tsemu was started in. */
+/** The host session every tsemu process of a terminal is in (Node cannot leave it): the
+ *  terminal's. A guest whose session (inherited through fork) is another has left it. */
+let hostSession = 0;
+function inHostSession(k: Kernel): boolean {
+  if (!hostSession) {
+    try { hostSession = hostStatField(process.pid, 3); } catch { hostSession = -1; /* no /proc: not known */ }
+  }
+  return hostSession < 0 || k.sid === hostSession;
+}
+/** Processes that gave up the terminal with TIOCNOTTY. */
 const withoutTerminal = new WeakSet<Kernel>();
-/** Processes that started a session of their own: the terminal stays their old session's. */
-const newSession = new WeakSet<Kernel>();
-export const hasControllingTerminal = (k: Kernel): boolean => !withoutTerminal.has(k);
+export const hasControllingTerminal = (k: Kernel): boolean => inHostSession(k) && !withoutTerminal.has(k);
 export const loseControllingTerminal = (k: Kernel): void => { withoutTerminal.add(k); };
 
 /**
@@ -135,7 +139,7 @@ export const loseControllingTerminal = (k: Kernel): void => { withoutTerminal.ad
  * it from that session is not supported).
  */
 export function takeControllingTerminal(k: Kernel): void {
-  if (k.sid !== k.pid || newSession.has(k)) throw new SysError(E.EPERM);
+  if (k.sid !== k.pid || !inHostSession(k)) throw new SysError(E.EPERM);
   withoutTerminal.delete(k);
 }
 
