@@ -290,11 +290,12 @@ export class Kernel {
   /** Make `sig` pending (Linux's generation step): ignored signals are dropped unless blocked;
    *  a standard signal already pending is not queued twice. */
   queueSignal(sig: number, info: Buffer): void {
-    const blocked = (this.sigmask & signalBit(sig)) !== 0n;
-    if (!blocked && this.signalIgnored(sig)) return;
-    // SIGCONT cancels pending stops and a stop signal a pending SIGCONT, as on Linux.
+    // SIGCONT cancels pending stops and a stop signal a pending SIGCONT, whatever their
+    // actions, as Linux's prepare_signal does.
     if (sig === SIGCONT) for (const s of STOP_SIGNALS) this.pendingSignals.delete(s);
     if (STOP_SIGNALS.has(sig)) this.pendingSignals.delete(SIGCONT);
+    const blocked = (this.sigmask & signalBit(sig)) !== 0n;
+    if (!blocked && this.signalIgnored(sig)) return;
     const queue = this.pendingSignals.get(sig);
     if (queue && sig < SIGRTMIN) return;
     if (queue) queue.push(info);
