@@ -66,7 +66,7 @@ export function listenForJobSignals(session: Session | null, topLevel: boolean,
   function heard(sig: number): void {
     if (sig === SIGCONT) {
       session?.clearStop(process.pid);
-      if (caught.has(sig)) forward(sig);
+      forward(sig); // even at its default action: it discards the guest's pending stops
       return;
     }
     const sentByGuest = session?.takeDirect(process.pid, sig) ?? false;
