@@ -152,7 +152,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     brkStart: k.brkStart, brk: k.brk, exePath: k.exePath, exeGuestPath: k.exeGuestPath, argv: k.argv, envp: k.envp,
     auxv: k.auxv, cwd: k.paths.cwd, prefix: k.paths.prefix, root: k.paths.root, memfs: inMemory() ? memoryImage() : null,
     sigactions: [...k.sigactions].map(([s, a]) => [s, a.map(String)]), sigmask: String(k.sigmask),
-    altstack: k.altstack, persona: personaOf(k),
+    altstack: k.altstack, persona: personaOf(k), sid: k.sid, pgid: k.pgid,
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
     setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify, vforkReturn,
     stack: req.stack, tls: req.tls, locks,
@@ -207,6 +207,8 @@ export function resumeInto(machine: Machine, snapshotFile: string,
   });
   for (const [s, a] of r.sigactions) k.sigactions.set(s, a.map(BigInt) as [bigint, bigint, bigint, bigint]);
   if (r.persona) setPersona(k, r.persona);
+  if (r.sid) k.sid = r.sid;
+  if (r.pgid) k.inheritGroup(r.pgid);
   for (const fd of k.fds.list()) k.fds.close(fd);
   const files = new Map<number, OpenFile>();
   for (const rec of snap.fds) {
@@ -340,7 +342,7 @@ function runNative(machine: Machine, k: Kernel, host: string, argv: string[], en
   const env = Object.fromEntries(envp.map((e) => { const i = e.indexOf('='); return i < 0 ? [e, ''] : [e.slice(0, i), e.slice(i + 1)]; }));
   const pid = k.children.spawn({ file: host, args: argv.slice(1), argv0: argv[0], stdio, env, cwd: k.paths.toHost(k.paths.cwd) });
   releaseVforkParent(machine, k); // the exec has succeeded: a vfork parent goes on now
-  const [, status] = k.children.wait(pid, false)!;
+  const [, status] = k.children.wait((p) => p === pid, { exited: true, stopped: false, continued: false }, false)!;
   if (status & 0x7f) throw new GuestKilled(status & 0x7f);
   throw new GuestExit((status >> 8) & 0xff);
 }

@@ -2,7 +2,7 @@
 // system calls, faults and traps — the way Linux would for an aarch64 process.
 import { loadProgram, LoadError } from './loader/index.js';
 import { dispatchSyscall } from './syscalls/dispatch.js';
-import { deliverSignals, forceSignal } from './syscalls/signals.js';
+import { deliverSignals, forceSignal, hangUpStoppedJobs } from './syscalls/signals.js';
 import { GuestExit, GuestKilled, Kernel, type HostLink } from './syscalls/kernel.js';
 import { Machine, type StopReason } from './translate/machine.js';
 import { installProcessHooks, resumeInto } from './user-process.js';
@@ -83,7 +83,10 @@ export function runLoop(machine: Machine, kernel: Kernel): GuestResult {
       }
       deliverSignals(kernel);
     } catch (err) {
-      if (err instanceof GuestExit || err instanceof GuestKilled) kernel.hooks.exiting?.();
+      if (err instanceof GuestExit || err instanceof GuestKilled) {
+        kernel.hooks.exiting?.();
+        hangUpStoppedJobs(kernel);
+      }
       if (err instanceof GuestExit) return { status: err.status };
       if (err instanceof GuestKilled) return { signal: err.signal };
       throw err;
@@ -144,3 +147,5 @@ function inMemoryRoot(paths: PathResolver, program: string): void {
   mem.mkdirSync(process.cwd(), { recursive: true });
   paths.cwd = process.cwd();
 }
+/** Job control shared between tsemu processes (for cli/job-control.ts). */
+export { hostJobIds, Session, SESSION_ENV } from './syscalls/session.js';

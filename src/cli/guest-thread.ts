@@ -23,12 +23,20 @@ export type GuestAnswer =
 /** Messages from the guest thread to the main thread while the guest runs. */
 export type GuestNotice =
   | { kind: 'signal-interest'; sig: number; caught: boolean }
-  | { kind: 'umask'; mask: number };
+  | { kind: 'umask'; mask: number }
+  | { kind: 'stop'; sig: number };
 
-function hostLink(events: Int32Array): HostLink {
+function hostLink(events: Int32Array, session: string | null): HostLink {
   let seq = 0;
   return {
     events,
+    session: session ?? undefined,
+    stop(sig) {
+      // The owning thread stops the process; it answers once the process is continued.
+      const before = Atomics.load(events, HOST_EVENTS.stopSeq);
+      parentPort!.postMessage({ kind: 'stop', sig } satisfies GuestNotice);
+      while (Atomics.load(events, HOST_EVENTS.stopSeq) === before) Atomics.wait(events, HOST_EVENTS.stopSeq, before);
+    },
     signalInterest: (sig, caught) => parentPort!.postMessage({ kind: 'signal-interest', sig, caught } satisfies GuestNotice),
     umask(mask) {
       const want = ++seq;
@@ -66,10 +74,10 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
-const { request, events } = workerData as { request: GuestRequest; events: SharedArrayBuffer };
+const { request, events, session } = workerData as { request: GuestRequest; events: SharedArrayBuffer; session: string | null };
 let answer: GuestAnswer;
 try {
-  answer = { kind: 'result', result: run(request, hostLink(new Int32Array(events))) };
+  answer = { kind: 'result', result: run(request, hostLink(new Int32Array(events), session)) };
 } catch (e) {
   answer = e instanceof LoadError
     ? { kind: 'load-error', message: e.message }

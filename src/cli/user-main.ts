@@ -4,8 +4,9 @@ import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import { Worker } from 'node:worker_threads';
-import { HOST_EVENTS, type GuestResult } from '../user.js';
+import { HOST_EVENTS, hostJobIds, Session, SESSION_ENV, type GuestResult } from '../user.js';
 import type { GuestAnswer, GuestNotice, GuestRequest } from './guest-thread.js';
+import { JOB_SIGNALS, listenForJobSignals } from './job-control.js';
 
 const SIGNAL_NAMES: Record<number, string> = {
   1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL',
@@ -99,12 +100,30 @@ function runOnGuestThread(request: GuestRequest): void {
     Atomics.notify(events, HOST_EVENTS.counter);
   };
   followTerminalSize(events, notify);
-  const worker = new Worker(new URL('./guest-thread.js', import.meta.url), { workerData: { request, events: events.buffer } });
+  // The job-control session (syscalls/session.ts): the top-level tsemu makes it, and forked
+  // children (spawned from the guest thread, whose environment is a copy of this one) join it.
+  const topLevel = request.kind === 'run';
+  const session = topLevel ? Session.create(hostJobIds().pgrp) : Session.join(process.env[SESSION_ENV]);
+  if (session) {
+    process.env[SESSION_ENV] = session.dir;
+    if (topLevel) {
+      endSession = () => session.destroy();
+      process.on('exit', () => session.destroy());
+    }
+  }
+  const worker = new Worker(new URL('./guest-thread.js', import.meta.url), { workerData: { request, events: events.buffer, session: session?.dir ?? null } });
   const listeners = new Map<number, () => void>();
   const forwarder = (sig: number) => () => {
     Atomics.or(events, HOST_EVENTS.signals + ((sig - 1) >> 5), 1 << ((sig - 1) & 31));
     notify();
   };
+  const jobs = listenForJobSignals(session, topLevel, (sig) => forwarder(sig)(), dieBySignal);
+  // A child stopped or continued (the host kernel tells its parent with SIGCHLD): the guest
+  // thread looks at its children's states.
+  process.on('SIGCHLD', () => {
+    Atomics.store(events, HOST_EVENTS.children, 1);
+    notify();
+  });
   // Node's own default for SIGUSR1 is to start its inspector, not to die: the guest always
   // decides what SIGUSR1 does.
   process.on('SIGUSR1', forwarder(SIGUSR1));
@@ -115,6 +134,10 @@ function runOnGuestThread(request: GuestRequest): void {
         const name = SIGNAL_NAMES[m.sig] as NodeJS.Signals | undefined;
         const current = listeners.get(m.sig);
         if (!name || m.sig === SIGUSR1) return;
+        if (JOB_SIGNALS.has(m.sig)) {
+          jobs.setCaught(m.sig, m.caught);
+          return;
+        }
         if (m.caught && !current) {
           const forward = forwarder(m.sig);
           listeners.set(m.sig, forward);
@@ -125,6 +148,16 @@ function runOnGuestThread(request: GuestRequest): void {
         }
         return;
       }
+      case 'stop':
+        jobs.stop(m.sig);
+        // Signals that came while the process was stopped (a SIGHUP before the SIGCONT) are
+        // due before the guest goes on, as on Linux: let the next poll of the event loop pass
+        // them on first (the first immediate runs in this turn, the second after that poll).
+        setImmediate(() => setImmediate(() => {
+          Atomics.add(events, HOST_EVENTS.stopSeq, 1);
+          Atomics.notify(events, HOST_EVENTS.stopSeq);
+        }));
+        return;
       case 'umask':
         Atomics.store(events, HOST_EVENTS.umaskValue, process.umask(m.mask));
         Atomics.add(events, HOST_EVENTS.umaskSeq, 1);
@@ -200,8 +233,12 @@ function collect(v: string, acc: string[]): string[] {
   return [...acc, v];
 }
 
+/** Removes the job-control session when this is the top-level tsemu (process.exit does too). */
+let endSession = () => {};
+
 /** End this process the way the guest ended: by the same signal (like qemu-user). */
 function dieBySignal(sig: number): never {
+  endSession();
   const name = SIGNAL_NAMES[sig];
   if (sig === 4 || sig === 5 || sig === 6 || sig === 7 || sig === 11) {
     err(`uncaught target signal ${sig} (${DESCRIPTIONS[sig]}) - core dumped`);

@@ -10,7 +10,9 @@ import { hostPipe } from '../vfs/pipe.js';
 import { syscall } from './define.js';
 import { E, ERESTARTSYS, SysError } from './errno.js';
 import { checkReadable, checkWritable } from './files.js';
-import { HOST_EVENTS, type Kernel } from './kernel.js';
+import { HOST_EVENTS, signalBit, type Kernel } from './kernel.js';
+import { hasControllingTerminal, loseControllingTerminal, takeControllingTerminal } from './process.js';
+import { signalGroup } from './signals.js';
 
 syscall('dup', 'fd:int', (k, fd) => k.fds.dup(fd));
 
@@ -144,7 +146,42 @@ syscall('fcntl', 'fd:int cmd:int arg:ulong', (k, fd, cmd, arg) => {
 
 const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCGPGRP = 0x540f;
 const TIOCSPGRP = 0x5410, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541b, FIONBIO = 0x5421;
-const FIONCLEX = 0x5450, FIOCLEX = 0x5451, TIOCGSID = 0x5429;
+const FIONCLEX = 0x5450, FIOCLEX = 0x5451, TIOCGSID = 0x5429, TIOCSCTTY = 0x540e, TIOCNOTTY = 0x5422;
+const SIGTTOU = 22;
+
+/** The terminal's foreground group when there is no job-control session to keep it in. */
+const foregroundOf = new WeakMap<Kernel, number>();
+const foreground = (k: Kernel): number => k.session?.foreground() ?? foregroundOf.get(k) ?? k.pgid;
+
+/** Every terminal is taken to be the controlling one (tsemu's processes share one). */
+function controllingTerminal(k: Kernel): void {
+  if (!hasControllingTerminal(k)) throw new SysError(E.ENOTTY);
+}
+
+/**
+ * Linux's tty_check_change: a process outside the foreground group that changes its terminal
+ * (tcsetattr, tcsetpgrp) gets SIGTTOU, its whole group does, and the call is restarted once it
+ * is continued, unless it ignores or blocks SIGTTOU. (Linux fails it with EIO in an orphaned
+ * group instead; tsemu does not know whether a guest's group is orphaned.)
+ */
+function checkForeground(k: Kernel): void {
+  if (!hasControllingTerminal(k) || foreground(k) === k.pgid) return;
+  if ((k.sigmask & signalBit(SIGTTOU)) || k.signalIgnored(SIGTTOU)) return;
+  signalGroup(k, k.pgid, SIGTTOU);
+  throw new SysError(ERESTARTSYS);
+}
+
+/** tcsetpgrp: the group must exist in the caller's session (kept in session.ts). */
+function setForeground(k: Kernel, pgrp: number): void {
+  controllingTerminal(k);
+  checkForeground(k);
+  if (pgrp < 0) throw new SysError(E.EINVAL);
+  const exists = pgrp === k.pgid || [...k.children.pids].some((c) => k.children.groupOf(c) === pgrp) ||
+    (k.session?.members(pgrp).length ?? 0) > 0;
+  if (!exists) throw new SysError(E.ESRCH);
+  if (k.session) k.session.setForeground(pgrp);
+  else foregroundOf.set(k, pgrp);
+}
 
 /** struct termios as the kernel passes it (36 bytes: 4 flag words, c_line, c_cc[19]), per tty. */
 const termiosByTty = new Map<number, Uint8Array>();
@@ -234,6 +271,7 @@ syscall('ioctl', 'fd:int request:hex arg:ptr', (k, fd, req, arg) => {
     }
     case TCSETS: case TCSETSW: case TCSETSF: {
       const t = k.mem.read(arg, 36);
+      checkForeground(k);
       termiosByTty.set(tty, t);
       const host = f.hostFd();
       if (host !== undefined) setHostTermios(host, t);
@@ -248,9 +286,16 @@ syscall('ioctl', 'fd:int request:hex arg:ptr', (k, fd, req, arg) => {
       return 0;
     }
     case TIOCSWINSZ: k.mem.read(arg, 8); return 0;
-    case TIOCGPGRP: k.mem.writeU32(arg, k.pgid); return 0;
-    case TIOCSPGRP: k.mem.readU32(arg); return 0;
-    case TIOCGSID: k.mem.writeU32(arg, k.sid); return 0;
+    case TIOCGPGRP: controllingTerminal(k); k.mem.writeU32(arg, foreground(k)); return 0;
+    case TIOCSPGRP: setForeground(k, k.mem.readI32(arg)); return 0;
+    case TIOCGSID: controllingTerminal(k); k.mem.writeU32(arg, k.sid); return 0;
+    case TIOCSCTTY: takeControllingTerminal(k); return 0;
+    case TIOCNOTTY:
+      // Giving up the controlling terminal. (A session leader would also hang up the
+      // foreground group; tsemu's leader is the last to hold the terminal anyway.)
+      controllingTerminal(k);
+      loseControllingTerminal(k);
+      return 0;
     default: throw new SysError(E.ENOTTY);
   }
 });

@@ -10,6 +10,7 @@ import type { PathResolver } from '../vfs/paths.js';
 import { Children } from './children.js';
 import { ERESTARTSYS, SysError } from './errno.js';
 import { initialFdLimit } from './hostlimits.js';
+import { Session } from './session.js';
 import { TimerSet } from './timers.js';
 
 export interface ForkRequest {
@@ -57,6 +58,10 @@ export interface HostLink {
   signalInterest(sig: number, caught: boolean): void;
   /** Set the process umask; returns the previous one. */
   umask(mask: number): number;
+  /** The job-control session directory shared with the other tsemu processes (session.ts). */
+  session?: string;
+  /** Stop the process by `sig` (a stop signal's default action); returns once it is continued. */
+  stop?(sig: number): void;
 }
 
 /** Word indexes of HostLink.events. */
@@ -71,7 +76,11 @@ export const HOST_EVENTS = {
   /** umask requests: answer sequence number and value. */
   umaskSeq: 5,
   umaskValue: 6,
-  words: 8,
+  /** Set when a host SIGCHLD came: a child may have stopped or continued. */
+  children: 7,
+  /** Bumped by the owning thread when a stop the guest thread asked for is over. */
+  stopSeq: 8,
+  words: 10,
 } as const;
 
 /** Thrown by exit/exit_group to end the run loop. */
@@ -110,9 +119,12 @@ export class Kernel {
   /** Guest address of the auxiliary vector on the initial stack (for /proc/self/auxv). */
   auxv = 0;
   readonly pid = process.pid;
-  /** Process group and session: the host's, until the guest changes its group. */
-  pgid: number;
+  /** Session and process group: the host's, until the guest changes them (setsid, setpgid);
+   *  a forked child starts with its parent's. The group is shared through the job-control
+   *  session when there is one: a parent's setpgid moves its child. */
   sid: number;
+  private group: number;
+  readonly session: Session | null;
   /** prctl(PR_SET_NAME) / /proc/self/comm (at most 15 bytes). */
   comm = '';
   clearChildTid = 0;
@@ -167,12 +179,46 @@ export class Kernel {
     }
     this.fds.limit = initialFdLimit();
     this.wake = opts.host?.events ?? new Int32Array(new SharedArrayBuffer(HOST_EVENTS.words * 4));
-    this.children = new Children(this.wake, (pid, status) => this.queueSignal(SIGCHLD, childInfo(pid, status)), (exited) => {
+    this.children = new Children(this.wake, (pid, status) => this.childChanged(pid, status), (exited) => {
       if (this.waitInterruptibly(null, exited) === 'signal') throw new SysError(ERESTARTSYS);
     });
     const ids = hostProcessIds();
-    this.pgid = ids.pgid;
+    this.group = ids.pgid;
     this.sid = ids.sid;
+    this.session = opts.host?.session ? Session.join(opts.host.session) : null;
+    this.children.session = this.session;
+    this.children.groupOfNew = () => this.pgid;
+  }
+
+  get pgid(): number {
+    const shared = this.session?.pgidOf(this.pid);
+    if (shared) this.group = shared;
+    return this.group;
+  }
+
+  set pgid(pgid: number) {
+    this.group = pgid;
+    this.session?.setPgid(this.pid, pgid);
+  }
+
+  /** A forked child takes its parent's group without announcing it: the parent already has
+   *  (and may since have moved the child with setpgid). */
+  inheritGroup(pgid: number): void {
+    this.group = pgid;
+  }
+
+  /** A child exited, stopped or continued: SIGCHLD, unless SA_NOCLDSTOP says not for stops. */
+  private childChanged(pid: number, status: number): void {
+    const SA_NOCLDSTOP = 1n;
+    const stopOrContinue = (status & 0xff) === 0x7f || status === 0xffff;
+    if (stopOrContinue && ((this.sigactions.get(SIGCHLD)?.[1] ?? 0n) & SA_NOCLDSTOP)) return;
+    this.queueSignal(SIGCHLD, childInfo(pid, status));
+  }
+
+  /** A stop signal's default action: stop the whole process until a SIGCONT (only a guest on a
+   *  worker thread can be stopped; without one the signal is ignored, as it was). */
+  stopProcess(sig: number): void {
+    this.opts.host?.stop?.(sig);
   }
 
   /** Record the guest program (for /proc/self/exe and comm). */
@@ -218,6 +264,7 @@ export class Kernel {
     if (w !== this.wakeSeen) {
       this.wakeSeen = w;
       this.children.collect();
+      if (Atomics.exchange(this.wake, HOST_EVENTS.children, 0)) this.children.checkStates();
       for (let word = 0; word < 2; word++) {
         const bits = Atomics.exchange(this.wake, HOST_EVENTS.signals + word, 0);
         for (let b = 0; b < 32; b++) {
@@ -243,6 +290,10 @@ export class Kernel {
   /** Make `sig` pending (Linux's generation step): ignored signals are dropped unless blocked;
    *  a standard signal already pending is not queued twice. */
   queueSignal(sig: number, info: Buffer): void {
+    // SIGCONT cancels pending stops and a stop signal a pending SIGCONT, whatever their
+    // actions, as Linux's prepare_signal does.
+    if (sig === SIGCONT) for (const s of STOP_SIGNALS) this.pendingSignals.delete(s);
+    if (STOP_SIGNALS.has(sig)) this.pendingSignals.delete(SIGCONT);
     const blocked = (this.sigmask & signalBit(sig)) !== 0n;
     if (!blocked && this.signalIgnored(sig)) return;
     const queue = this.pendingSignals.get(sig);
@@ -300,10 +351,11 @@ export const SIG_DFL = 0n, SIG_IGN = 1n;
 /** Signal `sig`'s bit in a sigset_t (and in the masks kept here). */
 export const signalBit = (sig: number): bigint => 1n << BigInt(sig - 1);
 export const SIGRTMIN = 32;
-/** Default action "ignore": SIGCHLD, SIGCONT, SIGURG, SIGWINCH. The stop signals (SIGSTOP,
- *  SIGTSTP, SIGTTIN, SIGTTOU) are treated alike: job-control stops are not modelled. */
-export const IGNORED_BY_DEFAULT = new Set([17, 18, 23, 28, 19, 20, 21, 22]);
-const SIGCHLD = 17;
+/** Default action "ignore": SIGCHLD, SIGCONT, SIGURG, SIGWINCH. */
+export const IGNORED_BY_DEFAULT = new Set([17, 18, 23, 28]);
+/** Default action "stop": SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU. */
+export const STOP_SIGNALS = new Set([19, 20, 21, 22]);
+const SIGCHLD = 17, SIGCONT = 18;
 export const SS_ONSTACK = 1, SS_DISABLE = 2;
 /**
  * Host signals passed on to a guest that handles or ignores them: the asynchronous ones a
@@ -324,13 +376,21 @@ export function userSignalInfo(sig: number, code: number, pid: number, value = 0
   return b;
 }
 
+/** si_code and si_status of SIGCHLD (and of waitid) for a child's wait status. */
+export function childCode(status: number): [number, number] {
+  const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_STOPPED = 5, CLD_CONTINUED = 6;
+  if (status === 0xffff) return [CLD_CONTINUED, SIGCONT];
+  if ((status & 0xff) === 0x7f) return [CLD_STOPPED, (status >> 8) & 0xff];
+  const sig = status & 0x7f;
+  return [sig ? (status & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED, sig || (status >> 8) & 0xff];
+}
+
 /** siginfo of SIGCHLD for a child's wait status. */
 function childInfo(pid: number, status: number): Buffer {
   const b = userSignalInfo(SIGCHLD, 0, pid);
-  const sig = status & 0x7f;
-  const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
-  b.writeInt32LE(sig ? (status & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED, 8);
-  b.writeInt32LE(sig || (status >> 8) & 0xff, 24);
+  const [code, st] = childCode(status);
+  b.writeInt32LE(code, 8);
+  b.writeInt32LE(st, 24);
   return b;
 }
 

@@ -6,7 +6,7 @@ import { LAYOUT } from '../cpu/layout.js';
 import { syscall } from './define.js';
 import { E, SysError } from './errno.js';
 import { readString } from './guest.js';
-import { GuestExit, type Kernel } from './kernel.js';
+import { childCode, GuestExit, type Kernel } from './kernel.js';
 import { hostLimit, RLIM_NLIMITS, RLIMIT_NOFILE, RLIMIT_STACK } from './hostlimits.js';
 import { dropShared } from './shared.js';
 import { writeRusage } from './structs.js';
@@ -80,7 +80,8 @@ function hostStatField(pid: number, field: number): number {
 syscall('getpgid', 'pid:int', (k, pid) => {
   if (pid === 0 || pid === k.pid) return k.pgid;
   if (pid < 0) throw new SysError(E.ESRCH);
-  return hostStatField(pid, 2);
+  // Another tsemu process of the session: its guest's group, not the host's.
+  return k.children.groupOf(pid) ?? k.session?.pgidOf(pid) ?? hostStatField(pid, 2);
 });
 
 syscall('getsid', 'pid:int', (k, pid) => {
@@ -89,14 +90,26 @@ syscall('getsid', 'pid:int', (k, pid) => {
   return hostStatField(pid, 3);
 });
 
-// Group and session changes are the guest's view only: the host process keeps its own.
+/** Does process group `pgid` exist (in this session)? */
+function groupExists(k: Kernel, pgid: number): boolean {
+  if (pgid === k.pgid) return true;
+  for (const c of k.children.pids) if (k.children.groupOf(c) === pgid) return true;
+  return (k.session?.members(pgid).length ?? 0) > 0;
+}
+
+// Group and session changes are the guest's view (the host process keeps its own), shared
+// with the other tsemu processes through the job-control session (session.ts): a parent may
+// move its child, as shells do for each job.
 syscall('setpgid', 'pid:int pgid:int', (k, pid, pgid) => {
   if (pgid < 0) throw new SysError(E.EINVAL);
-  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH); // no children yet
-  const target = pgid === 0 ? k.pid : pgid;
-  if (k.sid === k.pid) throw new SysError(E.EPERM); // a session leader cannot move
-  if (target !== k.pid && target !== k.pgid) throw new SysError(E.EPERM);
-  k.pgid = target;
+  const self = pid === 0 || pid === k.pid;
+  const who = self ? k.pid : pid;
+  if (!self && (!k.children.pids.has(pid) || k.children.groupOf(pid) === null)) throw new SysError(E.ESRCH);
+  const target = pgid === 0 ? who : pgid;
+  if (self && k.sid === k.pid) throw new SysError(E.EPERM); // a session leader cannot move
+  if (target !== who && !groupExists(k, target)) throw new SysError(E.EPERM);
+  if (self) k.pgid = target;
+  else k.children.setGroup(pid, target);
   return 0;
 });
 
@@ -105,6 +118,30 @@ syscall('setsid', '', (k) => {
   k.pgid = k.sid = k.pid;
   return k.pid;
 });
+
+/** The host session every tsemu process of a terminal is in (Node cannot leave it): the
+ *  terminal's. A guest whose session (inherited through fork) is another has left it. */
+let hostSession = 0;
+function inHostSession(k: Kernel): boolean {
+  if (!hostSession) {
+    try { hostSession = hostStatField(process.pid, 3); } catch { hostSession = -1; /* no /proc: not known */ }
+  }
+  return hostSession < 0 || k.sid === hostSession;
+}
+/** Processes that gave up the terminal with TIOCNOTTY. */
+const withoutTerminal = new WeakSet<Kernel>();
+export const hasControllingTerminal = (k: Kernel): boolean => inHostSession(k) && !withoutTerminal.has(k);
+export const loseControllingTerminal = (k: Kernel): void => { withoutTerminal.add(k); };
+
+/**
+ * TIOCSCTTY: only a session leader may take a terminal, and the terminal already belongs to
+ * the session tsemu was started in: its leader gets it (again), anyone else EPERM (stealing
+ * it from that session is not supported).
+ */
+export function takeControllingTerminal(k: Kernel): void {
+  if (k.sid !== k.pid || !inHostSession(k)) throw new SysError(E.EPERM);
+  withoutTerminal.delete(k);
+}
 
 // ---------------------------------------------------------------- resource limits
 
@@ -199,11 +236,20 @@ syscall('times', 'buf:ptr', (k, buf) => {
 const WNOHANG = 1, WUNTRACED = 2, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x1000000;
 const WNOTHREAD = 0x20000000, WALL = 0x40000000, WCLONE = 0x80000000;
 
-// No children exist until fork is supported.
+/** Which children a wait means: one (pid > 0), any (-1), those of a group (0: the caller's). */
+function selectChildren(k: Kernel, pid: number): (child: number) => boolean {
+  if (pid > 0) return (c) => c === pid;
+  if (pid === -1) return () => true;
+  return inGroup(k, pid === 0 ? k.pgid : -pid);
+}
+
+const inGroup = (k: Kernel, pgid: number) => (child: number): boolean => k.children.groupOf(child) === pgid;
+
 syscall('wait4', 'pid:int status:ptr options:hex rusage:ptr', (k, pid, status, options, rusage) => {
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) throw new SysError(E.EINVAL);
-  // Process groups are not modelled yet: pid 0 and < -1 wait for any child, like -1.
-  const r = k.children.wait(pid > 0 ? pid : -1, (options & WNOHANG) !== 0);
+  if (pid === -0x80000000) throw new SysError(E.ESRCH); // Linux: -INT_MIN is no group
+  const want = { exited: true, stopped: (options & WUNTRACED) !== 0, continued: (options & WCONTINUED) !== 0 };
+  const r = k.children.wait(selectChildren(k, pid), want, (options & WNOHANG) !== 0);
   if (!r) return 0;
   if (status) k.mem.writeU32(status, r[1]);
   if (rusage) k.mem.write(rusage, new Uint8Array(144));
@@ -214,18 +260,21 @@ syscall('waitid', 'idtype:int id:int infop:ptr options:hex rusage:ptr', (k, idty
   if (idtype < 0 || idtype > 3) throw new SysError(E.EINVAL);
   if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) throw new SysError(E.EINVAL);
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) throw new SysError(E.EINVAL);
-  const P_PID = 1;
-  const r = k.children.wait(idtype === P_PID ? id : -1, (options & WNOHANG) !== 0, (options & WNOWAIT) !== 0);
+  const P_PID = 1, P_PGID = 2;
+  if ((idtype === P_PID && id <= 0) || (idtype === P_PGID && id < 0)) throw new SysError(E.EINVAL);
+  const select = idtype === P_PID ? (c: number) => c === id : idtype === P_PGID ? inGroup(k, id || k.pgid) : () => true;
+  const want = { exited: (options & WEXITED) !== 0, stopped: (options & WSTOPPED) !== 0, continued: (options & WCONTINUED) !== 0 };
+  const r = k.children.wait(select, want, (options & WNOHANG) !== 0, (options & WNOWAIT) !== 0);
   if (infop) {
     const info = Buffer.alloc(128);
     if (r) {
       const [pid, st] = r;
-      const sig = st & 0x7f;
+      const [code, value] = childCode(st);
       info.writeInt32LE(17, 0); // SIGCHLD
-      info.writeInt32LE(sig ? (st & 0x80 ? 3 : 2) : 1, 8); // CLD_DUMPED / CLD_KILLED / CLD_EXITED
+      info.writeInt32LE(code, 8);
       info.writeInt32LE(pid, 16);
       info.writeUInt32LE(process.getuid?.() ?? 0, 20);
-      info.writeInt32LE(sig || (st >> 8) & 0xff, 24);
+      info.writeInt32LE(value, 24);
     }
     k.mem.write(infop, info);
   }

@@ -10,7 +10,8 @@ import { PERM_R, PERM_W, PERM_X } from '../cpu/state.js';
 import { syscall } from './define.js';
 import { E, SysError } from './errno.js';
 import {
-  GuestKilled, IGNORED_BY_DEFAULT, SIG_DFL, SIG_IGN, signalBit, SS_DISABLE, SS_ONSTACK, userSignalInfo, type Kernel,
+  GuestKilled, IGNORED_BY_DEFAULT, SIG_DFL, SIG_IGN, signalBit, SS_DISABLE, SS_ONSTACK, STOP_SIGNALS, userSignalInfo,
+  type Kernel,
 } from './kernel.js';
 import { readTimespec, SIGFRAME } from './structs.js';
 
@@ -70,6 +71,11 @@ export function deliverSignals(k: Kernel): void {
     if (act[0] === SIG_IGN) continue;
     if (act[0] === SIG_DFL) {
       if (IGNORED_BY_DEFAULT.has(sig)) continue;
+      if (STOP_SIGNALS.has(sig)) {
+        k.stopProcess(sig); // returns once continued; an interrupted call then restarts
+        k.pollEvents(); // what came while stopped (a SIGHUP before the SIGCONT) goes first
+        continue;
+      }
       throw new GuestKilled(sig);
     }
     if (k.restartSyscall) {
@@ -355,21 +361,60 @@ syscall('sigaltstack', 'ss:ptr old:ptr', (k, ss, old) => {
   return 0;
 });
 
-/** kill/tkill/tgkill: signals to ourselves are queued here; others go to the host process. */
-function sendSignal(k: Kernel, pid: number, sig: number, code: number): number {
-  if (sig < 0 || sig > NSIG) throw new SysError(E.EINVAL);
-  // pid 0 (our group) and -1 (everyone we may signal) would reach the host's other processes,
-  // tsemu's parent included; the guest can only mean itself and its children, and has none yet.
-  if (pid === k.pid || pid === 0 || pid === -1) {
-    raise(k, sig, userSignalInfo(sig, code, k.pid));
-    return 0;
+const SIGINT = 2, SIGQUIT = 3, SIGCONT = 18, SIGTSTP = 20;
+
+/** Send `sig` to another host process; for a tsemu one, say what its host signal means. */
+function signalProcess(k: Kernel, pid: number, sig: number): void {
+  const s = k.session;
+  if (s && sig !== 0 && s.pgidOf(pid) !== null) {
+    // The signals a terminal also sends: mark this one as a guest's, which reaches the target
+    // whether or not it is in the foreground group (see cli/job-signals.ts).
+    if (sig === SIGINT || sig === SIGQUIT || sig === SIGTSTP) s.markDirect(pid, sig);
+    // A host SIGSTOP stops tsemu at once, before it could say why: say it for it.
+    if (sig === SIGSTOP) s.markStop(pid, SIGSTOP);
   }
   try {
     process.kill(pid, sig);
   } catch (err) {
     throw new SysError((err as NodeJS.ErrnoException).code === 'EPERM' ? E.EPERM : E.ESRCH);
   }
+  // Linux records a stopped child's continue as the signal is sent: wait sees it at once.
+  if (sig === SIGCONT) k.children.continued(pid);
+}
+
+/** kill/tkill/tgkill: signals to ourselves are queued here; others go to the host process. */
+function sendSignal(k: Kernel, pid: number, sig: number, code: number): number {
+  if (sig < 0 || sig > NSIG) throw new SysError(E.EINVAL);
+  // -1 (everyone we may signal) would reach the host's other processes, tsemu's parent
+  // included: the guest can only mean itself.
+  if (pid === k.pid || pid === -1) {
+    raise(k, sig, userSignalInfo(sig, code, k.pid));
+    return 0;
+  }
+  if (pid === 0 || (pid < -1 && k.session)) {
+    signalGroup(k, pid === 0 ? k.pgid : -pid, sig, code);
+    return 0;
+  }
+  signalProcess(k, pid, sig);
   return 0;
+}
+
+/** Send `sig` to process group `pgid`: the guest's groups are the session's (session.ts), not
+ *  the host's. ESRCH when the group has no member. */
+export function signalGroup(k: Kernel, pgid: number, sig: number, code = SI_USER): void {
+  const others = k.session?.members(pgid).filter((p) => p !== k.pid) ?? [];
+  for (const p of k.children.pids) if (!others.includes(p) && k.children.groupOf(p) === pgid) others.push(p);
+  const self = k.pgid === pgid;
+  if (!self && others.length === 0) throw new SysError(E.ESRCH);
+  let sent = self;
+  for (const p of others) {
+    try {
+      signalProcess(k, p, sig);
+      sent = true;
+    } catch { /* gone meanwhile */ }
+  }
+  if (!sent) throw new SysError(E.ESRCH);
+  if (self) raise(k, sig, userSignalInfo(sig, code, k.pid));
 }
 
 syscall('kill', 'pid:int sig:int', (k, pid, sig) => sendSignal(k, pid, sig, SI_USER));
@@ -403,3 +448,24 @@ syscall('rt_tgsigqueueinfo', 'tgid:int tid:int sig:int info:ptr', (k, tgid, tid,
   return queueInfo(k, tgid, sig, info);
 });
 
+
+/**
+ * The guest is ending: a job of it that is stopped would stay stopped for ever, with nobody
+ * left to continue it. Linux sends SIGHUP and then SIGCONT to each process group the exit
+ * orphans that has a stopped member; here, the groups of this process's stopped children other
+ * than its own (a shell's jobs).
+ */
+export function hangUpStoppedJobs(k: Kernel): void {
+  const SIGHUP = 1;
+  k.children.checkStates();
+  const groups = new Set<number>();
+  for (const c of k.children.pids) {
+    const g = k.children.groupOf(c);
+    if (k.children.isStopped(c) && g !== null && g !== k.pgid) groups.add(g);
+  }
+  for (const g of groups) {
+    for (const sig of [SIGHUP, SIGCONT]) {
+      try { signalGroup(k, g, sig); } catch { /* gone */ }
+    }
+  }
+}

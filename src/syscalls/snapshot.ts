@@ -40,6 +40,9 @@ export interface KernelRecord {
   memfs?: string | null;
   sigactions: [number, string[]][];
   sigmask: string;
+  /** Session and process group (the guest's view), inherited by the child. */
+  sid?: number;
+  pgid?: number;
   /** personality(2), inherited by the child. */
   persona?: number;
   /** sigaltstack, inherited by the child. */

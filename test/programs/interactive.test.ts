@@ -1,6 +1,8 @@
 // An interactive Debian arm64 bash under tsemu-user in a real terminal (a tmux pane): it shows
 // its prompt, runs a command, Ctrl-C typed at the terminal interrupts `sleep 100` and gives the
-// prompt back, and `exit` ends it with status 0. Line editing needs the terminal settings bash
+// prompt back, and `exit` ends it with status 0. Job control: Ctrl-Z stops the foreground job,
+// `jobs` lists it, `fg` continues it, and Ctrl-C at the prompt does not reach a background job;
+// the expected screen is what the host's own bash 5.2 shows for the same keys in a tmux pane. Line editing needs the terminal settings bash
 // makes (no echo, non-canonical input) to reach the host terminal: a command would otherwise
 // show twice. Needs tmux and the Debian root (fixtures/fetch-debian-root.sh; CI has both).
 import { spawnSync } from 'node:child_process';
@@ -15,14 +17,16 @@ const hasTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
 const SOCKET = `tsemu-test-${process.pid}`;
 
 const tmux = (...args: string[]) => spawnSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-t', 't').stdout ?? '';
-const lines = () => screen().split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+const screen = (pane = 't') => tmux('capture-pane', '-p', '-t', pane).stdout ?? '';
+const lines = (pane = 't') => screen(pane).split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+const bashCommand = `env -i TERM=xterm HOME=/tmp PS1='tsemu$ ' ${process.execPath} ${TSEMU} -L ${ROOT} ${BASH} --norc --noprofile -i;` +
+  ' echo "EXITED $?"; sleep 600';
 
 /** Poll the pane (every 200 ms) until `ready` holds; the screen when it does. */
-async function waitFor(ready: (ls: string[]) => boolean, what: string, ms = 60_000): Promise<string[]> {
+async function waitFor(ready: (ls: string[]) => boolean, what: string, ms = 60_000, pane = 't'): Promise<string[]> {
   const end = Date.now() + ms;
   for (;;) {
-    const ls = lines();
+    const ls = lines(pane);
     if (ready(ls)) return ls;
     if (Date.now() > end) throw new Error(`waiting for ${what}; the terminal shows:\n${ls.join('\n')}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -33,9 +37,7 @@ afterAll(() => { tmux('kill-server'); });
 
 describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a terminal', () => {
   it('prompt, a command, Ctrl-C interrupting sleep 100, exit', async () => {
-    const cmd = `env -i TERM=xterm HOME=/tmp PS1='tsemu$ ' ${process.execPath} ${TSEMU} -L ${ROOT} ${BASH} --norc --noprofile -i;` +
-      ' echo "EXITED $?"; sleep 600';
-    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 't', cmd).status).toBe(0);
+    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 't', bashCommand).status).toBe(0);
     const PROMPT = 'tsemu$';
     await waitFor((ls) => ls[0] === PROMPT, 'the first prompt');
 
@@ -57,4 +59,117 @@ describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a termina
     ls = await waitFor((ls) => ls.some((l) => l.startsWith('EXITED')), 'bash to exit');
     expect(ls.find((l) => l.startsWith('EXITED'))).toBe('EXITED 0');
   }, 180_000);
+
+  it('job control: Ctrl-Z, jobs, fg, Ctrl-C, a background job Ctrl-C does not reach', async () => {
+    const P = 'j';
+    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', P, bashCommand).status).toBe(0);
+    const PROMPT = 'tsemu$';
+    const keys = (...k: string[]) => tmux('send-keys', '-t', P, ...k);
+    const wait = (ready: (ls: string[]) => boolean, what: string) => waitFor(ready, what, 60_000, P);
+    const last = (ls: string[]) => ls[ls.length - 1];
+    await wait((ls) => ls[0] === PROMPT, 'the first prompt');
+
+    keys('sleep 100', 'Enter');
+    await wait((ls) => last(ls) === 'tsemu$ sleep 100', 'sleep to start');
+    await new Promise((r) => setTimeout(r, 3000)); // let sleep settle into its nanosleep
+    keys('C-z');
+    let ls = await wait((ls) => last(ls) === PROMPT && ls.length >= 4, 'the prompt after Ctrl-Z');
+    expect(ls).toEqual(['tsemu$ sleep 100', '^Z', '[1]+  Stopped                 sleep 100', PROMPT]);
+
+    keys('jobs', 'Enter');
+    ls = await wait((ls) => last(ls) === PROMPT && ls.length >= 6, 'jobs');
+    expect(ls.slice(3)).toEqual(['tsemu$ jobs', '[1]+  Stopped                 sleep 100', PROMPT]);
+
+    keys('fg', 'Enter');
+    await wait((ls) => last(ls) === 'sleep 100' && ls.length >= 7, 'fg to continue sleep');
+    await new Promise((r) => setTimeout(r, 2000));
+    keys('C-c');
+    ls = await wait((ls) => last(ls) === PROMPT && ls.length >= 9, 'the prompt after Ctrl-C');
+    expect(ls.slice(5)).toEqual(['tsemu$ fg', 'sleep 100', '^C', PROMPT]);
+
+    keys('sleep 100 &', 'Enter');
+    ls = await wait((ls) => last(ls) === PROMPT && ls.length >= 11, 'sleep in the background');
+    expect(ls[8]).toBe('tsemu$ sleep 100 &');
+    expect(ls[9]).toMatch(/^\[1\] \d+$/);
+    await new Promise((r) => setTimeout(r, 3000)); // let it settle into its nanosleep
+    keys('C-c');
+    ls = await wait((ls) => last(ls) === PROMPT && ls.length >= 12, 'the prompt after Ctrl-C at the prompt');
+    expect(ls.slice(10)).toEqual(['tsemu$ ^C', PROMPT]);
+    await new Promise((r) => setTimeout(r, 2000)); // had the background sleep died, bash would know by now
+    keys('jobs', 'Enter');
+    ls = await wait((ls) => last(ls) === PROMPT && ls.length >= 14, 'jobs');
+    expect(ls.slice(11)).toEqual(['tsemu$ jobs', '[1]+  Running                 sleep 100 &', PROMPT]);
+
+    keys('kill %1', 'Enter');
+    await wait((ls) => last(ls) === PROMPT && ls.length >= 15, 'kill %1');
+    keys('exit', 'Enter');
+    ls = await wait((ls) => ls.some((l) => l.startsWith('EXITED')), 'bash to exit');
+    expect(ls.find((l) => l.startsWith('EXITED'))).toBe('EXITED 0');
+  }, 180_000);
+
+  it('a background job that changes the terminal stops (SIGTTOU); exit ends a stopped job', async () => {
+    const P = 'k';
+    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', P, bashCommand).status).toBe(0);
+    const PROMPT = 'tsemu$';
+    const keys = (...k: string[]) => tmux('send-keys', '-t', P, ...k);
+    const wait = (ready: (ls: string[]) => boolean, what: string) => waitFor(ready, what, 60_000, P);
+    const last = (ls: string[]) => ls[ls.length - 1];
+    await wait((ls) => ls[0] === PROMPT, 'the first prompt');
+    // The shell's pid: its forked children are resumed from snapshots named after it.
+    const shellPid = spawnSync('pgrep', ['-P', tmux('list-panes', '-t', P, '-F', '#{pane_pid}').stdout.trim()], { encoding: 'utf8' })
+      .stdout.trim();
+    expect(shellPid).toMatch(/^\d+$/);
+
+    keys('stty -echo &', 'Enter');
+    await wait((ls) => last(ls) === PROMPT && ls.length >= 3, 'stty in the background');
+    await new Promise((r) => setTimeout(r, 3000)); // stty starts and tries to change the terminal
+    keys('Enter'); // bash reports a job's change of state before its next prompt
+    let ls = await wait((ls) => last(ls) === PROMPT && ls.length >= 5, 'the report of the stop');
+    expect(ls.slice(2)).toEqual([PROMPT, '[1]+  Stopped                 stty -echo', PROMPT]);
+    keys('kill -9 %1', 'Enter');
+    await wait((ls) => last(ls) === PROMPT && ls.length >= 6, 'kill');
+
+    keys('sleep 100', 'Enter');
+    await wait((ls) => last(ls) === 'tsemu$ sleep 100', 'sleep to start');
+    await new Promise((r) => setTimeout(r, 3000));
+    keys('C-z');
+    ls = await wait((ls) => last(ls) === PROMPT && ls.some((l) => l.endsWith('Stopped                 sleep 100')), 'the stop');
+    const forked = () => spawnSync('ps', ['-e', '-o', 'args='], { encoding: 'utf8' }).stdout.split('\n')
+      .filter((l) => l.includes(`tsemu-fork-${shellPid}-`));
+    expect(forked()).toHaveLength(1); // the stopped sleep
+    keys('exit', 'Enter');
+    ls = await wait((ls) => last(ls) === PROMPT && ls.includes('There are stopped jobs.'), 'the warning');
+    keys('exit', 'Enter');
+    ls = await wait((ls) => ls.some((l) => l.startsWith('EXITED')), 'bash to exit');
+    // bash ends its stopped jobs as it exits (SIGTERM and SIGCONT to their groups): gone.
+    const end = Date.now() + 10_000;
+    while (forked().length && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    expect(forked()).toEqual([]);
+  }, 180_000);
+
+  it("a job's terminal calls: tcgetpgrp, TIOCGSID, TIOCSCTTY, TIOCNOTTY, setsid", async () => {
+    // fixtures/src/ttyjobs.c. Expected: what the same source built for this x86-64 host prints
+    // run by the host's bash in a tmux pane (these calls are the same on arm64; qemu-aarch64
+    // cannot be the reference, as it does not know TIOCGSID).
+    const P = 'l';
+    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', P, bashCommand).status).toBe(0);
+    const PROMPT = 'tsemu$';
+    await waitFor((ls) => ls[0] === PROMPT, 'the first prompt', 60_000, P);
+    tmux('send-keys', '-t', P, path.join(FIXTURES, 'bin/ttyjobs.static'), 'Enter');
+    const ls = await waitFor((ls) => ls[ls.length - 1] === PROMPT && ls.length > 2, 'the program to end', 60_000, P);
+    expect(ls.slice(1)).toEqual([
+      'foreground job: 1',
+      'TIOCGSID is getsid: 1',
+      'TIOCSCTTY (not a session leader): EPERM',
+      'setsid (a group leader): EPERM',
+      'child: setsid: 1',
+      'child: tcgetpgrp (no terminal): ENOTTY',
+      "child: TIOCSCTTY (another session's terminal): EPERM",
+      'child: TIOCNOTTY (none to give up): ENOTTY',
+      'TIOCNOTTY: 0',
+      'then tcgetpgrp: ENOTTY',
+      'done',
+      PROMPT,
+    ]);
+  }, 120_000);
 });
