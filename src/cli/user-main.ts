@@ -243,9 +243,11 @@ function dieBySignal(sig: number): never {
   if (sig === 4 || sig === 5 || sig === 6 || sig === 7 || sig === 11) {
     err(`uncaught target signal ${sig} (${DESCRIPTIONS[sig]}) - core dumped`);
   }
-  // Raising SIGUSR1 would start Node's inspector instead: end with the status a shell shows.
-  if (name && sig !== SIGUSR1) {
+  if (name) {
     try {
+      // With a listener gone, Node leaves the signal at its default action. For SIGUSR1 that
+      // matters: Node's own handler, there until a listener replaces it, starts the inspector.
+      process.on(name as NodeJS.Signals, () => {});
       process.removeAllListeners(name);
       process.kill(process.pid, name as NodeJS.Signals);
       // Delivery is asynchronous for some signals; give it a moment before falling back.

@@ -43,6 +43,8 @@ const cases: [string, string, NodeJS.Signals[]][] = [
   ['SIGWINCH to a handler', 'sleep', ['SIGWINCH']],
   ['SIGHUP ignored, then SIGTERM', 'sleep', ['SIGHUP', 'SIGTERM']],
   ['SIGUSR2 at its default action: death by it', 'sleep', ['SIGUSR2']],
+  // Node's own default for SIGUSR1 would start its inspector: tsemu must still die by it.
+  ['SIGUSR1 at its default action: death by it', 'sleep', ['SIGUSR1']],
   ['SIGALRM at its default action while spinning', 'spin', ['SIGALRM']],
 ];
 
