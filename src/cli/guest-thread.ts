@@ -24,7 +24,8 @@ export type GuestAnswer =
 export type GuestNotice =
   | { kind: 'signal-interest'; sig: number; caught: boolean }
   | { kind: 'umask'; mask: number }
-  | { kind: 'stop'; sig: number };
+  | { kind: 'stop'; sig: number }
+  | { kind: 'pdeathsig'; sig: number };
 
 function hostLink(events: Int32Array, session: string | null): HostLink {
   let seq = 0;
@@ -37,6 +38,7 @@ function hostLink(events: Int32Array, session: string | null): HostLink {
       parentPort!.postMessage({ kind: 'stop', sig } satisfies GuestNotice);
       while (Atomics.load(events, HOST_EVENTS.stopSeq) === before) Atomics.wait(events, HOST_EVENTS.stopSeq, before);
     },
+    parentDeathSignal: (sig) => parentPort!.postMessage({ kind: 'pdeathsig', sig } satisfies GuestNotice),
     signalInterest: (sig, caught) => parentPort!.postMessage({ kind: 'signal-interest', sig, caught } satisfies GuestNotice),
     umask(mask) {
       const want = ++seq;

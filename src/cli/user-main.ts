@@ -158,6 +158,9 @@ function runOnGuestThread(request: GuestRequest): void {
           Atomics.notify(events, HOST_EVENTS.stopSeq);
         }));
         return;
+      case 'pdeathsig':
+        watchParent(m.sig, forwarder(m.sig));
+        return;
       case 'umask':
         Atomics.store(events, HOST_EVENTS.umaskValue, process.umask(m.mask));
         Atomics.add(events, HOST_EVENTS.umaskSeq, 1);
@@ -172,6 +175,27 @@ function runOnGuestThread(request: GuestRequest): void {
   worker.on('exit', (code) => {
     if (!answered) internalError(new Error(`the guest thread ended without an answer (exit code ${code})`));
   });
+}
+
+let parentWatch: NodeJS.Timeout | undefined;
+
+/**
+ * PR_SET_PDEATHSIG: `deliver` once the parent process ends. Linux signals at the parent's
+ * exit; Node cannot be told of it, but the host reparents this process then, which shows in
+ * getppid: looked at ten times a second (the timer does not keep tsemu alive).
+ */
+function watchParent(sig: number, deliver: () => void): void {
+  clearInterval(parentWatch);
+  parentWatch = undefined;
+  if (!sig) return;
+  const parent = process.ppid;
+  parentWatch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(parentWatch);
+    parentWatch = undefined;
+    deliver();
+  }, 100);
+  parentWatch.unref();
 }
 
 /** End as the guest thread says the guest ended. */

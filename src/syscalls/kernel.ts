@@ -62,6 +62,8 @@ export interface HostLink {
   session?: string;
   /** Stop the process by `sig` (a stop signal's default action); returns once it is continued. */
   stop?(sig: number): void;
+  /** prctl(PR_SET_PDEATHSIG): send `sig` (0: nothing) to the guest when its parent ends. */
+  parentDeathSignal?(sig: number): void;
 }
 
 /** Word indexes of HostLink.events. */

@@ -309,6 +309,7 @@ syscall('prctl', 'option:int arg2:ulong arg3:ulong arg4:ulong arg5:ulong', (k, o
     case PR.SET_PDEATHSIG:
       if (arg2 > 64) throw new SysError(E.EINVAL);
       st.pdeathsig = arg2;
+      k.opts.host?.parentDeathSignal?.(arg2);
       return 0;
     case PR.GET_PDEATHSIG: k.mem.writeU32(arg2, st.pdeathsig); return 0;
     case PR.GET_DUMPABLE: return st.dumpable;
