@@ -18,6 +18,7 @@ import type { Machine } from './translate/machine.js';
 import { HostFile } from './vfs/host.js';
 import type { OpenFile } from './vfs/file.js';
 import { hostPipe } from './vfs/pipe.js';
+import { SocketFile } from './vfs/socket.js';
 
 /** How to start another tsemu-user (for fork). */
 const ENTRY = fileURLToPath(new URL('../bin/tsemu-user', import.meta.url));
@@ -103,17 +104,22 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
   for (const fd of k.fds.list()) {
     const e = k.fds.entry(fd);
     const f = e.file;
-    const h = f.hostFd();
+    const sock = f instanceof SocketFile ? f.share() : undefined;
+    const h = f instanceof SocketFile ? sock?.fd : f.hostFd();
     if (h === undefined) continue; // in-memory files are not inherited yet
     let child = childFdOf.get(f);
     if (child === undefined) {
-      child = fd <= 2 && stdio[fd] === 'ignore' ? fd : stdio.length;
-      stdio[child] = h;
+      // A socket's descriptor never takes host slots 0-2 in the child: Node would own it there.
+      if (h < 0) child = -2 - childFdOf.size; // a socket without one: the child makes a new socket
+      else {
+        child = fd <= 2 && !sock && stdio[fd] === 'ignore' ? fd : stdio.length;
+        stdio[child] = h;
+      }
       childFdOf.set(f, child);
     }
     records.push({
       fd, cloexec: e.cloexec, hostFd: child, flags: f.flags, path: f.path, hostPath: f.hostPath() ?? f.path,
-      offset: f instanceof HostFile ? f.forkOffset() : 0, owned: true,
+      offset: f instanceof HostFile ? f.forkOffset() : 0, owned: true, socket: sock?.rec,
     });
   }
   let notifyRead = -1;
@@ -189,6 +195,7 @@ export function resumeInto(machine: Machine, snapshotFile: string,
   for (const rec of snap.fds) {
     let f = files.get(rec.hostFd);
     if (f) f.refs++;
+    else if (rec.socket) files.set(rec.hostFd, (f = SocketFile.adopt(rec.socket, rec.hostFd, rec.flags)));
     else {
       const hf = rec.hostFd <= 2
         ? new StdioHostFile(rec.hostFd, rec.path, rec.flags, rec.hostPath)

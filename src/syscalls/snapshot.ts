@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Mapping } from '../cpu/memory.js';
 import { PAGE_SIZE, STATE_BASE, STATE_SIZE } from '../cpu/state.js';
+import type { SocketRecord } from '../vfs/socket.js';
 
 export interface FdRecord {
   fd: number;
@@ -17,6 +18,8 @@ export interface FdRecord {
   hostPath: string;
   offset: number;
   owned: boolean;
+  /** A socket, which the child's socket worker takes over (hostFd < 0: it has none). */
+  socket?: SocketRecord;
 }
 
 export interface KernelRecord {

@@ -31,6 +31,10 @@ export type Request = (
   | { op: 'watch'; path: string; tty: boolean }
   | { op: 'flush' }
   | { op: 'disconnect'; id: number }
+  /** fork: the socket's host descriptor for the child (n; -1: none), made real if need be. */
+  | { op: 'share'; id: number }
+  /** In a forked child: take over an inherited host descriptor (or make a new socket). */
+  | { op: 'adopt'; fd: number; kind: 'stream' | 'server' | 'fresh'; family: Addr['family']; dgram: boolean; local?: Addr; peer?: Addr }
   /** Answer the request `seq` with ERESTARTSYS unless it has its answer already. */
   | { op: 'cancel' }
   /** From now on also bump this word (Kernel.wake) with every reply. */

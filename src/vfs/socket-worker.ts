@@ -9,6 +9,8 @@
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tty from 'node:tty';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { E, ERESTARTSYS, errnoOf } from './errno.js';
@@ -53,6 +55,13 @@ interface Sock {
   watch?: boolean;
   /** A nonblocking connect() whose outcome no connect() has reported yet. */
   asyncConnect?: boolean;
+  /** A connected stream read on demand (see pull): bytes the current read may take, whether
+   *  it reads, and the buffer the host kernel's bytes land in. */
+  want: number;
+  reading: boolean;
+  buf?: Buffer;
+  /** An inherited listening socket not adopted yet (its host descriptor; see adopt). */
+  fd?: number;
 }
 
 const socks = new Map<number, Sock>();
@@ -63,7 +72,7 @@ let nextId = 1;
 function newSock(family: Addr['family'], isDgram: boolean): Sock {
   const s: Sock = {
     id: nextId++, family, dgram: isDgram, listening: false, connecting: false, connected: false, rx: [], rxBytes: 0,
-    msgs: [], eof: false, rdShut: false, wrShut: false, err: 0, broken: false, accepted: [],
+    msgs: [], eof: false, rdShut: false, wrShut: false, err: 0, broken: false, accepted: [], want: 0, reading: false,
   };
   socks.set(s.id, s);
   return s;
@@ -129,7 +138,9 @@ function settle(): void {
 function answer(r: { nonblock: boolean; timeoutMs?: number }, attempt: (final: boolean) => boolean): void {
   if (!r.nonblock) return whenReady(() => attempt(false), r.timeoutMs);
   if (attempt(false)) return;
-  later(() => attempt(true));
+  // A read pull() just started reaches epoll only at the next poll phase, which comes after
+  // the first setImmediate: hence two turns.
+  later(() => { if (!attempt(false)) later(() => attempt(true)); });
 }
 
 /** Answer now if `attempt` can, else each time something happens until it can (or times out). */
@@ -173,6 +184,58 @@ function watchStream(s: Sock, st: net.Socket): void {
   });
   st.on('close', () => { s.eof = true; s.broken = true; s.connecting = false; settle(); });
   st.on('drain', settle);
+}
+
+// Connected streams are read on demand, never ahead: a byte stays in the host kernel until
+// this guest asks for input (recv, read, or poll for POLLIN), and a recv of n bytes takes at
+// most n from the kernel. A socket may be shared with forked processes (fork passes its host
+// descriptor on), and on Linux the bytes belong to whichever process reads them; reading ahead
+// would take them from the process that does. Node's `onread` mode reads into a buffer we
+// give (so a read(2) asks for no more than the guest did) and stops reading whenever the
+// callback says so.
+
+/** Most a read for poll takes (Linux would leave it in the kernel; see pull). */
+const POLL_CHUNK = 64 * 1024;
+
+/** Options that make a net.Socket for `s` read only when pull() asks. */
+function onDemand(s: Sock): { onread: { buffer: () => Buffer; callback: (n: number) => boolean } } {
+  return {
+    onread: {
+      buffer: () => (s.buf = Buffer.alloc(Math.max(1, s.want || POLL_CHUNK))),
+      callback: (n) => {
+        s.reading = false;
+        const d = Buffer.from(s.buf!.subarray(0, n));
+        s.rx.push(d);
+        s.rxBytes += d.length;
+        s.want = 0;
+        settle(); // a waiter that needs more calls pull() again, which keeps reading
+        return s.reading;
+      },
+    },
+  };
+}
+
+/** Let the host kernel's bytes for `s` in: up to `n` of them, with the next read. */
+function pull(s: Sock, n: number): void {
+  const st = s.stream;
+  if (!st || s.watch || s.peer || s.eof || s.connecting || st.destroyed) return;
+  s.want = Math.min(Math.max(n, 1), HIGH_WATER);
+  if (s.reading) return;
+  s.reading = true;
+  const h = (st as unknown as { _handle?: { reading?: boolean; useUserBuffer?: (b: Buffer) => void } })._handle;
+  if (!h) return;
+  if (!h.reading) {
+    s.buf = Buffer.alloc(s.want);
+    h.useUserBuffer?.(s.buf);
+  }
+  st.resume();
+}
+
+/** A stream socket on a connection Node accepted (paused, unread) or on an inherited descriptor. */
+function demandSocket(s: Sock, from: { handle?: unknown; fd?: number }): net.Socket {
+  return new net.Socket({
+    ...(from as object), allowHalfOpen: true, pauseOnCreate: true, readable: true, writable: true, ...onDemand(s),
+  } as net.SocketConstructorOpts);
 }
 
 function readiness(s: Sock): number {
@@ -223,10 +286,106 @@ function take(s: Sock, max: number, peek: boolean): Buffer {
     const rest = Buffer.concat(s.rx).subarray(out.length);
     s.rx = rest.length ? [Buffer.from(rest)] : [];
     s.rxBytes = rest.length;
-    if (s.stream && s.rxBytes <= HIGH_WATER && s.stream.isPaused()) s.stream.resume();
+    if (s.watch && s.stream && s.rxBytes <= HIGH_WATER && s.stream.isPaused()) s.stream.resume();
     if (s.peer) settle(); // the writer's POLLOUT may have come back
   }
   return Buffer.from(out);
+}
+
+/** A listening socket's Node server; what it accepts waits unread in the queue (see pull). */
+function newServer(s: Sock): net.Server {
+  const srv = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+  srv.on('connection', (c) => {
+    // Until accept() the connection only waits in the queue; a reset meanwhile is seen by
+    // the guest after accept (Node would otherwise throw the unhandled 'error').
+    c.on('error', () => {});
+    s.accepted.push(c);
+    settle();
+  });
+  return srv;
+}
+
+/**
+ * Close a listening socket's Node server. libuv removes an AF_UNIX socket's file when its
+ * handle closes, but Linux leaves it (and a forked process may still be accepting on it): a
+ * second link keeps the file, and takes its name back afterwards.
+ */
+function closeServer(srv: net.Server, local: Addr | undefined): void {
+  const file = local?.family === 'unix' && local.path && !local.path.startsWith('\0') ? local.path : undefined;
+  const keep = file && `${file}.tsemu-${process.pid}-keep`;
+  try { if (keep) fs.linkSync(file, keep); } catch { /* gone already: nothing to keep */ }
+  srv.close();
+  try {
+    // rename() between two links of one file does nothing: drop ours when the name stayed.
+    if (keep) { if (fs.existsSync(file!)) fs.unlinkSync(keep); else fs.renameSync(keep, file!); }
+  } catch { /* was not linked */ }
+}
+
+/** An inherited listening socket starts accepting when this guest first accepts or polls it:
+ *  a forked handler that only closes it must not take its parent's connections. */
+function adoptServer(s: Sock): void {
+  if (s.fd === undefined) return;
+  const fd = s.fd;
+  s.fd = undefined;
+  const srv = newServer(s);
+  srv.on('error', () => {});
+  srv.listen({ fd });
+  s.server = srv;
+}
+
+/**
+ * A stream socketpair end about to be shared with a forked child: both ends become a real
+ * connected pair of host AF_UNIX sockets (made through a listening socket on a scratch path,
+ * Node having no socketpair), and what each end held unread is sent again through the new
+ * pair, so it waits in the host kernel for whichever process reads first.
+ */
+function realPair(a: Sock, done: () => void): void {
+  const b = a.peer!;
+  const file = path.join(os.tmpdir(), `tsemu-pair-${process.pid}-${a.id}.sock`);
+  const srv = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+  const fail2 = (e: Error) => { srv.close(); fail(errnoOf(e)); };
+  srv.once('error', fail2);
+  let sideA: net.Socket | undefined;
+  let sideB: net.Socket | undefined;
+  let connected = false;
+  const finish = () => {
+    if (!sideB || !connected) return;
+    fs.rmSync(file, { force: true });
+    srv.close();
+    const alive = socks.has(b.id);
+    for (const [x, from] of [[a, sideB], [b, sideA!]] as const) {
+      // x's unread bytes came from the other end: they go in again from its new socket.
+      if (x.rxBytes) from.write(Buffer.concat(x.rx));
+      x.rx = [];
+      x.rxBytes = 0;
+      x.peer = undefined;
+      x.eof = false;
+      x.local = x.remote = { family: 'unix', host: '', port: 0 };
+    }
+    watchStream(a, sideA!);
+    if (a.wrShut) sideA!.end();
+    if (alive) {
+      watchStream(b, sideB);
+      if (b.wrShut) sideB.end();
+    } else {
+      // The other end was closed already: its descriptor goes once it has sent what it held.
+      sideB.on('error', () => {});
+      sideB.write(Buffer.alloc(0), () => sideB!.destroy());
+    }
+    done();
+  };
+  srv.listen(file, () => {
+    srv.once('connection', (c) => {
+      const handle = (c as unknown as { _handle: unknown })._handle;
+      c.removeAllListeners();
+      sideB = demandSocket(b, { handle });
+      finish();
+    });
+    sideA = new net.Socket({ allowHalfOpen: true, ...onDemand(a) });
+    sideA.pause();
+    sideA.once('error', fail2);
+    sideA.connect({ path: file }, () => { sideA!.off('error', fail2); connected = true; finish(); });
+  });
 }
 
 type Op = Exclude<Request['op'], 'cancel' | 'wake'>;
@@ -288,14 +447,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
     // A stream socket: Node binds only by listening, so a bound socket already listens on the
     // host (connections that arrive before listen() wait in the accept queue). connect() after
     // bind() closes this server and connects from the bound address instead.
-    const srv = net.createServer({ allowHalfOpen: true });
-    srv.on('connection', (c) => {
-      // Until accept() the connection only waits in the queue; a reset meanwhile is seen by
-      // the guest after accept (Node would otherwise throw the unhandled 'error').
-      c.on('error', () => {});
-      s.accepted.push(c);
-      settle();
-    });
+    const srv = newServer(s);
     srv.once('error', (e) => fail(errnoOf(e)));
     const opts: net.ListenOptions = r.addr.family === 'unix'
       ? { path: r.addr.path!, exclusive: true }
@@ -330,6 +482,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
 
   accept(r) {
     const s = socks.get(r.id)!;
+    adoptServer(s);
     if (!s.listening || !s.server) return fail(E.EINVAL);
     answer(r, (final) => {
       if (!socks.has(s.id)) { fail(E.EBADF); return true; }
@@ -340,10 +493,15 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       }
       const n = newSock(s.family, false);
       n.connected = true;
-      watchStream(n, c);
       if (c.destroyed) {
+        watchStream(n, c);
         n.eof = n.broken = true;
         if (c.errored) n.err = errnoOf(c.errored);
+      } else {
+        // Node made `c` paused and unread; a socket of our own on its handle reads on demand.
+        const handle = (c as unknown as { _handle: unknown })._handle;
+        c.removeAllListeners();
+        watchStream(n, demandSocket(n, { handle }));
       }
       if (s.family === 'unix') {
         n.local = s.local;
@@ -393,7 +551,9 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       : { host: r.addr.host, port: r.addr.port, allowHalfOpen: true, localAddress: local?.host, localPort: local?.port || undefined };
     s.connecting = true;
     s.err = 0;
-    const st = net.connect(opts);
+    const st = new net.Socket({ allowHalfOpen: true, ...onDemand(s) });
+    st.pause(); // no read once connected until the guest asks (see pull)
+    st.connect(opts);
     watchStream(s, st);
     if (r.addr.family === 'unix') {
       s.remote = r.addr;
@@ -499,6 +659,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       if (s.rxBytes === 0 && s.err && !s.eof) { const e = s.err; s.err = 0; fail(e); return true; }
       if (s.eof || s.rdShut) { reply({ err: 0, data: new Uint8Array(0) }); return true; }
       if (s.err) { const e = s.err; s.err = 0; fail(e); return true; }
+      if (!final) pull(s, (r.waitall ? enough : r.max) - s.rxBytes);
       if (r.nonblock) { if (!final) return false; fail(E.EAGAIN); return true; }
       return false;
     });
@@ -525,24 +686,54 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
     if (!s) return reply({ err: 0 });
     socks.delete(r.id);
     if (s.stream && s.watch) s.stream.destroy();
-    else if (s.stream) {
+    else if (s.stream && !s.stream.destroyed) {
+      // close(2) releases this descriptor only: the host kernel sends FIN (or a reset, with
+      // unread data) once no process holds the socket, as Linux does; never shutdown(2) here,
+      // which would end the connection for a forked process that shares it. Bytes Node still
+      // queues go to the kernel first.
       const st = s.stream;
-      // Data not yet read makes Linux answer with a reset; destroy() does the same here.
-      if (s.rxBytes || st.readableLength) st.destroy();
-      else if (!st.destroyed) {
+      if (st.writableLength === 0) st.destroy();
+      else {
         closing.add(st);
         st.once('close', () => { closing.delete(st); settle(); });
-        st.end();
-        st.once('finish', () => st.destroy());
+        st.write(Buffer.alloc(0), () => st.destroy());
         setTimeout(() => st.destroy(), 5000).unref();
       }
     }
-    s.server?.close();
+    if (s.fd !== undefined) { try { fs.closeSync(s.fd); } catch { /* gone */ } }
+    if (s.server) closeServer(s.server, s.local);
     for (const c of s.accepted) c.destroy();
     s.udp?.close();
     if (s.peer) { s.peer.eof = true; s.peer.broken = true; }
     settle();
     reply({ err: 0 });
+  },
+
+  share(r) {
+    const s = socks.get(r.id)!;
+    const fdOf = (x: unknown) => ((x as { _handle?: { fd?: number } } | undefined)?._handle?.fd ?? -1);
+    const done = () => reply({ err: 0, n: s.fd ?? (s.stream && !s.watch ? fdOf(s.stream) : s.server ? fdOf(s.server) : -1) });
+    if (s.peer !== undefined && !s.dgram) return realPair(s, done);
+    done();
+  },
+
+  adopt(r) {
+    const s = newSock(r.family, r.dgram);
+    s.local = r.local;
+    s.remote = r.peer;
+    try {
+      if (r.kind === 'stream') {
+        s.connected = true;
+        watchStream(s, demandSocket(s, { fd: r.fd }));
+      } else if (r.kind === 'server') {
+        s.listening = true;
+        s.fd = r.fd;
+      } else if (r.dgram && r.family !== 'unix') ensureUdp(s);
+    } catch (e) {
+      socks.delete(s.id);
+      return fail(errnoOf(e));
+    }
+    reply({ err: 0, id: s.id });
   },
 
   disconnect(r) {
@@ -591,6 +782,9 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
     const scan = (): number[] => r.items.map(({ id, events }) => {
       const s = socks.get(id);
       if (!s) return POLL.NVAL;
+      if (s.fd !== undefined && events & POLL.IN) adoptServer(s);
+      // Polling for input reads (Node learns readiness no other way); see pull.
+      if (events & (POLL.IN | POLL.RDNORM | POLL.RDHUP) && !s.rxBytes) pull(s, POLL_CHUNK);
       return readiness(s) & (events | POLL.ERR | POLL.HUP);
     });
     const attempt = (final = false) => {
@@ -605,7 +799,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
     if (attempt()) return;
     // A zero timeout still lets libuv poll for I/O once (see answer()).
     if (r.timeoutMs === 0) {
-      later(() => attempt(true));
+      later(() => { if (!attempt()) later(() => attempt(true)); });
       return;
     }
     waiters.push(attempt);
