@@ -94,3 +94,47 @@ describe('guest TCP client, Node server', () => {
     }, 70_000);
   }
 });
+
+// A socket inherited across fork and execve: Debian's bash opens a TCP connection with its
+// /dev/tcp redirection, then `head` and `cat` (forked and exec'd arm64 programs from the root)
+// read from it, bash itself writes and reads in between, and a subshell writes. On Linux the
+// descriptor is simply shared, so the expected result is the conversation the Node server here
+// defines: every byte reaches the one process that reads it, and the connection ends (EOF at
+// the server) only when the last process holding it has closed it.
+describe('a socket shared across fork and execve', () => {
+  it('bash /dev/tcp with forked readers', async () => {
+    let got = '';
+    let ended: () => void = () => {};
+    const done = new Promise<void>((resolve) => { ended = resolve; });
+    const srv = net.createServer({ allowHalfOpen: true }, (c) => {
+      c.write('hello from node\n');
+      c.on('data', (d) => {
+        got += d;
+        if (got === 'ping\n') c.write('pong\n');
+        if (got === 'ping\nthen\n') c.end('bye\n');
+      });
+      c.on('end', () => { got += '<EOF>'; ended(); });
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    try {
+      const p = (srv.address() as net.AddressInfo).port;
+      const root = path.join(FIXTURES, 'debian', 'root');
+      const script = `exec 3<>/dev/tcp/127.0.0.1/${p}; head -c 16 <&3; echo ping >&3; read -r x <&3; echo "bash read: $x"; `
+        + '(echo then >&3; exec cat <&3); exec 3>&-; echo closed';
+      const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const c = spawn(process.execPath, [TSEMU, '-L', root, path.join(root, 'bin/bash'), '-c', script], { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        c.stdout.on('data', (d) => { stdout += d; });
+        c.stderr.on('data', (d) => { stderr += d; });
+        const timer = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`timed out; stdout so far:\n${stdout}\nstderr:\n${stderr}`)); }, 60_000);
+        c.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
+      });
+      expect({ status: r.status, stdout: r.stdout }, r.stderr).toEqual({ status: 0, stdout: 'hello from node\nbash read: pong\nbye\nclosed\n' });
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      expect(got).toBe('ping\nthen\n<EOF>');
+    } finally {
+      srv.close();
+    }
+  }, 70_000);
+});
