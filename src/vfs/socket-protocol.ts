@@ -26,7 +26,9 @@ export type Request = (
   | { op: 'names'; id: number }
   | { op: 'option'; id: number; name: 'nodelay' | 'keepalive' | 'broadcast'; value: boolean }
   | { op: 'takeError'; id: number }
-  | { op: 'poll'; items: { id: number; events: number }[]; timeoutMs: number }
+  /** `since` (edge-triggered epoll): the item counts only once its socket has had more
+   *  wake-ups than that; the reply's `wakes` says how many each has had. */
+  | { op: 'poll'; items: { id: number; events: number; since?: number }[]; timeoutMs: number }
   | { op: 'pair'; dgram: boolean }
   | { op: 'watch'; path: string; tty: boolean }
   | { op: 'flush' }
@@ -54,6 +56,7 @@ export interface Reply {
   local?: Addr;
   peer?: Addr;
   revents?: number[];
+  wakes?: number[];
 }
 
 /** poll(2) bits, the same on every Linux architecture. */

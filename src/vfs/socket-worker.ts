@@ -62,6 +62,11 @@ interface Sock {
   buf?: Buffer;
   /** An inherited listening socket not adopted yet (its host descriptor; see adopt). */
   fd?: number;
+  /** Events so far that would wake a waiter on Linux (data, a connection, EOF, an error,
+   *  room to write): what edge-triggered epoll reports on (poll's `since`). */
+  wakes: number;
+  /** A nonblocking send said EAGAIN: room to write again is a wake-up. */
+  noSpace?: boolean;
 }
 
 const socks = new Map<number, Sock>();
@@ -72,7 +77,7 @@ let nextId = 1;
 function newSock(family: Addr['family'], isDgram: boolean): Sock {
   const s: Sock = {
     id: nextId++, family, dgram: isDgram, listening: false, connecting: false, connected: false, rx: [], rxBytes: 0,
-    msgs: [], eof: false, rdShut: false, wrShut: false, err: 0, broken: false, accepted: [], want: 0, reading: false,
+    msgs: [], eof: false, rdShut: false, wrShut: false, err: 0, broken: false, accepted: [], want: 0, reading: false, wakes: 0,
   };
   socks.set(s.id, s);
   return s;
@@ -112,6 +117,12 @@ const fail = (err: number) => reply({ err });
 
 /** Requests that could not be answered yet; re-tried after every socket event. */
 let waiters: (() => boolean)[] = [];
+
+/** Something happened to `s` (see Sock.wakes): count it and re-try the waiters. */
+function wakeUp(s: Sock): void {
+  s.wakes++;
+  settle();
+}
 
 let settling = false;
 let again = false;
@@ -173,17 +184,17 @@ function watchStream(s: Sock, st: net.Socket): void {
     s.rx.push(d);
     s.rxBytes += d.length;
     if (s.rxBytes > HIGH_WATER) st.pause();
-    settle();
+    wakeUp(s);
   });
-  st.on('end', () => { s.eof = true; settle(); });
+  st.on('end', () => { s.eof = true; wakeUp(s); });
   st.on('error', (e) => {
     s.err = errnoOf(e);
     s.broken = true;
     s.connecting = false;
-    settle();
+    wakeUp(s);
   });
-  st.on('close', () => { s.eof = true; s.broken = true; s.connecting = false; settle(); });
-  st.on('drain', settle);
+  st.on('close', () => { s.eof = true; s.broken = true; s.connecting = false; wakeUp(s); });
+  st.on('drain', () => wakeUp(s));
 }
 
 // Connected streams are read on demand, never ahead: a byte stays in the host kernel until
@@ -208,6 +219,7 @@ function onDemand(s: Sock): { onread: { buffer: () => Buffer; callback: (n: numb
         s.rx.push(d);
         s.rxBytes += d.length;
         s.want = 0;
+        s.wakes++;
         settle(); // a waiter that needs more calls pull() again, which keeps reading
         return s.reading;
       },
@@ -272,9 +284,9 @@ function ensureUdp(s: Sock): dgram.Socket {
     u.on('message', (data, rinfo) => {
       // Linux drops datagrams when the receive buffer is full; so do we, at a similar size.
       if (s.msgs.length < 1024) s.msgs.push({ data, from: fromNode(rinfo.family, rinfo.address, rinfo.port) });
-      settle();
+      wakeUp(s);
     });
-    u.on('error', (e) => { s.err = errnoOf(e); settle(); });
+    u.on('error', (e) => { s.err = errnoOf(e); wakeUp(s); });
     s.udp = u;
   }
   return s.udp;
@@ -287,7 +299,7 @@ function take(s: Sock, max: number, peek: boolean): Buffer {
     s.rx = rest.length ? [Buffer.from(rest)] : [];
     s.rxBytes = rest.length;
     if (s.watch && s.stream && s.rxBytes <= HIGH_WATER && s.stream.isPaused()) s.stream.resume();
-    if (s.peer) settle(); // the writer's POLLOUT may have come back
+    if (s.peer) wakeUp(s.peer); // the writer's POLLOUT may have come back
   }
   return Buffer.from(out);
 }
@@ -300,7 +312,7 @@ function newServer(s: Sock): net.Server {
     // the guest after accept (Node would otherwise throw the unhandled 'error').
     c.on('error', () => {});
     s.accepted.push(c);
-    settle();
+    wakeUp(s);
   });
   return srv;
 }
@@ -559,7 +571,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       s.remote = r.addr;
       s.local = { family: 'unix', host: '', port: 0 };
     }
-    st.once('connect', () => { s.connecting = false; s.connected = true; settle(); });
+    st.once('connect', () => { s.connecting = false; s.connected = true; wakeUp(s); });
     if (r.nonblock) {
       s.asyncConnect = true;
       return fail(E.EINPROGRESS);
@@ -595,7 +607,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       if (s.wrShut || s.broken || !socks.has(p.id)) return fail(E.EPIPE);
       if (s.dgram) p.msgs.push({ data, from: { family: 'unix', host: '', port: 0 } });
       else { p.rx.push(data); p.rxBytes += data.length; }
-      settle();
+      wakeUp(p);
       return reply({ err: 0, n: data.length });
     }
     const st = s.stream;
@@ -611,11 +623,12 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       // Chunk by chunk while the kernel takes them at once (libuv writes synchronously when
       // nothing is queued): the count is about what Linux would take, plus one chunk that
       // waits here. Once Node holds unsent bytes the kernel buffer is full: EAGAIN.
-      if (st.writableLength > 0) return fail(E.EAGAIN);
+      if (st.writableLength > 0) { s.noSpace = true; return fail(E.EAGAIN); }
       let n = 0;
       while (n < data.length && st.writableLength === 0) {
         const part = data.subarray(n, n + 65536);
-        st.write(part, () => settle());
+        // Room again after an EAGAIN is a wake-up (as sk_stream_write_space); other writes are not.
+        st.write(part, () => { if (s.noSpace && st.writableLength === 0) { s.noSpace = false; wakeUp(s); } else settle(); });
         n += part.length;
       }
       return reply({ err: 0, n });
@@ -674,10 +687,10 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       if (!s.wrShut) {
         s.wrShut = true;
         if (s.stream) s.stream.end();
-        if (s.peer) s.peer.eof = true;
+        if (s.peer) { s.peer.eof = true; s.peer.wakes++; }
       }
     }
-    settle();
+    wakeUp(s);
     reply({ err: 0 });
   },
 
@@ -704,7 +717,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
     if (s.server) closeServer(s.server, s.local);
     for (const c of s.accepted) c.destroy();
     s.udp?.close();
-    if (s.peer) { s.peer.eof = true; s.peer.broken = true; }
+    if (s.peer) { s.peer.eof = true; s.peer.broken = true; s.peer.wakes++; }
     settle();
     reply({ err: 0 });
   },
@@ -779,21 +792,23 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
   poll(r) {
     let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
     let done = false;
-    const scan = (): number[] => r.items.map(({ id, events }) => {
+    const scan = (): number[] => r.items.map(({ id, events, since }) => {
       const s = socks.get(id);
       if (!s) return POLL.NVAL;
       if (s.fd !== undefined && events & POLL.IN) adoptServer(s);
       // Polling for input reads (Node learns readiness no other way); see pull.
       if (events & (POLL.IN | POLL.RDNORM | POLL.RDHUP) && !s.rxBytes) pull(s, POLL_CHUNK);
+      if (since !== undefined && s.wakes <= since) return 0;
       return readiness(s) & (events | POLL.ERR | POLL.HUP);
     });
+    const wakes = () => r.items.map(({ id }) => socks.get(id)?.wakes ?? 0);
     const attempt = (final = false) => {
       if (done) return true;
       const rev = scan();
       if (!rev.some((x) => x) && !final) return false;
       done = true;
       if (timer) clearTimeout(timer as NodeJS.Timeout);
-      reply({ err: 0, revents: rev });
+      reply({ err: 0, revents: rev, wakes: wakes() });
       return true;
     };
     if (attempt()) return;
