@@ -31,7 +31,7 @@ function canRead(f: OpenFile): boolean { return (f.flags & O.ACCMODE) !== O.WRON
 function canWrite(f: OpenFile): boolean { return (f.flags & O.ACCMODE) !== O.RDONLY; }
 
 /** Replace every descriptor of host stream `f` by a WatchedStream; undefined if it cannot be. */
-function watch(k: Kernel, f: OpenFile): WatchedStream | undefined {
+export function watch(k: Kernel, f: OpenFile): WatchedStream | undefined {
   const h = f.hostFd();
   if (h === undefined) return undefined;
   const w = WatchedStream.watch(f, h);

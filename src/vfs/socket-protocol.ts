@@ -33,6 +33,8 @@ export type Request = (
   | { op: 'watch'; path: string; tty: boolean }
   | { op: 'flush' }
   | { op: 'disconnect'; id: number }
+  /** FIONREAD: bytes this socket or watched pipe has for reading (a datagram socket: the next datagram's size). */
+  | { op: 'inq'; id: number }
   /** fork: the socket's host descriptor for the child (n; -1: none), made real if need be. */
   | { op: 'share'; id: number }
   /** In a forked child: take over an inherited host descriptor (or make a new socket). */

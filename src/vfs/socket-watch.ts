@@ -43,6 +43,11 @@ export class WatchedStream extends OpenFile {
     return data.length;
   }
 
+  /** FIONREAD: bytes the worker holds for the guest. */
+  queued(): number {
+    return sockets.call({ op: 'inq', id: this.id }).n!;
+  }
+
   override write(buf: Uint8Array): number {
     // A FIFO opened O_RDWR: writing still goes straight to the host.
     this.inner.flags = this.flags;

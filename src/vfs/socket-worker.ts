@@ -722,6 +722,18 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
     reply({ err: 0 });
   },
 
+  inq(r) {
+    const s = socks.get(r.id)!;
+    // A listening socket has no input queue (tcp_ioctl, unix_ioctl: EINVAL).
+    if (s.listening || s.fd !== undefined) return fail(E.EINVAL);
+    const count = () => reply({ err: 0, n: s.dgram ? s.msgs[0]?.data.length ?? 0 : s.rxBytes });
+    if (s.dgram || s.peer !== undefined || !s.stream) return count();
+    // What the host kernel holds counts too: the asking process reads it in (see pull), and
+    // the answer waits the two loop turns a nonblocking recv does.
+    pull(s, HIGH_WATER);
+    later(() => later(count));
+  },
+
   share(r) {
     const s = socks.get(r.id)!;
     const fdOf = (x: unknown) => ((x as { _handle?: { fd?: number } } | undefined)?._handle?.fd ?? -1);

@@ -167,6 +167,11 @@ export class SocketFile extends OpenFile {
     return sockets.call({ op: 'send', id: this.id, data: Uint8Array.from(part), addr: to, nonblock: dontwait || this.nonblock }).n!;
   }
 
+  /** FIONREAD: bytes ready to be read (a datagram socket: the next datagram's size). */
+  queued(): number {
+    return sockets.call({ op: 'inq', id: this.id }).n!;
+  }
+
   /** For fork: the host descriptor the child inherits (-1: none, the child makes a new
    *  socket) and what the child needs to know; undefined: not inherited. */
   share(): { fd: number; rec: SocketRecord } | undefined {
