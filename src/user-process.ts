@@ -313,8 +313,9 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
 function runNative(machine: Machine, k: Kernel, host: string, argv: string[], envp: string[]): never {
   const stdio: (number | 'ignore')[] = [];
   for (const fd of k.fds.list()) {
-    const h = k.fds.get(fd).hostFd();
-    if (h !== undefined && !k.fds.entry(fd).cloexec) stdio[fd] = h;
+    const f = k.fds.get(fd);
+    const h = f instanceof SocketFile ? f.share()?.fd : f.hostFd();
+    if (h !== undefined && h >= 0 && !k.fds.entry(fd).cloexec) stdio[fd] = h;
   }
   for (let i = 0; i < stdio.length; i++) if (stdio[i] === undefined) stdio[i] = 'ignore';
   const env = Object.fromEntries(envp.map((e) => { const i = e.indexOf('='); return i < 0 ? [e, ''] : [e.slice(0, i), e.slice(i + 1)]; }));

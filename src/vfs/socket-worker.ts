@@ -230,7 +230,7 @@ function onDemand(s: Sock): { onread: { buffer: () => Buffer; callback: (n: numb
 /** Let the host kernel's bytes for `s` in: up to `n` of them, with the next read. */
 function pull(s: Sock, n: number): void {
   const st = s.stream;
-  if (!st || s.watch || s.peer || s.eof || s.connecting || st.destroyed) return;
+  if (!st || s.peer || s.eof || s.connecting || st.destroyed) return;
   s.want = Math.min(Math.max(n, 1), HIGH_WATER);
   if (s.reading) return;
   s.reading = true;
@@ -298,7 +298,6 @@ function take(s: Sock, max: number, peek: boolean): Buffer {
     const rest = Buffer.concat(s.rx).subarray(out.length);
     s.rx = rest.length ? [Buffer.from(rest)] : [];
     s.rxBytes = rest.length;
-    if (s.watch && s.stream && s.rxBytes <= HIGH_WATER && s.stream.isPaused()) s.stream.resume();
     if (s.peer) wakeUp(s.peer); // the writer's POLLOUT may have come back
   }
   return Buffer.from(out);
@@ -416,14 +415,18 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
     } catch (e) {
       return fail(errnoOf(e));
     }
+    const s = newSock('unix', false);
+    // Read on demand, like a connected stream (see pull): a forked child or an exec'd program
+    // reading the same pipe or terminal gets what arrives while this guest is not asking.
+    const opts = { allowHalfOpen: true, pauseOnCreate: true, ...onDemand(s) };
     let st: net.Socket;
     try {
-      st = r.tty ? new tty.ReadStream(fd) : new net.Socket({ fd, readable: true, writable: false, allowHalfOpen: true });
+      st = r.tty ? new tty.ReadStream(fd, opts as net.SocketConstructorOpts) : new net.Socket({ fd, readable: true, writable: false, ...opts } as net.SocketConstructorOpts);
     } catch (e) {
+      socks.delete(s.id);
       fs.closeSync(fd);
       return fail(errnoOf(e));
     }
-    const s = newSock('unix', false);
     s.watch = true;
     s.connected = true;
     s.wrShut = true;
@@ -808,8 +811,10 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       const s = socks.get(id);
       if (!s) return POLL.NVAL;
       if (s.fd !== undefined && events & POLL.IN) adoptServer(s);
-      // Polling for input reads (Node learns readiness no other way); see pull.
-      if (events & (POLL.IN | POLL.RDNORM | POLL.RDHUP) && !s.rxBytes) pull(s, POLL_CHUNK);
+      // Polling for input reads (Node learns readiness no other way); see pull. Edge-triggered,
+      // new bytes count even while older ones wait unread: those are read in as well.
+      const more = since === undefined ? !s.rxBytes : s.rxBytes < HIGH_WATER;
+      if (events & (POLL.IN | POLL.RDNORM | POLL.RDHUP) && more) pull(s, POLL_CHUNK);
       if (since !== undefined && s.wakes <= since) return 0;
       return readiness(s) & (events | POLL.ERR | POLL.HUP);
     });
