@@ -60,8 +60,12 @@ interface Sock {
   want: number;
   reading: boolean;
   buf?: Buffer;
-  /** An inherited listening socket not adopted yet (its host descriptor; see adopt). */
+  /** A listening socket no Node server accepts on yet: its host descriptor, and the handle
+   *  that holds it (see activate, share). */
   fd?: number;
+  held?: DupHandle;
+  /** A duplicate of `held` is being made to accept one connection on (see activate). */
+  activating?: boolean;
   /** Events so far that would wake a waiter on Linux (data, a connection, EOF, an error,
    *  room to write): what edge-triggered epoll reports on (poll's `since`). */
   wakes: number;
@@ -272,8 +276,7 @@ function readiness(s: Sock): number {
     return m;
   }
   if (s.udp) return m | (s.msgs.length ? POLL.IN | POLL.RDNORM : 0) | POLL.OUT | POLL.WRNORM;
-  if (s.server && s.listening) return m | (s.accepted.length ? POLL.IN | POLL.RDNORM : 0);
-  if (s.listening) return m;
+  if (s.listening) return m | (s.accepted.length ? POLL.IN | POLL.RDNORM : 0);
   // A stream socket never connected: Linux reports it writable and hung up (state CLOSE).
   return m | POLL.OUT | POLL.WRNORM | POLL.HUP;
 }
@@ -304,13 +307,15 @@ function take(s: Sock, max: number, peek: boolean): Buffer {
 }
 
 /** A listening socket's Node server; what it accepts waits unread in the queue (see pull). */
-function newServer(s: Sock): net.Server {
+function newServer(s: Sock, oneShot = false): net.Server {
   const srv = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
   srv.on('connection', (c) => {
     // Until accept() the connection only waits in the queue; a reset meanwhile is seen by
     // the guest after accept (Node would otherwise throw the unhandled 'error').
     c.on('error', () => {});
     s.accepted.push(c);
+    // Closed at once, libuv's accept loop takes no second connection (see activate).
+    if (oneShot && s.server === srv) { srv.close(); s.server = undefined; }
     wakeUp(s);
   });
   return srv;
@@ -332,16 +337,133 @@ function closeServer(srv: net.Server, local: Addr | undefined): void {
   } catch { /* was not linked */ }
 }
 
-/** An inherited listening socket starts accepting when this guest first accepts or polls it:
- *  a forked handler that only closes it must not take its parent's connections. */
-function adoptServer(s: Sock): void {
-  if (s.fd === undefined) return;
-  const fd = s.fd;
-  s.fd = undefined;
-  const srv = newServer(s);
-  srv.on('error', () => {});
-  srv.listen({ fd });
-  s.server = srv;
+/**
+ * A listening socket shared between processes (inherited, or passed to a child by fork) is
+ * held here as a descriptor no Node server accepts on: Node accepts every connection as soon as
+ * it arrives, which would take connections from the process whose guest is in accept(). When
+ * this guest accepts or polls for a connection, a server on a duplicate of the descriptor takes
+ * exactly one and closes (so the one taken waits in `accepted` for the guest's accept).
+ */
+function activate(s: Sock): void {
+  if (s.server || s.activating || s.accepted.length || s.fd === undefined) return;
+  const listenOn = (srv: net.Server, h: DupHandle | undefined, fd: number) => {
+    srv.on('error', () => {});
+    // A TCP handle is listened on as it is; for anything else Node opens the descriptor anew
+    // (the handle then stays unused and is never closed, which would close `fd` twice).
+    if (h?.constructor.name === 'TCP') srv.listen(h as unknown as net.Server);
+    else { if (h) keep.push(h); srv.listen({ fd }); }
+    s.server = srv;
+  };
+  if (!s.held) {
+    // No handle to duplicate (Node's bindings missing): accept on the descriptor itself.
+    listenOn(newServer(s), undefined, s.fd);
+    s.fd = undefined;
+    return;
+  }
+  s.activating = true;
+  dupHandle(s.held, (h) => {
+    s.activating = false;
+    if (!socks.has(s.id) || !s.held) { h?.close(); return; }
+    if (!h) {
+      const held = s.held;
+      const fd = s.fd!;
+      s.held = s.fd = undefined;
+      listenOn(newServer(s), held, fd);
+    } else listenOn(newServer(s, true), h, h.fd);
+    settle();
+  });
+}
+
+/** A handle (not listening) on an inherited listening descriptor, to duplicate. */
+function serverHandle(fd: number, family: Addr['family']): DupHandle | undefined {
+  try {
+    const mod = binding(family === 'unix' ? 'pipe_wrap' : 'tcp_wrap');
+    const Ctor = (mod.TCP ?? mod.Pipe) as new (t: number) => DupHandle & { open(fd: number): number };
+    const h = new Ctor((mod.constants as { SERVER: number }).SERVER);
+    return h.open(fd) === 0 ? h : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------- dup(2)
+//
+// Node has no dup(2). A listening socket shared with a forked child must stop being accepted on
+// here (see activate) yet stay open for this guest: so its descriptor is sent to this very
+// worker over an AF_UNIX connection with SCM_RIGHTS (libuv's IPC pipes, as Node's cluster
+// module passes servers to workers), which yields a second descriptor, and the server on the
+// first is closed. Internal Node bindings: if they are missing, nothing is duplicated and the
+// server stays (the child then competes with this process's worker for connections).
+
+interface DupHandle { fd: number; close(): void; constructor: { name: string } }
+interface IpcPipe { open(fd: number): number; readStart(): number; onread: unknown; pendingHandle?: DupHandle | null; writeUtf8String(req: unknown, s: string, h?: unknown): number }
+const binding = (name: string) => (process as unknown as { binding(n: string): Record<string, unknown> }).binding(name);
+
+interface Dupper { sender: net.Socket; waiting: ((h: DupHandle | undefined) => void)[] }
+let dupper: Dupper | null | undefined;
+let dupperWait: ((d: Dupper | null) => void)[] | undefined;
+/** Accepted connections whose descriptor an IPC pipe uses: never closed, never collected. */
+const keep: unknown[] = [];
+
+function withDupper(cb: (d: Dupper | null) => void): void {
+  if (dupper !== undefined) return cb(dupper);
+  if (dupperWait) { dupperWait.push(cb); return; }
+  dupperWait = [cb];
+  const done = (d: Dupper | null) => {
+    if (dupper !== undefined) return;
+    dupper = d;
+    for (const f of dupperWait!.splice(0)) f(d);
+  };
+  try {
+    const { Pipe, constants } = binding('pipe_wrap') as { Pipe: new (t: number) => IpcPipe; constants: { IPC: number } };
+    const file = path.join(os.tmpdir(), `tsemu-dup-${process.pid}-${Date.now()}.sock`);
+    const srv = net.createServer({ pauseOnConnect: true });
+    srv.on('error', () => done(null));
+    srv.listen(file, () => {
+      srv.once('connection', (c) => {
+        srv.close();
+        fs.rmSync(file, { force: true });
+        const recv = new Pipe(constants.IPC);
+        if (recv.open((c as unknown as { _handle: { fd: number } })._handle.fd) !== 0) return done(null);
+        keep.push(c);
+        const d: Dupper = { sender, waiting: [] };
+        recv.onread = () => {
+          const h = recv.pendingHandle;
+          if (!h) return;
+          recv.pendingHandle = null;
+          d.waiting.shift()?.(h);
+        };
+        recv.readStart();
+        done(d);
+      });
+      const sender = new net.Socket({ handle: new Pipe(constants.IPC), manualStart: true } as net.SocketConstructorOpts);
+      sender.on('error', () => done(null));
+      sender.connect(file);
+    });
+    setTimeout(() => done(null), 2000).unref();
+  } catch {
+    done(null);
+  }
+}
+
+/** A second descriptor for `handle`'s (undefined if that cannot be had). */
+function dupHandle(handle: unknown, cb: (h: DupHandle | undefined) => void): void {
+  withDupper((d) => {
+    if (!d) return cb(undefined);
+    let called = false;
+    const once = (h: DupHandle | undefined) => { if (!called) { called = true; cb(h); } };
+    try {
+      const { WriteWrap } = binding('stream_wrap') as { WriteWrap: new () => Record<string, unknown> };
+      const req = new WriteWrap();
+      const sh = (d.sender as unknown as { _handle: IpcPipe })._handle;
+      Object.assign(req, { handle: sh, oncomplete: () => {}, async: false });
+      d.waiting.push(once);
+      if (sh.writeUtf8String(req, 'x', handle) !== 0) { d.waiting.pop(); once(undefined); }
+    } catch {
+      once(undefined);
+    }
+    setTimeout(() => { d.waiting = d.waiting.filter((w) => w !== once); once(undefined); }, 2000).unref();
+  });
 }
 
 /**
@@ -497,12 +619,12 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
 
   accept(r) {
     const s = socks.get(r.id)!;
-    adoptServer(s);
-    if (!s.listening || !s.server) return fail(E.EINVAL);
+    if (!s.listening || (!s.server && s.fd === undefined && !s.accepted.length)) return fail(E.EINVAL);
     answer(r, (final) => {
       if (!socks.has(s.id)) { fail(E.EBADF); return true; }
       const c = s.accepted.shift();
       if (!c) {
+        if (!final) activate(s);
         if (r.nonblock) { if (!final) return false; fail(E.EAGAIN); return true; }
         return false;
       }
@@ -716,7 +838,8 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
         setTimeout(() => st.destroy(), 5000).unref();
       }
     }
-    if (s.fd !== undefined) { try { fs.closeSync(s.fd); } catch { /* gone */ } }
+    if (s.held) s.held.close();
+    else if (s.fd !== undefined) { try { fs.closeSync(s.fd); } catch { /* gone */ } }
     if (s.server) closeServer(s.server, s.local);
     for (const c of s.accepted) c.destroy();
     s.udp?.close();
@@ -742,6 +865,19 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
     const fdOf = (x: unknown) => ((x as { _handle?: { fd?: number } } | undefined)?._handle?.fd ?? -1);
     const done = () => reply({ err: 0, n: s.fd ?? (s.stream && !s.watch ? fdOf(s.stream) : s.server ? fdOf(s.server) : -1) });
     if (s.peer !== undefined && !s.dgram) return realPair(s, done);
+    if (s.server && s.listening && !s.held) {
+      // This process stops accepting until its guest asks (see activate and dup(2) below).
+      const srv = s.server;
+      return dupHandle((srv as unknown as { _handle: unknown })._handle, (h) => {
+        if (h && s.server === srv) {
+          closeServer(srv, s.local);
+          s.server = undefined;
+          s.held = h;
+          s.fd = h.fd;
+        } else h?.close();
+        done();
+      });
+    }
     done();
   },
 
@@ -756,6 +892,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       } else if (r.kind === 'server') {
         s.listening = true;
         s.fd = r.fd;
+        s.held = serverHandle(r.fd, r.family);
       } else if (r.dgram && r.family !== 'unix') ensureUdp(s);
     } catch (e) {
       socks.delete(s.id);
@@ -810,7 +947,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
     const scan = (): number[] => r.items.map(({ id, events, since }) => {
       const s = socks.get(id);
       if (!s) return POLL.NVAL;
-      if (s.fd !== undefined && events & POLL.IN) adoptServer(s);
+      if (s.listening && events & POLL.IN) activate(s);
       // Polling for input reads (Node learns readiness no other way); see pull. Edge-triggered,
       // new bytes count even while older ones wait unread: those are read in as well.
       const more = since === undefined ? !s.rxBytes : s.rxBytes < HIGH_WATER;

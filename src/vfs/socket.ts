@@ -5,7 +5,9 @@
 //
 // Across fork (user-process.ts) a socket's host descriptor goes to the child like any other,
 // and the child's worker takes it over (share and adopt below): connected and listening TCP
-// and AF_UNIX stream sockets, and stream socketpairs, which become a real host pair first. A
+// and AF_UNIX stream sockets, and stream socketpairs, which become a real host pair first; a
+// shared listening socket is accepted on one connection at a time, only while a guest asks
+// (socket-worker.ts, activate). A
 // socket with no host descriptor yet (never bound or connected) and a UDP socket (Node's dgram
 // cannot take over a descriptor) are new, unconnected sockets in the child; a datagram
 // socketpair is not inherited.
