@@ -66,9 +66,11 @@ interface Sock {
   held?: DupHandle;
   /** A duplicate of `held` is being made to accept one connection on (see activate). */
   activating?: boolean;
-  /** Events so far that would wake a waiter on Linux (data, a connection, EOF, an error,
-   *  room to write): what edge-triggered epoll reports on (poll's `since`). */
-  wakes: number;
+  /** Wake-ups so far that Linux would deliver to a waiter for input (data, a connection,
+   *  EOF, an error) and for output (room to write, an error): what edge-triggered epoll
+   *  reports on (poll's `since`; see wakesFor). */
+  wakesIn: number;
+  wakesOut: number;
   /** A nonblocking send said EAGAIN: room to write again is a wake-up. */
   noSpace?: boolean;
 }
@@ -81,7 +83,7 @@ let nextId = 1;
 function newSock(family: Addr['family'], isDgram: boolean): Sock {
   const s: Sock = {
     id: nextId++, family, dgram: isDgram, listening: false, connecting: false, connected: false, rx: [], rxBytes: 0,
-    msgs: [], eof: false, rdShut: false, wrShut: false, err: 0, broken: false, accepted: [], want: 0, reading: false, wakes: 0,
+    msgs: [], eof: false, rdShut: false, wrShut: false, err: 0, broken: false, accepted: [], want: 0, reading: false, wakesIn: 0, wakesOut: 0,
   };
   socks.set(s.id, s);
   return s;
@@ -122,10 +124,18 @@ const fail = (err: number) => reply({ err });
 /** Requests that could not be answered yet; re-tried after every socket event. */
 let waiters: (() => boolean)[] = [];
 
-/** Something happened to `s` (see Sock.wakes): count it and re-try the waiters. */
-function wakeUp(s: Sock): void {
-  s.wakes++;
+/** Something happened to `s` (see Sock.wakesIn): count it and re-try the waiters. */
+function wakeUp(s: Sock, which: 'in' | 'out' | 'both' = 'both'): void {
+  if (which !== 'out') s.wakesIn++;
+  if (which !== 'in') s.wakesOut++;
   settle();
+}
+
+/** The wake-ups that concern a waiter for `events` (Linux filters them by the wake key). */
+function wakesFor(s: Sock, events: number): number {
+  const input = POLL.IN | POLL.RDNORM | POLL.RDBAND | POLL.PRI | POLL.RDHUP;
+  const output = POLL.OUT | POLL.WRNORM | POLL.WRBAND;
+  return (events & input ? s.wakesIn : 0) + (events & output ? s.wakesOut : 0);
 }
 
 let settling = false;
@@ -188,9 +198,9 @@ function watchStream(s: Sock, st: net.Socket): void {
     s.rx.push(d);
     s.rxBytes += d.length;
     if (s.rxBytes > HIGH_WATER) st.pause();
-    wakeUp(s);
+    wakeUp(s, 'in');
   });
-  st.on('end', () => { s.eof = true; wakeUp(s); });
+  st.on('end', () => { s.eof = true; wakeUp(s, 'in'); });
   st.on('error', (e) => {
     s.err = errnoOf(e);
     s.broken = true;
@@ -198,7 +208,7 @@ function watchStream(s: Sock, st: net.Socket): void {
     wakeUp(s);
   });
   st.on('close', () => { s.eof = true; s.broken = true; s.connecting = false; wakeUp(s); });
-  st.on('drain', () => wakeUp(s));
+  st.on('drain', () => wakeUp(s, 'out'));
 }
 
 // Connected streams are read on demand, never ahead: a byte stays in the host kernel until
@@ -223,7 +233,7 @@ function onDemand(s: Sock): { onread: { buffer: () => Buffer; callback: (n: numb
         s.rx.push(d);
         s.rxBytes += d.length;
         s.want = 0;
-        s.wakes++;
+        s.wakesIn++;
         settle(); // a waiter that needs more calls pull() again, which keeps reading
         return s.reading;
       },
@@ -287,7 +297,7 @@ function ensureUdp(s: Sock): dgram.Socket {
     u.on('message', (data, rinfo) => {
       // Linux drops datagrams when the receive buffer is full; so do we, at a similar size.
       if (s.msgs.length < 1024) s.msgs.push({ data, from: fromNode(rinfo.family, rinfo.address, rinfo.port) });
-      wakeUp(s);
+      wakeUp(s, 'in');
     });
     u.on('error', (e) => { s.err = errnoOf(e); wakeUp(s); });
     s.udp = u;
@@ -301,7 +311,7 @@ function take(s: Sock, max: number, peek: boolean): Buffer {
     const rest = Buffer.concat(s.rx).subarray(out.length);
     s.rx = rest.length ? [Buffer.from(rest)] : [];
     s.rxBytes = rest.length;
-    if (s.peer) wakeUp(s.peer); // the writer's POLLOUT may have come back
+    if (s.peer) wakeUp(s.peer, 'out'); // the writer's POLLOUT may have come back
   }
   return Buffer.from(out);
 }
@@ -316,7 +326,7 @@ function newServer(s: Sock, oneShot = false): net.Server {
     s.accepted.push(c);
     // Closed at once, libuv's accept loop takes no second connection (see activate).
     if (oneShot && s.server === srv) { srv.close(); s.server = undefined; }
-    wakeUp(s);
+    wakeUp(s, 'in');
   });
   return srv;
 }
@@ -732,7 +742,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       if (s.wrShut || s.broken || !socks.has(p.id)) return fail(E.EPIPE);
       if (s.dgram) p.msgs.push({ data, from: { family: 'unix', host: '', port: 0 } });
       else { p.rx.push(data); p.rxBytes += data.length; }
-      wakeUp(p);
+      wakeUp(p, 'in');
       return reply({ err: 0, n: data.length });
     }
     const st = s.stream;
@@ -753,7 +763,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       while (n < data.length && st.writableLength === 0) {
         const part = data.subarray(n, n + 65536);
         // Room again after an EAGAIN is a wake-up (as sk_stream_write_space); other writes are not.
-        st.write(part, () => { if (s.noSpace && st.writableLength === 0) { s.noSpace = false; wakeUp(s); } else settle(); });
+        st.write(part, () => { if (s.noSpace && st.writableLength === 0) { s.noSpace = false; wakeUp(s, 'out'); } else settle(); });
         n += part.length;
       }
       return reply({ err: 0, n });
@@ -812,7 +822,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       if (!s.wrShut) {
         s.wrShut = true;
         if (s.stream) s.stream.end();
-        if (s.peer) { s.peer.eof = true; s.peer.wakes++; }
+        if (s.peer) { s.peer.eof = true; s.peer.wakesIn++; }
       }
     }
     wakeUp(s);
@@ -843,7 +853,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
     if (s.server) closeServer(s.server, s.local);
     for (const c of s.accepted) c.destroy();
     s.udp?.close();
-    if (s.peer) { s.peer.eof = true; s.peer.broken = true; s.peer.wakes++; }
+    if (s.peer) { s.peer.eof = true; s.peer.broken = true; s.peer.wakesIn++; s.peer.wakesOut++; }
     settle();
     reply({ err: 0 });
   },
@@ -952,10 +962,10 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       // new bytes count even while older ones wait unread: those are read in as well.
       const more = since === undefined ? !s.rxBytes : s.rxBytes < HIGH_WATER;
       if (events & (POLL.IN | POLL.RDNORM | POLL.RDHUP) && more) pull(s, POLL_CHUNK);
-      if (since !== undefined && s.wakes <= since) return 0;
+      if (since !== undefined && wakesFor(s, events) <= since) return 0;
       return readiness(s) & (events | POLL.ERR | POLL.HUP);
     });
-    const wakes = () => r.items.map(({ id }) => socks.get(id)?.wakes ?? 0);
+    const wakes = () => r.items.map(({ id, events }) => { const s = socks.get(id); return s ? wakesFor(s, events) : 0; });
     const attempt = (final = false) => {
       if (done) return true;
       const rev = scan();
