@@ -903,7 +903,11 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
         s.listening = true;
         s.fd = r.fd;
         s.held = serverHandle(r.fd, r.family);
-      } else if (r.dgram && r.family !== 'unix') ensureUdp(s);
+      } else {
+        // A new socket stands in (see socket.ts); the descriptor inherited for it is not used.
+        if (r.fd >= 0) fs.closeSync(r.fd);
+        if (r.dgram && r.family !== 'unix') ensureUdp(s);
+      }
     } catch (e) {
       socks.delete(s.id);
       return fail(errnoOf(e));
