@@ -7,8 +7,8 @@
 // reported once, as Linux does. EPOLLONESHOT disables an interest after one report until MOD.
 //
 // Differences from Linux: EPOLLEXCLUSIVE and EPOLLWAKEUP are accepted and have no effect. A
-// file whose readiness tsemu does not follow (write ends of pipes, terminals' output) is
-// reported once under EPOLLET. An interest ends when its descriptor is closed or now names
+// file whose changes tsemu does not see (write ends of pipes, terminals' output, nested epoll
+// descriptors) is reported under EPOLLET as if level-triggered. An interest ends when its descriptor is closed or now names
 // another file (Linux keeps it while a dup of the file stays open).
 import { PERM_W } from '../cpu/memory.js';
 import { O, OpenFile, S_IFDIR, S_IFMT, S_IFREG, type StatInfo } from '../vfs/file.js';

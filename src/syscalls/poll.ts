@@ -76,10 +76,17 @@ function timerfdNext(f: OpenFile): bigint | null | undefined {
  */
 export interface PollItem { fd: number; events: number; since?: string }
 
-/** A state token for a file polled here: what has happened to it, and what it reports. */
+let untracked = 0;
+
+/** A state token for a file polled here: what has happened to it, and what it reports. A file
+ *  whose changes tsemu does not see (a pipe's write end, say: whether a reader made room) gets
+ *  a new token every time, so edge-triggered epoll reports it as level-triggered would: a
+ *  wake-up too many rather than one missed. */
 function localToken(f: OpenFile | undefined, rev: number): string {
-  const changes = f instanceof EventFd ? f.changes : f ? timerfdNext(f) ?? '' : '';
-  return `l${changes}:${rev}`;
+  const timer = f && timerfdNext(f);
+  if (f instanceof EventFd) return `l${f.changes}:${rev}`;
+  if (timer !== undefined) return `l${timer}:${rev}`;
+  return `u${untracked++}`;
 }
 
 /**
