@@ -18,6 +18,7 @@ import type { Machine } from './translate/machine.js';
 import { HostFile } from './vfs/host.js';
 import type { OpenFile } from './vfs/file.js';
 import { hostPipe } from './vfs/pipe.js';
+import { SocketFile } from './vfs/socket.js';
 
 /** How to start another tsemu-user (for fork). */
 const ENTRY = fileURLToPath(new URL('../bin/tsemu-user', import.meta.url));
@@ -109,12 +110,17 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
   for (const fd of k.fds.list()) {
     const e = k.fds.entry(fd);
     const f = e.file;
-    const h = f.hostFd();
+    const sock = f instanceof SocketFile ? f.share() : undefined;
+    const h = f instanceof SocketFile ? sock?.fd : f.hostFd();
     if (h === undefined) continue; // in-memory files are not inherited yet
     let child = childFdOf.get(f);
     if (child === undefined) {
-      child = fd <= 2 && stdio[fd] === 'ignore' ? fd : stdio.length;
-      stdio[child] = h;
+      // A socket's descriptor never takes host slots 0-2 in the child: Node would own it there.
+      if (h < 0) child = -2 - childFdOf.size; // a socket without one: the child makes a new socket
+      else {
+        child = fd <= 2 && !sock && stdio[fd] === 'ignore' ? fd : stdio.length;
+        stdio[child] = h;
+      }
       childFdOf.set(f, child);
       const cell = f instanceof HostFile ? f.shareOffset() : null;
       if (cell) {
@@ -125,6 +131,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     records.push({
       fd, cloexec: e.cloexec, hostFd: child, flags: f.flags, path: f.path, hostPath: f.hostPath() ?? f.path,
       offset: f instanceof HostFile ? f.forkOffset() : 0, owned: true, cell: cellFdOf.get(f),
+      socket: sock?.rec,
     });
     recordFiles.push(f);
   }
@@ -214,6 +221,7 @@ export function resumeInto(machine: Machine, snapshotFile: string,
   for (const rec of snap.fds) {
     let f = files.get(rec.hostFd);
     if (f) f.refs++;
+    else if (rec.socket) files.set(rec.hostFd, (f = SocketFile.adopt(rec.socket, rec.hostFd, rec.flags)));
     else {
       const hf = rec.hostFd <= 2
         ? new StdioHostFile(rec.hostFd, rec.path, rec.flags, rec.hostPath)
@@ -335,8 +343,9 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
 function runNative(machine: Machine, k: Kernel, host: string, argv: string[], envp: string[]): never {
   const stdio: (number | 'ignore')[] = [];
   for (const fd of k.fds.list()) {
-    const h = k.fds.get(fd).hostFd();
-    if (h !== undefined && !k.fds.entry(fd).cloexec) stdio[fd] = h;
+    const f = k.fds.get(fd);
+    const h = f instanceof SocketFile ? f.share()?.fd : f.hostFd();
+    if (h !== undefined && h >= 0 && !k.fds.entry(fd).cloexec) stdio[fd] = h;
   }
   for (let i = 0; i < stdio.length; i++) if (stdio[i] === undefined) stdio[i] = 'ignore';
   const env = Object.fromEntries(envp.map((e) => { const i = e.indexOf('='); return i < 0 ? [e, ''] : [e.slice(0, i), e.slice(i + 1)]; }));

@@ -1,11 +1,15 @@
 // epoll_create1, epoll_ctl, epoll_pwait, epoll_pwait2: an interest list checked with the same
 // readiness as poll (poll.ts) each time the guest waits.
 //
-// Differences from Linux: EPOLLET is level-triggered here (a program written for edge
-// triggering reads until EAGAIN, which works the same, but may be woken more often);
-// EPOLLEXCLUSIVE and EPOLLWAKEUP are accepted and have no effect. An interest ends when its
-// descriptor is closed or now names another file (Linux keeps it while a dup of the file
-// stays open).
+// EPOLLET: an interest is reported when its file has changed since it was last reported (new
+// data, a connection, EOF, room to write after EAGAIN, an eventfd write or read; see
+// PollItem.since), not while a condition merely persists; at ADD and MOD a ready file is
+// reported once, as Linux does. EPOLLONESHOT disables an interest after one report until MOD.
+//
+// Differences from Linux: EPOLLEXCLUSIVE and EPOLLWAKEUP are accepted and have no effect. A
+// file whose changes tsemu does not see (write ends of pipes, terminals' output, nested epoll
+// descriptors) is reported under EPOLLET as if level-triggered. An interest ends when its descriptor is closed or now names
+// another file (Linux keeps it while a dup of the file stays open).
 import { PERM_W } from '../cpu/memory.js';
 import { O, OpenFile, S_IFDIR, S_IFMT, S_IFREG, type StatInfo } from '../vfs/file.js';
 import { syscall } from './define.js';
@@ -14,11 +18,12 @@ import type { Kernel } from './kernel.js';
 import { pollFds, type SelfPolling } from './poll.js';
 
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
-const EPOLLONESHOT = 1 << 30, EPOLLEXCLUSIVE = 1 << 28;
+const EPOLLONESHOT = 1 << 30, EPOLLEXCLUSIVE = 1 << 28, EPOLLET = 1 << 31;
 /** Bits of epoll_event.events that are conditions (the rest are flags). */
 const CONDITIONS = 0x3fff;
 
-interface Interest { file: OpenFile; events: number; data: bigint; disabled: boolean }
+/** `seen`: with EPOLLET, the state token (pollFds) of the file when last reported. */
+interface Interest { file: OpenFile; events: number; data: bigint; disabled: boolean; seen?: string }
 
 let inodes = 0x30000;
 
@@ -97,7 +102,7 @@ syscall('epoll_ctl', 'epfd:int op:int fd:int event:ptr', (k, epfd, op, fd, ev) =
     case EPOLL_CTL_MOD:
       if (!cur) throw new SysError(E.ENOENT);
       if (events & EPOLLEXCLUSIVE || cur.events & EPOLLEXCLUSIVE) throw new SysError(E.EINVAL);
-      Object.assign(cur, { events, data, disabled: false });
+      Object.assign(cur, { events, data, disabled: false, seen: undefined });
       return 0;
     case EPOLL_CTL_DEL:
       if (!cur) throw new SysError(E.ENOENT);
@@ -114,7 +119,10 @@ function wait(k: Kernel, epfd: number, events: number, max: number, timeoutMs: n
   // The result array must be writable even when nothing is ready (Linux checks it first).
   k.mem.check(events, Math.min(max, 4096) * 16, PERM_W);
   const list = ep.live(k);
-  const rev = pollFds(k, list.map(([fd, it]) => ({ fd, events: it.events & CONDITIONS })), timeoutMs);
+  const tokens: string[] = [];
+  const edge = (it: Interest) => (it.events & EPOLLET) !== 0;
+  // An edge-triggered interest never reported yet has no token, so it counts if ready.
+  const rev = pollFds(k, list.map(([fd, it]) => ({ fd, events: it.events & CONDITIONS, since: edge(it) ? it.seen ?? '' : undefined })), timeoutMs, tokens);
   const out = Buffer.alloc(Math.min(max, list.length) * 16);
   let n = 0;
   for (let i = 0; i < list.length && n < max; i++) {
@@ -123,6 +131,7 @@ function wait(k: Kernel, epfd: number, events: number, max: number, timeoutMs: n
     out.writeUInt32LE(rev[i] >>> 0, n * 16);
     out.writeBigUInt64LE(it.data, n * 16 + 8);
     if (it.events & EPOLLONESHOT) it.disabled = true;
+    if (edge(it)) it.seen = tokens[i];
     n++;
   }
   if (n) k.mem.write(events, out.subarray(0, n * 16));

@@ -19,6 +19,8 @@ function waitForSignal(k: Kernel): never {
 
 export class EventFd extends OpenFile {
   private readonly ino = inodes++;
+  /** Successful reads and writes so far: each wakes pollers on Linux (edge-triggered epoll). */
+  changes = 0;
 
   constructor(private readonly k: Kernel, public count: bigint, readonly semaphore: boolean, flags: number) {
     super();
@@ -34,6 +36,7 @@ export class EventFd extends OpenFile {
     }
     const v = this.semaphore ? 1n : this.count;
     this.count -= v;
+    this.changes++;
     new DataView(buf.buffer, buf.byteOffset, 8).setBigUint64(0, v, true);
     return 8;
   }
@@ -47,6 +50,7 @@ export class EventFd extends OpenFile {
       waitForSignal(this.k);
     }
     this.count += v;
+    this.changes++;
     return 8;
   }
 

@@ -7,6 +7,9 @@ import { F_RDLCK, F_UNLCK, F_WRLCK } from '../vfs/locks.js';
 import { LockConflict } from '../vfs/shared-locks.js';
 import { HostFile } from '../vfs/host.js';
 import { hostPipe } from '../vfs/pipe.js';
+import { SocketFile } from '../vfs/socket.js';
+import { WatchedStream } from '../vfs/socket-watch.js';
+import { watch } from './poll.js';
 import { syscall } from './define.js';
 import { E, ERESTARTSYS, SysError } from './errno.js';
 import { checkReadable, checkWritable } from './files.js';
@@ -254,8 +257,19 @@ syscall('ioctl', 'fd:int request:hex arg:ptr', (k, fd, req, arg) => {
       f.flags = k.mem.readI32(arg) ? f.flags | O.NONBLOCK : f.flags & ~O.NONBLOCK;
       return 0;
     case FIONREAD: {
-      // Known for regular files only: Node cannot ask how much a pipe or terminal holds.
+      // Sockets and pipes: what the socket worker holds, plus for a stream socket what the
+      // host kernel has for it. A pipe or FIFO's read end is handed to the worker first, as
+      // when it is polled (see vfs/socket-watch.ts): asking how much input waits is asking
+      // about input. Terminals and write ends are not known: Node cannot ask what they hold.
       const st = f.stat();
+      const pipeEnd = (st.mode & S_IFMT) === S_IFIFO && (f.flags & O.ACCMODE) !== O.WRONLY && !(f instanceof WatchedStream);
+      const w = pipeEnd ? watch(k, f) : undefined;
+      const q = w ?? f;
+      if (q instanceof SocketFile || q instanceof WatchedStream) {
+        k.mem.check(arg, 4, PERM_W);
+        k.mem.writeU32(arg, Math.min(0x7fffffff, q.queued()));
+        return 0;
+      }
       if ((st.mode & S_IFMT) !== S_IFREG) throw new SysError(E.ENOTTY);
       k.mem.writeU32(arg, Math.max(0, Math.min(0x7fffffff, st.size - f.seek(0, 1))));
       return 0;

@@ -31,7 +31,7 @@ function canRead(f: OpenFile): boolean { return (f.flags & O.ACCMODE) !== O.WRON
 function canWrite(f: OpenFile): boolean { return (f.flags & O.ACCMODE) !== O.RDONLY; }
 
 /** Replace every descriptor of host stream `f` by a WatchedStream; undefined if it cannot be. */
-function watch(k: Kernel, f: OpenFile): WatchedStream | undefined {
+export function watch(k: Kernel, f: OpenFile): WatchedStream | undefined {
   const h = f.hostFd();
   if (h === undefined) return undefined;
   const w = WatchedStream.watch(f, h);
@@ -71,12 +71,31 @@ function timerfdNext(f: OpenFile): bigint | null | undefined {
 }
 
 /**
+ * One descriptor to poll. `since` asks for edge-triggered readiness: the item counts only if
+ * its file has changed since the state token `since` (from an earlier call's `tokens`).
+ */
+export interface PollItem { fd: number; events: number; since?: string }
+
+let untracked = 0;
+
+/** A state token for a file polled here: what has happened to it, and what it reports. A file
+ *  whose changes tsemu does not see (a pipe's write end, say: whether a reader made room) gets
+ *  a new token every time, so edge-triggered epoll reports it as level-triggered would: a
+ *  wake-up too many rather than one missed. */
+function localToken(f: OpenFile | undefined, rev: number): string {
+  const timer = f && timerfdNext(f);
+  if (f instanceof EventFd) return `l${f.changes}:${rev}`;
+  if (timer !== undefined) return `l${timer}:${rev}`;
+  return `u${untracked++}`;
+}
+
+/**
  * Readiness of each (fd, events): revents as poll(2) reports them (POLLERR, POLLHUP and
  * POLLNVAL always, other bits only when asked). Waits up to `timeoutMs` (negative: forever)
  * for one to be non-zero; a signal for the guest ends the wait with EINTR (poll, select and
  * epoll_wait are not restarted after a handler).
  */
-export function pollFds(k: Kernel, items: { fd: number; events: number }[], timeoutMs: number): number[] {
+export function pollFds(k: Kernel, items: PollItem[], timeoutMs: number, tokens?: string[]): number[] {
   attachKernel(k);
   const always = POLL.ERR | POLL.HUP | POLL.NVAL;
   const deadline = timeoutMs < 0 ? null : process.hrtime.bigint() + BigInt(timeoutMs) * 1_000_000n;
@@ -92,8 +111,19 @@ export function pollFds(k: Kernel, items: { fd: number; events: number }[], time
       return { local: next !== null && next <= now ? POLL.IN | POLL.RDNORM : 0 };
     });
     const out = sources.map((s, i) => ('local' in s ? s.local & (items[i].events | always) : 0));
+    // Edge-triggered: a file polled here counts only when its token moved on.
+    items.forEach((it, i) => {
+      if (!('local' in sources[i])) return;
+      const tok = localToken(k.fds.has(it.fd) ? k.fds.get(it.fd) : undefined, out[i]);
+      if (tokens) tokens[i] = tok;
+      if (it.since !== undefined && tok === it.since) out[i] = 0;
+    });
     const asks = sources.flatMap((s, i) => ('id' in s ? [{ i, id: s.id, extra: s.extra }] : []));
-    for (const a of asks) out[a.i] = a.extra & items[a.i].events;
+    const sinceOf = (i: number) => {
+      const t = items[i].since;
+      return t === undefined ? undefined : t.startsWith('w') ? Number(t.slice(1)) : -1;
+    };
+    for (const a of asks) out[a.i] = sinceOf(a.i) === undefined ? a.extra & items[a.i].events : 0;
     const ready = out.some((x) => x);
     const timedOut = deadline !== null && now >= deadline;
     // Wake for the caller's deadline or the first timerfd expiry, whichever comes first.
@@ -102,12 +132,18 @@ export function pollFds(k: Kernel, items: { fd: number; events: number }[], time
       const wait = ready || timedOut ? 0 : until === null ? -1 : Math.max(1, Math.ceil(Number(until - now) / 1e6));
       let r;
       try {
-        r = sockets.call({ op: 'poll', items: asks.map((a) => ({ id: a.id, events: items[a.i].events })), timeoutMs: wait }, wait !== 0);
+        r = sockets.call({ op: 'poll', items: asks.map((a) => ({ id: a.id, events: items[a.i].events, since: sinceOf(a.i) })), timeoutMs: wait }, wait !== 0);
       } catch (err) {
         if (err instanceof SysError && err.errno === ERESTARTSYS) throw new SysError(E.EINTR);
         throw err;
       }
-      asks.forEach((a, j) => { out[a.i] |= r.revents![j]; });
+      asks.forEach((a, j) => {
+        const since = sinceOf(a.i);
+        const wakes = r.wakes?.[j] ?? 0;
+        if (tokens) tokens[a.i] = `w${wakes}`;
+        if (since !== undefined && wakes <= since) return;
+        out[a.i] |= r.revents![j] | (since !== undefined ? a.extra & items[a.i].events : 0);
+      });
       if (out.some((x) => x) || wait === 0 || (deadline !== null && process.hrtime.bigint() >= deadline)) return out;
       continue;
     }

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Mapping } from '../cpu/memory.js';
 import { PAGE_SIZE, STATE_BASE, STATE_SIZE } from '../cpu/state.js';
+import type { SocketRecord } from '../vfs/socket.js';
 
 export interface FdRecord {
   fd: number;
@@ -21,6 +22,8 @@ export interface FdRecord {
   cell?: number;
   /** The description's name in the lock log (vfs/shared-locks.ts). */
   lockId?: string;
+  /** A socket, which the child's socket worker takes over (hostFd < 0: it has none). */
+  socket?: SocketRecord;
 }
 
 export interface KernelRecord {

@@ -26,11 +26,19 @@ export type Request = (
   | { op: 'names'; id: number }
   | { op: 'option'; id: number; name: 'nodelay' | 'keepalive' | 'broadcast'; value: boolean }
   | { op: 'takeError'; id: number }
-  | { op: 'poll'; items: { id: number; events: number }[]; timeoutMs: number }
+  /** `since` (edge-triggered epoll): the item counts only once its socket has had more
+   *  wake-ups than that; the reply's `wakes` says how many each has had. */
+  | { op: 'poll'; items: { id: number; events: number; since?: number }[]; timeoutMs: number }
   | { op: 'pair'; dgram: boolean }
   | { op: 'watch'; path: string; tty: boolean }
   | { op: 'flush' }
   | { op: 'disconnect'; id: number }
+  /** FIONREAD: bytes this socket or watched pipe has for reading (a datagram socket: the next datagram's size). */
+  | { op: 'inq'; id: number }
+  /** fork: the socket's host descriptor for the child (n; -1: none), made real if need be. */
+  | { op: 'share'; id: number }
+  /** In a forked child: take over an inherited host descriptor (or make a new socket). */
+  | { op: 'adopt'; fd: number; kind: 'stream' | 'server' | 'fresh'; family: Addr['family']; dgram: boolean; local?: Addr; peer?: Addr }
   /** Answer the request `seq` with ERESTARTSYS unless it has its answer already. */
   | { op: 'cancel' }
   /** From now on also bump this word (Kernel.wake) with every reply. */
@@ -50,6 +58,7 @@ export interface Reply {
   local?: Addr;
   peer?: Addr;
   revents?: number[];
+  wakes?: number[];
 }
 
 /** poll(2) bits, the same on every Linux architecture. */

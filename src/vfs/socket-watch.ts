@@ -1,16 +1,18 @@
 // Readiness of host pipes, FIFOs and terminals. Node cannot poll(2) a descriptor, and the only
 // way it learns that one is readable is by reading it. So the first time the guest polls such a
-// descriptor for input, the socket worker opens the same pipe again (through /proc/self/fd, a
-// second non-blocking open file description of the same FIFO or terminal) and reads it with a
-// Node stream, which knows readiness from libuv's epoll. From then on the data is the
-// worker's: every descriptor that referred to the host file now refers to a WatchedStream,
-// whose reads take what the worker has buffered (blocking in Atomics.wait, or EAGAIN with
-// O_NONBLOCK), so nothing is reordered or lost.
+// descriptor for input (or asks FIONREAD), the socket worker opens the same pipe again (through
+// /proc/self/fd, a second non-blocking open file description of the same FIFO or terminal) and
+// reads it with a Node stream, which knows readiness from libuv's epoll. From then on every
+// descriptor that referred to the host file refers to a WatchedStream, whose reads go through
+// the worker (blocking in Atomics.wait, or EAGAIN with O_NONBLOCK), so nothing is reordered or
+// lost between what the worker took and what the guest reads.
 //
-// Limits: once watched, the worker reads the pipe whenever data arrives, also for a forked
-// child or an exec'd program that inherited the host descriptor, which then races with it (on
-// Linux only the reader that calls read gets the data). Write ends are reported always
-// writable: a full pipe's write blocks in the host kernel instead of poll waiting for space.
+// The worker reads only while this guest asks for input, as for sockets (socket-worker.ts,
+// pull): a read takes at most what the guest asked for, a poll at most 64 KiB. So a forked
+// child or an exec'd program that inherited the host descriptor gets what arrives while this
+// guest is not reading or polling; what a poll took in stays with this guest (on Linux it would
+// stay in the pipe for whichever reader comes first). Write ends are reported always writable:
+// a full pipe's write blocks in the host kernel instead of poll waiting for space.
 import { E, SysError } from './errno.js';
 import { O, OpenFile, type DirEntry, type StatInfo } from './file.js';
 import { RECV_MAX, sockets } from './socket.js';
@@ -41,6 +43,11 @@ export class WatchedStream extends OpenFile {
     const data = r.data ?? new Uint8Array(0);
     buf.set(data);
     return data.length;
+  }
+
+  /** FIONREAD: bytes the worker holds for the guest. */
+  queued(): number {
+    return sockets.call({ op: 'inq', id: this.id }).n!;
   }
 
   override write(buf: Uint8Array): number {

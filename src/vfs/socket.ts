@@ -3,9 +3,14 @@
 // and sleeps in Atomics.wait until the answer is there (DESIGN §4). A blocking recv or accept
 // therefore blocks only the guest, and the wait costs no CPU.
 //
-// Not inherited by fork: a forked guest is a new host process (user-process.ts) and the
-// sockets belong to this process's worker, so they have no host descriptor to pass on. A
-// child that needs a socket creates its own after fork.
+// Across fork (user-process.ts) a socket's host descriptor goes to the child like any other,
+// and the child's worker takes it over (share and adopt below): connected and listening TCP
+// and AF_UNIX stream sockets, and stream socketpairs, which become a real host pair first; a
+// shared listening socket is accepted on one connection at a time, only while a guest asks
+// (socket-worker.ts, activate). A
+// socket with no host descriptor yet (never bound or connected) and a UDP socket (Node's dgram
+// cannot take over a descriptor) are new, unconnected sockets in the child; a datagram
+// socketpair is not inherited.
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -94,6 +99,18 @@ export const SOCK = { STREAM: 1, DGRAM: 2 } as const;
 
 let inodes = 0x10000;
 
+/** What a forked child needs to take a socket over (in FdRecord.socket). */
+export interface SocketRecord {
+  domain: number;
+  type: number;
+  protocol: number;
+  listening: boolean;
+  local?: Addr;
+  peer?: Addr;
+  /** setsockopt values, as "level:name" and hex bytes. */
+  options: [string, string][];
+}
+
 /** A guest socket descriptor: a handle on a socket in the worker, plus the options set on it. */
 export class SocketFile extends OpenFile {
   /** setsockopt values read back by getsockopt: "level:name" → raw option bytes. */
@@ -150,6 +167,44 @@ export class SocketFile extends OpenFile {
     // A stream takes at most 16 MiB per call (a short count the guest's write loop continues).
     const part = this.type === SOCK.STREAM ? buf.subarray(0, 16 << 20) : buf;
     return sockets.call({ op: 'send', id: this.id, data: Uint8Array.from(part), addr: to, nonblock: dontwait || this.nonblock }).n!;
+  }
+
+  /** FIONREAD: bytes ready to be read (a datagram socket: the next datagram's size). */
+  queued(): number {
+    return sockets.call({ op: 'inq', id: this.id }).n!;
+  }
+
+  /** For fork: the host descriptor the child inherits (-1: none, the child makes a new
+   *  socket) and what the child needs to know; undefined: not inherited. */
+  share(): { fd: number; rec: SocketRecord } | undefined {
+    if (this.type === SOCK.DGRAM && this.peer) return undefined;
+    const fd = sockets.call({ op: 'share', id: this.id }).n!;
+    const { local, peer } = sockets.call({ op: 'names', id: this.id });
+    return {
+      fd,
+      rec: {
+        domain: this.domain, type: this.type, protocol: this.protocol, listening: this.listening, local, peer,
+        options: [...this.options].map(([key, v]) => [key, Buffer.from(v).toString('hex')]),
+      },
+    };
+  }
+
+  /** In a forked child: the socket `rec` on inherited host descriptor `fd` (< 0: none). */
+  static adopt(rec: SocketRecord, fd: number, flags: number): SocketFile {
+    const family = rec.domain === AF.UNIX ? 'unix' : rec.domain === AF.INET6 ? 'inet6' : 'inet';
+    const dgram = rec.type === SOCK.DGRAM;
+    const kind = fd < 0 || dgram ? 'fresh' : rec.listening ? 'server' : rec.peer ? 'stream' : 'fresh';
+    let id: number;
+    try {
+      id = sockets.call({ op: 'adopt', fd, kind, family, dgram, local: rec.local, peer: rec.peer }).id!;
+    } catch {
+      // The host refused the descriptor: a new socket stands in for it.
+      id = sockets.call({ op: 'adopt', fd: -1, kind: 'fresh', family, dgram }).id!;
+    }
+    const s = new SocketFile(id, rec.domain, rec.type, rec.protocol, flags);
+    s.listening = rec.listening;
+    for (const [key, hex] of rec.options) s.options.set(key, Uint8Array.from(Buffer.from(hex, 'hex')));
+    return s;
   }
 
   override stat(): StatInfo {

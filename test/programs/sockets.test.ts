@@ -3,6 +3,8 @@
 // does not depend on tsemu. tsemu runs asynchronously (spawn, not spawnSync): this process's
 // event loop must keep serving while the guest runs.
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,4 +95,79 @@ describe('guest TCP client, Node server', () => {
       expect(seen[before]).toEqual(['alpha', 'beta', 'gamma', `block ${200 * 1024}`, '<EOF>']);
     }, 70_000);
   }
+});
+
+// A socket inherited across fork and execve: Debian's bash opens a TCP connection with its
+// /dev/tcp redirection, then `head` and `cat` (forked and exec'd arm64 programs from the root)
+// read from it, bash itself writes and reads in between, and a subshell writes. On Linux the
+// descriptor is simply shared, so the expected result is the conversation the Node server here
+// defines: every byte reaches the one process that reads it, and the connection ends (EOF at
+// the server) only when the last process holding it has closed it.
+describe('a socket shared across fork and execve', () => {
+  it('bash /dev/tcp with forked readers', async () => {
+    let got = '';
+    let ended: () => void = () => {};
+    const done = new Promise<void>((resolve) => { ended = resolve; });
+    const srv = net.createServer({ allowHalfOpen: true }, (c) => {
+      c.write('hello from node\n');
+      c.on('data', (d) => {
+        got += d;
+        if (got === 'ping\n') c.write('pong\n');
+        if (got === 'ping\nthen\n') c.end('bye\n');
+      });
+      c.on('end', () => { got += '<EOF>'; ended(); });
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    try {
+      const p = (srv.address() as net.AddressInfo).port;
+      const root = path.join(FIXTURES, 'debian', 'root');
+      const script = `exec 3<>/dev/tcp/127.0.0.1/${p}; head -c 16 <&3; echo ping >&3; read -r x <&3; echo "bash read: $x"; `
+        + '(echo then >&3; exec cat <&3); exec 3>&-; echo closed';
+      const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const c = spawn(process.execPath, [TSEMU, '-L', root, path.join(root, 'bin/bash'), '-c', script], { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        c.stdout.on('data', (d) => { stdout += d; });
+        c.stderr.on('data', (d) => { stderr += d; });
+        const timer = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`timed out; stdout so far:\n${stdout}\nstderr:\n${stderr}`)); }, 60_000);
+        c.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
+      });
+      expect({ status: r.status, stdout: r.stdout }, r.stderr).toEqual({ status: 0, stdout: 'hello from node\nbash read: pong\nbye\nclosed\n' });
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      expect(got).toBe('ping\nthen\n<EOF>');
+    } finally {
+      srv.close();
+    }
+  }, 70_000);
+});
+
+// execve of a host-native program (here the host's own cat, copied outside the root) gets the
+// guest's sockets as descriptors like any other, as exec does on Linux.
+describe('a socket passed to an exec\'d host program', () => {
+  it('bash /dev/tcp, then exec of a native cat reading it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsemu-native-'));
+    const cat = path.join(dir, 'cat');
+    fs.copyFileSync('/bin/cat', cat);
+    fs.chmodSync(cat, 0o755);
+    const srv = net.createServer({ allowHalfOpen: true }, (c) => c.end('native got this\n'));
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    try {
+      const p = (srv.address() as net.AddressInfo).port;
+      const root = path.join(FIXTURES, 'debian', 'root');
+      const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const c = spawn(process.execPath, [TSEMU, '-L', root, path.join(root, 'bin/bash'), '-c', `exec 3<>/dev/tcp/127.0.0.1/${p}; exec ${cat} <&3`],
+          { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        c.stdout.on('data', (d) => { stdout += d; });
+        c.stderr.on('data', (d) => { stderr += d; });
+        const timer = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`timed out; stdout so far:\n${stdout}\nstderr:\n${stderr}`)); }, 60_000);
+        c.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
+      });
+      expect({ status: r.status, stdout: r.stdout }, r.stderr).toEqual({ status: 0, stdout: 'native got this\n' });
+    } finally {
+      srv.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 70_000);
 });
