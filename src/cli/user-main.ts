@@ -271,7 +271,8 @@ function dieBySignal(sig: number): never {
     try {
       // With a listener gone, Node leaves the signal at its default action. For SIGUSR1 that
       // matters: Node's own handler, there until a listener replaces it, starts the inspector.
-      process.on(name as NodeJS.Signals, () => {});
+      // (SIGKILL and SIGSTOP take no listener: Node throws.)
+      if (sig === SIGUSR1) process.on('SIGUSR1', () => {});
       process.removeAllListeners(name);
       process.kill(process.pid, name as NodeJS.Signals);
       // Delivery is asynchronous for some signals; give it a moment before falling back.
