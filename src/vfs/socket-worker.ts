@@ -958,6 +958,9 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
   poll(r) {
     let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
     let done = false;
+    /** A scan has a read going, whose bytes (already in the host kernel, maybe) libuv takes
+     *  in only at its next poll phase. */
+    let started = false;
     const scan = (): number[] => r.items.map(({ id, events, since }) => {
       const s = socks.get(id);
       if (!s) return POLL.NVAL;
@@ -965,7 +968,10 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       // Polling for input reads (Node learns readiness no other way); see pull. Edge-triggered,
       // new bytes count even while older ones wait unread: those are read in as well.
       const more = since === undefined ? !s.rxBytes : s.rxBytes < HIGH_WATER;
-      if (events & (POLL.IN | POLL.RDNORM | POLL.RDHUP) && more) pull(s, POLL_CHUNK);
+      if (events & (POLL.IN | POLL.RDNORM | POLL.RDHUP) && more) {
+        pull(s, POLL_CHUNK);
+        if (s.reading) started = true;
+      }
       if (since !== undefined && wakesFor(s, events) <= since) return 0;
       return readiness(s) & (events | POLL.ERR | POLL.HUP);
     });
@@ -979,20 +985,28 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
       reply({ err: 0, revents: rev, wakes: wakes() });
       return true;
     };
-    if (attempt()) return;
-    // A zero timeout still lets libuv poll for I/O once (see answer()).
-    if (r.timeoutMs === 0) {
-      later(() => { if (!attempt()) later(() => attempt(true)); });
-      return;
-    }
-    waiters.push(attempt);
-    if (r.timeoutMs > 0) {
-      timer = later(() => {
-        if (done) return;
-        waiters = waiters.filter((w) => w !== attempt);
-        attempt(true);
-      }, r.timeoutMs);
-    }
+    const proceed = () => {
+      if (attempt()) return;
+      // A zero timeout still lets libuv poll for I/O once (see answer()).
+      if (r.timeoutMs === 0) {
+        later(() => { if (!attempt()) later(() => attempt(true)); });
+        return;
+      }
+      waiters.push(attempt);
+      if (r.timeoutMs > 0) {
+        timer = later(() => {
+          if (done) return;
+          waiters = waiters.filter((w) => w !== attempt);
+          attempt(true);
+        }, r.timeoutMs);
+      }
+    };
+    // Linux reports every file ready at the call, so when one is ready already and another is
+    // being read (bytes the guest itself just wrote to a pipe, say), the answer waits until
+    // libuv has polled for I/O once (two turns, see answer()).
+    scan();
+    if (started) later(() => later(proceed));
+    else proceed();
   },
 };
 
