@@ -257,12 +257,13 @@ syscall('ioctl', 'fd:int request:hex arg:ptr', (k, fd, req, arg) => {
       f.flags = k.mem.readI32(arg) ? f.flags | O.NONBLOCK : f.flags & ~O.NONBLOCK;
       return 0;
     case FIONREAD: {
-      // Sockets and pipes: what the socket worker holds, plus for a stream socket what the
-      // host kernel has for it. A pipe or FIFO's read end is handed to the worker first, as
-      // when it is polled (see vfs/socket-watch.ts): asking how much input waits is asking
-      // about input. Terminals and write ends are not known: Node cannot ask what they hold.
+      // Sockets, pipes and terminals: what the socket worker holds, plus for a stream socket
+      // what the host kernel has for it. A pipe or FIFO's read end, or a terminal, is handed
+      // to the worker first, as when it is polled (see vfs/socket-watch.ts): asking how much
+      // input waits is asking about input. Write ends are not known: Node cannot ask.
       const st = f.stat();
-      const pipeEnd = (st.mode & S_IFMT) === S_IFIFO && (f.flags & O.ACCMODE) !== O.WRONLY && !(f instanceof WatchedStream);
+      const input = ((st.mode & S_IFMT) === S_IFIFO && (f.flags & O.ACCMODE) !== O.WRONLY) || f.isatty();
+      const pipeEnd = input && !(f instanceof WatchedStream);
       const w = pipeEnd ? watch(k, f) : undefined;
       const q = w ?? f;
       if (q instanceof SocketFile || q instanceof WatchedStream) {

@@ -172,4 +172,25 @@ describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a termina
       PROMPT,
     ]);
   }, 120_000);
+
+  it('FIONREAD on the terminal counts the keys waiting', async () => {
+    // fixtures/src/ttyinput.c. Expected: what the same source built for this x86-64 host prints
+    // in a tmux pane given the same keys (FIONREAD and termios are the same on arm64).
+    const P = 'f';
+    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', P, bashCommand).status).toBe(0);
+    const PROMPT = 'tsemu$';
+    await waitFor((ls) => ls[0] === PROMPT, 'the first prompt', 60_000, P);
+    tmux('send-keys', '-t', P, path.join(FIXTURES, 'bin/ttyinput.static'), 'Enter');
+    await waitFor((ls) => ls.includes('ready'), 'the program to be ready', 60_000, P);
+    tmux('send-keys', '-t', P, 'abc');
+    const ls = await waitFor((ls) => ls[ls.length - 1] === PROMPT && ls.length > 2, 'the program to end', 60_000, P);
+    expect(ls.slice(1)).toEqual([
+      'before the keys: FIONREAD 0',
+      'ready',
+      'after the keys: FIONREAD 3',
+      'read 2: ab',
+      'after reading two: FIONREAD 1',
+      PROMPT,
+    ]);
+  }, 120_000);
 });
