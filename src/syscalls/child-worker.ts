@@ -3,6 +3,7 @@
 // loop does, and publishes spawned pids and exit statuses in shared memory for the guest thread
 // to Atomics.wait on (DESIGN §4: block the honest way, never busy-wait).
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CTL, RING_SLOTS, type SpawnRequest } from './children-protocol.js';
@@ -39,6 +40,8 @@ parentPort!.on('message', (req: SpawnRequest) => {
   child.on('error', () => reply(req.seq, -1));
   child.on('spawn', () => reply(req.seq, child.pid ?? -1));
   child.on('exit', (code, signal) => {
+    // A child killed before it read its fork snapshot leaves it behind (it deletes it on read).
+    if (req.args[1] === '--resume') rmSync(req.args[2], { force: true });
     // wait(2) status word: exit code in bits 15:8, or the terminating signal in bits 6:0.
     const sig = signal ? (constants.signals as Record<string, number>)[signal] ?? 9 : 0;
     publishExit(child.pid ?? -1, sig ? sig | (sig === 6 || sig === 11 || sig === 4 || sig === 7 || sig === 5 ? 0x80 : 0) : ((code ?? 0) & 0xff) << 8);

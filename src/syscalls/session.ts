@@ -114,17 +114,24 @@ export class Session {
   }
 }
 
-/** Sessions left behind by a top-level tsemu that was killed outright (SIGKILL). */
+/** Sessions left behind by a top-level tsemu that was killed outright (SIGKILL), and fork
+ *  snapshots (syscalls/snapshot.ts) whose parent and child were both killed before the child
+ *  read it: the owner is gone and the file is over a minute old. */
 function sweepStale(base: string): void {
   let names: string[];
   try { names = fs.readdirSync(base); } catch { return; }
   for (const n of names) {
-    const m = /^tsemu-session-(\d+)$/.exec(n);
+    const m = /^tsemu-session-(\d+)$/.exec(n) ?? /^tsemu-fork-(\d+)-\d+$/.exec(n);
     if (!m) continue;
     try {
       process.kill(Number(m[1]), 0);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(base, n), { recursive: true, force: true });
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+      const p = path.join(base, n);
+      try {
+        if (n.startsWith('tsemu-fork-') && Date.now() - fs.statSync(p).mtimeMs < 60_000) continue;
+        fs.rmSync(p, { recursive: true, force: true });
+      } catch { /* gone meanwhile */ }
     }
   }
 }

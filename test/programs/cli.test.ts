@@ -1,5 +1,6 @@
 // tsemu-user as a person meets it: the guest's exit status becomes tsemu's, and input it cannot
 // run gets exactly one line on stderr naming the problem, a non-zero status, and no JS stack.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -50,6 +51,27 @@ describe('exit status', () => {
     const r = tsemu([path.join(FIXTURES, 'bin/asm_hello')]);
     expect(r.status).toBe(0);
     expect(r.stdout.toString()).toBe(fs.readFileSync(path.join(FIXTURES, 'expected/asm_hello.stdout'), 'utf8'));
+  });
+});
+
+describe.skipIf(!fs.existsSync('/dev/shm'))('files in /dev/shm', () => {
+  it('a fork snapshot a killed process tree left behind is removed by the next tsemu (when over a minute old)', () => {
+    const dead = spawnSync('true').pid!; // a pid no process has any more
+    const old = path.join('/dev/shm', `tsemu-fork-${dead}-1`);
+    const fresh = path.join('/dev/shm', `tsemu-fork-${dead}-2`);
+    fs.writeFileSync(old, 'x');
+    fs.writeFileSync(fresh, 'x');
+    const past = new Date(Date.now() - 120_000);
+    fs.utimesSync(old, past, past);
+    try {
+      expect(tsemu([path.join(FIXTURES, 'bin/asm_hello')]).status).toBe(0);
+      expect(fs.existsSync(old)).toBe(false);
+      // A snapshot the child may still be about to read stays.
+      expect(fs.existsSync(fresh)).toBe(true);
+    } finally {
+      fs.rmSync(old, { force: true });
+      fs.rmSync(fresh, { force: true });
+    }
   });
 });
 
