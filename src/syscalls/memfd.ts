@@ -3,36 +3,16 @@
 // and forked children and exec'd programs inherit it. readlink(/proc/self/fd/N) and
 // /proc/self/maps show "/memfd:NAME (deleted)" as on Linux.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { O } from '../vfs/file.js';
 import { HostFile } from '../vfs/host.js';
+import { anonymousHostFile } from '../vfs/scratch.js';
 import { syscall } from './define.js';
-import { E, SysError, host } from './errno.js';
+import { E, SysError } from './errno.js';
 import { readString } from './guest.js';
 
 const MFD = { CLOEXEC: 1, ALLOW_SEALING: 2, HUGETLB: 4, NOEXEC_SEAL: 8, EXEC: 0x10 } as const;
 /** Linux limits the name to 249 bytes (NAME_MAX minus the "memfd:" prefix). */
 const MFD_NAME_MAX = 249;
-
-/** Host O_TMPFILE: __O_TMPFILE plus the host's O_DIRECTORY (Node does not export it). */
-const HOST_O_TMPFILE = 0o20000000 | fs.constants.O_DIRECTORY;
-
-/** An unnamed read-write host file: O_TMPFILE where the file system has it, else create+unlink. */
-export function anonymousHostFile(): number {
-  const dirs = ['/dev/shm', os.tmpdir()];
-  for (const d of dirs) {
-    try {
-      return fs.openSync(d, HOST_O_TMPFILE | fs.constants.O_RDWR, 0o600);
-    } catch { /* no O_TMPFILE there */ }
-  }
-  const dir = host(() => fs.mkdtempSync(path.join(os.tmpdir(), 'tsemu-memfd-')));
-  try {
-    return host(() => fs.openSync(path.join(dir, 'f'), 'w+', 0o600));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 syscall('memfd_create', 'name:str flags:hex', (k, nameAddr, flags) => {
   const all = MFD.CLOEXEC | MFD.ALLOW_SEALING | MFD.HUGETLB | MFD.NOEXEC_SEAL | MFD.EXEC;

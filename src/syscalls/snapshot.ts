@@ -2,10 +2,10 @@
 // skipped), and the kernel-side state a child inherits. Written by the parent, read once by the
 // child tsemu process, then deleted.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Mapping } from '../cpu/memory.js';
 import { PAGE_SIZE, STATE_BASE, STATE_SIZE } from '../cpu/state.js';
+import { scratchDir } from '../vfs/scratch.js';
 import type { SocketRecord } from '../vfs/socket.js';
 
 export interface FdRecord {
@@ -73,15 +73,6 @@ export interface Snapshot {
   state: Uint8Array;
   /** For each mapping, its bytes (zero pages omitted) as [pageAddr, bytes] pairs. */
   pages: [number, Uint8Array][];
-}
-
-function scratchDir(): string {
-  try {
-    fs.accessSync('/dev/shm', fs.constants.W_OK);
-    return '/dev/shm';
-  } catch {
-    return os.tmpdir();
-  }
 }
 
 let counter = 0;

@@ -16,22 +16,10 @@
 // Always the host's file system, also when the guest's is in memory: host descriptors are
 // what a child inherits.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { anonymousHostFile } from './scratch.js';
 
 /** Value of a cell whose description still uses the host descriptor's own offset. */
 export const HOST_OFFSET = -1;
-
-let seq = 0;
-
-function scratchDir(): string {
-  try {
-    fs.accessSync('/dev/shm', fs.constants.W_OK);
-    return '/dev/shm';
-  } catch {
-    return os.tmpdir();
-  }
-}
 
 export class OffsetCell {
   private readonly buf = Buffer.alloc(8);
@@ -41,11 +29,7 @@ export class OffsetCell {
 
   /** A new cell holding `value`. */
   static create(value: number): OffsetCell {
-    const c = fs.constants;
-    const file = path.join(scratchDir(), `tsemu-offset-${process.pid}-${++seq}-${Date.now()}`);
-    const fd = fs.openSync(file, c.O_RDWR | c.O_CREAT | c.O_EXCL, 0o600);
-    try { fs.unlinkSync(file); } catch { /* removed already */ }
-    const cell = new OffsetCell(fd);
+    const cell = new OffsetCell(anonymousHostFile());
     cell.set(value);
     return cell;
   }

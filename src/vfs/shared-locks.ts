@@ -27,10 +27,10 @@
 // lives, and a new child replays it from the start. Blocking requests (F_SETLKW, flock
 // without LOCK_NB) retry with short sleeps; deadlocks between processes are not detected.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { E, SysError } from './errno.js';
 import { LockTable, type LockOwner, type RecordLock } from './locks.js';
+import { scratchDir } from './scratch.js';
 
 type FlockOp = 'sh' | 'ex' | 'un';
 type Event =
@@ -69,15 +69,6 @@ function tracked(f: LockableFile): boolean {
     return t === S_IFREG || t === S_IFDIR;
   } catch {
     return false;
-  }
-}
-
-function scratchDir(): string {
-  try {
-    fs.accessSync('/dev/shm', fs.constants.W_OK);
-    return '/dev/shm';
-  } catch {
-    return os.tmpdir();
   }
 }
 
