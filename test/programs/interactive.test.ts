@@ -33,13 +33,24 @@ async function waitFor(ready: (ls: string[]) => boolean, what: string, ms = 60_0
   }
 }
 
+const PROMPT = 'tsemu$';
+const last = (ls: string[]) => ls[ls.length - 1];
+
+/** A new pane running the interactive bash, once its first prompt shows: keys to type into
+ *  it, and waitFor on it. */
+async function shellPane(pane: string) {
+  expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', pane, bashCommand).status).toBe(0);
+  const keys = (...k: string[]) => tmux('send-keys', '-t', pane, ...k);
+  const wait = (ready: (ls: string[]) => boolean, what: string, ms = 60_000) => waitFor(ready, what, ms, pane);
+  await wait((ls) => ls[0] === PROMPT, 'the first prompt');
+  return { keys, wait };
+}
+
 afterAll(() => { tmux('kill-server'); });
 
 describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a terminal', () => {
   it('prompt, a command, Ctrl-C interrupting sleep 100, exit', async () => {
-    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 't', bashCommand).status).toBe(0);
-    const PROMPT = 'tsemu$';
-    await waitFor((ls) => ls[0] === PROMPT, 'the first prompt');
+    await shellPane('t');
 
     tmux('send-keys', '-t', 't', 'echo $((6*7))', 'Enter');
     let ls = await waitFor((ls) => ls.length >= 3 && ls[2] === PROMPT, 'the command and the next prompt');
@@ -61,13 +72,7 @@ describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a termina
   }, 180_000);
 
   it('job control: Ctrl-Z, jobs, fg, Ctrl-C, a background job Ctrl-C does not reach', async () => {
-    const P = 'j';
-    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', P, bashCommand).status).toBe(0);
-    const PROMPT = 'tsemu$';
-    const keys = (...k: string[]) => tmux('send-keys', '-t', P, ...k);
-    const wait = (ready: (ls: string[]) => boolean, what: string) => waitFor(ready, what, 60_000, P);
-    const last = (ls: string[]) => ls[ls.length - 1];
-    await wait((ls) => ls[0] === PROMPT, 'the first prompt');
+    const { keys, wait } = await shellPane('j');
 
     keys('sleep 100', 'Enter');
     await wait((ls) => last(ls) === 'tsemu$ sleep 100', 'sleep to start');
@@ -109,12 +114,7 @@ describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a termina
 
   it('a background job that changes the terminal stops (SIGTTOU); exit ends a stopped job', async () => {
     const P = 'k';
-    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', P, bashCommand).status).toBe(0);
-    const PROMPT = 'tsemu$';
-    const keys = (...k: string[]) => tmux('send-keys', '-t', P, ...k);
-    const wait = (ready: (ls: string[]) => boolean, what: string) => waitFor(ready, what, 60_000, P);
-    const last = (ls: string[]) => ls[ls.length - 1];
-    await wait((ls) => ls[0] === PROMPT, 'the first prompt');
+    const { keys, wait } = await shellPane(P);
     // The shell's pid: its forked children are resumed from snapshots named after it.
     const shellPid = spawnSync('pgrep', ['-P', tmux('list-panes', '-t', P, '-F', '#{pane_pid}').stdout.trim()], { encoding: 'utf8' })
       .stdout.trim();
@@ -151,12 +151,9 @@ describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a termina
     // fixtures/src/ttyjobs.c. Expected: what the same source built for this x86-64 host prints
     // run by the host's bash in a tmux pane (these calls are the same on arm64; qemu-aarch64
     // cannot be the reference, as it does not know TIOCGSID).
-    const P = 'l';
-    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', P, bashCommand).status).toBe(0);
-    const PROMPT = 'tsemu$';
-    await waitFor((ls) => ls[0] === PROMPT, 'the first prompt', 60_000, P);
-    tmux('send-keys', '-t', P, path.join(FIXTURES, 'bin/ttyjobs.static'), 'Enter');
-    const ls = await waitFor((ls) => ls[ls.length - 1] === PROMPT && ls.length > 2, 'the program to end', 60_000, P);
+    const { keys, wait } = await shellPane('l');
+    keys(path.join(FIXTURES, 'bin/ttyjobs.static'), 'Enter');
+    const ls = await wait((ls) => last(ls) === PROMPT && ls.length > 2, 'the program to end');
     expect(ls.slice(1)).toEqual([
       'foreground job: 1',
       'TIOCGSID is getsid: 1',
@@ -176,14 +173,11 @@ describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a termina
   it('FIONREAD on the terminal counts the keys waiting', async () => {
     // fixtures/src/ttyinput.c. Expected: what the same source built for this x86-64 host prints
     // in a tmux pane given the same keys (FIONREAD and termios are the same on arm64).
-    const P = 'f';
-    expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', P, bashCommand).status).toBe(0);
-    const PROMPT = 'tsemu$';
-    await waitFor((ls) => ls[0] === PROMPT, 'the first prompt', 60_000, P);
-    tmux('send-keys', '-t', P, path.join(FIXTURES, 'bin/ttyinput.static'), 'Enter');
-    await waitFor((ls) => ls.includes('ready'), 'the program to be ready', 60_000, P);
-    tmux('send-keys', '-t', P, 'abc');
-    const ls = await waitFor((ls) => ls[ls.length - 1] === PROMPT && ls.length > 2, 'the program to end', 60_000, P);
+    const { keys, wait } = await shellPane('f');
+    keys(path.join(FIXTURES, 'bin/ttyinput.static'), 'Enter');
+    await wait((ls) => ls.includes('ready'), 'the program to be ready');
+    keys('abc');
+    const ls = await wait((ls) => last(ls) === PROMPT && ls.length > 2, 'the program to end');
     expect(ls.slice(1)).toEqual([
       'before the keys: FIONREAD 0',
       'ready',
