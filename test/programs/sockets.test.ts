@@ -60,9 +60,10 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-function runGuest(bin: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** tsemu-user with `args`, stdin closed; rejects after 60 s with what it printed so far. */
+function runTsemu(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [TSEMU, '-L', SYSROOT, bin, ...args], { cwd: FIXTURES, env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [TSEMU, ...args], { cwd: FIXTURES, env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });
@@ -71,6 +72,8 @@ function runGuest(bin: string, args: string[]): Promise<{ status: number | null;
     p.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
   });
 }
+
+const runGuest = (bin: string, args: string[]) => runTsemu(['-L', SYSROOT, bin, ...args]);
 
 describe('guest TCP client, Node server', () => {
   for (const kind of ['static', 'dynamic']) {
@@ -123,15 +126,7 @@ describe('a socket shared across fork and execve', () => {
       const root = path.join(FIXTURES, 'debian', 'root');
       const script = `exec 3<>/dev/tcp/127.0.0.1/${p}; head -c 16 <&3; echo ping >&3; read -r x <&3; echo "bash read: $x"; `
         + '(echo then >&3; exec cat <&3); exec 3>&-; echo closed';
-      const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const c = spawn(process.execPath, [TSEMU, '-L', root, path.join(root, 'bin/bash'), '-c', script], { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        c.stdout.on('data', (d) => { stdout += d; });
-        c.stderr.on('data', (d) => { stderr += d; });
-        const timer = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`timed out; stdout so far:\n${stdout}\nstderr:\n${stderr}`)); }, 60_000);
-        c.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
-      });
+      const r = await runTsemu(['-L', root, path.join(root, 'bin/bash'), '-c', script]);
       expect({ status: r.status, stdout: r.stdout }, r.stderr).toEqual({ status: 0, stdout: 'hello from node\nbash read: pong\nbye\nclosed\n' });
       await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000))]);
       expect(got).toBe('ping\nthen\n<EOF>');
@@ -154,16 +149,7 @@ describe('a socket passed to an exec\'d host program', () => {
     try {
       const p = (srv.address() as net.AddressInfo).port;
       const root = path.join(FIXTURES, 'debian', 'root');
-      const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const c = spawn(process.execPath, [TSEMU, '-L', root, path.join(root, 'bin/bash'), '-c', `exec 3<>/dev/tcp/127.0.0.1/${p}; exec ${cat} <&3`],
-          { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        c.stdout.on('data', (d) => { stdout += d; });
-        c.stderr.on('data', (d) => { stderr += d; });
-        const timer = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`timed out; stdout so far:\n${stdout}\nstderr:\n${stderr}`)); }, 60_000);
-        c.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
-      });
+      const r = await runTsemu(['-L', root, path.join(root, 'bin/bash'), '-c', `exec 3<>/dev/tcp/127.0.0.1/${p}; exec ${cat} <&3`]);
       expect({ status: r.status, stdout: r.stdout }, r.stderr).toEqual({ status: 0, stdout: 'native got this\n' });
     } finally {
       srv.close();
