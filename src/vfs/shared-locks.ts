@@ -127,18 +127,21 @@ export class Locks {
     }
   }
 
+  /** A change to this process's own table (no other process shares it): a conflict there is
+   *  one only this process could resolve. */
+  private locally(change: () => void): void {
+    try {
+      change();
+    } catch (err) {
+      if (err instanceof SysError) throw new LockConflict(false);
+      throw err;
+    }
+  }
+
   /** Set (or with F_UNLCK clear) a record lock; LockConflict (EAGAIN) on a conflict. */
   set(file: string, lock: Omit<RecordLock, 'type' | 'owner'> & { owner: object; type: number }): void {
     const o = this.owner(lock.owner);
-    if (!this.shared) {
-      try {
-        this.table.set(file, { ...lock, owner: o });
-      } catch (err) {
-        if (err instanceof SysError) throw new LockConflict(false);
-        throw err;
-      }
-      return;
-    }
+    if (!this.shared) return this.locally(() => this.table.set(file, { ...lock, owner: o }));
     for (;;) {
       const id = unique();
       this.append([{
@@ -155,15 +158,7 @@ export class Locks {
   /** flock(2) for `owner` (a description); LockConflict (EAGAIN) on a conflict. */
   flock(file: string, owner: object, op: FlockOp): void {
     const o = this.owner(owner);
-    if (!this.shared) {
-      try {
-        this.table.flock(file, o, op);
-      } catch (err) {
-        if (err instanceof SysError) throw new LockConflict(false);
-        throw err;
-      }
-      return;
-    }
+    if (!this.shared) return this.locally(() => this.table.flock(file, o, op));
     for (;;) {
       const id = unique();
       this.append([{ e: 'flock', id, key: file, o: this.idOf(owner), op }], id);
