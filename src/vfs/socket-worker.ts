@@ -1004,9 +1004,9 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
     // Linux reports every file ready at the call, so when one is ready already and another is
     // being read (bytes the guest itself just wrote to a pipe, say), the answer waits until
     // libuv has polled for I/O once (two turns, see answer()).
-    scan();
-    if (started) later(() => later(proceed));
-    else proceed();
+    const ready = scan().some((x) => x);
+    if (ready && started) later(() => later(proceed));
+    else proceed(); // nothing ready yet: the wait sees what the reads bring
   },
 };
 
