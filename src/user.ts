@@ -1,6 +1,6 @@
 // The user-mode run loop: load the program, run guest code, and handle what stops it —
 // system calls, faults and traps — the way Linux would for an aarch64 process.
-import { loadProgram, LoadError } from './loader/index.js';
+import { loadProgram, LoadError, requireExecutable } from './loader/index.js';
 import { dispatchSyscall } from './syscalls/dispatch.js';
 import { deliverSignals, forceSignal, hangUpStoppedJobs } from './syscalls/signals.js';
 import { GuestExit, GuestKilled, Kernel, type HostLink } from './syscalls/kernel.js';
@@ -46,6 +46,7 @@ export function runProgram(opts: UserOptions): GuestResult {
   if (opts.memfs) inMemoryRoot(paths, path.resolve(opts.program));
   const kernel = new Kernel(machine.mem, machine.cpu, paths, { strace: opts.strace, unimp: opts.unimp, host: opts.host });
   const hostPath = paths.root !== null ? confinedProgram(paths, opts.program) : path.resolve(opts.program);
+  requireExecutable(hostPath, opts.program);
   const prog = loadProgram(machine.mem, hostPath, opts.program, {
     argv: opts.argv,
     envp: opts.envp,

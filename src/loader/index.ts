@@ -1,5 +1,5 @@
 // Loading a program: the main image, its interpreter if it has one, the stack and the brk.
-import { readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import type { GuestMemory } from '../cpu/memory.js';
 import { pageUp } from '../cpu/memory.js';
 import { LAYOUT } from '../cpu/layout.js';
@@ -47,6 +47,19 @@ export function readImage(hostPath: string, shown: string): ElfImage {
     throw new LoadError(`${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
   }
   return parseElf(shown, data);
+}
+
+/**
+ * The program named on the command line must be executable, as execve(2) requires: a file with
+ * no execute bit at all is refused even for root (whose access(X_OK) asks for one bit of three).
+ * A missing file is left to readImage, which says so.
+ */
+export function requireExecutable(hostPath: string, shown: string): void {
+  try {
+    accessSync(hostPath, constants.X_OK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') throw new LoadError(`${shown}: Permission denied`);
+  }
 }
 
 export function loadProgram(mem: GuestMemory, hostPath: string, shown: string, opts: LoadOptions): LoadedProgram {

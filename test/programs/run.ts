@@ -15,8 +15,9 @@ export interface RunResult {
 }
 
 /** Run tsemu-user with `args`, exactly `env` as its environment, `input` (or nothing) on stdin. */
-export function tsemu(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeout?: number } = {}): RunResult {
+export function tsemu(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeout?: number; uid?: number } = {}): RunResult {
   const r = spawnSync(process.execPath, [TSEMU, ...args], {
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
     env: opts.env ?? {},
     input: opts.input ?? '',
     cwd: opts.cwd ?? ROOT,
