@@ -21,7 +21,7 @@ interface BusyboxCase {
 const cases: BusyboxCase[] = JSON.parse(readFileSync(join(root, 'fixtures', 'busybox-cases.json'), 'utf8'));
 
 describe('Debian arm64 busybox', () => {
-  it('is present (fixtures/fetch-busybox.sh fetches it; .ci/run does)', () => {
+  it('is present (fixtures/fetch-busybox.sh fetches it; npm test runs it)', () => {
     expect(existsSync(busybox), `missing ${busybox}: run fixtures/fetch-busybox.sh`).toBe(true);
   });
 

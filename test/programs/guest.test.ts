@@ -1,5 +1,5 @@
 // Self-checking guest programs for system call families (DESIGN §5): C sources under
-// guest/, built static with the aarch64 cross compiler when it is installed (CI installs it),
+// guest/, built static with the aarch64 cross compiler (npm test installs it where it can),
 // run under tsemu-user. Each prints its failed checks and exits with their number.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -7,14 +7,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tsemuAsync } from './run.js';
+import { needs, titled } from '../support/requires.js';
 
 const CC = 'aarch64-linux-gnu-gcc';
-const hasCC = spawnSync(CC, ['--version'], { stdio: 'ignore' }).status === 0;
+const lacking = needs('cc', 'sysroot');
 const sources = fs.readdirSync(path.join(__dirname, 'guest')).filter((f) => f.endsWith('.c'));
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tsemu-guest-bin-'));
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
-describe.skipIf(!hasCC)('self-checking guest programs', () => {
+describe.skipIf(lacking)(titled('self-checking guest programs', lacking), () => {
   for (const src of sources) {
     it(src, async () => {
       const bin = path.join(out, src.replace(/\.c$/, ''));

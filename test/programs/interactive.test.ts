@@ -4,16 +4,17 @@
 // `jobs` lists it, `fg` continues it, and Ctrl-C at the prompt does not reach a background job;
 // the expected screen is what the host's own bash 5.2 shows for the same keys in a tmux pane. Line editing needs the terminal settings bash
 // makes (no echo, non-canonical input) to reach the host terminal: a command would otherwise
-// show twice. Needs tmux and the Debian root (fixtures/fetch-debian-root.sh; CI has both).
+// show twice. Needs tmux and the Debian root (npm test installs tmux where it can and fetches the root).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES, TSEMU } from './run.js';
+import { needs, titled } from '../support/requires.js';
 
 const ROOT = path.join(FIXTURES, 'debian/root');
 const BASH = path.join(ROOT, 'usr/bin/bash');
-const hasTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
+const lacking = needs('tmux', 'ps');
 const SOCKET = `tsemu-test-${process.pid}`;
 
 const tmux = (...args: string[]) => spawnSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
@@ -48,7 +49,7 @@ async function shellPane(pane: string) {
 
 afterAll(() => { tmux('kill-server'); });
 
-describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a terminal', () => {
+describe.skipIf(lacking)(titled('interactive bash in a terminal', lacking), () => {
   it('prompt, a command, Ctrl-C interrupting sleep 100, exit', async () => {
     await shellPane('t');
 

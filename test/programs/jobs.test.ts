@@ -6,8 +6,11 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, tsemuAsync } from './run.js';
+import { needs, titled } from '../support/requires.js';
 
-describe('job control', () => {
+const lacking = needs('sysroot');
+
+describe.skipIf(lacking)(titled('job control', lacking), () => {
   for (const bin of ['jobs.static', 'jobs.dynamic']) {
     it(`SA_NOCLDSTOP: no SIGCHLD for stops and continues (${bin})`, async () => {
       const r = await tsemuAsync(['-L', '/usr/aarch64-linux-gnu', path.join(FIXTURES, 'bin', bin), 'nocldstop'], { cwd: FIXTURES });

@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES, TSEMU } from './run.js';
+import { needs, titled } from '../support/requires.js';
+
+const lacking = needs('sysroot');
 
 const dir = mkdtempSync(join(tmpdir(), 'tsemu-offsets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +32,7 @@ function shell(script: string, bin: string, mode: string): Promise<{ status: num
   });
 }
 
-describe('offsets of a descriptor inherited from the host', () => {
+describe.skipIf(lacking)(titled('offsets of a descriptor inherited from the host', lacking), () => {
   for (const bin of ['bin/offsets.static', 'bin/offsets.dynamic']) {
     it(`${bin}: lseek(1, 0, SEEK_CUR) asks; the outer shell goes on after the guest and its child`, async () => {
       const r = await shell('(echo hdr; "$@"; echo tail) > "$OUT"', bin, 'stdout');

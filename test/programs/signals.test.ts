@@ -2,13 +2,14 @@
 // host signals a person or another process sends — its handler runs, an ignored signal does
 // nothing, one left at the default action ends it — exactly as the same binary does under
 // qemu-aarch64 (which passes host signals to the guest), run side by side.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, TSEMU } from './run.js';
+import { HOST_TOOLS, needs, titled } from '../support/requires.js';
 
-const QEMU = 'qemu-aarch64-static';
-const hasQemu = spawnSync(QEMU, ['--version'], { stdio: 'ignore' }).status === 0;
+const QEMU = HOST_TOOLS.qemu.probe;
+const lacking = needs('qemu');
 const BIN = path.join(FIXTURES, 'bin/signals.static');
 
 interface Outcome { stdout: string; status: number | null; signal: NodeJS.Signals | null }
@@ -48,7 +49,7 @@ const cases: [string, string, NodeJS.Signals[]][] = [
   ['SIGALRM at its default action while spinning', 'spin', ['SIGALRM']],
 ];
 
-describe.skipIf(!hasQemu)('host signals reach the guest as under qemu-aarch64', () => {
+describe.skipIf(lacking)(titled('host signals reach the guest as under qemu-aarch64', lacking), () => {
   for (const [name, how, signals] of cases) {
     it(name, async () => {
       const [want, got] = await Promise.all([

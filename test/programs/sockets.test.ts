@@ -9,6 +9,9 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, TSEMU } from './run.js';
+import { needs, titled } from '../support/requires.js';
+
+const lacking = needs('sysroot');
 
 const SYSROOT = '/usr/aarch64-linux-gnu';
 
@@ -75,7 +78,7 @@ function runTsemu(args: string[]): Promise<{ status: number | null; stdout: stri
 
 const runGuest = (bin: string, args: string[]) => runTsemu(['-L', SYSROOT, bin, ...args]);
 
-describe('guest TCP client, Node server', () => {
+describe.skipIf(lacking)(titled('guest TCP client, Node server', lacking), () => {
   for (const kind of ['static', 'dynamic']) {
     it(`tcp_client.${kind}`, async () => {
       const before = seen.length;
@@ -106,7 +109,7 @@ describe('guest TCP client, Node server', () => {
 // descriptor is simply shared, so the expected result is the conversation the Node server here
 // defines: every byte reaches the one process that reads it, and the connection ends (EOF at
 // the server) only when the last process holding it has closed it.
-describe('a socket shared across fork and execve', () => {
+describe.skipIf(lacking)(titled('a socket shared across fork and execve', lacking), () => {
   it('bash /dev/tcp with forked readers', async () => {
     let got = '';
     let ended: () => void = () => {};
@@ -138,7 +141,7 @@ describe('a socket shared across fork and execve', () => {
 
 // execve of a host-native program (here the host's own cat, copied outside the root) gets the
 // guest's sockets as descriptors like any other, as exec does on Linux.
-describe('a socket passed to an exec\'d host program', () => {
+describe.skipIf(lacking)(titled('a socket passed to an exec\'d host program', lacking), () => {
   it('bash /dev/tcp, then exec of a native cat reading it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsemu-native-'));
     const cat = path.join(dir, 'cat');

@@ -2,6 +2,7 @@
 // qemu-aarch64 (inside a generated ELF), so golden values are recorded from qemu and every
 // tier of tsemu can be checked against them.
 import { execFileSync } from 'node:child_process';
+import { HOST_TOOLS } from './requires.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -247,16 +248,7 @@ export function buildSnippetElf(snippets: Snippet[]): Buffer {
   return file;
 }
 
-export const QEMU = process.env.TSEMU_QEMU ?? 'qemu-aarch64-static';
-
-export function haveQemu(): boolean {
-  try {
-    execFileSync(QEMU, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const QEMU = HOST_TOOLS.qemu.probe;
 
 /** Run snippets under qemu-aarch64 (with -cpu max so every feature is present). */
 export function runQemu(snippets: Snippet[]): CpuSnapshot[] {
