@@ -33,11 +33,20 @@ const say = (line: string) => process.stdout.write(`provision: ${line}\n`);
 const isRoot = () => process.getuid?.() === 0;
 const has = (command: string) => present({ probe: command, package: '' });
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): { ok: boolean; err: string } {
-  const r = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, ...env }, encoding: 'utf8' });
+/**
+ * Run a step. A fetch script's own lines (one a step) are shown as they come; apt-get's chatter
+ * (`quiet`) only when it fails. The last line of its error output comes back for the one-line
+ * failure message.
+ */
+function run(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; quiet?: boolean } = {}): { ok: boolean; err: string } {
+  const r = spawnSync(command, args, {
+    stdio: ['ignore', opts.quiet ? 'pipe' : 'inherit', 'pipe'], env: { ...process.env, ...opts.env }, encoding: 'utf8', maxBuffer: 1 << 26,
+  });
+  const ok = r.status === 0;
   const err = (r.stderr ?? '').trim();
-  if (err) process.stderr.write(err + '\n');
-  return { ok: r.status === 0, err: r.error?.message ?? err.split('\n').filter(Boolean).pop() ?? `exit status ${r.status}` };
+  if (!ok && opts.quiet && r.stdout) process.stderr.write(r.stdout);
+  if (err && (!ok || !opts.quiet)) process.stderr.write(err + '\n');
+  return { ok, err: r.error?.message ?? err.split('\n').filter(Boolean).pop() ?? `exit status ${r.status}` };
 }
 
 function installTools(missing: HostTool[]): void {
@@ -48,10 +57,10 @@ function installTools(missing: HostTool[]): void {
     return;
   }
   say(`apt-get install ${packages.join(' ')}`);
-  const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  const update = run('apt-get', ['update', '-qq'], env);
+  const apt = { env: { DEBIAN_FRONTEND: 'noninteractive' }, quiet: true };
+  const update = run('apt-get', ['update', '-qq'], apt);
   if (!update.ok) throw new ProvisionError(`apt-get update failed (${update.err}); fix the package sources, then run npm test again`);
-  const install = run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], env);
+  const install = run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], apt);
   if (!install.ok) throw new ProvisionError(`apt-get install ${packages.join(' ')} failed (${install.err})`);
 }
 
