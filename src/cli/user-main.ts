@@ -150,13 +150,10 @@ function runOnGuestThread(request: GuestRequest): void {
       }
       case 'stop':
         jobs.stop(m.sig);
-        // Signals that came while the process was stopped (a SIGHUP before the SIGCONT) are
-        // due before the guest goes on, as on Linux: let the next poll of the event loop pass
-        // them on first (the first immediate runs in this turn, the second after that poll).
-        setImmediate(() => setImmediate(() => {
+        whenSignalsDelivered(() => {
           Atomics.add(events, HOST_EVENTS.stopSeq, 1);
           Atomics.notify(events, HOST_EVENTS.stopSeq);
-        }));
+        });
         return;
       case 'pdeathsig':
         watchParent(m.sig, forwarder(m.sig));
@@ -175,6 +172,28 @@ function runOnGuestThread(request: GuestRequest): void {
   worker.on('exit', (code) => {
     if (!answered) internalError(new Error(`the guest thread ended without an answer (exit code ${code})`));
   });
+}
+
+/**
+ * Signals that came while the process was stopped (a SIGHUP before the SIGCONT, as Linux sends
+ * an orphaned stopped group) are due before the guest goes on. The host kernel hands each to
+ * some thread when the process continues, and that thread may be the guest's own, which would
+ * then run on before this thread had read the signal from libuv's pipe. So wait until no
+ * process-directed signal is pending any more (ShdPnd in /proc/self/status; bounded, since one
+ * blocked everywhere stays pending), then let the event loop poll once more, which passes the
+ * signals on (the first immediate runs in this turn, the second after the next poll).
+ */
+function whenSignalsDelivered(then: () => void, deadline = Date.now() + 500): void {
+  let pending = false;
+  try {
+    const m = /^ShdPnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'latin1'));
+    pending = m !== null && /[1-9a-f]/.test(m[1]);
+  } catch { /* no /proc: the event loop's own order is all there is */ }
+  if (pending && Date.now() < deadline) {
+    setTimeout(() => whenSignalsDelivered(then, deadline), 1);
+    return;
+  }
+  setImmediate(() => setImmediate(then));
 }
 
 let parentWatch: NodeJS.Timeout | undefined;
