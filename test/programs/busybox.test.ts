@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tsemuAsync } from './run.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const busybox = join(root, 'fixtures', 'debian', 'busybox');
@@ -31,5 +32,5 @@ describe('Debian arm64 busybox', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.toString('utf8')).toBe(c.stdout);
     expect(r.status).toBe(c.status);
-  }, 90_000);
+  }, PROGRAM_TEST_MS);
 });

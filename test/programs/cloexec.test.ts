@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, tsemu } from './run.js';
 import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 const lacking = needs('sysroot');
 
@@ -17,6 +18,6 @@ describe.skipIf(lacking)(titled('O_CLOEXEC at execve', lacking), () => {
         'ok dup3 without O_CLOEXEC survives', 'all passed', '',
       ].join('\n'));
       expect(r.status).toBe(0);
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
   }
 });

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, TSEMU } from './run';
 import { HOST_TOOLS, needs, titled } from '../support/requires.js';
+import { RUN_LIMIT_MS, PROGRAM_TEST_MS } from '../support/limits.js';
 
 const debianRoot = join(FIXTURES, 'debian', 'root');
 const noQemu = needs('qemu');
@@ -46,7 +47,7 @@ function run(cmd: string, args: string[], env: Record<string, string>): Promise<
   return new Promise((resolve) => {
     // stdin is /dev/null, as when the cases were recorded: with Node's default stdin (a
     // socketpair) Debian's bash believes sshd started it and reads ~/.bashrc.
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: RUN_LIMIT_MS });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -118,7 +119,7 @@ describe('Debian arm64 programs with a root from Debian packages', () => {
       expect(r.signal, r.stderr).toBeNull();
       expect(c.binary ? r.stdoutBase64 : r.stdout).toBe(expected.stdout);
       expect(r.status, r.stderr).toBe(expected.status);
-    }, 150_000);
+    }, PROGRAM_TEST_MS);
   }
 });
 
@@ -144,7 +145,7 @@ describe('Debian programs: file offsets shared with the host and across fork', (
       process.execPath, TSEMU, '-L', debianRoot, debianRoot + '/bin/cat', join(dir, 'y')], { ...env, OUT: out });
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe('hdr\nb\ntail\n');
-  }, 150_000);
+  }, PROGRAM_TEST_MS);
 
   it('bash: a command group redirected once, with forked and exec\'d children writing in turn', async () => {
     // Every child (the subshell, /bin/echo after fork and exec, the grandchild of the
@@ -155,5 +156,5 @@ describe('Debian programs: file offsets shared with the host and across fork', (
       `{ echo a; /bin/echo b; echo c; (echo d; /bin/echo e); echo f; } > ${f}; cat ${f}`], env);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('a\nb\nc\nd\ne\nf\n');
-  }, 150_000);
+  }, PROGRAM_TEST_MS);
 });

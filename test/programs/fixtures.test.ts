@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, tsemuAsync } from './run.js';
 import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 interface Case {
   name: string;
@@ -50,7 +51,7 @@ describe('fixtures/cases.json under tsemu-user', () => {
         // Compared as one object so a failure shows the status and a diff of the output together.
         expect({ status: r.status, stdout: got.toString('latin1') }, context)
           .toEqual({ status: wantStatus, stdout: want.toString('latin1') });
-      }, 60_000);
+      }, PROGRAM_TEST_MS);
     }
   }
 });

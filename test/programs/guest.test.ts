@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tsemuAsync } from './run.js';
 import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 const CC = 'aarch64-linux-gnu-gcc';
 const lacking = needs('cc', 'sysroot');
@@ -25,6 +26,6 @@ describe.skipIf(lacking)(titled('self-checking guest programs', lacking), () => 
       const report = r.stdout.toString();
       expect(report, `${report}\n${r.stderr}`).toMatch(/^(\d+) of \1 checks passed\n$/m);
       expect(r.status, report).toBe(0);
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
   }
 });

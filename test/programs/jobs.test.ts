@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, tsemuAsync } from './run.js';
 import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 const lacking = needs('sysroot');
 
@@ -20,6 +21,6 @@ describe.skipIf(lacking)(titled('job control', lacking), () => {
       expect(out).toContain('ok   SA_NOCLDSTOP: no SIGCHLD for the continue\n');
       expect(out.endsWith('all passed\n')).toBe(true);
       expect(r.status).toBe(0);
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
   }
 });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES, TSEMU } from './run.js';
 import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 const lacking = needs('sysroot');
 
@@ -38,12 +39,12 @@ describe.skipIf(lacking)(titled('offsets of a descriptor inherited from the host
       const r = await shell('(echo hdr; "$@"; echo tail) > "$OUT"', bin, 'stdout');
       expect(r.status, r.stderr).toBe(0);
       expect(r.file).toBe('hdr\npos 4\nchild\nparent at 16\ntail\n');
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
 
     it(`${bin}: stdout moved back to the start, then shared with a child`, async () => {
       const r = await shell('(echo hdr; "$@") > "$OUT"', bin, 'stdout-own');
       expect(r.status, r.stderr).toBe(0);
       expect(r.file).toBe('ABC\n');
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
   }
 });

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, tsemu } from './run.js';
 import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 const lacking = needs('sysroot');
 
@@ -22,6 +23,6 @@ describe.skipIf(lacking)(titled('procfs fixture, strict Linux checks', lacking),
       expect(out).toContain('ok stat state running');
       expect(out).toContain('ok maps: heap');
       expect(r.status).toBe(0);
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
   }
 });

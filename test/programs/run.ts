@@ -2,6 +2,7 @@
 // compiled dist/ (npm's prepare step builds it; `npx tsc -p .` after changing src/).
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { RUN_LIMIT_MS } from '../support/limits.js';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const TSEMU = path.join(ROOT, 'bin/tsemu-user');
@@ -21,7 +22,7 @@ export function tsemu(args: string[], opts: { env?: Record<string, string>; inpu
     env: opts.env ?? {},
     input: opts.input ?? '',
     cwd: opts.cwd ?? ROOT,
-    timeout: opts.timeout ?? 60_000,
+    timeout: opts.timeout ?? RUN_LIMIT_MS,
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString() };
@@ -41,7 +42,7 @@ export function tsemuAsync(args: string[], opts: { env?: Record<string, string>;
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.stdin.on('error', () => { /* the guest may exit without reading its input */ });
     child.stdin.end(opts.input ?? '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeout ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeout ?? RUN_LIMIT_MS);
     child.on('error', (e) => { clearTimeout(timer); reject(e); });
     child.on('close', (status, signal) => {
       clearTimeout(timer);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, TSEMU } from './run.js';
 import { HOST_TOOLS, needs, titled } from '../support/requires.js';
+import { RUN_LIMIT_MS, PROGRAM_TEST_MS } from '../support/limits.js';
 
 const QEMU = HOST_TOOLS.qemu.probe;
 const lacking = needs('qemu');
@@ -21,7 +22,7 @@ function runAndSignal(cmd: string[], signals: NodeJS.Signals[]): Promise<Outcome
     let stdout = '';
     let stderr = '';
     let sent = false;
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timed out; stdout ${stdout} stderr ${stderr}`)); }, 30_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timed out; stdout ${stdout} stderr ${stderr}`)); }, RUN_LIMIT_MS);
     child.stderr.on('data', (d) => { stderr += d; });
     child.stdout.on('data', (d) => {
       stdout += d;
@@ -58,6 +59,6 @@ describe.skipIf(lacking)(titled('host signals reach the guest as under qemu-aarc
       ]);
       expect(want.stdout.startsWith('ready\n')).toBe(true);
       expect(got).toEqual(want);
-    }, 40_000);
+    }, PROGRAM_TEST_MS);
   }
 });

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, TSEMU } from './run.js';
 import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS, RUN_LIMIT_MS } from '../support/limits.js';
 
 const lacking = needs('sysroot');
 
@@ -71,7 +72,7 @@ function runTsemu(args: string[]): Promise<{ status: number | null; stdout: stri
     let stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });
     p.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`timed out; stdout so far:\n${stdout}\nstderr:\n${stderr}`)); }, 60_000);
+    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`timed out; stdout so far:\n${stdout}\nstderr:\n${stderr}`)); }, RUN_LIMIT_MS);
     p.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
   });
 }
@@ -99,7 +100,7 @@ describe.skipIf(lacking)(titled('guest TCP client, Node server', lacking), () =>
       });
       expect(seen.length).toBe(before + 1);
       expect(seen[before]).toEqual(['alpha', 'beta', 'gamma', `block ${200 * 1024}`, '<EOF>']);
-    }, 70_000);
+    }, PROGRAM_TEST_MS);
   }
 });
 
@@ -136,7 +137,7 @@ describe.skipIf(lacking)(titled('a socket shared across fork and execve', lackin
     } finally {
       srv.close();
     }
-  }, 70_000);
+  }, PROGRAM_TEST_MS);
 });
 
 // execve of a host-native program (here the host's own cat, copied outside the root) gets the
@@ -158,5 +159,5 @@ describe.skipIf(lacking)(titled('a socket passed to an exec\'d host program', la
       srv.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 70_000);
+  }, PROGRAM_TEST_MS);
 });
