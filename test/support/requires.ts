@@ -23,9 +23,9 @@ export const HOST_TOOLS = listed;
 
 export type ToolName = keyof typeof HOST_TOOLS;
 
-function executable(file: string): boolean {
+function accessible(file: string, mode: number): boolean {
   try {
-    accessSync(file, constants.X_OK);
+    accessSync(file, mode);
     return true;
   } catch {
     return false;
@@ -33,17 +33,8 @@ function executable(file: string): boolean {
 }
 
 export function present(tool: HostTool): boolean {
-  if (tool.probe.includes('/')) return exists(tool.probe);
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && executable(join(dir, tool.probe)));
-}
-
-function exists(file: string): boolean {
-  try {
-    accessSync(file, constants.F_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  if (tool.probe.includes('/')) return accessible(tool.probe, constants.F_OK);
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && accessible(join(dir, tool.probe), constants.X_OK));
 }
 
 /** The tools of `names` that are missing, each with its package. */
