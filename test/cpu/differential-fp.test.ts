@@ -12,6 +12,7 @@ import { describe, it } from 'vitest';
 import { expectAgreementWithQemu, hex, hex128, pattern, Rng } from '../support/differential.js';
 import { FPSR_EXCEPTION_BITS, type Snippet } from '../support/snippet.js';
 import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 const lacking = needs('qemu');
 
@@ -235,10 +236,10 @@ function describeInput(k: Case): string {
 }
 
 describe.skipIf(lacking)(titled('differential: scalar floating point, tsemu vs qemu-aarch64', lacking), () => {
-  it(`${SEQUENCES} random sequences agree`, () => {
-    expectAgreementWithQemu('differential-fp', SEQUENCES, (r, i) => {
+  it(`${SEQUENCES} random sequences agree`, async () => {
+    await expectAgreementWithQemu('differential-fp', SEQUENCES, (r, i) => {
       const k = randomCase(r, i);
       return { snippet: k.snippet, inputs: () => describeInput(k) };
     }, FPSR_EXCEPTION_BITS);
-  }, 60_000);
+  }, PROGRAM_TEST_MS);
 });

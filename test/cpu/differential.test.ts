@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { expectAgreementWithQemu, Rng } from '../support/differential.js';
 import { buildSnippetElf, QEMU, runTsemu, type Snippet } from '../support/snippet.js';
 import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 const lacking = needs('qemu');
 
@@ -128,9 +129,9 @@ function randomSnippet(r: Rng, i: number): Snippet {
 }
 
 describe.skipIf(lacking)(titled('differential: integer data processing, tsemu vs qemu-aarch64', lacking), () => {
-  it(`${SEQUENCES} random sequences agree`, () => {
-    expectAgreementWithQemu('differential', SEQUENCES, (r, i) => ({ snippet: randomSnippet(r, i) }));
-  }, 60_000);
+  it(`${SEQUENCES} random sequences agree`, async () => {
+    await expectAgreementWithQemu('differential', SEQUENCES, (r, i) => ({ snippet: randomSnippet(r, i) }));
+  }, PROGRAM_TEST_MS);
 });
 
 // ---------------------------------------------------------------- reserved encodings
