@@ -39,6 +39,9 @@ export function main(argv: string[]): void {
     .option('-L <path>', 'sysroot tried first for absolute guest paths and the ELF interpreter (env TSEMU_LD_PREFIX)')
     .option('--root <dir>', 'confine the guest to a host directory: its "/" (paths cannot escape it)')
     .option('--memfs', 'give the guest an in-memory file system as its "/" (holding /tmp and the program)')
+    .option('--allow-host-exec', 'with --root/--memfs: let execve run host-native programs (they are not confined)')
+    .option('--allow-abstract-sockets', 'with --root/--memfs: let the guest use abstract unix sockets (host services)')
+    .option('--net <mode>', 'host: the host\'s network (default); none: IPv4 and IPv6 sockets reach nothing')
     .option('-E <var=value>', 'set a variable in the guest environment (repeatable)', collect, [])
     .option('-U <var>', 'remove a variable from the guest environment (repeatable)', collect, [])
     .option('-0 <argv0>', 'argv[0] passed to the guest (default: the program as given)')
@@ -56,7 +59,7 @@ export function main(argv: string[]): void {
     })
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 1));
   program.parse(qemuStyle(argv));
-  const o = program.opts<{ memfs?: boolean; root?: string; L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string }>();
+  const o = program.opts<{ memfs?: boolean; root?: string; allowHostExec?: boolean; allowAbstractSockets?: boolean; net?: string; L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string }>();
   const [prog, args] = program.processedArgs as [string, string[]];
 
   const env = new Map<string, string>();
@@ -68,6 +71,7 @@ export function main(argv: string[]): void {
   }
   for (const u of o.U) env.delete(u);
 
+  if (o.net !== undefined && o.net !== 'none' && o.net !== 'host') { err(`--net ${o.net}: expected none or host`); process.exit(1); }
   const items = new Set((o.d ?? '').split(',').filter(Boolean));
   for (const it of items) {
     if (!['unimp', 'in_asm'].includes(it)) { err(`-d ${it}: unknown log item (known: unimp, in_asm)`); process.exit(1); }
@@ -81,6 +85,9 @@ export function main(argv: string[]): void {
     sysroot: o.L ?? process.env.TSEMU_LD_PREFIX ?? null,
     root: o.root ?? null,
     memfs: !!o.memfs,
+    allowHostExec: !!o.allowHostExec,
+    allowAbstractSockets: !!o.allowAbstractSockets,
+    noNetwork: o.net === 'none',
     logFd,
     strace: !!o.strace,
     unimp: items.has('unimp'),
@@ -252,7 +259,7 @@ function end(result: GuestResult): never {
 /** qemu-user spells long options with one dash (-strace); accept that before the program name. */
 function qemuStyle(argv: string[]): string[] {
   const out = argv.slice(0, 2);
-  const withValue = new Set(['-L', '-E', '-U', '-0', '-d', '-D']);
+  const withValue = new Set(['-L', '-E', '-U', '-0', '-d', '-D', '--root', '--net']);
   let i = 2;
   for (; i < argv.length; i++) {
     const a = argv[i];

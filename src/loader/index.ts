@@ -23,6 +23,8 @@ export interface LoadOptions {
   resolvePath: (guestPath: string) => string | null;
   uid?: number;
   gid?: number;
+  /** Where guest files are read from (the in-memory file system under --memfs); node:fs by default. */
+  files?: Pick<typeof import('node:fs'), 'statSync' | 'readFileSync'>;
 }
 
 export interface LoadedProgram {
@@ -36,11 +38,11 @@ export interface LoadedProgram {
   auxv: number;
 }
 
-export function readImage(hostPath: string, shown: string): ElfImage {
+export function readImage(hostPath: string, shown: string, files: LoadOptions['files'] = { statSync, readFileSync }): ElfImage {
   let data: Buffer;
   try {
-    if (statSync(hostPath).isDirectory()) throw new LoadError(`${shown}: is a directory`);
-    data = readFileSync(hostPath);
+    if (files.statSync(hostPath).isDirectory()) throw new LoadError(`${shown}: is a directory`);
+    data = files.readFileSync(hostPath);
   } catch (err) {
     if (err instanceof LoadError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -63,7 +65,7 @@ export function requireExecutable(hostPath: string, shown: string): void {
 }
 
 export function loadProgram(mem: GuestMemory, hostPath: string, shown: string, opts: LoadOptions): LoadedProgram {
-  const image = readImage(hostPath, shown);
+  const image = readImage(hostPath, shown, opts.files);
   const [lo, hi] = imageSpan(image);
   const bias = image.type === 'dyn' ? LAYOUT.pieBase - lo : 0;
   if (image.type === 'dyn' && hi - lo > LAYOUT.mmapTop - LAYOUT.pieBase) {
@@ -78,7 +80,7 @@ export function loadProgram(mem: GuestMemory, hostPath: string, shown: string, o
     if (!ipath) {
       throw new LoadError(`${shown}: needs interpreter ${image.interp}; pass -L <sysroot> (e.g. -L /usr/aarch64-linux-gnu)`);
     }
-    const interp = readImage(ipath, image.interp);
+    const interp = readImage(ipath, image.interp, opts.files);
     const [ilo, ihi] = imageSpan(interp);
     const base = interp.type === 'dyn' ? mem.findFree(ihi - ilo, LAYOUT.mmapTop) : 0;
     if (interp.type === 'dyn' && base < 0) throw new LoadError(`${image.interp}: no room in the guest address window`);

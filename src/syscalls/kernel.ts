@@ -8,6 +8,7 @@ import { FdTable, O, type OpenFile } from '../vfs/file.js';
 import { HostFile, hostFdInfo } from '../vfs/host.js';
 import type { PathResolver } from '../vfs/paths.js';
 import { Children } from './children.js';
+import { UNCONFINED, type Confinement } from './confine.js';
 import { ERESTARTSYS, SysError } from './errno.js';
 import { initialFdLimit } from './hostlimits.js';
 import { Session } from './session.js';
@@ -160,6 +161,9 @@ export class Kernel {
   readonly children: Children;
   /** Host fd a vfork child closes at execve or exit to let its parent go on (-1: none). */
   vforkNotify = -1;
+  /** What the guest may do to the host beyond its file system (confine.ts); kept across fork
+   *  and execve. */
+  confinement: Confinement = UNCONFINED;
   hooks: ProcessHooks = {
     fork: () => { throw new Error('fork is not available here'); },
     exec: () => { throw new Error('execve is not available here'); },
