@@ -70,6 +70,10 @@ export function resolveAt(k: Kernel, dirfd: number, p: string, follow = true): R
 /** /proc files a confined guest reads from the host (system-wide facts, nothing of a path). */
 const ROOT_HOST_PROC = new Set(['/proc', '/proc/meminfo', '/proc/uptime', '/proc/loadavg', '/proc/stat', '/proc/version',
   '/proc/filesystems', '/proc/cpuinfo']);
+/** Does a confined guest's /proc hold `name` (what its listing shows)? */
+export function confinedProcEntry(k: Kernel, name: string): boolean {
+  return name === 'self' || name === 'thread-self' || name === String(k.pid) || ROOT_HOST_PROC.has(`/proc/${name}`);
+}
 /** /proc/self entries the kernel produces itself (see proc.ts); their host twins are only stat'ed. */
 const SELF_SYNTHETIC = /^(|maps|cmdline|environ|auxv|comm|stat|status|fd|fdinfo|fdinfo\/\d+)$/;
 

@@ -5,7 +5,7 @@
 // --memfs every attempt fails with the errno the README documents and the host sees nothing
 // (the helper lives, no connection arrives); without confinement each one works, so the
 // refusals are tsemu's and not the channels' own failures.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -22,6 +22,8 @@ const DENIED = [
   'abstract connect: ECONNREFUSED',
   'abstract bind: EACCES',
   'tcp connect: ENETUNREACH',
+  'udp sendto: ENETUNREACH',
+  'tcp bind: EADDRNOTAVAIL',
   'kill: EPERM',
 ].join('\n') + '\n';
 
@@ -99,8 +101,18 @@ function expectDenied(r: RunResult, h: Host): void {
     expect.stringMatching(/connect to abstract unix socket "@tsemu-confine-[\d-]+" refused \(ECONNREFUSED\); --allow-abstract-sockets allows it$/),
     expect.stringMatching(/bind to abstract unix socket "@tsemu-confine-[\d-]+-bound" refused \(EACCES\); --allow-abstract-sockets allows it$/),
     expect.stringMatching(new RegExp(`connect to 127\\.0\\.0\\.1:${h.tcpPort} under --net none refused \\(ENETUNREACH\\); --net host allows it$`)),
+    expect.stringMatching(new RegExp(`send to 127\\.0\\.0\\.1:${h.tcpPort} under --net none refused \\(ENETUNREACH\\); --net host allows it$`)),
+    expect.stringMatching(/bind to 0\.0\.0\.0:0 under --net none refused \(EADDRNOTAVAIL\); --net host allows it$/),
     expect.stringMatching(new RegExp(`signal 15 to host process ${h.helper.pid} outside the guest's tree refused \\(EPERM\\)$`)),
   ]);
+}
+
+/** Debian's busybox in the root as /bin/busybox (fixtures/fetch-busybox.sh fetches it). */
+function busyboxInRoot(): void {
+  const busybox = path.join(FIXTURES, 'debian/busybox');
+  expect(fs.existsSync(busybox), 'run fixtures/fetch-busybox.sh').toBe(true);
+  fs.copyFileSync(busybox, path.join(root, 'bin/busybox'));
+  fs.chmodSync(path.join(root, 'bin/busybox'), 0o755);
 }
 
 describe('a confined guest cannot act on the host', () => {
@@ -132,6 +144,8 @@ describe('a confined guest cannot act on the host', () => {
         'abstract connect: works',
         'abstract bind: works',
         'tcp connect: works',
+        'udp sendto: works',
+        'tcp bind: works',
         'kill: works',
       ].join('\n') + '\n',
     });
@@ -157,14 +171,44 @@ describe('a confined guest cannot act on the host', () => {
   }
 
   it('--root: signals within the guest\'s own tree still work (a shell kills its job)', async () => {
-    const busybox = path.join(FIXTURES, 'debian/busybox');
-    expect(fs.existsSync(busybox), 'run fixtures/fetch-busybox.sh').toBe(true);
-    fs.copyFileSync(busybox, path.join(root, 'bin/busybox'));
-    fs.chmodSync(path.join(root, 'bin/busybox'), 0o755);
+    busyboxInRoot();
     const r = await tsemuAsync(['--root', root, '/bin/busybox', 'sh', '-c',
       'sleep 30 & kill $!; wait $!; echo job $?; kill -0 $PPID; echo parent $?'], { timeout: 30_000 });
     // $PPID is the test's own process: outside the tree.
     expect(r.stdout.toString(), r.stderr).toBe('job 143\nparent 1\n');
     expect(r.stderr).toMatch(/Operation not permitted/);
+  }, 60_000);
+
+  it('--root: a #! script whose interpreter is host-native is refused as the program itself is', async () => {
+    busyboxInRoot();
+    // A host-native interpreter: the host's echo, which would print the script's name.
+    fs.copyFileSync('/bin/echo', path.join(root, 'tmp/native'));
+    fs.chmodSync(path.join(root, 'tmp/native'), 0o755);
+    fs.writeFileSync(path.join(root, 'tmp/script'), '#!/tmp/native\necho not reached\n', { mode: 0o755 });
+    try {
+      const r = await tsemuAsync(['-d', 'unimp', '--root', root, '/bin/busybox', 'sh', '-c', 'exec /tmp/script'], { timeout: 30_000 });
+      expect(r.stderr).toMatch(/^tsemu-user: confined: execve of host-native program \/tmp\/native refused \(ENOEXEC\); --allow-host-exec allows it$/m);
+      // busybox, told ENOEXEC, runs the file as a shell script itself, as it would on Linux.
+      expect(r.stdout.toString()).toBe('not reached\n');
+    } finally {
+      fs.rmSync(path.join(root, 'tmp/native'));
+      fs.rmSync(path.join(root, 'tmp/script'));
+    }
+  }, 60_000);
+
+  it.skipIf(process.getuid?.() !== 0)('--root: a device node inside the root is not opened, and none is made (even as root)', async () => {
+    busyboxInRoot();
+    fs.mkdirSync(path.join(root, 'dev'), { recursive: true });
+    execFileSync('mknod', [path.join(root, 'dev/null-copy'), 'c', '1', '3']);
+    try {
+      const r = await tsemuAsync(['-d', 'unimp', '--root', root, '/bin/busybox', 'sh', '-c',
+        'echo x > /dev/null-copy; echo open $?; mknod /tmp/dev c 1 3; echo mknod $?; echo x > /dev/null; echo host null $?'], { timeout: 30_000 });
+      expect(r.stdout.toString(), r.stderr).toBe('open 1\nmknod 1\nhost null 0\n');
+      expect(r.stderr).toMatch(/^tsemu-user: confined: open of device node \/dev\/null-copy inside the root refused \(EACCES\)$/m);
+      expect(r.stderr).toMatch(/^tsemu-user: confined: mknod of a device node refused \(EPERM\)$/m);
+      expect(fs.existsSync(path.join(root, 'tmp/dev'))).toBe(false);
+    } finally {
+      fs.rmSync(path.join(root, 'dev'), { recursive: true, force: true });
+    }
   }, 60_000);
 });
