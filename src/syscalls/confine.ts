@@ -79,6 +79,12 @@ export function checkSocketAddress(k: Kernel, use: 'bind' | 'connect' | 'send', 
   refuse(k, errno, `${use} to ${where} under --net none`, '--net host');
 }
 
+/** listen on an IPv4/IPv6 socket never bound (the kernel would pick a port): under --net none
+ *  refused as its bind would be, so that no host port is opened. */
+export function checkListen(k: Kernel, inet: boolean): void {
+  if (inet && k.confinement.noNetwork) refuse(k, E.EADDRNOTAVAIL, 'listen on an unbound socket under --net none', '--net host');
+}
+
 /**
  * Under --memfs a unix socket's path names an in-memory file, which a host socket cannot be:
  * each path gets a host socket file of its own in the job-control session's directory (shared

@@ -20,7 +20,7 @@ import { O, type OpenFile } from '../vfs/file.js';
 import { AF, RECV_MAX, SOCK, SocketFile, sockets } from '../vfs/socket.js';
 import type { Addr } from '../vfs/socket-protocol.js';
 import { resolveAt, AT_FDCWD } from './at.js';
-import { checkSocketAddress, memorySocketPath } from './confine.js';
+import { checkListen, checkSocketAddress, memorySocketPath } from './confine.js';
 import { syscall } from './define.js';
 import { E, SysError } from './errno.js';
 import { MAX_RW_COUNT, readableSpan, writableSpan } from './guest.js';
@@ -204,6 +204,7 @@ syscall('bind', 'fd:int addr:ptr addrlen:int', (k, fd, addr, len) => {
 
 syscall('listen', 'fd:int backlog:int', (k, fd, backlog) => {
   const s = socketOf(k, fd);
+  checkListen(k, s.domain !== AF.UNIX);
   sockets.call({ op: 'listen', id: s.id, backlog });
   s.listening = true;
   return 0;
