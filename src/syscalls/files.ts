@@ -63,7 +63,7 @@ export function openFile(k: Kernel, dirfd: number, p: string, flags: number, mod
   // The host applies the umask itself; memfs does not.
   const umask = inMemory() && (flags & O.CREAT) ? processUmask() : 0;
   const insideRoot = !!k.paths.root && hp.startsWith(k.paths.root + '/');
-  if (insideRoot) refuseDevice(k, guest, fs.statSync(hp, { throwIfNoEntry: false }));
+  if (insideRoot) refuseDevice(k, guest, statOrNothing(hp)); // (the open then fails as it fails)
   const fd = host(() => fs.openSync(hp, hostOpenFlags(flags), mode & 0o7777 & ~umask));
   try {
     if (insideRoot) refuseDevice(k, guest, fs.fstatSync(fd)); // swapped in since the stat
@@ -79,6 +79,10 @@ export function openFile(k: Kernel, dirfd: number, p: string, flags: number, mod
  * host's device: it is refused with EACCES, as on a file system mounted nodev. The host devices
  * a confined guest has (/dev/null, tty...) are not inside the root.
  */
+function statOrNothing(hp: string): { mode: number } | undefined {
+  try { return fs.statSync(hp); } catch { return undefined; }
+}
+
 function refuseDevice(k: Kernel, guest: string, st: { mode: number } | undefined): void {
   const type = (st?.mode ?? 0) & S_IFMT;
   if (type === S_IFCHR || type === S_IFBLK) refuse(k, E.EACCES, `open of device node ${guest} inside the root`, null);
