@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, tsemuAsync, type RunResult } from './run.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 const PROGRAM = path.join(FIXTURES, 'bin/confine.static');
 
@@ -122,14 +123,14 @@ describe('a confined guest cannot act on the host', () => {
     await settle();
     expectDenied(r, host);
     expect(fs.readdirSync(path.join(root, 'tmp'))).toEqual([]);
-  }, 60_000);
+  }, PROGRAM_TEST_MS);
 
   it('--memfs: every channel is refused with the documented errno', async () => {
     host = await hostSide();
     const r = await tsemuAsync(['-d', 'unimp', '--net', 'none', '--memfs', PROGRAM, 'denied', ...channels(host, '/tmp')]);
     await settle();
     expectDenied(r, host);
-  }, 60_000);
+  }, PROGRAM_TEST_MS);
 
   it('without confinement every channel works (the fixture can tell)', async () => {
     host = await hostSide();
@@ -153,7 +154,7 @@ describe('a confined guest cannot act on the host', () => {
     expect(host.abstractConnections).toBe(1);
     expect(host.tcpConnections).toBe(1);
     expect(fs.readdirSync(hostDir)).toEqual([]);
-  }, 60_000);
+  }, PROGRAM_TEST_MS);
 
   for (const where of ['--root', '--memfs'] as const) {
     it(`${where} with --allow-host-exec and --allow-abstract-sockets: those two work again`, async () => {
@@ -167,17 +168,17 @@ describe('a confined guest cannot act on the host', () => {
         stdout: 'host-native program ran\nexec host-native: works\nabstract connect: works\nabstract bind: works\n',
       });
       expect(host.abstractConnections).toBe(1);
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
   }
 
   it('--root: signals within the guest\'s own tree still work (a shell kills its job)', async () => {
     busyboxInRoot();
     const r = await tsemuAsync(['--root', root, '/bin/busybox', 'sh', '-c',
-      'sleep 30 & kill $!; wait $!; echo job $?; kill -0 $PPID; echo parent $?'], { timeout: 30_000 });
+      'sleep 30 & kill $!; wait $!; echo job $?; kill -0 $PPID; echo parent $?']);
     // $PPID is the test's own process: outside the tree.
     expect(r.stdout.toString(), r.stderr).toBe('job 143\nparent 1\n');
     expect(r.stderr).toMatch(/Operation not permitted/);
-  }, 60_000);
+  }, PROGRAM_TEST_MS);
 
   it('--root: a #! script whose interpreter is host-native is refused as the program itself is', async () => {
     busyboxInRoot();
@@ -186,7 +187,7 @@ describe('a confined guest cannot act on the host', () => {
     fs.chmodSync(path.join(root, 'tmp/native'), 0o755);
     fs.writeFileSync(path.join(root, 'tmp/script'), '#!/tmp/native\necho not reached\n', { mode: 0o755 });
     try {
-      const r = await tsemuAsync(['-d', 'unimp', '--root', root, '/bin/busybox', 'sh', '-c', 'exec /tmp/script'], { timeout: 30_000 });
+      const r = await tsemuAsync(['-d', 'unimp', '--root', root, '/bin/busybox', 'sh', '-c', 'exec /tmp/script']);
       expect(r.stderr).toMatch(/^tsemu-user: confined: execve of host-native program \/tmp\/native refused \(ENOEXEC\); --allow-host-exec allows it$/m);
       // busybox, told ENOEXEC, runs the file as a shell script itself, as it would on Linux.
       expect(r.stdout.toString()).toBe('not reached\n');
@@ -194,7 +195,7 @@ describe('a confined guest cannot act on the host', () => {
       fs.rmSync(path.join(root, 'tmp/native'));
       fs.rmSync(path.join(root, 'tmp/script'));
     }
-  }, 60_000);
+  }, PROGRAM_TEST_MS);
 
   it.skipIf(process.getuid?.() !== 0)('--root: a device node inside the root is not opened, and none is made (even as root)', async () => {
     busyboxInRoot();
@@ -202,7 +203,7 @@ describe('a confined guest cannot act on the host', () => {
     execFileSync('mknod', [path.join(root, 'dev/null-copy'), 'c', '1', '3']);
     try {
       const r = await tsemuAsync(['-d', 'unimp', '--root', root, '/bin/busybox', 'sh', '-c',
-        'echo x > /dev/null-copy; echo open $?; mknod /tmp/dev c 1 3; echo mknod $?; echo x > /dev/null; echo host null $?'], { timeout: 30_000 });
+        'echo x > /dev/null-copy; echo open $?; mknod /tmp/dev c 1 3; echo mknod $?; echo x > /dev/null; echo host null $?']);
       expect(r.stdout.toString(), r.stderr).toBe('open 1\nmknod 1\nhost null 0\n');
       expect(r.stderr).toMatch(/^tsemu-user: confined: open of device node \/dev\/null-copy inside the root refused \(EACCES\)$/m);
       expect(r.stderr).toMatch(/^tsemu-user: confined: mknod of a device node refused \(EPERM\)$/m);
@@ -210,5 +211,5 @@ describe('a confined guest cannot act on the host', () => {
     } finally {
       fs.rmSync(path.join(root, 'dev'), { recursive: true, force: true });
     }
-  }, 60_000);
+  }, PROGRAM_TEST_MS);
 });
