@@ -147,5 +147,3 @@ function inMemoryRoot(paths: PathResolver, program: string): void {
   mem.mkdirSync(process.cwd(), { recursive: true });
   paths.cwd = process.cwd();
 }
-/** Job control shared between tsemu processes (for cli/job-control.ts). */
-export { hostJobIds, Session, SESSION_ENV } from './syscalls/session.js';

@@ -4,7 +4,8 @@ import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import { Worker } from 'node:worker_threads';
-import { HOST_EVENTS, hostJobIds, Session, SESSION_ENV, type GuestResult } from '../user.js';
+import type { GuestResult } from '../user.js';
+import { HOST_EVENTS, hostJobIds, Session, SESSION_ENV } from '../user-host.js';
 import type { GuestAnswer, GuestNotice, GuestRequest } from './guest-thread.js';
 import { JOB_SIGNALS, listenForJobSignals } from './job-control.js';
 
