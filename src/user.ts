@@ -164,5 +164,3 @@ function inMemoryRoot(paths: PathResolver, program: string): void {
   // so /proc/self/root or /proc/<pid>/cwd do not lead to the host's files.
   paths.root = '';
 }
-/** Job control shared between tsemu processes (for cli/job-control.ts). */
-export { hostJobIds, Session, SESSION_ENV } from './syscalls/session.js';

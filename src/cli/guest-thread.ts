@@ -79,13 +79,17 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
-const { request, events, session } = workerData as { request: GuestRequest; events: SharedArrayBuffer; session: string | null };
-let answer: GuestAnswer;
-try {
-  answer = { kind: 'result', result: run(request, hostLink(new Int32Array(events), session)) };
-} catch (e) {
-  answer = e instanceof LoadError
-    ? { kind: 'load-error', message: e.message }
-    : { kind: 'internal-error', message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined };
-}
-parentPort!.postMessage(answer);
+// The thread is started while the main thread is still parsing the command line: the request
+// comes as the first message.
+const { events, session } = workerData as { events: SharedArrayBuffer; session: string | null };
+parentPort!.once('message', (request: GuestRequest) => {
+  let answer: GuestAnswer;
+  try {
+    answer = { kind: 'result', result: run(request, hostLink(new Int32Array(events), session)) };
+  } catch (e) {
+    answer = e instanceof LoadError
+      ? { kind: 'load-error', message: e.message }
+      : { kind: 'internal-error', message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined };
+  }
+  parentPort!.postMessage(answer);
+});

@@ -1,10 +1,12 @@
 // tsemu-user's command line: parse flags (commander), run the guest, mirror its exit status or
 // death by signal. Errors a person sees are one line.
-import { Command } from 'commander';
+import type { Command as CommandType } from 'commander';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as tty from 'node:tty';
 import { Worker } from 'node:worker_threads';
-import { HOST_EVENTS, hostJobIds, Session, SESSION_ENV, type GuestResult } from '../user.js';
+import type { GuestResult } from '../user.js';
+import { HOST_EVENTS, hostJobIds, Session, SESSION_ENV } from '../user-host.js';
 import type { GuestAnswer, GuestNotice, GuestRequest } from './guest-thread.js';
 import { JOB_SIGNALS, listenForJobSignals } from './job-control.js';
 
@@ -27,9 +29,17 @@ function err(line: string): void {
 export function main(argv: string[]): void {
   if (argv[2] === '--resume' && argv.length === 4) {
     // A child of a forking guest (see src/user-process.ts), not something a person types.
-    runOnGuestThread({ kind: 'resume', snapshot: argv[3] });
+    runOnGuestThread(startGuestThread(false), { kind: 'resume', snapshot: argv[3] });
     return;
   }
+  // Starting the guest's thread, which loads the emulator, is most of tsemu's start-up: begin it
+  // now, while this thread loads commander and parses the command line (the request follows as
+  // a message), unless the command line only asks for --version or --help.
+  const line = qemuStyle(argv);
+  const hostEnv = Object.entries(process.env); // before startGuestThread names the session in it
+  const guest = asksToRun(line) ? startGuestThread(true) : null;
+  // commander is loaded here, not imported, so that forked children (--resume) never load it.
+  const { Command } = createRequire(import.meta.url)('commander') as { Command: typeof CommandType };
   const program = new Command();
   program
     .name('tsemu-user')
@@ -58,12 +68,12 @@ export function main(argv: string[]): void {
       outputError: (s, write) => write(`tsemu-user: ${s.replace(/^error: /, '')}`),
     })
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 1));
-  program.parse(qemuStyle(argv));
+  program.parse(line);
   const o = program.opts<{ memfs?: boolean; root?: string; allowHostExec?: boolean; allowAbstractSockets?: boolean; net?: string; L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string }>();
   const [prog, args] = program.processedArgs as [string, string[]];
 
   const env = new Map<string, string>();
-  for (const kv of Object.entries(process.env)) if (kv[1] !== undefined) env.set(kv[0], kv[1]);
+  for (const kv of hostEnv) if (kv[1] !== undefined) env.set(kv[0], kv[1]);
   for (const e of o.E) {
     const i = e.indexOf('=');
     if (i <= 0) { err(`-E ${e}: expected VAR=value`); process.exit(1); }
@@ -77,7 +87,7 @@ export function main(argv: string[]): void {
     if (!['unimp', 'in_asm'].includes(it)) { err(`-d ${it}: unknown log item (known: unimp, in_asm)`); process.exit(1); }
   }
   const logFd = o.D ? fs.openSync(o.D, 'w') : null;
-  runOnGuestThread({
+  runOnGuestThread(guest ?? startGuestThread(true), {
     kind: 'run',
     program: prog,
     argv: [o['0'] ?? prog, ...args],
@@ -95,21 +105,19 @@ export function main(argv: string[]): void {
   });
 }
 
-/**
- * Run the guest on its own thread (see guest-thread.ts) and serve it from this one: pass on the
- * host signals it handles or ignores, set the umask for it, keep the terminal size current,
- * and end the process as the guest ends.
- */
-function runOnGuestThread(request: GuestRequest): void {
+/** The guest's thread, started before its request is known (see main). */
+interface GuestThread {
+  worker: Worker;
+  events: Int32Array;
+  session: Session | null;
+  /** Started by a host program (a run), not forked by a guest (a resume). */
+  topLevel: boolean;
+}
+
+function startGuestThread(topLevel: boolean): GuestThread {
   const events = new Int32Array(new SharedArrayBuffer(HOST_EVENTS.words * 4));
-  const notify = () => {
-    Atomics.add(events, HOST_EVENTS.counter, 1);
-    Atomics.notify(events, HOST_EVENTS.counter);
-  };
-  followTerminalSize(events, notify);
   // The job-control session (syscalls/session.ts): the top-level tsemu makes it, and forked
   // children (spawned from the guest thread, whose environment is a copy of this one) join it.
-  const topLevel = request.kind === 'run';
   const session = topLevel ? Session.create(hostJobIds().pgrp) : Session.join(process.env[SESSION_ENV]);
   if (session) {
     process.env[SESSION_ENV] = session.dir;
@@ -118,7 +126,51 @@ function runOnGuestThread(request: GuestRequest): void {
       process.on('exit', () => session.destroy());
     }
   }
-  const worker = new Worker(new URL('./guest-thread.js', import.meta.url), { workerData: { request, events: events.buffer, session: session?.dir ?? null } });
+  const worker = new Worker(guestThreadModule(), { workerData: { events: events.buffer, session: session?.dir ?? null } });
+  return { worker, events, session, topLevel };
+}
+
+/**
+ * guest-thread.js, or the same bundled with the emulator into one file by scripts/bundle.mjs
+ * (Node 20 loads that in about half the time) when the bundle is newer than it: a tsc run
+ * alone after the bundle was made leaves the bundle stale.
+ */
+function guestThreadModule(): URL {
+  const plain = new URL('./guest-thread.js', import.meta.url);
+  const bundle = new URL('./guest-thread.bundle.js', import.meta.url);
+  try {
+    if (fs.statSync(bundle).mtimeMs >= fs.statSync(plain).mtimeMs) return bundle;
+  } catch { /* no bundle */ }
+  return plain;
+}
+
+/**
+ * Does the command line (after qemuStyle) name a program to run? Only a guess, for starting
+ * the guest's thread early: commander decides.
+ */
+function asksToRun(args: string[]): boolean {
+  for (let i = 2; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--version' || a === '-h' || a === '--help') return false;
+    if (!a.startsWith('-')) return true;
+    if (['-L', '-E', '-U', '-0', '-d', '-D', '--root'].includes(a)) i++;
+  }
+  return false;
+}
+
+/**
+ * Run the guest on its own thread (see guest-thread.ts) and serve it from this one: pass on the
+ * host signals it handles or ignores, set the umask for it, keep the terminal size current,
+ * and end the process as the guest ends.
+ */
+function runOnGuestThread(guest: GuestThread, request: GuestRequest): void {
+  const { worker, events, session, topLevel } = guest;
+  const notify = () => {
+    Atomics.add(events, HOST_EVENTS.counter, 1);
+    Atomics.notify(events, HOST_EVENTS.counter);
+  };
+  followTerminalSize(events, notify);
+  worker.postMessage(request);
   const listeners = new Map<number, () => void>();
   const forwarder = (sig: number) => () => {
     Atomics.or(events, HOST_EVENTS.signals + ((sig - 1) >> 5), 1 << ((sig - 1) & 31));

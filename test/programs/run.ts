@@ -1,5 +1,6 @@
 // Running bin/tsemu-user as a child process, the way a user does. bin/tsemu-user runs the
-// compiled dist/ (npm's prepare step builds it; `npx tsc -p .` after changing src/).
+// compiled dist/ (npm's prepare step builds it; `npm run build` after changing src/: tsc, then the
+// one-file bundle of the guest thread, which `npx tsc -p .` alone leaves stale and unused).
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { RUN_LIMIT_MS } from '../support/limits.js';
