@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runStartup } from './startup.mjs';
+import { runStartup, startupMemory } from './startup.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = dirname(benchDir);
@@ -245,6 +245,10 @@ function main() {
     console.log(l(sh));
     console.log(w.map((x) => '-'.repeat(x)).join('  '));
     for (const row of st2.slice(1)) console.log(l(row));
+    const rss = startupMemory(repoRoot, { reps });
+    const mib = (x) => (x === null ? 'failed' : `${x.toFixed(0)} MiB`);
+    if (rss) console.log(`peak RSS, static hello: qemu ${mib(rss.qemu)}, tsemu ${mib(rss.tsemu)} (bare node -e 0: ${mib(rss.node)})`);
+    else console.log('peak RSS: left out, /usr/bin/time (GNU time) is missing');
     for (const n of st.notes) console.log(n);
     bad += st.notes.filter((n) => /FAILED|MISMATCH/.test(n)).length;
   }

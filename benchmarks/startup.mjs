@@ -12,11 +12,16 @@ function cases(repoRoot) {
   const fx = join(repoRoot, 'fixtures');
   const root = join(fx, 'debian', 'root');
   const forks = 'for i in $(seq 1 20); do x=$(echo $i); done; echo $x';
+  // 64 processes in one pipeline: seq and 63 cats, each one exec'd from the guest's PATH.
+  const pipeline = `seq 1000 ${'| cat '.repeat(63)}| wc -l`;
   return [
+    // What any Node program pays before its first line: the floor for tsemu's own start-up.
+    { name: 'bare node -e 0', guest: null, native: [process.execPath, '-e', '0'], needs: [] },
     { name: 'static hello', guest: [join(fx, 'bin', 'hello.static')], native: null, needs: [join(fx, 'bin', 'hello.static')] },
     { name: 'dynamic hello', guest: ['-L', root, join(fx, 'bin', 'hello.dynamic')], native: null, needs: [join(root, 'lib', 'ld-linux-aarch64.so.1')] },
     { name: 'python3 -c pass', guest: ['-L', root, join(root, 'usr/bin/python3.11'), '-c', 'pass'], native: ['python3', '-c', 'pass'], needs: [join(root, 'usr/bin/python3.11')] },
     { name: 'bash, 20 forks', guest: ['-L', root, join(root, 'usr/bin/bash'), '-c', forks], native: ['bash', '-c', forks], needs: [join(root, 'usr/bin/bash')] },
+    { name: 'pipeline of 64', guest: ['-L', root, join(root, 'usr/bin/bash'), '-c', pipeline], native: ['bash', '-c', pipeline], needs: [join(root, 'usr/bin/bash')] },
   ].map((c) => ({ ...c, missing: c.needs.find((f) => !existsSync(f)) }));
 }
 
@@ -41,8 +46,8 @@ export function runStartup(repoRoot, { reps = 3, timeout = 600, runners = ['nati
     const how = {
       native: c.native ? [c.native[0], c.native.slice(1)] : null,
       // qemu-user takes the guest's own -L (sysroot) too.
-      qemu: ['qemu-aarch64-static', c.guest],
-      tsemu: [tsemu[0], [tsemu[1], ...c.guest]],
+      qemu: c.guest ? ['qemu-aarch64-static', c.guest] : null,
+      tsemu: c.guest ? [tsemu[0], [tsemu[1], ...c.guest]] : null,
     };
     const times = { native: [], qemu: [], tsemu: [] };
     const res = {};
@@ -70,4 +75,27 @@ export function runStartup(repoRoot, { reps = 3, timeout = 600, runners = ['nati
     rows.push({ name: c.name, native: med('native'), qemu: med('qemu'), tsemu: med('tsemu') });
   }
   return { rows, notes };
+}
+
+/** Peak resident set size in MiB (GNU time's %M), median of `reps` runs; null where a run fails. */
+function peakMiB(file, args, reps) {
+  const xs = [];
+  for (let i = 0; i < reps; i++) {
+    const r = spawnSync('/usr/bin/time', ['-f', 'peak-rss-kib %M', file, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
+    const m = /peak-rss-kib (\d+)/.exec(r.stderr ?? '');
+    if (r.status !== 0 || !m) return null;
+    xs.push(Number(m[1]) / 1024);
+  }
+  return median(xs);
+}
+
+/** Peak RSS of the static hello under qemu and tsemu next to a bare `node -e 0`; null without GNU time. */
+export function startupMemory(repoRoot, { reps = 3 } = {}) {
+  if (!existsSync('/usr/bin/time')) return null;
+  const hello = join(repoRoot, 'fixtures', 'bin', 'hello.static');
+  return {
+    node: peakMiB(process.execPath, ['-e', '0'], reps),
+    qemu: peakMiB('qemu-aarch64-static', [hello], reps),
+    tsemu: peakMiB(process.execPath, [join(repoRoot, 'bin', 'tsemu-user'), hello], reps),
+  };
 }
