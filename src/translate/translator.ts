@@ -15,6 +15,8 @@ import {
 } from '../cpu/state.js';
 import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
+import { EvalEmitter, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
+import { operators } from './operators.js';
 import { RegionEmitter } from './region-emitter.js';
 
 export interface TranslatorOptions {
@@ -29,6 +31,23 @@ export interface TranslatorOptions {
 interface Region {
   pcs: number[];
   pages: Set<number>;
+  /** Set for a block of the evaluator (first tier) rather than a wasm translation. */
+  evalBlock?: EvalBlock;
+}
+
+/** A block of the first tier: closures built by running each instruction's `sem` once. */
+export class EvalBlock {
+  /** Times the block was entered (for tiering up). */
+  count = 0;
+  constructor(private steps: Step[], private consts: Uint8Array, private u8: Uint8Array, private constBase: number) {}
+
+  /** Run the block: CHAIN (continue at the pc in the CPU state) or an Exit code. */
+  run(): number {
+    if (this.consts.length) this.u8.set(this.consts, this.constBase);
+    const r = runSteps(this.steps);
+    if (r === 0) throw new Error('internal error: an evaluator block ran off its end');
+    return r;
+  }
 }
 
 export class Translator {
@@ -37,11 +56,15 @@ export class Translator {
   private used = 0;
   /** guest pc → table slot */
   private blocks = new Map<number, number>();
+  /** guest pc → first-tier block */
+  private evalBlocks = new Map<number, EvalBlock>();
+  private evalRt: EvalRuntime | undefined;
   /** guest page → regions with code from that page */
   private pages = new Map<number, Set<Region>>();
   private readonly u8: Uint8Array;
   private readonly u32: Uint32Array;
   private readonly jc: DataView;
+  private readonly memory: WebAssembly.Memory;
   private imports: WebAssembly.Imports;
   private maxInsns: number;
   private regionBlocks: number;
@@ -52,6 +75,7 @@ export class Translator {
     private fpcrMode: () => number,
     private opts: TranslatorOptions = {},
   ) {
+    this.memory = memory;
     this.u8 = new Uint8Array(memory.buffer);
     this.u32 = new Uint32Array(memory.buffer);
     this.jc = new DataView(memory.buffer, JCACHE_BASE, JCACHE_ENTRIES * JCACHE_ENTRY_SIZE);
@@ -84,6 +108,71 @@ export class Translator {
     if (!this.executable(pc)) return -1;
     this.translateRegion(pc);
     return this.blocks.get(pc)!;
+  }
+
+  /** The wasm translation's table slot for pc if there is one, else -1 (translates nothing). */
+  cachedSlot(pc: number): number {
+    const slot = this.blocks.get(pc);
+    if (slot === undefined) return -1;
+    this.setJump(pc, slot);
+    return slot;
+  }
+
+  /** The first tier's block at pc, built if needed; null if pc is not on an executable page. */
+  evalBlock(pc: number): EvalBlock | null {
+    const b = this.evalBlocks.get(pc);
+    if (b) return b;
+    if (!this.executable(pc)) return null;
+    return this.buildEvalBlock(pc, true);
+  }
+
+  private buildEvalBlock(start: number, cache: boolean): EvalBlock {
+    if (!this.evalRt) {
+      const buf = this.memory.buffer;
+      this.evalRt = { u8: this.u8, i32: new Int32Array(buf), dv: new DataView(buf), ops: operators(this.memory) };
+    }
+    const e = new EvalEmitter(this.fpcrMode(), this.evalRt);
+    const pageEnd = (Math.floor(start / PAGE_SIZE) + 1) * PAGE_SIZE;
+    const max = cache ? this.maxInsns : 1;
+    let pc = start;
+    for (let n = 1; ; n++) {
+      e.beginInsn(pc);
+      const word = this.u32[pc >>> 2];
+      const d = this.decoder.decode(word);
+      if (!d) {
+        if (cache) this.opts.trace?.(pc, `.inst 0x${word.toString(16).padStart(8, '0')} (undefined)`);
+        e.trap(Trap.Undefined);
+      } else {
+        if (cache) this.opts.trace?.(pc, formatAsm(d.insn, d.fields));
+        d.insn.sem(e, d.fields);
+      }
+      pc += 4;
+      if (e.ended) break;
+      if (n >= max || pc >= pageEnd || !e.constRoom) {
+        e.fallThrough(pc);
+        break;
+      }
+    }
+    const block = new EvalBlock(e.steps, e.constImage(), this.u8, EvalEmitter.constBase);
+    if (!cache) return block;
+    this.evalBlocks.set(start, block);
+    this.addRegion({ pcs: [start], pages: new Set([Math.floor(start / PAGE_SIZE)]), evalBlock: block });
+    return block;
+  }
+
+  /** Run one instruction at pc in the first tier, uncached (re-running a store that hit a page
+   *  holding translated code). */
+  singleStepEval(pc: number): number {
+    return this.buildEvalBlock(pc, false).run();
+  }
+
+  private addRegion(region: Region): void {
+    for (const page of region.pages) {
+      let set = this.pages.get(page);
+      if (!set) this.pages.set(page, (set = new Set()));
+      set.add(region);
+      this.u8[PERM_BASE + page] |= PERM_CODE;
+    }
   }
 
   /** Blocks reachable from root by static branches, breadth-first, not yet translated. */
@@ -136,13 +225,13 @@ export class Translator {
     for (let i = 0; i < pcs.length; i++) this.table.set(base + i, exports[String(i)] as Function);
     if (!cache) return base;
     const region: Region = { pcs, pages: new Set(pcs.map((pc) => Math.floor(pc / PAGE_SIZE))) };
-    pcs.forEach((pc, i) => this.blocks.set(pc, base + i));
-    for (const page of region.pages) {
-      let set = this.pages.get(page);
-      if (!set) this.pages.set(page, (set = new Set()));
-      set.add(region);
-      this.u8[PERM_BASE + page] |= PERM_CODE;
-    }
+    pcs.forEach((pc, i) => {
+      this.blocks.set(pc, base + i);
+      // The wasm translation replaces the first tier's block there.
+      const b = this.evalBlocks.get(pc);
+      if (b) for (const r of this.pages.get(Math.floor(pc / PAGE_SIZE)) ?? []) if (r.evalBlock === b) this.dropRegion(r);
+    });
+    this.addRegion(region);
     this.setJump(root, base);
     return base;
   }
@@ -220,7 +309,9 @@ export class Translator {
   }
 
   private dropRegion(r: Region): void {
-    for (const pc of r.pcs) {
+    if (r.evalBlock) {
+      if (this.evalBlocks.get(r.pcs[0]) === r.evalBlock) this.evalBlocks.delete(r.pcs[0]);
+    } else for (const pc of r.pcs) {
       this.blocks.delete(pc);
       const off = ((pc >>> 2) & (JCACHE_ENTRIES - 1)) * JCACHE_ENTRY_SIZE;
       if (this.jc.getBigUint64(off, true) === BigInt(pc)) this.jc.setBigUint64(off, 1n, true);
@@ -239,6 +330,7 @@ export class Translator {
   flush(): void {
     for (const page of [...this.pages.keys()]) this.invalidate(page * PAGE_SIZE, PAGE_SIZE);
     this.clearJumpCache();
+    this.evalBlocks.clear();
     // Nothing refers to the old entries any more: release them (and their modules) for reuse.
     for (let i = 0; i < this.used; i++) this.table.set(i, null);
     this.used = 0;
