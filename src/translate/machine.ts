@@ -4,7 +4,7 @@ import { a64Decoder } from '../cpu/aarch64/index.js';
 import { CpuState } from '../cpu/cpustate.js';
 import { Sync } from '../cpu/emitter.js';
 import { GuestMemory, pageDown } from '../cpu/memory.js';
-import { Exit, FaultKind, PAGE_SIZE, PERM_CODE, PERM_W } from '../cpu/state.js';
+import { Exit, FaultKind, PAGE_SIZE, PERM_CODE, PERM_W, REG, STATE_BASE } from '../cpu/state.js';
 import { CHAIN } from './eval-emitter.js';
 import { Translator, type TranslatorOptions } from './translator.js';
 
@@ -58,6 +58,7 @@ export class Machine {
   readonly tier: Tier;
   private readonly hot: number;
   private evalBudget = EVAL_BUDGET;
+  private readonly pcWords: Int32Array;
   /** Asked whenever the block budget runs out (about every million blocks): should the run
    *  loop look at asynchronous events (timers, signals) now? */
   interruptCheck: (() => boolean) | null = null;
@@ -68,6 +69,7 @@ export class Machine {
     this.mem = memory ?? new GuestMemory();
     this.cpu = new CpuState(this.mem.dv);
     this.fpcrMode = 0;
+    this.pcWords = new Int32Array(this.mem.memory.buffer, STATE_BASE + REG.pc, 2);
     this.translator = new Translator(this.mem.memory, a64Decoder(), () => this.fpcrMode, opts);
     this.table = this.translator.table;
     this.mem.onCodeChange = (addr, len) => this.translator.invalidate(addr, len);
@@ -88,25 +90,35 @@ export class Machine {
     const cpu = this.cpu;
     const tr = this.translator;
     const tier = this.tier;
+    const hot = tier === 'eval' ? Infinity : this.hot;
     for (;;) {
-      const pc = cpu.pc;
-      let slot = tier === 'wasm' ? tr.lookup(pc) : tr.cachedSlot(pc);
-      if (slot < 0 && tier !== 'wasm') {
-        // A misaligned pc on an executable page is an alignment fault (below), as in wasm.
-        const b = pc % 4 === 0 ? tr.evalBlock(pc) : null;
-        if (b && (tier === 'eval' || ++b.count < this.hot)) {
-          const code = b.run();
-          if (code === CHAIN) {
-            if (--this.evalBudget > 0) continue;
-            this.evalBudget = EVAL_BUDGET;
-            if (this.interruptCheck?.()) return { kind: 'interrupt' };
+      const pc = this.pc();
+      let slot = -1;
+      if (tier !== 'wasm') {
+        // First tier: a block already built, else a wasm translation, else build one.
+        let b = tr.cachedEvalBlock(pc) ?? null;
+        if (!b) {
+          slot = tr.cachedSlot(pc);
+          // A misaligned pc on an executable page is an alignment fault (below), as in wasm.
+          if (slot < 0 && pc % 4 === 0) b = tr.evalBlock(pc);
+        }
+        if (b) {
+          if (++b.count < hot) {
+            const code = b.run();
+            if (code === CHAIN) {
+              if (--this.evalBudget > 0) continue;
+              this.evalBudget = EVAL_BUDGET;
+              if (this.interruptCheck?.()) return { kind: 'interrupt' };
+              continue;
+            }
+            const stop = this.exit(code);
+            if (stop) return stop;
             continue;
           }
-          const stop = this.exit(code);
-          if (stop) return stop;
-          continue;
-        }
-        slot = b || pc % 4 !== 0 ? tr.lookup(pc) : -1;
+          slot = tr.lookup(pc); // hot: translate the region from here
+        } else if (slot < 0 && pc % 4 !== 0) slot = tr.lookup(pc);
+      } else {
+        slot = tr.lookup(pc);
       }
       if (slot < 0) {
         return { kind: 'fault', addr: BigInt(pc), access: 'exec', pc, mapped: this.mem.isMapped(pageDown(pc), pageDown(pc) + 1) };
@@ -118,6 +130,12 @@ export class Machine {
       const stop = this.exit(code);
       if (stop) return stop;
     }
+  }
+
+  /** The guest pc, without a BigInt when it is below 2^32 (always, for code that can run). */
+  private pc(): number {
+    const hi = this.pcWords[1];
+    return hi === 0 ? this.pcWords[0] >>> 0 : this.cpu.pc;
   }
 
   /** What an exit code from either tier means for the run loop: a stop, or null to go on. */

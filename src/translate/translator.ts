@@ -28,6 +28,9 @@ export interface TranslatorOptions {
   trace?: (pc: number, text: string) => void;
 }
 
+/** Entries of the first tier's direct-mapped block cache. */
+const EVAL_CACHE = 4096;
+
 interface Region {
   pcs: number[];
   pages: Set<number>;
@@ -59,6 +62,8 @@ export class Translator {
   /** guest pc → first-tier block */
   private evalBlocks = new Map<number, EvalBlock>();
   private evalRt: EvalRuntime | undefined;
+  private evalCachePc = new Int32Array(EVAL_CACHE).fill(1);
+  private evalCache: (EvalBlock | undefined)[] = new Array(EVAL_CACHE).fill(undefined);
   /** guest page → regions with code from that page */
   private pages = new Map<number, Set<Region>>();
   private readonly u8: Uint8Array;
@@ -118,10 +123,30 @@ export class Translator {
     return slot;
   }
 
-  /** The first tier's block at pc, built if needed; null if pc is not on an executable page. */
-  evalBlock(pc: number): EvalBlock | null {
+  /** The first tier's block at pc if there is one (none once pc has a wasm translation). */
+  cachedEvalBlock(pc: number): EvalBlock | undefined {
+    // A direct-mapped cache in front of the map: guest pcs above 2^30 are not small integers,
+    // and hashing them cost more than running a short block.
+    const i = (pc >>> 2) & (EVAL_CACHE - 1);
+    if (this.evalCachePc[i] === (pc | 0)) return this.evalCache[i];
     const b = this.evalBlocks.get(pc);
-    if (b) return b;
+    if (b) {
+      this.evalCachePc[i] = pc | 0;
+      this.evalCache[i] = b;
+    }
+    return b;
+  }
+
+  private uncacheEval(pc: number): void {
+    const i = (pc >>> 2) & (EVAL_CACHE - 1);
+    if (this.evalCachePc[i] === (pc | 0)) {
+      this.evalCachePc[i] = 1; // no block is at an odd address
+      this.evalCache[i] = undefined;
+    }
+  }
+
+  /** Build the first tier's block at pc; null if pc is not on an executable page. */
+  evalBlock(pc: number): EvalBlock | null {
     if (!this.executable(pc)) return null;
     return this.buildEvalBlock(pc, true);
   }
@@ -311,6 +336,7 @@ export class Translator {
   private dropRegion(r: Region): void {
     if (r.evalBlock) {
       if (this.evalBlocks.get(r.pcs[0]) === r.evalBlock) this.evalBlocks.delete(r.pcs[0]);
+      this.uncacheEval(r.pcs[0]);
     } else for (const pc of r.pcs) {
       this.blocks.delete(pc);
       const off = ((pc >>> 2) & (JCACHE_ENTRIES - 1)) * JCACHE_ENTRY_SIZE;
@@ -331,6 +357,8 @@ export class Translator {
     for (const page of [...this.pages.keys()]) this.invalidate(page * PAGE_SIZE, PAGE_SIZE);
     this.clearJumpCache();
     this.evalBlocks.clear();
+    this.evalCachePc.fill(1);
+    this.evalCache.fill(undefined);
     // Nothing refers to the old entries any more: release them (and their modules) for reuse.
     for (let i = 0; i < this.used; i++) this.table.set(i, null);
     this.used = 0;
