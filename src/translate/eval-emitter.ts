@@ -3,9 +3,10 @@
 // written again here: each `sem` runs once against this backend, as it runs once against the
 // region emitter.
 //
-// Values live in 16-byte slots in the evaluator's scratch area in linear memory: constants of
-// the block (copied in from an image at block entry), then temporaries (reused from one
-// instruction to the next, since no value outlives its instruction). Operators are the wasm
+// Values live in 16-byte slots in the evaluator's scratch area in linear memory: temporaries
+// (reused from one instruction to the next, since no value outlives its instruction), then
+// constants, shared by all blocks (deduplicated; when they fill their area, the translator
+// drops every first-tier block and starts again). Operators are the wasm
 // ones (operators.ts), so results are bit-identical with the wasm tier; the cheapest integer
 // operations are done here on 32-bit halves instead (see FAST), checked against the wasm
 // operators by test/translate/eval-operators.test.ts.
@@ -25,12 +26,12 @@ import type { OperatorFn } from './operators.js';
 export type Step = () => number;
 export const CHAIN = -1;
 
-const CONST_BASE = SCRATCH_BASE;
-const CONST_LIMIT = SCRATCH_BASE + 0x40000;
-const TEMP_BASE = CONST_LIMIT;
-const TEMP_LIMIT = GUEST_MIN;
-/** Room for constants left when a block may take one more instruction. */
-export const CONST_RESERVE = 0x8000;
+const TEMP_BASE = SCRATCH_BASE;
+const TEMP_LIMIT = SCRATCH_BASE + 0x20000;
+const CONST_BASE = TEMP_LIMIT;
+const CONST_LIMIT = GUEST_MIN;
+/** Room for constants a block may still take another instruction with. */
+const CONST_RESERVE = 0x8000;
 
 class Slot implements Val {
   constructor(readonly ty: Ty, readonly off: number, readonly mutable = false) {}
@@ -43,12 +44,27 @@ const SYS: Record<SysSlot, [number, Ty]> = {
 const SIZE: Record<Ty, number> = { i32: 4, i64: 8, f32: 4, f64: 8, v128: 16 };
 const S = STATE_BASE;
 
-/** What closures need at run time: views of memory and the operator functions. */
+/** What closures need at run time: views of memory and the operator functions; and the
+ *  constants every block shares. */
 export interface EvalRuntime {
   readonly u8: Uint8Array;
   readonly i32: Int32Array;
   readonly dv: DataView;
   readonly ops: Record<string, OperatorFn>;
+  readonly consts: ConstPool;
+}
+
+/** Constant slots, written once and kept while any block may use them. */
+export class ConstPool {
+  top = CONST_BASE;
+  readonly slots = new Map<string, Slot>();
+  /** Room for another instruction's constants. */
+  get room(): boolean { return this.top + CONST_RESERVE <= CONST_LIMIT; }
+  /** Forget every constant (only when no block that uses them remains). */
+  reset(): void {
+    this.top = CONST_BASE;
+    this.slots.clear();
+  }
 }
 
 /** Run steps until one exits; 0 if none did. */
@@ -61,15 +77,12 @@ export function runSteps(steps: Step[]): number {
 }
 
 export class EvalEmitter implements Emitter {
-  /** Where a block's constant image goes before it runs. */
-  static readonly constBase = CONST_BASE;
   pc = 0;
   /** Set when the current instruction ended the block. */
   ended = false;
   steps: Step[] = [];
   private temp = TEMP_BASE;
-  private constTop = CONST_BASE;
-  private consts = new Map<string, Slot>();
+  private readonly consts: ConstPool;
   private readonly u8: Uint8Array;
   private readonly m32: Int32Array;
   private readonly dv: DataView;
@@ -80,6 +93,7 @@ export class EvalEmitter implements Emitter {
     this.m32 = rt.i32;
     this.dv = rt.dv;
     this.ops = rt.ops;
+    this.consts = rt.consts;
   }
 
   /** Start the next instruction: its temporaries may reuse the previous one's slots. */
@@ -89,12 +103,7 @@ export class EvalEmitter implements Emitter {
   }
 
   /** Whether constants have room for another instruction. */
-  get constRoom(): boolean { return this.constTop + CONST_RESERVE <= CONST_LIMIT; }
-
-  /** The block's constants as an image to copy to CONST_BASE before it runs. */
-  constImage(): Uint8Array {
-    return this.u8.slice(CONST_BASE, this.constTop);
-  }
+  get constRoom(): boolean { return this.consts.room; }
 
   // ---------------------------------------------------------------- slots
   private tempSlot(ty: Ty, mutable = false): Slot {
@@ -106,14 +115,15 @@ export class EvalEmitter implements Emitter {
 
   private constSlot(ty: Ty, key: string, write: (off: number) => void): Slot {
     const k = ty + key;
-    let s = this.consts.get(k);
+    const pool = this.consts;
+    let s = pool.slots.get(k);
     if (!s) {
-      if (this.constTop + 16 > CONST_LIMIT) throw new Error('internal error: evaluator constants overflow');
-      s = new Slot(ty, this.constTop);
-      this.constTop += 16;
+      if (pool.top + 16 > CONST_LIMIT) throw new Error('internal error: evaluator constants overflow');
+      s = new Slot(ty, pool.top);
+      pool.top += 16;
       this.u8.fill(0, s.off, s.off + 16);
       write(s.off);
-      this.consts.set(k, s);
+      pool.slots.set(k, s);
     }
     return s;
   }

@@ -15,7 +15,7 @@ import {
 } from '../cpu/state.js';
 import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
-import { EvalEmitter, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
+import { ConstPool, EvalEmitter, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
 import { operators } from './operators.js';
 import { RegionEmitter } from './region-emitter.js';
 
@@ -42,11 +42,10 @@ interface Region {
 export class EvalBlock {
   /** Times the block was entered (for tiering up). */
   count = 0;
-  constructor(private steps: Step[], private consts: Uint8Array, private u8: Uint8Array, private constBase: number) {}
+  constructor(private steps: Step[]) {}
 
   /** Run the block: CHAIN (continue at the pc in the CPU state) or an Exit code. */
   run(): number {
-    if (this.consts.length) this.u8.set(this.consts, this.constBase);
     const r = runSteps(this.steps);
     if (r === 0) throw new Error('internal error: an evaluator block ran off its end');
     return r;
@@ -154,8 +153,9 @@ export class Translator {
   private buildEvalBlock(start: number, cache: boolean): EvalBlock {
     if (!this.evalRt) {
       const buf = this.memory.buffer;
-      this.evalRt = { u8: this.u8, i32: new Int32Array(buf), dv: new DataView(buf), ops: operators(this.memory) };
+      this.evalRt = { u8: this.u8, i32: new Int32Array(buf), dv: new DataView(buf), ops: operators(this.memory), consts: new ConstPool() };
     }
+    if (!this.evalRt.consts.room) this.dropEvalBlocks();
     const e = new EvalEmitter(this.fpcrMode(), this.evalRt);
     const pageEnd = (Math.floor(start / PAGE_SIZE) + 1) * PAGE_SIZE;
     const max = cache ? this.maxInsns : 1;
@@ -178,11 +178,20 @@ export class Translator {
         break;
       }
     }
-    const block = new EvalBlock(e.steps, e.constImage(), this.u8, EvalEmitter.constBase);
+    const block = new EvalBlock(e.steps);
     if (!cache) return block;
     this.evalBlocks.set(start, block);
     this.addRegion({ pcs: [start], pages: new Set([Math.floor(start / PAGE_SIZE)]), evalBlock: block });
     return block;
+  }
+
+  /** Drop every first-tier block, so that their constants can be forgotten. */
+  private dropEvalBlocks(): void {
+    for (const regions of [...this.pages.values()]) for (const r of [...regions]) if (r.evalBlock) this.dropRegion(r);
+    this.evalBlocks.clear();
+    this.evalCachePc.fill(1);
+    this.evalCache.fill(undefined);
+    this.evalRt?.consts.reset();
   }
 
   /** Run one instruction at pc in the first tier, uncached (re-running a store that hit a page
