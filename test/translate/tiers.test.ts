@@ -68,4 +68,19 @@ describe('tiers', () => {
     const m = run('auto', 50, 2);
     expect(m.cpu.x(0)).toBe(50n + 200n);
   });
+
+  it('eval: when constants fill their area, every first-tier block is dropped and rebuilt as needed', () => {
+    // 65,535 distinct movz immediates: more constants than the area holds.
+    const m = new Machine({ tier: 'eval' });
+    const pages = 64;
+    m.mem.map(CODE, pages * 0x1000, PERM_R | PERM_X, 'code');
+    for (let i = 0; i < pages * 1024; i++) m.mem.dv.setUint32(CODE + i * 4, (0xd2800000 | (i << 5)) >>> 0, true);
+    m.mem.dv.setUint32(CODE + (pages * 1024 - 1) * 4, 0xd4200000, true); // brk #0
+    m.cpu.pc = CODE;
+    expect(m.run()).toMatchObject({ kind: 'breakpoint' });
+    expect(m.cpu.x(0)).toBe(BigInt(pages * 1024 - 2));
+    const blocks = (m.translator as unknown as { evalBlocks: Map<number, unknown> }).evalBlocks.size;
+    expect(blocks).toBeGreaterThan(0);
+    expect(blocks).toBeLessThan(pages * 1024 / 64);
+  });
 });
