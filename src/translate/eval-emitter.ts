@@ -34,8 +34,20 @@ const CONST_LIMIT = GUEST_MIN;
 const CONST_RESERVE = 0x8000;
 
 class Slot implements Val {
-  constructor(readonly ty: Ty, readonly off: number, readonly mutable = false) {}
+  /** Mutable only for a register read that is redirected to a copy (see `read`). */
+  constructor(readonly ty: Ty, public off: number, readonly mutable = false) {}
 }
+
+/** A register read handed out without a copy: the steps slot where a copy goes if needed. */
+interface Alias {
+  slot: Slot;
+  list: Step[];
+  index: number;
+  bytes: number;
+}
+
+/** Placeholder step, removed when the block is finished. */
+const NOP: Step = () => 0;
 
 const SYS: Record<SysSlot, [number, Ty]> = {
   tpidr: [REG.tpidr, 'i64'], fpcr: [REG.fpcr, 'i32'], fpsr: [REG.fpsr, 'i32'], exclAddr: [REG.exclAddr, 'i64'],
@@ -81,6 +93,11 @@ export class EvalEmitter implements Emitter {
   /** Set when the current instruction ended the block. */
   ended = false;
   steps: Step[] = [];
+  /** Every step list of the block (nested ones for if/loop too), for removing placeholders. */
+  private lists: Step[][] = [this.steps];
+  /** Register reads of the current instruction not copied, by state offset. */
+  private aliases = new Map<number, Alias[]>();
+  private loopDepth = 0;
   private temp = TEMP_BASE;
   private readonly consts: ConstPool;
   private readonly u8: Uint8Array;
@@ -100,6 +117,17 @@ export class EvalEmitter implements Emitter {
   beginInsn(pc: number): void {
     this.pc = pc;
     this.temp = TEMP_BASE;
+    this.aliases.clear();
+  }
+
+  /** The block's steps, placeholders removed. */
+  finish(): Step[] {
+    for (const list of this.lists) {
+      let j = 0;
+      for (let i = 0; i < list.length; i++) if (list[i] !== NOP) list[j++] = list[i];
+      list.length = j;
+    }
+    return this.steps;
   }
 
   /** Whether constants have room for another instruction. */
@@ -245,6 +273,7 @@ export class EvalEmitter implements Emitter {
   private nested(f: () => void): Step[] {
     const outer = this.steps;
     const inner: Step[] = [];
+    this.lists.push(inner);
     this.steps = inner;
     try {
       f();
@@ -263,8 +292,16 @@ export class EvalEmitter implements Emitter {
   }
 
   loop(body: () => Val): void {
+    // A step in a loop body runs again after later steps: no uncopied register reads cross it.
+    for (const off of [...this.aliases.keys()]) this.materialize(off);
     let again: Slot | undefined;
-    const steps = this.nested(() => { again = this.slot(body()); });
+    this.loopDepth++;
+    let steps: Step[];
+    try {
+      steps = this.nested(() => { again = this.slot(body()); });
+    } finally {
+      this.loopDepth--;
+    }
     const c = again!.off >> 2;
     const i32 = this.m32;
     this.steps.push(() => {
@@ -277,21 +314,51 @@ export class EvalEmitter implements Emitter {
   }
 
   // ---------------------------------------------------------------- guest state
+  /**
+   * A register read. A Val must keep its value when the register is written later in the
+   * instruction, but most reads are never followed by such a write: the Val is the register's
+   * own slot, with a placeholder step where the read happened. A write to the register turns
+   * the placeholder into a copy and points the Val at the copy for the steps built after it
+   * (those built before run before the write, and read the register itself).
+   */
   private read(off: number, ty: Ty): Val {
-    // Copy, so a Val keeps its value when the register is written later in the instruction.
-    const d = this.tempSlot(ty);
-    this.steps.push(this.copy(d.off, S + off, SIZE[ty]));
-    return d;
+    const bytes = SIZE[ty];
+    if (this.loopDepth > 0) {
+      const d = this.tempSlot(ty);
+      this.steps.push(this.copy(d.off, S + off, bytes));
+      return d;
+    }
+    const slot = new Slot(ty, S + off);
+    const at = S + off;
+    let list = this.aliases.get(at);
+    if (!list) this.aliases.set(at, (list = []));
+    list.push({ slot, list: this.steps, index: this.steps.length, bytes });
+    this.steps.push(NOP);
+    return slot;
+  }
+
+  /** Before a write to the state at `at`: copy out the uncopied reads of it (see `read`). */
+  private materialize(at: number): void {
+    const list = this.aliases.get(at);
+    if (!list) return;
+    for (const a of list) {
+      const d = this.tempSlot(a.slot.ty);
+      a.list[a.index] = this.copy(d.off, at, a.bytes);
+      a.slot.off = d.off;
+    }
+    this.aliases.delete(at);
   }
 
   private write(off: number, ty: Ty, v: Val): void {
     if (v.ty !== ty) throw new Error(`writing ${v.ty} to a ${ty} register`);
+    this.materialize(S + off);
     this.steps.push(this.copy(S + off, this.slot(v).off, SIZE[ty]));
   }
 
   /** Write the low 32 bits of an i64 value zero-extended (sf=0 register writes). */
   private write32(off: number, v: Val): void {
     if (v.ty !== 'i64') throw new Error(`writing ${v.ty} to a i64 register`);
+    this.materialize(S + off);
     const i32 = this.m32;
     const t = (S + off) >> 2;
     const f = this.slot(v).off >> 2;

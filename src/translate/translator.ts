@@ -178,7 +178,7 @@ export class Translator {
         break;
       }
     }
-    const block = new EvalBlock(e.steps);
+    const block = new EvalBlock(e.finish());
     if (!cache) return block;
     this.evalBlocks.set(start, block);
     this.addRegion({ pcs: [start], pages: new Set([Math.floor(start / PAGE_SIZE)]), evalBlock: block });
