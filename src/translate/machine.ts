@@ -60,6 +60,7 @@ export class Machine {
   private fpcrMode: number;
   readonly tier: Tier;
   private readonly hot: number;
+  private readonly hotWait: number;
   private evalBudget = EVAL_BUDGET;
   private readonly pcWords: Int32Array;
   /** Asked whenever the block budget runs out (about every million blocks): should the run
@@ -69,6 +70,8 @@ export class Machine {
   constructor(opts: MachineOptions = {}, memory?: GuestMemory) {
     this.tier = opts.tier ?? tierFromEnv();
     this.hot = opts.hotThreshold ?? (Number(process.env.TSEMU_HOT_THRESHOLD) || HOT_THRESHOLD);
+    // A hot block waits this many more entries for others to share its module.
+    this.hotWait = Math.ceil(this.hot / 2);
     this.mem = memory ?? new GuestMemory();
     this.cpu = new CpuState(this.mem.dv);
     this.fpcrMode = 0;
@@ -105,20 +108,25 @@ export class Machine {
           // A misaligned pc on an executable page is an alignment fault (below), as in wasm.
           if (slot < 0 && pc % 4 === 0) b = tr.evalBlock(pc);
         }
+        // Hot: queued for translation with other hot blocks; it goes on in the first tier until
+        // the queue is full or it has waited HOT_WAIT more entries.
+        if (b && ++b.count >= hot && (tr.queueHot(pc, b) || b.count >= hot + this.hotWait)) {
+          tr.translateHot();
+          slot = tr.cachedSlot(pc);
+          if (slot >= 0) b = null;
+          else b.queued = false;
+        }
         if (b) {
-          if (++b.count < hot) {
-            const code = b.run();
-            if (code === CHAIN) {
-              if (--this.evalBudget > 0) continue;
-              this.evalBudget = EVAL_BUDGET;
-              if (this.interruptCheck?.()) return { kind: 'interrupt' };
-              continue;
-            }
-            const stop = this.exit(code);
-            if (stop) return stop;
+          const code = b.run();
+          if (code === CHAIN) {
+            if (--this.evalBudget > 0) continue;
+            this.evalBudget = EVAL_BUDGET;
+            if (this.interruptCheck?.()) return { kind: 'interrupt' };
             continue;
           }
-          slot = tr.lookup(pc); // hot: translate the region from here
+          const stop = this.exit(code);
+          if (stop) return stop;
+          continue;
         } else if (slot < 0 && pc % 4 !== 0) slot = tr.lookup(pc);
       } else {
         slot = tr.lookup(pc);

@@ -83,4 +83,24 @@ describe('tiers', () => {
     expect(blocks).toBeGreaterThan(0);
     expect(blocks).toBeLessThan(pages * 1024 / 64);
   });
+
+  it('auto: blocks that get hot together are translated together, in one module', () => {
+    // 20 blocks `add x0, x0, #1; b next`, then `subs x1, x1, #1; b.ne first`: all hot at once.
+    const m = new Machine({ tier: 'auto', hotThreshold: 4 });
+    m.mem.map(CODE, 0x1000, PERM_R | PERM_W | PERM_X, 'code');
+    const words: number[] = [];
+    for (let i = 0; i < 20; i++) words.push(0x91000400, 0x14000001);
+    const back = -(words.length + 1); // from the b.ne to CODE, in words
+    words.push(0xf1000421, (0x54000001 | ((back & 0x7ffff) << 5)) >>> 0, 0xd4200000);
+    words.forEach((w, i) => m.mem.dv.setUint32(CODE + i * 4, w, true));
+    m.cpu.setX(0, 0);
+    m.cpu.setX(1, 50);
+    m.cpu.pc = CODE;
+    expect(m.run()).toMatchObject({ kind: 'breakpoint', pc: CODE + (words.length - 1) * 4 });
+    expect(m.cpu.x(0)).toBe(1000n);
+    const slots = Array.from({ length: 20 }, (_, i) => m.translator.cachedSlot(CODE + i * 8));
+    expect(slots.every((s) => s >= 0)).toBe(true);
+    // One module: consecutive table slots.
+    expect(new Set(slots.map((s, i) => s - i)).size).toBeLessThanOrEqual(2);
+  });
 });
