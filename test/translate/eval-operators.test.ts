@@ -1,8 +1,8 @@
 // The first tier does its commonest integer operators in JS on 32-bit halves (FAST_OPERATORS in
-// eval-emitter.ts) instead of calling the wasm operator of the same name. Each must give the
+// eval-fast.ts) instead of calling the wasm operator of the same name. Each must give the
 // wasm operator's result bit for bit: compared here on edge values and random operands.
 import { describe, expect, it } from 'vitest';
-import { FAST_OPERATORS } from '../../src/translate/eval-emitter.js';
+import { FAST_OPERATORS } from '../../src/translate/eval-fast.js';
 import { OPS } from '../../src/translate/opcodes.js';
 import { operators } from '../../src/translate/operators.js';
 import { Rng } from '../support/differential.js';
