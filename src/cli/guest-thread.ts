@@ -11,7 +11,8 @@ import { HOST_EVENTS, LoadError, resumeProgram, runProgram, type GuestResult, ty
 /** What the main thread asks for: a program to start, or a forked guest to resume. */
 export type GuestRequest =
   | { kind: 'run'; program: string; argv: string[]; envp: string[]; sysroot: string | null;
-      root: string | null; memfs: boolean; allowHostExec: boolean; allowAbstractSockets: boolean; noNetwork: boolean; logFd: number | null; strace: boolean; unimp: boolean; inAsm: boolean }
+      root: string | null; memfs: boolean; allowHostExec: boolean; allowAbstractSockets: boolean; noNetwork: boolean; logFd: number | null; strace: boolean; unimp: boolean; inAsm: boolean;
+      tier: 'auto' | 'eval' | 'wasm' }
   | { kind: 'resume'; snapshot: string };
 
 /** What the guest thread answers, once. */
@@ -52,6 +53,8 @@ function hostLink(events: Int32Array, session: string | null): HostLink {
 function run(req: GuestRequest, host: HostLink): GuestResult {
   if (req.kind === 'resume') return resumeProgram(req.snapshot, (line) => fs.writeSync(2, line + '\n'), host);
   const log = (line: string) => fs.writeSync(req.logFd ?? 2, line + '\n');
+  // Forked children start from this thread's environment: they keep the tier.
+  process.env.TSEMU_TIER = req.tier;
   return runProgram({
     program: req.program,
     argv: req.argv,

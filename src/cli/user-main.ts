@@ -58,6 +58,7 @@ export function main(argv: string[]): void {
     .option('--strace', 'log system calls to stderr (also -strace, as qemu-user spells it)')
     .option('-d <items>', 'log: unimp (unimplemented system calls), in_asm (translated instructions)')
     .option('-D <file>', 'write -d and -strace logs to a file instead of stderr')
+    .option('--tier <tier>', 'engine: auto (default: the first tier, then wasm for hot code), eval (first tier only), wasm (env TSEMU_TIER)')
     .argument('<program>', 'aarch64 ELF executable')
     .argument('[args...]', 'arguments passed to the program')
     .passThroughOptions()
@@ -69,7 +70,7 @@ export function main(argv: string[]): void {
     })
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 1));
   program.parse(line);
-  const o = program.opts<{ memfs?: boolean; root?: string; allowHostExec?: boolean; allowAbstractSockets?: boolean; net?: string; L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string }>();
+  const o = program.opts<{ memfs?: boolean; root?: string; allowHostExec?: boolean; allowAbstractSockets?: boolean; net?: string; L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string; tier?: string }>();
   const [prog, args] = program.processedArgs as [string, string[]];
 
   const env = new Map<string, string>();
@@ -82,6 +83,8 @@ export function main(argv: string[]): void {
   for (const u of o.U) env.delete(u);
 
   if (o.net !== undefined && o.net !== 'none' && o.net !== 'host') { err(`--net ${o.net}: expected none or host`); process.exit(1); }
+  const tier = o.tier ?? process.env.TSEMU_TIER ?? 'auto';
+  if (!['auto', 'eval', 'wasm'].includes(tier)) { err(`--tier ${tier}: expected auto, eval or wasm`); process.exit(1); }
   const items = new Set((o.d ?? '').split(',').filter(Boolean));
   for (const it of items) {
     if (!['unimp', 'in_asm'].includes(it)) { err(`-d ${it}: unknown log item (known: unimp, in_asm)`); process.exit(1); }
@@ -102,6 +105,7 @@ export function main(argv: string[]): void {
     strace: !!o.strace,
     unimp: items.has('unimp'),
     inAsm: items.has('in_asm'),
+    tier: tier as 'auto' | 'eval' | 'wasm',
   });
 }
 
@@ -153,7 +157,7 @@ function asksToRun(args: string[]): boolean {
     const a = args[i];
     if (a === '--version' || a === '-h' || a === '--help') return false;
     if (!a.startsWith('-')) return true;
-    if (['-L', '-E', '-U', '-0', '-d', '-D', '--root'].includes(a)) i++;
+    if (['-L', '-E', '-U', '-0', '-d', '-D', '--root', '--tier'].includes(a)) i++;
   }
   return false;
 }
@@ -311,7 +315,7 @@ function end(result: GuestResult): never {
 /** qemu-user spells long options with one dash (-strace); accept that before the program name. */
 function qemuStyle(argv: string[]): string[] {
   const out = argv.slice(0, 2);
-  const withValue = new Set(['-L', '-E', '-U', '-0', '-d', '-D', '--root', '--net']);
+  const withValue = new Set(['-L', '-E', '-U', '-0', '-d', '-D', '--root', '--net', '--tier']);
   let i = 2;
   for (; i < argv.length; i++) {
     const a = argv[i];

@@ -95,10 +95,11 @@ export function buildRuntimeModule(helpers: readonly Helper[]): Uint8Array<Array
 
 /**
  * A region module: imports env.mem, rt.dispatch and rt.h<i> for the helpers it uses (in the
- * order given, as functions 1..k); defines the region function (body: locals + code, from
- * RegionEmitter.finish) and one entry function per member block, exported as "0", "1", ...
+ * order given, as functions 1..k); defines one function per region (body: locals + code, from
+ * RegionEmitter.finish) and one entry function per member block of each region, in order,
+ * exported as "0", "1", ...
  */
-export function buildRegionModule(used: readonly { index: number; helper: Helper }[], region: Bytes, blocks: number): Uint8Array<ArrayBuffer> {
+export function buildRegionModule(used: readonly { index: number; helper: Helper }[], regions: readonly Bytes[], blocks: readonly number[]): Uint8Array<ArrayBuffer> {
   const types = new Types();
   const helperTypes = used.map((u) => types.of(u.helper.params, u.helper.result));
   const out = new Bytes().bytes(HEADER);
@@ -110,19 +111,24 @@ export function buildRegionModule(used: readonly { index: number; helper: Helper
     used.forEach((u, i) => b.name('rt').name(`h${u.index}`).byte(0x00).u(helperTypes[i]));
   });
   const regionIdx = 1 + used.length;
+  const total = blocks.reduce((n, k) => n + k, 0);
+  const entryIdx = regionIdx + regions.length;
   out.byte(3).sized((b) => {
-    b.u(1 + blocks).u(REGION_TYPE);
-    for (let i = 0; i < blocks; i++) b.u(ENTRY_TYPE);
+    b.u(regions.length + total);
+    for (let r = 0; r < regions.length; r++) b.u(REGION_TYPE);
+    for (let i = 0; i < total; i++) b.u(ENTRY_TYPE);
   });
   out.byte(7).sized((b) => {
-    b.u(blocks);
-    for (let i = 0; i < blocks; i++) b.name(String(i)).byte(0x00).u(regionIdx + 1 + i);
+    b.u(total);
+    for (let i = 0; i < total; i++) b.name(String(i)).byte(0x00).u(entryIdx + i);
   });
   out.byte(10).sized((b) => {
-    b.u(1 + blocks);
-    b.u(region.length).append(region);
-    // entry i: (func (result i32) (return_call $region (i32.const i)))
-    for (let i = 0; i < blocks; i++) b.sized((f) => f.byte(0).byte(0x41).s32(i).byte(0x12).u(regionIdx).byte(0x0b));
+    b.u(regions.length + total);
+    for (const region of regions) b.u(region.length).append(region);
+    // entry i of region r: (func (result i32) (return_call $region_r (i32.const i)))
+    blocks.forEach((k, r) => {
+      for (let i = 0; i < k; i++) b.sized((f) => f.byte(0).byte(0x41).s32(i).byte(0x12).u(regionIdx + r).byte(0x0b));
+    });
   });
   return out.view();
 }

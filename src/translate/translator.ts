@@ -15,6 +15,8 @@ import {
 } from '../cpu/state.js';
 import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
+import { ConstPool, EvalEmitter, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
+import { operators } from './operators.js';
 import { RegionEmitter } from './region-emitter.js';
 
 export interface TranslatorOptions {
@@ -26,9 +28,33 @@ export interface TranslatorOptions {
   trace?: (pc: number, text: string) => void;
 }
 
+/** Hot regions translated together: per-module costs dominate a small region's (measured in
+ *  docs/research: ~210 µs per module with one function, ~21 µs per function at 16). */
+const HOT_BATCH = 16;
+/** Entries of the first tier's direct-mapped block cache. */
+const EVAL_CACHE = 4096;
+
 interface Region {
   pcs: number[];
   pages: Set<number>;
+  /** Set for a block of the evaluator (first tier) rather than a wasm translation. */
+  evalBlock?: EvalBlock;
+}
+
+/** A block of the first tier: closures built by running each instruction's `sem` once. */
+export class EvalBlock {
+  /** Times the block was entered (for tiering up). */
+  count = 0;
+  /** Waiting in the translator's hot queue. */
+  queued = false;
+  constructor(private steps: Step[]) {}
+
+  /** Run the block: CHAIN (continue at the pc in the CPU state) or an Exit code. */
+  run(): number {
+    const r = runSteps(this.steps);
+    if (r === 0) throw new Error('internal error: an evaluator block ran off its end');
+    return r;
+  }
 }
 
 export class Translator {
@@ -37,11 +63,19 @@ export class Translator {
   private used = 0;
   /** guest pc → table slot */
   private blocks = new Map<number, number>();
+  /** guest pc → first-tier block */
+  private evalBlocks = new Map<number, EvalBlock>();
+  private evalRt: EvalRuntime | undefined;
+  /** Roots of hot first-tier blocks waiting to be translated together. */
+  private hotQueue: number[] = [];
+  private evalCachePc = new Int32Array(EVAL_CACHE).fill(1);
+  private evalCache: (EvalBlock | undefined)[] = new Array(EVAL_CACHE).fill(undefined);
   /** guest page → regions with code from that page */
   private pages = new Map<number, Set<Region>>();
   private readonly u8: Uint8Array;
   private readonly u32: Uint32Array;
   private readonly jc: DataView;
+  private readonly memory: WebAssembly.Memory;
   private imports: WebAssembly.Imports;
   private maxInsns: number;
   private regionBlocks: number;
@@ -52,6 +86,7 @@ export class Translator {
     private fpcrMode: () => number,
     private opts: TranslatorOptions = {},
   ) {
+    this.memory = memory;
     this.u8 = new Uint8Array(memory.buffer);
     this.u32 = new Uint32Array(memory.buffer);
     this.jc = new DataView(memory.buffer, JCACHE_BASE, JCACHE_ENTRIES * JCACHE_ENTRY_SIZE);
@@ -86,15 +121,127 @@ export class Translator {
     return this.blocks.get(pc)!;
   }
 
-  /** Blocks reachable from root by static branches, breadth-first, not yet translated. */
-  private discover(root: number): number[] {
+  /** The wasm translation's table slot for pc if there is one, else -1 (translates nothing). */
+  cachedSlot(pc: number): number {
+    const slot = this.blocks.get(pc);
+    if (slot === undefined) return -1;
+    this.setJump(pc, slot);
+    return slot;
+  }
+
+  /** The first tier's block at pc if there is one (none once pc has a wasm translation). */
+  cachedEvalBlock(pc: number): EvalBlock | undefined {
+    // A direct-mapped cache in front of the map: guest pcs above 2^30 are not small integers,
+    // and hashing them cost more than running a short block.
+    const i = (pc >>> 2) & (EVAL_CACHE - 1);
+    if (this.evalCachePc[i] === (pc | 0)) return this.evalCache[i];
+    const b = this.evalBlocks.get(pc);
+    if (b) {
+      this.evalCachePc[i] = pc | 0;
+      this.evalCache[i] = b;
+    }
+    return b;
+  }
+
+  private uncacheEval(pc: number): void {
+    const i = (pc >>> 2) & (EVAL_CACHE - 1);
+    if (this.evalCachePc[i] === (pc | 0)) {
+      this.evalCachePc[i] = 1; // no block is at an odd address
+      this.evalCache[i] = undefined;
+    }
+  }
+
+  /** Queue a hot first-tier block for translation; true once the queue should be translated. */
+  queueHot(pc: number, b: EvalBlock): boolean {
+    if (!b.queued) {
+      b.queued = true;
+      this.hotQueue.push(pc);
+    }
+    return this.hotQueue.length >= HOT_BATCH;
+  }
+
+  /** Translate every queued hot block, as many regions in one module. */
+  translateHot(): void {
+    const roots = this.hotQueue;
+    this.hotQueue = [];
+    this.translateRegions(roots);
+  }
+
+  /** Build the first tier's block at pc; null if pc is not on an executable page. */
+  evalBlock(pc: number): EvalBlock | null {
+    if (!this.executable(pc)) return null;
+    return this.buildEvalBlock(pc, true);
+  }
+
+  private buildEvalBlock(start: number, cache: boolean): EvalBlock {
+    if (!this.evalRt) {
+      const buf = this.memory.buffer;
+      this.evalRt = { u8: this.u8, i32: new Int32Array(buf), dv: new DataView(buf), ops: operators(this.memory), consts: new ConstPool() };
+    }
+    if (!this.evalRt.consts.room) this.dropEvalBlocks();
+    const e = new EvalEmitter(this.fpcrMode(), this.evalRt);
+    const pageEnd = (Math.floor(start / PAGE_SIZE) + 1) * PAGE_SIZE;
+    const max = cache ? this.maxInsns : 1;
+    let pc = start;
+    for (let n = 1; ; n++) {
+      e.beginInsn(pc);
+      const word = this.u32[pc >>> 2];
+      const d = this.decoder.decode(word);
+      if (!d) {
+        if (cache) this.opts.trace?.(pc, `.inst 0x${word.toString(16).padStart(8, '0')} (undefined)`);
+        e.trap(Trap.Undefined);
+      } else {
+        if (cache) this.opts.trace?.(pc, formatAsm(d.insn, d.fields));
+        d.insn.sem(e, d.fields);
+      }
+      pc += 4;
+      if (e.ended) break;
+      if (n >= max || pc >= pageEnd || !e.constRoom) {
+        e.fallThrough(pc);
+        break;
+      }
+    }
+    const block = new EvalBlock(e.finish());
+    if (!cache) return block;
+    this.evalBlocks.set(start, block);
+    this.addRegion({ pcs: [start], pages: new Set([Math.floor(start / PAGE_SIZE)]), evalBlock: block });
+    return block;
+  }
+
+  /** Drop every first-tier block, so that their constants can be forgotten. */
+  private dropEvalBlocks(): void {
+    for (const regions of [...this.pages.values()]) for (const r of [...regions]) if (r.evalBlock) this.dropRegion(r);
+    this.evalBlocks.clear();
+    this.evalCachePc.fill(1);
+    this.evalCache.fill(undefined);
+    this.evalRt?.consts.reset();
+  }
+
+  /** Run one instruction at pc in the first tier, uncached (re-running a store that hit a page
+   *  holding translated code). */
+  singleStepEval(pc: number): number {
+    return this.buildEvalBlock(pc, false).run();
+  }
+
+  private addRegion(region: Region): void {
+    for (const page of region.pages) {
+      let set = this.pages.get(page);
+      if (!set) this.pages.set(page, (set = new Set()));
+      set.add(region);
+      this.u8[PERM_BASE + page] |= PERM_CODE;
+    }
+  }
+
+  /** Blocks reachable from root by static branches, breadth-first, not yet translated (nor
+   *  `claimed` by another region of the same module). */
+  private discover(root: number, claimed?: Set<number>): number[] {
     const found: number[] = [];
     const seen = new Set<number>([root]);
     const queue = [root];
     const scratch = new DiscoveryEmitter(this.fpcrMode());
     while (queue.length && found.length < this.regionBlocks) {
       const pc = queue.shift()!;
-      if (this.blocks.has(pc) || !this.executable(pc) || pc % 4 !== 0) continue;
+      if (this.blocks.has(pc) || claimed?.has(pc) || !this.executable(pc) || pc % 4 !== 0) continue;
       found.push(pc);
       this.scanBlock(scratch, pc);
       for (const s of scratch.successors) {
@@ -108,9 +255,25 @@ export class Translator {
   }
 
   private translateRegion(root: number, cache = true): number {
-    const pcs = cache ? this.discover(root) : [root];
-    const members = new Map(pcs.map((pc, i) => [pc, i]));
-    // Helpers this region calls become its imports 1..k, in order of first use.
+    return this.translateRegions([root], cache);
+  }
+
+  /**
+   * Translate regions from each root (those not translated meanwhile) into one module: the
+   * per-module cost (compile, instantiate) dominates a small region's. Returns the first
+   * region's base slot (-1 if none was translated).
+   */
+  translateRegions(roots: readonly number[], cache = true): number {
+    const claimed = new Set<number>();
+    const regions: number[][] = [];
+    for (const root of roots) {
+      const pcs = cache ? this.discover(root, claimed) : [root];
+      if (!pcs.length) continue;
+      pcs.forEach((pc) => claimed.add(pc));
+      regions.push(pcs);
+    }
+    if (!regions.length) return -1;
+    // Helpers the module calls become its imports 1..k, in order of first use.
     const used: { index: number; helper: Helper }[] = [];
     const local = new Map<Helper, number>();
     const importOf = (h: Helper) => {
@@ -121,30 +284,37 @@ export class Translator {
       }
       return i;
     };
-    const e = new RegionEmitter(this.fpcrMode(), importOf, members);
-    pcs.forEach((pc, i) => this.emitBlock(e, pc, i, cache));
-    const body = e.finish();
-    const bytes = buildRegionModule(used, body, pcs.length);
+    const bodies = regions.map((pcs) => {
+      const e = new RegionEmitter(this.fpcrMode(), importOf, new Map(pcs.map((pc, i) => [pc, i])));
+      pcs.forEach((pc, i) => this.emitBlock(e, pc, i, cache));
+      return e.finish();
+    });
+    const bytes = buildRegionModule(used, bodies, regions.map((r) => r.length));
     let module: WebAssembly.Module;
     try {
       module = new WebAssembly.Module(bytes);
     } catch (err) {
-      throw new Error(`internal error: generated wasm for 0x${root.toString(16)} is invalid: ${(err as Error).message}`);
+      throw new Error(`internal error: generated wasm for 0x${regions[0][0].toString(16)} is invalid: ${(err as Error).message}`);
     }
     const exports = new WebAssembly.Instance(module, this.imports).exports;
-    const base = this.allocSlots(pcs.length);
-    for (let i = 0; i < pcs.length; i++) this.table.set(base + i, exports[String(i)] as Function);
-    if (!cache) return base;
-    const region: Region = { pcs, pages: new Set(pcs.map((pc) => Math.floor(pc / PAGE_SIZE))) };
-    pcs.forEach((pc, i) => this.blocks.set(pc, base + i));
-    for (const page of region.pages) {
-      let set = this.pages.get(page);
-      if (!set) this.pages.set(page, (set = new Set()));
-      set.add(region);
-      this.u8[PERM_BASE + page] |= PERM_CODE;
+    const total = regions.reduce((n, r) => n + r.length, 0);
+    const first = this.allocSlots(total);
+    for (let i = 0; i < total; i++) this.table.set(first + i, exports[String(i)] as Function);
+    if (!cache) return first;
+    let base = first;
+    for (const pcs of regions) {
+      const region: Region = { pcs, pages: new Set(pcs.map((pc) => Math.floor(pc / PAGE_SIZE))) };
+      pcs.forEach((pc, i) => {
+        this.blocks.set(pc, base + i);
+        // The wasm translation replaces the first tier's block there.
+        const b = this.evalBlocks.get(pc);
+        if (b) for (const r of this.pages.get(Math.floor(pc / PAGE_SIZE)) ?? []) if (r.evalBlock === b) this.dropRegion(r);
+      });
+      this.addRegion(region);
+      this.setJump(pcs[0], base);
+      base += pcs.length;
     }
-    this.setJump(root, base);
-    return base;
+    return first;
   }
 
   /** Run a block's semantics against the discovery emitter: where does it end, where can it go. */
@@ -220,7 +390,10 @@ export class Translator {
   }
 
   private dropRegion(r: Region): void {
-    for (const pc of r.pcs) {
+    if (r.evalBlock) {
+      if (this.evalBlocks.get(r.pcs[0]) === r.evalBlock) this.evalBlocks.delete(r.pcs[0]);
+      this.uncacheEval(r.pcs[0]);
+    } else for (const pc of r.pcs) {
       this.blocks.delete(pc);
       const off = ((pc >>> 2) & (JCACHE_ENTRIES - 1)) * JCACHE_ENTRY_SIZE;
       if (this.jc.getBigUint64(off, true) === BigInt(pc)) this.jc.setBigUint64(off, 1n, true);
@@ -239,6 +412,10 @@ export class Translator {
   flush(): void {
     for (const page of [...this.pages.keys()]) this.invalidate(page * PAGE_SIZE, PAGE_SIZE);
     this.clearJumpCache();
+    this.evalBlocks.clear();
+    this.evalCachePc.fill(1);
+    this.evalCache.fill(undefined);
+    this.hotQueue = [];
     // Nothing refers to the old entries any more: release them (and their modules) for reuse.
     for (let i = 0; i < this.used; i++) this.table.set(i, null);
     this.used = 0;

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { defaultState, FPSR_EXCEPTION_BITS, runTsemu, snippetFromCase, type CpuSnapshot, type GoldenCase } from '../support/snippet.js';
+import { defaultState, FPSR_EXCEPTION_BITS, runTsemu, snippetFromCase, TEST_TIERS, type CpuSnapshot, type GoldenCase } from '../support/snippet.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden');
 const groups = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -35,11 +35,11 @@ function show(s: CpuSnapshot, fpsrMask: number): Record<string, string> {
   return r;
 }
 
-for (const file of groups) {
+for (const tier of TEST_TIERS) for (const file of groups) {
   const cases: GoldenCase[] = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-  describe(`golden ${file}`, () => {
+  describe(`golden ${file} (${tier} tier)`, () => {
     it.each(cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
-      const [got] = runTsemu([snippetFromCase(c)]);
+      const [got] = runTsemu([snippetFromCase(c)], tier);
       const mask = ~FPSR_EXCEPTION_BITS;
       expect(show(got, mask)).toEqual(show(expected(c), mask));
     });

@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import { a64Decoder } from '../../src/cpu/aarch64/index.js';
 import { formatAsm } from '../../src/cpu/insn.js';
-import { runQemuAsync, runTsemu, type CpuSnapshot, type Snippet } from './snippet.js';
+import { runQemuAsync, runTsemu, TEST_TIERS, type CpuSnapshot, type Snippet } from './snippet.js';
 
 /** xorshift128+, seeded through splitmix64. */
 export class Rng {
@@ -115,13 +115,16 @@ export async function expectAgreementWithQemu(label: string, count: number, make
   const cases = Array.from({ length: count }, (_, i) => make(r, i));
   const snippets = cases.map((k) => k.snippet);
   const want = await runQemuAsync(snippets);
-  const got = runTsemu(snippets);
-  const failures: string[] = [];
-  cases.forEach((k, i) => {
-    const d = differences(want[i], got[i], fpsrMask);
-    if (d.length) {
-      failures.push([`${k.snippet.name}:`, disassemble(k.snippet.code), ...(k.inputs ? [k.inputs()] : []), `  ${d.join('\n  ')}`].join('\n'));
-    }
-  });
-  expect(failures.slice(0, 5).join('\n'), `seed ${seed}: ${failures.length} of ${count} sequences differ`).toBe('');
+  // Every tier against qemu on its own, so a bug in one cannot hide behind another.
+  for (const tier of TEST_TIERS) {
+    const got = runTsemu(snippets, tier);
+    const failures: string[] = [];
+    cases.forEach((k, i) => {
+      const d = differences(want[i], got[i], fpsrMask);
+      if (d.length) {
+        failures.push([`${k.snippet.name}:`, disassemble(k.snippet.code), ...(k.inputs ? [k.inputs()] : []), `  ${d.join('\n  ')}`].join('\n'));
+      }
+    });
+    expect(failures.slice(0, 5).join('\n'), `${tier} tier, seed ${seed}: ${failures.length} of ${count} sequences differ`).toBe('');
+  }
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PERM_R, PERM_W, PERM_X } from '../../src/cpu/state.js';
-import { Machine } from '../../src/translate/machine.js';
+import { Machine, type Tier } from '../../src/translate/machine.js';
 
 /** Fixed guest addresses both runners use. */
 /** Where the qemu driver code goes (far from the scratch memory and snippet pages). */
@@ -67,11 +67,15 @@ export function defaultState(inp: SnippetInput = {}): CpuSnapshot {
 }
 
 // ---------------------------------------------------------------- tsemu, in process
-let machine: Machine | undefined;
+const machines = new Map<Tier, Machine>();
 
-/** Run snippets under tsemu's translator; each gets a fresh state (the machine is reused). */
-export function runTsemu(snippets: Snippet[]): CpuSnapshot[] {
-  const m = (machine ??= newMachine());
+/** The tiers every instruction test runs through, each on its own. */
+export const TEST_TIERS: readonly Tier[] = ['wasm', 'eval'];
+
+/** Run snippets under one tier of tsemu; each gets a fresh state (the machine is reused). */
+export function runTsemu(snippets: Snippet[], tier: Tier = 'wasm'): CpuSnapshot[] {
+  let m = machines.get(tier);
+  if (!m) machines.set(tier, (m = newMachine(tier)));
   return snippets.map((s, idx) => {
     const st = defaultState(s.in);
     const pc = s.pc ?? SNIPPET_BASE + idx * 0x1000;
@@ -108,8 +112,8 @@ export function runTsemu(snippets: Snippet[]): CpuSnapshot[] {
   });
 }
 
-function newMachine(): Machine {
-  const m = new Machine();
+function newMachine(tier: Tier): Machine {
+  const m = new Machine({ tier });
   m.mem.map(MEM_BASE, STACK_TOP - MEM_BASE, PERM_R | PERM_W, 'mem');
   return m;
 }

@@ -1,0 +1,106 @@
+// The tiers together (auto): a block runs in the first tier until it has been entered
+// `hotThreshold` times, then the region from there is translated to wasm; invalidation drops
+// whichever tier holds the code. Each tier's instruction semantics are tested on their own by
+// the golden, differential and fault tests.
+import { describe, expect, it } from 'vitest';
+import { PERM_R, PERM_W, PERM_X } from '../../src/cpu/state.js';
+import { Machine, type Tier } from '../../src/translate/machine.js';
+
+const CODE = 0x400000;
+/** x0 counts x1 iterations of `add x0, x0, #1`; the second time round (x3 != 0 after the first)
+ *  the add has been rewritten to `add x0, x0, #2` by a store, DC CVAU, IC IVAU, and the loop
+ *  runs 100 more times. (aarch64-linux-gnu-as; the test needs no cross tools.) */
+const SELF_MODIFYING = [
+  0xd2800000, // movz x0, #0
+  0x91000400, // loop: add x0, x0, #1
+  0xf1000421, // subs x1, x1, #1
+  0x54ffffc1, // b.ne loop
+  0xb5000123, // cbnz x3, done
+  0xd2800023, // movz x3, #1
+  0xb9000082, // str w2, [x4]
+  0xd50b7b24, // dc cvau, x4
+  0xd5033b9f, // dsb ish
+  0xd50b7524, // ic ivau, x4
+  0xd5033fdf, // isb
+  0xd2800c81, // movz x1, #100
+  0x17fffff5, // b loop
+  0xd4200000, // done: brk #0
+];
+const ADD2 = 0x91000800; // add x0, x0, #2
+
+function run(tier: Tier, iterations: number, hotThreshold?: number): Machine {
+  const m = new Machine({ tier, hotThreshold });
+  m.mem.map(CODE, 0x1000, PERM_R | PERM_W | PERM_X, 'code');
+  SELF_MODIFYING.forEach((w, i) => m.mem.dv.setUint32(CODE + i * 4, w, true));
+  m.cpu.setX(1, iterations);
+  m.cpu.setX(2, ADD2);
+  m.cpu.setX(3, 0);
+  m.cpu.setX(4, CODE + 4);
+  m.cpu.pc = CODE;
+  const stop = m.run();
+  expect(stop).toMatchObject({ kind: 'breakpoint', pc: CODE + 0x34 });
+  return m;
+}
+
+describe('tiers', () => {
+  it.each([['eval'], ['wasm'], ['auto']] as const)('%s: self-modifying loop gives the same result', (tier) => {
+    const m = run(tier, 1000, 10);
+    expect(m.cpu.x(0)).toBe(1000n + 200n);
+  });
+
+  it('auto: a hot loop is translated, a cold one is not', () => {
+    // 5 iterations, then 100 after the rewrite (which dropped the block and its count).
+    expect(run('auto', 5, 500).translator.cachedSlot(CODE + 4)).toBe(-1);
+    const hot = run('auto', 1000, 500);
+    expect(hot.cpu.x(0)).toBe(1200n);
+    // 100 iterations since the rewrite: the loop's block is first-tier again.
+    expect(hot.translator.cachedSlot(CODE + 4)).toBe(-1);
+    expect(run('auto', 1000, 50).translator.cachedSlot(CODE + 4)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('eval never translates; wasm always does', () => {
+    expect(run('eval', 1000, 1).translator.cachedSlot(CODE + 4)).toBe(-1);
+    expect(run('wasm', 5).translator.cachedSlot(CODE + 4)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('auto: code rewritten after it was translated runs rewritten (translation dropped)', () => {
+    // Threshold 2: the loop is wasm after its second entry; the store hits a translated page.
+    const m = run('auto', 50, 2);
+    expect(m.cpu.x(0)).toBe(50n + 200n);
+  });
+
+  it('eval: when constants fill their area, every first-tier block is dropped and rebuilt as needed', () => {
+    // 65,535 distinct movz immediates: more constants than the area holds.
+    const m = new Machine({ tier: 'eval' });
+    const pages = 64;
+    m.mem.map(CODE, pages * 0x1000, PERM_R | PERM_X, 'code');
+    for (let i = 0; i < pages * 1024; i++) m.mem.dv.setUint32(CODE + i * 4, (0xd2800000 | (i << 5)) >>> 0, true);
+    m.mem.dv.setUint32(CODE + (pages * 1024 - 1) * 4, 0xd4200000, true); // brk #0
+    m.cpu.pc = CODE;
+    expect(m.run()).toMatchObject({ kind: 'breakpoint' });
+    expect(m.cpu.x(0)).toBe(BigInt(pages * 1024 - 2));
+    const blocks = (m.translator as unknown as { evalBlocks: Map<number, unknown> }).evalBlocks.size;
+    expect(blocks).toBeGreaterThan(0);
+    expect(blocks).toBeLessThan(pages * 1024 / 64);
+  });
+
+  it('auto: blocks that get hot together are translated together, in one module', () => {
+    // 20 blocks `add x0, x0, #1; b next`, then `subs x1, x1, #1; b.ne first`: all hot at once.
+    const m = new Machine({ tier: 'auto', hotThreshold: 4 });
+    m.mem.map(CODE, 0x1000, PERM_R | PERM_W | PERM_X, 'code');
+    const words: number[] = [];
+    for (let i = 0; i < 20; i++) words.push(0x91000400, 0x14000001);
+    const back = -(words.length + 1); // from the b.ne to CODE, in words
+    words.push(0xf1000421, (0x54000001 | ((back & 0x7ffff) << 5)) >>> 0, 0xd4200000);
+    words.forEach((w, i) => m.mem.dv.setUint32(CODE + i * 4, w, true));
+    m.cpu.setX(0, 0);
+    m.cpu.setX(1, 50);
+    m.cpu.pc = CODE;
+    expect(m.run()).toMatchObject({ kind: 'breakpoint', pc: CODE + (words.length - 1) * 4 });
+    expect(m.cpu.x(0)).toBe(1000n);
+    const slots = Array.from({ length: 20 }, (_, i) => m.translator.cachedSlot(CODE + i * 8));
+    expect(slots.every((s) => s >= 0)).toBe(true);
+    // One module: consecutive table slots.
+    expect(new Set(slots.map((s, i) => s - i)).size).toBeLessThanOrEqual(2);
+  });
+});
