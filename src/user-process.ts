@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GuestFault } from './cpu/memory.js';
-import { ADDRESS_LIMIT, GUEST_MIN, PAGE_SIZE, PERM_W, STATE_BASE } from './cpu/state.js';
+import { ADDRESS_LIMIT, GUEST_END, GUEST_MIN, PAGE_SIZE, PERM_W, STATE_BASE } from './cpu/state.js';
 import { loadProgram, LoadError, parseElf } from './loader/index.js';
 import { AT_FDCWD, resolveAt } from './syscalls/at.js';
 import { E, SysError } from './syscalls/errno.js';
@@ -308,7 +308,7 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
   for (const fd of k.fds.list()) if (k.fds.entry(fd).cloexec) k.fds.close(fd);
   releaseVforkParent(machine, k);
   const mem = machine.mem;
-  mem.unmap(GUEST_MIN, ADDRESS_LIMIT - GUEST_MIN);
+  mem.unmap(GUEST_MIN, GUEST_END - GUEST_MIN);
   machine.translator.flush();
   let prog;
   try {
