@@ -50,6 +50,10 @@ const RMW_BASE = { add: 0x1e, and: 0x2c, or: 0x33, xor: 0x3a, xchg: 0x41, cmpxch
 const RMW_SIZE_STEP: Record<number, number> = { 8: 1, 1: 4, 2: 5, 4: 6 };
 const LOG2: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3, 16: 4 };
 
+/** PERM_BASE as an i32.const immediate; OR-ing a page number into it is adding (1 MiB aligned). */
+const PERM_OR = sleb32(PERM_BASE);
+if (PERM_BASE % 2 ** 20 !== 0) throw new Error('PERM_BASE must be 1 MiB aligned: page numbers are OR-ed into it');
+
 /** Branches taken inside a region before it returns to the run loop. */
 const LOOP_BUDGET = 65536;
 
@@ -290,13 +294,16 @@ export class RegionEmitter implements Emitter {
     if (addr.ty !== 'i64') throw new Error('addresses are i64');
     const c = this.code;
     const a32 = this.op('i32.wrap_i64', [addr]) as Local;
+    // perm byte of page p: load8_u((p | PERM_BASE)). PERM_BASE sits above 2^31, where x64 has
+    // no displacement for it: as a memarg offset V8 would keep it in a register and add it;
+    // an i32.or with an immediate costs the same one instruction and no register.
     const p1 = this.newLocal('i32');
-    c.push(0x20, ...uleb(a32.idx), 0x41, 12, 0x76, 0x2d, ...this.memarg(0, PERM_BASE), 0x21, ...uleb(p1));
+    c.push(0x20, ...uleb(a32.idx), 0x41, 12, 0x76, 0x41, ...PERM_OR, 0x72, 0x2d, ...this.memarg(0, 0), 0x21, ...uleb(p1));
     let p2 = p1;
     if (size > 1) {
       p2 = this.newLocal('i32');
-      c.push(0x20, ...uleb(a32.idx), 0x41, ...sleb32(size - 1), 0x6a, 0x41, 12, 0x76,
-        0x2d, ...this.memarg(0, PERM_BASE), 0x21, ...uleb(p2));
+      c.push(0x20, ...uleb(a32.idx), 0x41, ...sleb32(size - 1), 0x6a, 0x41, 12, 0x76, 0x41, ...PERM_OR, 0x72,
+        0x2d, ...this.memarg(0, 0), 0x21, ...uleb(p2));
     }
     // hi = (addr >> 32) & 0xffffff: bits 55:32 must be clear (the top byte is ignored)
     const hi = this.newLocal('i32');
