@@ -19,6 +19,8 @@ const REGION_TYPE = 1;
 const DISPATCH_TYPE = 2;
 /** In a region module, function 0 is the imported dispatch. */
 export const DISPATCH_FUNC = 0;
+/** In a region module, global 0 is the imported env.state: STATE_BASE (see RegionEmitter.zero). */
+export const STATE_GLOBAL = 0;
 
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
@@ -96,7 +98,7 @@ export function buildRuntimeModule(helpers: readonly Helper[]): Uint8Array<Array
 }
 
 /**
- * A region module: imports env.mem, rt.dispatch and rt.h<i> for the helpers it uses (in the
+ * A region module: imports env.mem, env.state (global), rt.dispatch and rt.h<i> for the helpers it uses (in the
  * order given, as functions 1..k); defines the region function (body: locals + code, from
  * RegionEmitter.finish) and one entry function per member block, exported as "0", "1", ...
  */
@@ -106,8 +108,9 @@ export function buildRegionModule(used: readonly { index: number; helper: Helper
   const out = new Bytes().bytes(HEADER);
   types.section(out);
   out.byte(2).sized((b) => {
-    b.u(2 + used.length);
+    b.u(3 + used.length);
     memoryImport(b);
+    b.name('env').name('state').byte(0x03).byte(TYPE_CODE.i32).byte(0x00);
     b.name('rt').name('dispatch').byte(0x00).u(DISPATCH_TYPE);
     used.forEach((u, i) => b.name('rt').name(`h${u.index}`).byte(0x00).u(helperTypes[i]));
   });

@@ -11,7 +11,7 @@ import type { Helper } from '../cpu/emitter.js';
 import { allHelpers, helperIndex } from '../cpu/helpers.js';
 import { formatAsm } from '../cpu/insn.js';
 import {
-  JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PAGE_SHIFT, PAGE_SIZE, PERM_BASE, PERM_CODE, PERM_X,
+  JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PAGE_SHIFT, PAGE_SIZE, PERM_BASE, PERM_CODE, PERM_X, STATE_BASE,
 } from '../cpu/state.js';
 import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
@@ -63,7 +63,8 @@ export class Translator {
     for (const hp of allHelpers()) h[hp.name] = hp.fn;
     const runtime = new WebAssembly.Instance(new WebAssembly.Module(buildRuntimeModule(allHelpers())),
       { env: { mem: memory, tbl: this.table }, h } as WebAssembly.Imports);
-    this.imports = { env: { mem: memory }, rt: runtime.exports };
+    const state = new WebAssembly.Global({ value: 'i32', mutable: false }, STATE_BASE | 0);
+    this.imports = { env: { mem: memory, state }, rt: runtime.exports };
     this.clearJumpCache();
   }
 
