@@ -6,8 +6,11 @@
 //   node benchmarks/run.mjs [--reps N] [--only NAME[,NAME]] [--scale S]
 //                           [--runners native,qemu,tsemu] [--timeout SECONDS]
 //
-// --reps N     run each program N times and keep the best time (default 1)
-// --only       run only the named benchmarks (repeatable or comma separated)
+// --reps N     run each program N times and keep the best time (default 1); the
+//              start-up cases keep the median of max(N, 3)
+// --only       run only the named benchmarks (repeatable or comma separated);
+//              `startup` names the start-up cases (benchmarks/startup.mjs), which
+//              run after the others unless --only leaves them out
 // --scale S    multiply each benchmark's work by S (passed as argv[1]; default 1)
 // --runners    which runners to use (default all three; native is always the
 //              reference for the checksum when present)
@@ -20,6 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runStartup } from './startup.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = dirname(benchDir);
@@ -146,6 +150,35 @@ function geomean(values) {
   return Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
 }
 
+// The CPU benchmarks' table: times and ratios, with their geometric means.
+function printTable(rows, opts, fmt) {
+  const time = (r) => (!r ? '-' : r.error ? 'FAIL' : r.mismatch ? 'MISMATCH' : r.seconds.toFixed(2));
+  const good = (r) => r && !r.error && !r.mismatch;
+  const ratio = (a, b) => (good(a) && good(b) && b.seconds > 0 ? a.seconds / b.seconds : null);
+  const header = ['bench', 'native s', 'qemu s', 'tsemu s', 'tsemu/qemu', 'tsemu/native'];
+  const table = [header];
+  const ratiosQ = [];
+  const ratiosN = [];
+  for (const { name, res } of rows) {
+    const rq = ratio(res.tsemu, res.qemu);
+    const rn = ratio(res.tsemu, res.native);
+    if (rq !== null) ratiosQ.push(rq);
+    if (rn !== null) ratiosN.push(rn);
+    table.push([name, time(res.native), time(res.qemu), time(res.tsemu), fmt(rq), fmt(rn)]);
+  }
+  table.push(['geomean', '', '', '', fmt(geomean(ratiosQ)), fmt(geomean(ratiosN))]);
+  const widths = header.map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  const line = (row) =>
+    row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  console.log();
+  console.log(`scale ${opts.scale}, best of ${opts.reps}, binaries in ${relative(process.cwd(), buildDir) || '.'}`);
+  console.log(line(table[0]));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of table.slice(1, -1)) console.log(line(row));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  console.log(line(table[table.length - 1]));
+}
+
 function main() {
   const opts = parseArgs(process.argv.slice(2));
 
@@ -153,8 +186,9 @@ function main() {
     .filter((f) => f.endsWith('.c'))
     .map((f) => f.slice(0, -2))
     .sort();
+  const startup = opts.only.length === 0 || opts.only.includes('startup');
   if (opts.only.length) {
-    for (const n of opts.only) if (!names.includes(n)) usage(`no benchmark named ${n}`);
+    for (const n of opts.only) if (n !== 'startup' && !names.includes(n)) usage(`no benchmark named ${n}`);
     names = names.filter((n) => opts.only.includes(n));
   }
   const build = spawnSync('bash', [join(benchDir, 'build.sh')], { stdio: 'inherit' });
@@ -194,33 +228,26 @@ function main() {
     rows.push({ name, res, notes });
   }
 
-  // Table
-  const time = (r) => (!r ? '-' : r.error ? 'FAIL' : r.mismatch ? 'MISMATCH' : r.seconds.toFixed(2));
-  const good = (r) => r && !r.error && !r.mismatch;
-  const ratio = (a, b) => (good(a) && good(b) && b.seconds > 0 ? a.seconds / b.seconds : null);
   const fmt = (x) => (x === null ? '-' : x.toFixed(2));
-  const header = ['bench', 'native s', 'qemu s', 'tsemu s', 'tsemu/qemu', 'tsemu/native'];
-  const table = [header];
-  const ratiosQ = [];
-  const ratiosN = [];
-  for (const { name, res } of rows) {
-    const rq = ratio(res.tsemu, res.qemu);
-    const rn = ratio(res.tsemu, res.native);
-    if (rq !== null) ratiosQ.push(rq);
-    if (rn !== null) ratiosN.push(rn);
-    table.push([name, time(res.native), time(res.qemu), time(res.tsemu), fmt(rq), fmt(rn)]);
+  if (rows.length) printTable(rows, opts, fmt);
+
+  if (startup) {
+    const reps = Math.max(opts.reps, 3);
+    const st = runStartup(repoRoot, { reps, timeout: opts.timeout, runners: opts.runners });
+    const sec = (x) => (x === null ? '-' : x.toFixed(2));
+    const sh = ['start-up', 'native s', 'qemu s', 'tsemu s', 'tsemu/qemu', 'tsemu/native'];
+    const st2 = [sh, ...st.rows.map((r) => [r.name, sec(r.native), sec(r.qemu), sec(r.tsemu),
+      fmt(r.tsemu !== null && r.qemu ? r.tsemu / r.qemu : null), fmt(r.tsemu !== null && r.native ? r.tsemu / r.native : null)])];
+    const w = sh.map((_, c) => Math.max(...st2.map((row) => row[c].length)));
+    const l = (row) => row.map((cell, c) => (c === 0 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('  ');
+    console.log();
+    console.log(`start-up: median of ${reps}, runners alternating`);
+    console.log(l(sh));
+    console.log(w.map((x) => '-'.repeat(x)).join('  '));
+    for (const row of st2.slice(1)) console.log(l(row));
+    for (const n of st.notes) console.log(n);
+    bad += st.notes.filter((n) => /FAILED|MISMATCH/.test(n)).length;
   }
-  table.push(['geomean', '', '', '', fmt(geomean(ratiosQ)), fmt(geomean(ratiosN))]);
-  const widths = header.map((_, c) => Math.max(...table.map((row) => row[c].length)));
-  const line = (row) =>
-    row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  console.log();
-  console.log(`scale ${opts.scale}, best of ${opts.reps}, binaries in ${relative(process.cwd(), buildDir) || '.'}`);
-  console.log(line(table[0]));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of table.slice(1, -1)) console.log(line(row));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  console.log(line(table[table.length - 1]));
 
   const allNotes = rows.flatMap((r) => r.notes.map((n) => `${r.name}: ${n}`));
   if (allNotes.length) {

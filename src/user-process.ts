@@ -1,6 +1,6 @@
 // The life of a guest process beyond one program run: fork (a new host process resumed from a
 // snapshot of this one), execve (a new program in this process), and the child's resume.
-import { inMemory, memoryImage, restoreMemoryImage } from './vfs/backend.js';
+import { inMemory, memoryImage, restoreMemoryImage, vfs } from './vfs/backend.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,6 +9,7 @@ import { GuestFault } from './cpu/memory.js';
 import { ADDRESS_LIMIT, GUEST_END, GUEST_MIN, PAGE_SIZE, PERM_W, STATE_BASE } from './cpu/state.js';
 import { loadProgram, LoadError, parseElf } from './loader/index.js';
 import { AT_FDCWD, resolveAt } from './syscalls/at.js';
+import { refuse } from './syscalls/confine.js';
 import { E, SysError } from './syscalls/errno.js';
 import { GuestExit, GuestKilled, Kernel, type ForkRequest } from './syscalls/kernel.js';
 import { personaOf, setPersona } from './syscalls/process.js';
@@ -159,7 +160,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     brkStart: k.brkStart, brk: k.brk, exePath: k.exePath, exeGuestPath: k.exeGuestPath, argv: k.argv, envp: k.envp,
     auxv: k.auxv, cwd: k.paths.cwd, prefix: k.paths.prefix, root: k.paths.root, memfs: inMemory() ? memoryImage() : null,
     sigactions: [...k.sigactions].map(([s, a]) => [s, a.map(String)]), sigmask: String(k.sigmask),
-    altstack: k.altstack, persona: personaOf(k), sid: k.sid, pgid: k.pgid,
+    altstack: k.altstack, persona: personaOf(k), sid: k.sid, pgid: k.pgid, confinement: k.confinement,
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
     setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify, vforkReturn,
     stack: req.stack, tls: req.tls, locks,
@@ -207,6 +208,7 @@ export function resumeInto(machine: Machine, snapshotFile: string,
   machine.setFpcrMode(cpu.fpcr);
   const k = makeKernel(r.prefix, r.cwd, { strace: r.strace, unimp: r.unimp });
   k.paths.root = r.root ?? null;
+  if (r.confinement) k.confinement = r.confinement;
   if (r.memfs) restoreMemoryImage(r.memfs);
   Object.assign(k, {
     brkStart: r.brkStart, brk: r.brk, exePath: r.exePath, exeGuestPath: r.exeGuestPath, argv: r.argv, envp: r.envp,
@@ -275,19 +277,20 @@ const EM_AARCH64 = 183;
 function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], envp: string[], depth: number): void {
   if (depth > 4) throw new SysError(E.ELOOP);
   const { host } = resolveAt(k, AT_FDCWD, path);
+  // Through vfs: under --memfs the program is an in-memory file, never the host's.
   let st: fs.Stats;
   try {
-    st = fs.statSync(host);
-    fs.accessSync(host, fs.constants.X_OK);
+    st = vfs.statSync(host);
+    vfs.accessSync(host, fs.constants.X_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new SysError(code === 'ENOENT' ? E.ENOENT : code === 'ENOTDIR' ? E.ENOTDIR : E.EACCES);
   }
   if (!st.isFile()) throw new SysError(E.EACCES);
   const head = Buffer.alloc(256);
-  const fd = fs.openSync(host, 'r');
-  const n = fs.readSync(fd, head, 0, 256, 0);
-  fs.closeSync(fd);
+  const fd = vfs.openSync(host, 'r');
+  const n = vfs.readSync(fd, head, 0, 256, 0);
+  vfs.closeSync(fd);
   if (head[0] === 0x23 && head[1] === 0x21) {
     // #!interpreter [one argument]
     const line = head.subarray(2, n).toString('latin1').split('\n')[0].trim();
@@ -296,9 +299,14 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
     return execProgram(machine, k, m[1], [m[1], ...(m[2] ? [m[2]] : []), path, ...argv.slice(1)], envp, depth + 1);
   }
   if (n < 20 || head.readUInt32BE(0) !== 0x7f454c46) throw new SysError(E.ENOEXEC);
-  if (head.readUInt16LE(18) !== EM_AARCH64) return runNative(machine, k, host, argv, envp);
+  if (head.readUInt16LE(18) !== EM_AARCH64) {
+    // A host-native program would run outside the guest's confinement, with tsemu's rights:
+    // refused as Linux refuses a binary for another machine.
+    if (!k.confinement.hostExec) refuse(k, E.ENOEXEC, `execve of host-native program ${path}`, '--allow-host-exec');
+    return runNative(machine, k, host, argv, envp);
+  }
   try {
-    parseElf(path, fs.readFileSync(host));
+    parseElf(path, vfs.readFileSync(host));
   } catch (err) {
     if (err instanceof LoadError) throw new SysError(E.ENOEXEC);
     throw err;
@@ -312,7 +320,7 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
   machine.translator.flush();
   let prog;
   try {
-    prog = loadProgram(mem, host, path, { argv, envp, resolvePath: (p) => k.paths.find(p) });
+    prog = loadProgram(mem, host, path, { argv, envp, resolvePath: (p) => k.paths.find(p), files: vfs });
   } catch (err) {
     // Linux kills the process when a new image fails to load after the old one is gone.
     throw new GuestKilled(9);
@@ -349,9 +357,28 @@ function runNative(machine: Machine, k: Kernel, host: string, argv: string[], en
   }
   for (let i = 0; i < stdio.length; i++) if (stdio[i] === undefined) stdio[i] = 'ignore';
   const env = Object.fromEntries(envp.map((e) => { const i = e.indexOf('='); return i < 0 ? [e, ''] : [e.slice(0, i), e.slice(i + 1)]; }));
-  const pid = k.children.spawn({ file: host, args: argv.slice(1), argv0: argv[0], stdio, env, cwd: k.paths.toHost(k.paths.cwd) });
+  // An in-memory program (--memfs --allow-host-exec) runs from a host copy, in tsemu's own
+  // directory: the host has neither the file nor the guest's working directory.
+  const copy = inMemory() ? hostCopy(host) : null;
+  let pid: number;
+  try {
+    pid = k.children.spawn({ file: copy ?? host, args: argv.slice(1), argv0: argv[0], stdio, env, cwd: copy ? process.cwd() : k.paths.toHost(k.paths.cwd) });
+  } catch (err) {
+    if (copy) fs.rmSync(path.dirname(copy), { recursive: true, force: true });
+    throw err;
+  }
   releaseVforkParent(machine, k); // the exec has succeeded: a vfork parent goes on now
   const [, status] = k.children.wait((p) => p === pid, { exited: true, stopped: false, continued: false }, false)!;
+  if (copy) fs.rmSync(path.dirname(copy), { recursive: true, force: true });
   if (status & 0x7f) throw new GuestKilled(status & 0x7f);
   throw new GuestExit((status >> 8) & 0xff);
+}
+
+/** A host file holding the in-memory file `p`, executable, in a directory of its own (in the
+ *  temporary directory, not /dev/shm, which is often mounted noexec). */
+function hostCopy(p: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsemu-exec-'));
+  const file = path.join(dir, path.basename(p));
+  fs.writeFileSync(file, vfs.readFileSync(p), { mode: 0o700 });
+  return file;
 }

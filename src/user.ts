@@ -1,6 +1,6 @@
 // The user-mode run loop: load the program, run guest code, and handle what stops it —
 // system calls, faults and traps — the way Linux would for an aarch64 process.
-import { loadProgram, LoadError } from './loader/index.js';
+import { loadProgram, LoadError, requireExecutable } from './loader/index.js';
 import { dispatchSyscall } from './syscalls/dispatch.js';
 import { deliverSignals, forceSignal, hangUpStoppedJobs } from './syscalls/signals.js';
 import { GuestExit, GuestKilled, Kernel, type HostLink } from './syscalls/kernel.js';
@@ -29,6 +29,11 @@ export interface UserOptions {
   /** In-memory file system (--memfs): the guest's "/" is a fresh memfs volume holding /tmp and
    *  a copy of the program at its absolute host path; /proc and host devices as with --root. */
   memfs?: boolean;
+  /** Under --root/--memfs, what the guest may still do to the host (see syscalls/confine.ts). */
+  allowHostExec?: boolean;
+  allowAbstractSockets?: boolean;
+  /** --net none: no IPv4 or IPv6 sockets reach anything. */
+  noNetwork?: boolean;
   strace?: (line: string) => void;
   unimp?: (line: string) => void;
   inAsm?: (pc: number, text: string) => void;
@@ -45,7 +50,15 @@ export function runProgram(opts: UserOptions): GuestResult {
   if (opts.root) confine(paths, opts.root);
   if (opts.memfs) inMemoryRoot(paths, path.resolve(opts.program));
   const kernel = new Kernel(machine.mem, machine.cpu, paths, { strace: opts.strace, unimp: opts.unimp, host: opts.host });
+  const confined = !!(opts.root || opts.memfs);
+  kernel.confinement = {
+    confined,
+    hostExec: !confined || !!opts.allowHostExec,
+    abstractSockets: !confined || !!opts.allowAbstractSockets,
+    noNetwork: !!opts.noNetwork,
+  };
   const hostPath = paths.root !== null ? confinedProgram(paths, opts.program) : path.resolve(opts.program);
+  requireExecutable(hostPath, opts.program);
   const prog = loadProgram(machine.mem, hostPath, opts.program, {
     argv: opts.argv,
     envp: opts.envp,
@@ -146,6 +159,8 @@ function inMemoryRoot(paths: PathResolver, program: string): void {
   const mem = useMemoryFs({ [program]: bytes });
   mem.mkdirSync(process.cwd(), { recursive: true });
   paths.cwd = process.cwd();
+  // A confined root whose host is the in-memory volume itself (host path = guest path): paths
+  // are walked there, and /proc is the kernel's own, as under --root (at.ts resolveConfined),
+  // so /proc/self/root or /proc/<pid>/cwd do not lead to the host's files.
+  paths.root = '';
 }
-/** Job control shared between tsemu processes (for cli/job-control.ts). */
-export { hostJobIds, Session, SESSION_ENV } from './syscalls/session.js';

@@ -19,7 +19,9 @@ const ALLOWED: Record<string, string[]> = {
   // the run loop and process life cycle tie the parts together
   'user.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs', 'user-process.ts'],
   'user-process.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs'],
-  cli: ['user.ts'],
+  // what the thread owning the host process needs, without the emulator
+  'user-host.ts': ['syscalls'],
+  cli: ['user.ts', 'user-host.ts'],
 };
 
 function files(dir: string): string[] {
@@ -47,5 +49,24 @@ describe('module seams', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  // The thread that owns the host process (cli/user-main.ts) starts the guest's thread, which
+  // loads the emulator; loading it here too would be paid again by every run and every fork.
+  it('the main thread loads no emulator code and no memfs', () => {
+    const seen = new Set<string>();
+    const visit = (f: string) => {
+      if (seen.has(f)) return;
+      seen.add(f);
+      // value imports only: `import type` and `export type` are erased
+      for (const m of readFileSync(f, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)(?!\s+type\b)\b[^'";]*?'([^']+)'/g)) {
+        if (m[1].startsWith('.')) visit(resolve(dirname(f), m[1]).replace(/\.js$/, '.ts'));
+        else seen.add(m[1]);
+      }
+    };
+    visit(join(src, 'cli', 'user-main.ts'));
+    const heavy = [...seen].filter((f) => ['cpu', 'translate', 'loader', 'user.ts', 'user-process.ts'].includes(part(f))
+      || f === 'memfs' || f === join(src, 'cli', 'guest-thread.ts'));
+    expect(heavy.map((f) => (f.startsWith(src) ? relative(src, f) : f))).toEqual([]);
   });
 });

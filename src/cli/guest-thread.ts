@@ -11,7 +11,7 @@ import { HOST_EVENTS, LoadError, resumeProgram, runProgram, type GuestResult, ty
 /** What the main thread asks for: a program to start, or a forked guest to resume. */
 export type GuestRequest =
   | { kind: 'run'; program: string; argv: string[]; envp: string[]; sysroot: string | null;
-      root: string | null; memfs: boolean; logFd: number | null; strace: boolean; unimp: boolean; inAsm: boolean }
+      root: string | null; memfs: boolean; allowHostExec: boolean; allowAbstractSockets: boolean; noNetwork: boolean; logFd: number | null; strace: boolean; unimp: boolean; inAsm: boolean }
   | { kind: 'resume'; snapshot: string };
 
 /** What the guest thread answers, once. */
@@ -59,6 +59,9 @@ function run(req: GuestRequest, host: HostLink): GuestResult {
     sysroot: req.sysroot,
     root: req.root,
     memfs: req.memfs,
+    allowHostExec: req.allowHostExec,
+    allowAbstractSockets: req.allowAbstractSockets,
+    noNetwork: req.noNetwork,
     strace: req.strace ? log : undefined,
     unimp: req.unimp ? log : undefined,
     inAsm: req.inAsm ? (pc, text) => log(`0x${pc.toString(16).padStart(16, '0')}:  ${text}`) : undefined,
@@ -76,13 +79,17 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
-const { request, events, session } = workerData as { request: GuestRequest; events: SharedArrayBuffer; session: string | null };
-let answer: GuestAnswer;
-try {
-  answer = { kind: 'result', result: run(request, hostLink(new Int32Array(events), session)) };
-} catch (e) {
-  answer = e instanceof LoadError
-    ? { kind: 'load-error', message: e.message }
-    : { kind: 'internal-error', message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined };
-}
-parentPort!.postMessage(answer);
+// The thread is started while the main thread is still parsing the command line: the request
+// comes as the first message.
+const { events, session } = workerData as { events: SharedArrayBuffer; session: string | null };
+parentPort!.once('message', (request: GuestRequest) => {
+  let answer: GuestAnswer;
+  try {
+    answer = { kind: 'result', result: run(request, hostLink(new Int32Array(events), session)) };
+  } catch (e) {
+    answer = e instanceof LoadError
+      ? { kind: 'load-error', message: e.message }
+      : { kind: 'internal-error', message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined };
+  }
+  parentPort!.postMessage(answer);
+});

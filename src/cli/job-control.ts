@@ -5,7 +5,7 @@
 // would have done for the guest: a terminal signal reaches the guest only when its (guest)
 // process group is the terminal's foreground group; a signal the guest handles or ignores is
 // passed on to it; otherwise the default action is taken here — death by the signal, or a stop.
-import { hostJobIds, type Session } from '../user.js';
+import { hostJobIds, type Session } from '../user-host.js';
 
 const SIGINT = 2, SIGQUIT = 3, SIGSTOP = 19, SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22;
 /** What the terminal's keys send: only its foreground group gets them. */

@@ -1,10 +1,12 @@
 // tsemu-user's command line: parse flags (commander), run the guest, mirror its exit status or
 // death by signal. Errors a person sees are one line.
-import { Command } from 'commander';
+import type { Command as CommandType } from 'commander';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as tty from 'node:tty';
 import { Worker } from 'node:worker_threads';
-import { HOST_EVENTS, hostJobIds, Session, SESSION_ENV, type GuestResult } from '../user.js';
+import type { GuestResult } from '../user.js';
+import { HOST_EVENTS, hostJobIds, Session, SESSION_ENV } from '../user-host.js';
 import type { GuestAnswer, GuestNotice, GuestRequest } from './guest-thread.js';
 import { JOB_SIGNALS, listenForJobSignals } from './job-control.js';
 
@@ -27,9 +29,17 @@ function err(line: string): void {
 export function main(argv: string[]): void {
   if (argv[2] === '--resume' && argv.length === 4) {
     // A child of a forking guest (see src/user-process.ts), not something a person types.
-    runOnGuestThread({ kind: 'resume', snapshot: argv[3] });
+    runOnGuestThread(startGuestThread(false), { kind: 'resume', snapshot: argv[3] });
     return;
   }
+  // Starting the guest's thread, which loads the emulator, is most of tsemu's start-up: begin it
+  // now, while this thread loads commander and parses the command line (the request follows as
+  // a message), unless the command line only asks for --version or --help.
+  const line = qemuStyle(argv);
+  const hostEnv = Object.entries(process.env); // before startGuestThread names the session in it
+  const guest = asksToRun(line) ? startGuestThread(true) : null;
+  // commander is loaded here, not imported, so that forked children (--resume) never load it.
+  const { Command } = createRequire(import.meta.url)('commander') as { Command: typeof CommandType };
   const program = new Command();
   program
     .name('tsemu-user')
@@ -39,6 +49,9 @@ export function main(argv: string[]): void {
     .option('-L <path>', 'sysroot tried first for absolute guest paths and the ELF interpreter (env TSEMU_LD_PREFIX)')
     .option('--root <dir>', 'confine the guest to a host directory: its "/" (paths cannot escape it)')
     .option('--memfs', 'give the guest an in-memory file system as its "/" (holding /tmp and the program)')
+    .option('--allow-host-exec', 'with --root/--memfs: let execve run host-native programs (they are not confined)')
+    .option('--allow-abstract-sockets', 'with --root/--memfs: let the guest use abstract unix sockets (host services)')
+    .option('--net <mode>', 'host: the host\'s network (default); none: IPv4 and IPv6 sockets reach nothing')
     .option('-E <var=value>', 'set a variable in the guest environment (repeatable)', collect, [])
     .option('-U <var>', 'remove a variable from the guest environment (repeatable)', collect, [])
     .option('-0 <argv0>', 'argv[0] passed to the guest (default: the program as given)')
@@ -55,12 +68,12 @@ export function main(argv: string[]): void {
       outputError: (s, write) => write(`tsemu-user: ${s.replace(/^error: /, '')}`),
     })
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 1));
-  program.parse(qemuStyle(argv));
-  const o = program.opts<{ memfs?: boolean; root?: string; L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string }>();
+  program.parse(line);
+  const o = program.opts<{ memfs?: boolean; root?: string; allowHostExec?: boolean; allowAbstractSockets?: boolean; net?: string; L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string }>();
   const [prog, args] = program.processedArgs as [string, string[]];
 
   const env = new Map<string, string>();
-  for (const kv of Object.entries(process.env)) if (kv[1] !== undefined) env.set(kv[0], kv[1]);
+  for (const kv of hostEnv) if (kv[1] !== undefined) env.set(kv[0], kv[1]);
   for (const e of o.E) {
     const i = e.indexOf('=');
     if (i <= 0) { err(`-E ${e}: expected VAR=value`); process.exit(1); }
@@ -68,12 +81,13 @@ export function main(argv: string[]): void {
   }
   for (const u of o.U) env.delete(u);
 
+  if (o.net !== undefined && o.net !== 'none' && o.net !== 'host') { err(`--net ${o.net}: expected none or host`); process.exit(1); }
   const items = new Set((o.d ?? '').split(',').filter(Boolean));
   for (const it of items) {
     if (!['unimp', 'in_asm'].includes(it)) { err(`-d ${it}: unknown log item (known: unimp, in_asm)`); process.exit(1); }
   }
   const logFd = o.D ? fs.openSync(o.D, 'w') : null;
-  runOnGuestThread({
+  runOnGuestThread(guest ?? startGuestThread(true), {
     kind: 'run',
     program: prog,
     argv: [o['0'] ?? prog, ...args],
@@ -81,6 +95,9 @@ export function main(argv: string[]): void {
     sysroot: o.L ?? process.env.TSEMU_LD_PREFIX ?? null,
     root: o.root ?? null,
     memfs: !!o.memfs,
+    allowHostExec: !!o.allowHostExec,
+    allowAbstractSockets: !!o.allowAbstractSockets,
+    noNetwork: o.net === 'none',
     logFd,
     strace: !!o.strace,
     unimp: items.has('unimp'),
@@ -88,21 +105,19 @@ export function main(argv: string[]): void {
   });
 }
 
-/**
- * Run the guest on its own thread (see guest-thread.ts) and serve it from this one: pass on the
- * host signals it handles or ignores, set the umask for it, keep the terminal size current,
- * and end the process as the guest ends.
- */
-function runOnGuestThread(request: GuestRequest): void {
+/** The guest's thread, started before its request is known (see main). */
+interface GuestThread {
+  worker: Worker;
+  events: Int32Array;
+  session: Session | null;
+  /** Started by a host program (a run), not forked by a guest (a resume). */
+  topLevel: boolean;
+}
+
+function startGuestThread(topLevel: boolean): GuestThread {
   const events = new Int32Array(new SharedArrayBuffer(HOST_EVENTS.words * 4));
-  const notify = () => {
-    Atomics.add(events, HOST_EVENTS.counter, 1);
-    Atomics.notify(events, HOST_EVENTS.counter);
-  };
-  followTerminalSize(events, notify);
   // The job-control session (syscalls/session.ts): the top-level tsemu makes it, and forked
   // children (spawned from the guest thread, whose environment is a copy of this one) join it.
-  const topLevel = request.kind === 'run';
   const session = topLevel ? Session.create(hostJobIds().pgrp) : Session.join(process.env[SESSION_ENV]);
   if (session) {
     process.env[SESSION_ENV] = session.dir;
@@ -111,7 +126,51 @@ function runOnGuestThread(request: GuestRequest): void {
       process.on('exit', () => session.destroy());
     }
   }
-  const worker = new Worker(new URL('./guest-thread.js', import.meta.url), { workerData: { request, events: events.buffer, session: session?.dir ?? null } });
+  const worker = new Worker(guestThreadModule(), { workerData: { events: events.buffer, session: session?.dir ?? null } });
+  return { worker, events, session, topLevel };
+}
+
+/**
+ * guest-thread.js, or the same bundled with the emulator into one file by scripts/bundle.mjs
+ * (Node 20 loads that in about half the time) when the bundle is newer than it: a tsc run
+ * alone after the bundle was made leaves the bundle stale.
+ */
+function guestThreadModule(): URL {
+  const plain = new URL('./guest-thread.js', import.meta.url);
+  const bundle = new URL('./guest-thread.bundle.js', import.meta.url);
+  try {
+    if (fs.statSync(bundle).mtimeMs >= fs.statSync(plain).mtimeMs) return bundle;
+  } catch { /* no bundle */ }
+  return plain;
+}
+
+/**
+ * Does the command line (after qemuStyle) name a program to run? Only a guess, for starting
+ * the guest's thread early: commander decides.
+ */
+function asksToRun(args: string[]): boolean {
+  for (let i = 2; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--version' || a === '-h' || a === '--help') return false;
+    if (!a.startsWith('-')) return true;
+    if (['-L', '-E', '-U', '-0', '-d', '-D', '--root'].includes(a)) i++;
+  }
+  return false;
+}
+
+/**
+ * Run the guest on its own thread (see guest-thread.ts) and serve it from this one: pass on the
+ * host signals it handles or ignores, set the umask for it, keep the terminal size current,
+ * and end the process as the guest ends.
+ */
+function runOnGuestThread(guest: GuestThread, request: GuestRequest): void {
+  const { worker, events, session, topLevel } = guest;
+  const notify = () => {
+    Atomics.add(events, HOST_EVENTS.counter, 1);
+    Atomics.notify(events, HOST_EVENTS.counter);
+  };
+  followTerminalSize(events, notify);
+  worker.postMessage(request);
   const listeners = new Map<number, () => void>();
   const forwarder = (sig: number) => () => {
     Atomics.or(events, HOST_EVENTS.signals + ((sig - 1) >> 5), 1 << ((sig - 1) & 31));
@@ -150,13 +209,10 @@ function runOnGuestThread(request: GuestRequest): void {
       }
       case 'stop':
         jobs.stop(m.sig);
-        // Signals that came while the process was stopped (a SIGHUP before the SIGCONT) are
-        // due before the guest goes on, as on Linux: let the next poll of the event loop pass
-        // them on first (the first immediate runs in this turn, the second after that poll).
-        setImmediate(() => setImmediate(() => {
+        whenSignalsDelivered(() => {
           Atomics.add(events, HOST_EVENTS.stopSeq, 1);
           Atomics.notify(events, HOST_EVENTS.stopSeq);
-        }));
+        });
         return;
       case 'pdeathsig':
         watchParent(m.sig, forwarder(m.sig));
@@ -175,6 +231,28 @@ function runOnGuestThread(request: GuestRequest): void {
   worker.on('exit', (code) => {
     if (!answered) internalError(new Error(`the guest thread ended without an answer (exit code ${code})`));
   });
+}
+
+/**
+ * Signals that came while the process was stopped (a SIGHUP before the SIGCONT, as Linux sends
+ * an orphaned stopped group) are due before the guest goes on. The host kernel hands each to
+ * some thread when the process continues, and that thread may be the guest's own, which would
+ * then run on before this thread had read the signal from libuv's pipe. So wait until no
+ * process-directed signal is pending any more (ShdPnd in /proc/self/status; bounded, since one
+ * blocked everywhere stays pending), then let the event loop poll once more, which passes the
+ * signals on (the first immediate runs in this turn, the second after the next poll).
+ */
+function whenSignalsDelivered(then: () => void, deadline = Date.now() + 500): void {
+  let pending = false;
+  try {
+    const m = /^ShdPnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'latin1'));
+    pending = m !== null && /[1-9a-f]/.test(m[1]);
+  } catch { /* no /proc: the event loop's own order is all there is */ }
+  if (pending && Date.now() < deadline) {
+    setTimeout(() => whenSignalsDelivered(then, deadline), 1);
+    return;
+  }
+  setImmediate(() => setImmediate(then));
 }
 
 let parentWatch: NodeJS.Timeout | undefined;
@@ -233,7 +311,7 @@ function end(result: GuestResult): never {
 /** qemu-user spells long options with one dash (-strace); accept that before the program name. */
 function qemuStyle(argv: string[]): string[] {
   const out = argv.slice(0, 2);
-  const withValue = new Set(['-L', '-E', '-U', '-0', '-d', '-D']);
+  const withValue = new Set(['-L', '-E', '-U', '-0', '-d', '-D', '--root', '--net']);
   let i = 2;
   for (; i < argv.length; i++) {
     const a = argv[i];

@@ -1,5 +1,5 @@
 // Loading a program: the main image, its interpreter if it has one, the stack and the brk.
-import { readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import type { GuestMemory } from '../cpu/memory.js';
 import { pageUp } from '../cpu/memory.js';
 import { LAYOUT } from '../cpu/layout.js';
@@ -23,6 +23,8 @@ export interface LoadOptions {
   resolvePath: (guestPath: string) => string | null;
   uid?: number;
   gid?: number;
+  /** Where guest files are read from (the in-memory file system under --memfs); node:fs by default. */
+  files?: Pick<typeof import('node:fs'), 'statSync' | 'readFileSync'>;
 }
 
 export interface LoadedProgram {
@@ -36,11 +38,11 @@ export interface LoadedProgram {
   auxv: number;
 }
 
-export function readImage(hostPath: string, shown: string): ElfImage {
+export function readImage(hostPath: string, shown: string, files: LoadOptions['files'] = { statSync, readFileSync }): ElfImage {
   let data: Buffer;
   try {
-    if (statSync(hostPath).isDirectory()) throw new LoadError(`${shown}: is a directory`);
-    data = readFileSync(hostPath);
+    if (files.statSync(hostPath).isDirectory()) throw new LoadError(`${shown}: is a directory`);
+    data = files.readFileSync(hostPath);
   } catch (err) {
     if (err instanceof LoadError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -49,8 +51,21 @@ export function readImage(hostPath: string, shown: string): ElfImage {
   return parseElf(shown, data);
 }
 
+/**
+ * The program named on the command line must be executable, as execve(2) requires: a file with
+ * no execute bit at all is refused even for root (whose access(X_OK) asks for one bit of three).
+ * A missing file is left to readImage, which says so.
+ */
+export function requireExecutable(hostPath: string, shown: string): void {
+  try {
+    accessSync(hostPath, constants.X_OK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') throw new LoadError(`${shown}: Permission denied`);
+  }
+}
+
 export function loadProgram(mem: GuestMemory, hostPath: string, shown: string, opts: LoadOptions): LoadedProgram {
-  const image = readImage(hostPath, shown);
+  const image = readImage(hostPath, shown, opts.files);
   const [lo, hi] = imageSpan(image);
   const bias = image.type === 'dyn' ? LAYOUT.pieBase - lo : 0;
   if (image.type === 'dyn' && hi - lo > LAYOUT.mmapTop - LAYOUT.pieBase) {
@@ -65,7 +80,7 @@ export function loadProgram(mem: GuestMemory, hostPath: string, shown: string, o
     if (!ipath) {
       throw new LoadError(`${shown}: needs interpreter ${image.interp}; pass -L <sysroot> (e.g. -L /usr/aarch64-linux-gnu)`);
     }
-    const interp = readImage(ipath, image.interp);
+    const interp = readImage(ipath, image.interp, opts.files);
     const [ilo, ihi] = imageSpan(interp);
     const base = interp.type === 'dyn' ? mem.findFree(ihi - ilo, LAYOUT.mmapTop) : 0;
     if (interp.type === 'dyn' && base < 0) throw new LoadError(`${image.interp}: no room in the guest address window`);

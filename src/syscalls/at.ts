@@ -1,6 +1,7 @@
 // Path arguments of the *at calls: (dirfd, path) → the guest path and the host path to use,
 // with the guest's /proc/self (exe, fd/N) mapped onto what the guest, not Node, should see.
 import { isMemoryFd } from '../vfs/backend.js';
+import { refuse } from './confine.js';
 import { E, SysError } from './errno.js';
 import type { Kernel } from './kernel.js';
 import { S_IFDIR, S_IFMT } from '../vfs/file.js';
@@ -69,6 +70,10 @@ export function resolveAt(k: Kernel, dirfd: number, p: string, follow = true): R
 /** /proc files a confined guest reads from the host (system-wide facts, nothing of a path). */
 const ROOT_HOST_PROC = new Set(['/proc', '/proc/meminfo', '/proc/uptime', '/proc/loadavg', '/proc/stat', '/proc/version',
   '/proc/filesystems', '/proc/cpuinfo']);
+/** Does a confined guest's /proc hold `name` (what its listing shows)? */
+export function confinedProcEntry(k: Kernel, name: string): boolean {
+  return name === 'self' || name === 'thread-self' || name === String(k.pid) || ROOT_HOST_PROC.has(`/proc/${name}`);
+}
 /** /proc/self entries the kernel produces itself (see proc.ts); their host twins are only stat'ed. */
 const SELF_SYNTHETIC = /^(|maps|cmdline|environ|auxv|comm|stat|status|fd|fdinfo|fdinfo\/\d+)$/;
 
@@ -126,6 +131,11 @@ function resolveConfined(k: Kernel, dirfd: number, p: string, follow: boolean, d
   const rest = procSelfPart(k, r.guest);
   if (rest === null) {
     if (ROOT_HOST_PROC.has(r.guest)) return { guest: r.guest, host: r.guest };
+    // Another process's /proc/<pid> tells its environment, command line, files (and through
+    // its root and cwd links, the host's whole file system): as if in a pid namespace of its
+    // own, the guest sees no other process there.
+    const other = /^\/proc\/(\d+)(\/|$)/.exec(r.guest);
+    if (other) refuse(k, E.ENOENT, `${r.guest} (another process's /proc)`, null);
     throw new SysError(E.ENOENT);
   }
   const link = /^(root|cwd|fd\/(\d+))(\/.*)?$/.exec(rest);

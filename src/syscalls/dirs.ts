@@ -5,7 +5,8 @@ import { vfs as fs } from '../vfs/backend.js';
 import { execFileSync } from 'node:child_process';
 import { dirname, posix } from 'node:path';
 import { O, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from '../vfs/file.js';
-import { AT, AT_FDCWD, procSelfPart, resolveAt } from './at.js';
+import { AT, AT_FDCWD, confinedProcEntry, procSelfPart, resolveAt } from './at.js';
+import { refuse } from './confine.js';
 import { syscall } from './define.js';
 import { processUmask } from './files.js';
 import { E, SysError, host } from './errno.js';
@@ -15,7 +16,9 @@ import { PERM_W } from '../cpu/memory.js';
 syscall('getdents64', 'fd:int dirp:ptr count:uint', (k, fd, dirp, count) => {
   const f = k.fds.get(fd);
   if (f.flags & O.PATH) throw new SysError(E.EBADF);
-  const entries = f.readdir();
+  let entries = f.readdir();
+  // A confined guest's /proc lists what it can open there: no other process (at.ts).
+  if (k.paths.root !== null && f.path === '/proc') entries = entries.filter((e) => confinedProcEntry(k, e.name));
   userRange(dirp, count);
   const room = accessiblePrefix(k, dirp, Math.min(count, 1 << 20), PERM_W);
   const out = Buffer.alloc(room);
@@ -188,7 +191,8 @@ syscall('linkat', 'olddirfd:int oldpath:str newdirfd:int newpath:str flags:hex',
   return 0;
 });
 
-/** mknodat: FIFOs and regular files for anyone; device nodes only for root (CAP_MKNOD). */
+/** mknodat: FIFOs and regular files for anyone; device nodes only for root (CAP_MKNOD), and
+ *  not when confined. */
 syscall('mknodat', 'dirfd:int path:str mode:oct dev:hex', (k, dirfd, path, mode, dev) => {
   const { host: hp } = resolveAt(k, dirfd, readPath(k, path), false);
   const type = mode & S_IFMT;
@@ -200,6 +204,8 @@ syscall('mknodat', 'dirfd:int path:str mode:oct dev:hex', (k, dirfd, path, mode,
     case S_IFIFO: case S_IFCHR: case S_IFBLK: case S_IFSOCK: {
       if (type === S_IFCHR || type === S_IFBLK) {
         if (process.getuid?.() !== 0) throw new SysError(E.EPERM);
+        // Even for root: a device node is the host's device (as in a user namespace, EPERM).
+        if (k.confinement.confined) refuse(k, E.EPERM, `mknod of a device node`, null);
       }
       // Node cannot call mknod(2): the coreutils commands do it (their own mode, no umask).
       let exists = true;

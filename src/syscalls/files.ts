@@ -3,10 +3,11 @@
 import { inMemory } from '../vfs/backend.js';
 import { vfs as fs } from '../vfs/backend.js';
 import { PERM_R, PERM_W } from '../cpu/memory.js';
-import { O, type OpenFile } from '../vfs/file.js';
+import { O, S_IFBLK, S_IFCHR, S_IFMT, type OpenFile } from '../vfs/file.js';
 import { HostFile } from '../vfs/host.js';
 import { SyntheticDir } from '../vfs/syntheticdir.js';
 import { resolveAt } from './at.js';
+import { refuse } from './confine.js';
 import { syscall } from './define.js';
 import { E, SysError, host } from './errno.js';
 import { accessiblePrefix, MAX_RW_COUNT, readableSpan, readPath, userRange, writableSpan } from './guest.js';
@@ -61,13 +62,30 @@ export function openFile(k: Kernel, dirfd: number, p: string, flags: number, mod
   // The host's umask is the guest's (see umask), so the mode is passed as the guest gave it.
   // The host applies the umask itself; memfs does not.
   const umask = inMemory() && (flags & O.CREAT) ? processUmask() : 0;
+  const insideRoot = !!k.paths.root && hp.startsWith(k.paths.root + '/');
+  if (insideRoot) refuseDevice(k, guest, statOrNothing(hp)); // (the open then fails as it fails)
   const fd = host(() => fs.openSync(hp, hostOpenFlags(flags), mode & 0o7777 & ~umask));
   try {
+    if (insideRoot) refuseDevice(k, guest, fs.fstatSync(fd)); // swapped in since the stat
     return new HostFile(fd, guest, kept, hp);
   } catch (err) {
     fs.closeSync(fd);
     throw err;
   }
+}
+
+/**
+ * A device node found inside a confined root (an extracted image's /dev/sda, say) would be the
+ * host's device: it is refused with EACCES, as on a file system mounted nodev. The host devices
+ * a confined guest has (/dev/null, tty...) are not inside the root.
+ */
+function statOrNothing(hp: string): { mode: number } | undefined {
+  try { return fs.statSync(hp); } catch { return undefined; }
+}
+
+function refuseDevice(k: Kernel, guest: string, st: { mode: number } | undefined): void {
+  const type = (st?.mode ?? 0) & S_IFMT;
+  if (type === S_IFCHR || type === S_IFBLK) refuse(k, E.EACCES, `open of device node ${guest} inside the root`, null);
 }
 
 syscall('openat', 'dirfd:int path:str flags:hex mode:oct', (k, dirfd, path, flags, mode) => {

@@ -8,10 +8,14 @@ import { FdTable, O, type OpenFile } from '../vfs/file.js';
 import { HostFile, hostFdInfo } from '../vfs/host.js';
 import type { PathResolver } from '../vfs/paths.js';
 import { Children } from './children.js';
+import { UNCONFINED, type Confinement } from './confine.js';
 import { ERESTARTSYS, SysError } from './errno.js';
 import { initialFdLimit } from './hostlimits.js';
+import { HOST_EVENTS, type HostLink } from './host-link.js';
 import { Session } from './session.js';
 import { TimerSet } from './timers.js';
+
+export { HOST_EVENTS, type HostLink };
 
 export interface ForkRequest {
   /** New stack pointer for the child, or 0 to keep the parent's. */
@@ -46,44 +50,6 @@ export interface KernelOptions {
   /** Set when the guest runs on a thread other than the one that owns the host process. */
   host?: HostLink;
 }
-
-/**
- * What the thread owning the host process does for a guest running on a worker thread: only
- * that thread hears host signals, may set the umask, and sees the terminal resize.
- */
-export interface HostLink {
-  /** Shared words, see HOST_EVENTS. The guest thread sleeps on word 0 in its waits. */
-  events: Int32Array;
-  /** The guest now catches or ignores `sig` (true), or leaves it at the default action. */
-  signalInterest(sig: number, caught: boolean): void;
-  /** Set the process umask; returns the previous one. */
-  umask(mask: number): number;
-  /** The job-control session directory shared with the other tsemu processes (session.ts). */
-  session?: string;
-  /** Stop the process by `sig` (a stop signal's default action); returns once it is continued. */
-  stop?(sig: number): void;
-  /** prctl(PR_SET_PDEATHSIG): send `sig` (0: nothing) to the guest when its parent ends. */
-  parentDeathSignal?(sig: number): void;
-}
-
-/** Word indexes of HostLink.events. */
-export const HOST_EVENTS = {
-  /** Bumped by any thread that has news for the guest thread (Atomics.notify'd). */
-  counter: 0,
-  /** Host signals that arrived and are not yet taken: bit n-1 for signal n, two words. */
-  signals: 1,
-  /** Terminal size (0: unknown). */
-  rows: 3,
-  cols: 4,
-  /** umask requests: answer sequence number and value. */
-  umaskSeq: 5,
-  umaskValue: 6,
-  /** Set when a host SIGCHLD came: a child may have stopped or continued. */
-  children: 7,
-  /** Bumped by the owning thread when a stop the guest thread asked for is over. */
-  stopSeq: 8,
-  words: 10,
-} as const;
 
 /** Thrown by exit/exit_group to end the run loop. */
 export class GuestExit {
@@ -160,6 +126,9 @@ export class Kernel {
   readonly children: Children;
   /** Host fd a vfork child closes at execve or exit to let its parent go on (-1: none). */
   vforkNotify = -1;
+  /** What the guest may do to the host beyond its file system (confine.ts); kept across fork
+   *  and execve. */
+  confinement: Confinement = UNCONFINED;
   hooks: ProcessHooks = {
     fork: () => { throw new Error('fork is not available here'); },
     exec: () => { throw new Error('execve is not available here'); },

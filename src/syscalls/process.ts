@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { LAYOUT } from '../cpu/layout.js';
+import { inGuestTree, refuse } from './confine.js';
 import { syscall } from './define.js';
 import { E, SysError } from './errno.js';
 import { readString } from './guest.js';
@@ -67,6 +68,12 @@ syscall('clone3', 'args:ptr size:size', () => { throw new SysError(E.ENOSYS); })
 
 // ---------------------------------------------------------------- process groups and sessions
 
+/** A confined guest sees no host process outside its own tree (confine.ts), as in a pid
+ *  namespace of its own: ESRCH. */
+function hideOutsideTree(k: Kernel, call: string, pid: number): void {
+  if (k.confinement.confined && !inGuestTree(k, pid)) refuse(k, E.ESRCH, `${call} of host process ${pid} outside the guest's tree`, null);
+}
+
 /** Field of /proc/<pid>/stat after the command name (0 = state, 2 = pgrp, 3 = session). */
 function hostStatField(pid: number, field: number): number {
   try {
@@ -81,12 +88,14 @@ syscall('getpgid', 'pid:int', (k, pid) => {
   if (pid === 0 || pid === k.pid) return k.pgid;
   if (pid < 0) throw new SysError(E.ESRCH);
   // Another tsemu process of the session: its guest's group, not the host's.
+  hideOutsideTree(k, 'getpgid', pid);
   return k.children.groupOf(pid) ?? k.session?.pgidOf(pid) ?? hostStatField(pid, 2);
 });
 
 syscall('getsid', 'pid:int', (k, pid) => {
   if (pid === 0 || pid === k.pid) return k.sid;
   if (pid < 0) throw new SysError(E.ESRCH);
+  hideOutsideTree(k, 'getsid', pid);
   return hostStatField(pid, 3);
 });
 
@@ -171,6 +180,7 @@ syscall('prlimit64', 'pid:int resource:uint new:ptr old:ptr', (k, pid, resource,
   if (newp) next = [k.mem.readU64(newp), k.mem.readU64(newp + 8)];
   if (pid !== 0 && pid !== k.pid) {
     // Another host process: it exists (EPERM, not supported) or it does not (ESRCH).
+    hideOutsideTree(k, 'prlimit64', pid);
     try { process.kill(pid, 0); } catch { throw new SysError(E.ESRCH); }
     throw new SysError(E.EPERM);
   }
@@ -438,6 +448,7 @@ syscall('capget', 'hdr:ptr data:ptr', (k, hdr, data) => {
   }
   if (data === 0) return 0;
   if (pid < 0) throw new SysError(E.EINVAL);
+  if (pid !== 0) hideOutsideTree(k, 'capget', pid);
   const [inh, prm, eff] = hostCapabilities(pid === 0 || pid === k.pid ? process.pid : pid);
   // struct __user_cap_data_struct { effective, permitted, inheritable } per 32 bits: one for
   // version 1, two (low word first) for versions 2 and 3.

@@ -7,6 +7,7 @@
 import { GuestFault } from '../cpu/memory.js';
 import { LAYOUT } from '../cpu/layout.js';
 import { PERM_R, PERM_W, PERM_X } from '../cpu/state.js';
+import { checkSignalTarget } from './confine.js';
 import { syscall } from './define.js';
 import { E, SysError } from './errno.js';
 import {
@@ -391,10 +392,13 @@ function sendSignal(k: Kernel, pid: number, sig: number, code: number): number {
     raise(k, sig, userSignalInfo(sig, code, k.pid));
     return 0;
   }
-  if (pid === 0 || (pid < -1 && k.session)) {
+  // A confined guest's groups are those of its own tree even without a session: never the
+  // host's process group.
+  if (pid === 0 || (pid < -1 && (k.session || k.confinement.confined))) {
     signalGroup(k, pid === 0 ? k.pgid : -pid, sig, code);
     return 0;
   }
+  checkSignalTarget(k, pid, sig);
   signalProcess(k, pid, sig);
   return 0;
 }

@@ -7,6 +7,7 @@ import type { Mapping } from '../cpu/memory.js';
 import { PAGE_SIZE, STATE_BASE, STATE_SIZE } from '../cpu/state.js';
 import { scratchDir } from '../vfs/scratch.js';
 import type { SocketRecord } from '../vfs/socket.js';
+import type { Confinement } from './confine.js';
 
 export interface FdRecord {
   fd: number;
@@ -41,6 +42,8 @@ export interface KernelRecord {
   /** The parent ran on the in-memory file system: a copy of its files (vfs/backend.ts
    *  memoryImage), which the child starts from; never the host's file system. */
   memfs?: string | null;
+  /** What the guest may do to the host (confine.ts), which a forked child keeps. */
+  confinement?: Confinement;
   sigactions: [number, string[]][];
   sigmask: string;
   /** Session and process group (the guest's view), inherited by the child. */

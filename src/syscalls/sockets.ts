@@ -15,10 +15,12 @@
 // - SO_RCVTIMEO times out recv and accept with EAGAIN; SO_SNDTIMEO is recorded only (a send
 //   waits for the host kernel to take the bytes, not for the peer).
 import { PERM_W } from '../cpu/memory.js';
+import { inMemory } from '../vfs/backend.js';
 import { O, type OpenFile } from '../vfs/file.js';
 import { AF, RECV_MAX, SOCK, SocketFile, sockets } from '../vfs/socket.js';
 import type { Addr } from '../vfs/socket-protocol.js';
 import { resolveAt, AT_FDCWD } from './at.js';
+import { checkListen, checkSocketAddress, memorySocketPath } from './confine.js';
 import { syscall } from './define.js';
 import { E, SysError } from './errno.js';
 import { MAX_RW_COUNT, readableSpan, writableSpan } from './guest.js';
@@ -94,7 +96,8 @@ function readAddr(k: Kernel, addr: number, len: number, domain: number): Addr {
   const end = raw.indexOf(0);
   const p = raw.subarray(0, end < 0 ? raw.length : end).toString('latin1');
   // Relative paths are relative to the guest's cwd, which is not necessarily Node's.
-  return { family: 'unix', host: '', port: 0, path: resolveAt(k, AT_FDCWD, p).host, guestPath: p };
+  const where = resolveAt(k, AT_FDCWD, p);
+  return { family: 'unix', host: '', port: 0, path: inMemory() ? memorySocketPath(k, where.guest) : where.host, guestPath: p };
 }
 
 function addrBytes(a: Addr | undefined, domain: number): Buffer {
@@ -193,6 +196,7 @@ syscall('socketpair', 'domain:int type:hex protocol:int sv:ptr', (k, domain, typ
 syscall('bind', 'fd:int addr:ptr addrlen:int', (k, fd, addr, len) => {
   const s = socketOf(k, fd);
   const a = readAddr(k, addr, len, s.domain);
+  checkSocketAddress(k, 'bind', a);
   const v6only = s.options.get(`${IPPROTO_IPV6}:26`);
   sockets.call({ op: 'bind', id: s.id, addr: a, v6only: v6only ? Buffer.from(v6only).readInt32LE(0) !== 0 : false });
   return 0;
@@ -200,6 +204,7 @@ syscall('bind', 'fd:int addr:ptr addrlen:int', (k, fd, addr, len) => {
 
 syscall('listen', 'fd:int backlog:int', (k, fd, backlog) => {
   const s = socketOf(k, fd);
+  checkListen(k, s.domain !== AF.UNIX);
   sockets.call({ op: 'listen', id: s.id, backlog });
   s.listening = true;
   return 0;
@@ -233,6 +238,7 @@ syscall('connect', 'fd:int addr:ptr addrlen:int', (k, fd, addr, len) => {
     return 0;
   }
   const a = readAddr(k, addr, len, s.domain);
+  checkSocketAddress(k, 'connect', a);
   sockets.call({ op: 'connect', id: s.id, addr: a, nonblock: s.nonblock }, true);
   return 0;
 });
@@ -277,6 +283,7 @@ syscall('sendto', 'fd:int buf:ptr len:size flags:hex addr:ptr addrlen:int', (k, 
   const n = readableSpan(k, buf, len);
   const to = addr ? readAddr(k, addr, alen, s.domain) : undefined;
   // A stream socket ignores the address, as Linux does for a connected one.
+  if (to && s.type === SOCK.DGRAM) checkSocketAddress(k, 'send', to);
   return sendOrSigpipe(k, s, k.mem.view(buf, n), s.type === SOCK.DGRAM ? to : undefined, flags);
 });
 
@@ -329,6 +336,7 @@ function sendMsg(k: Kernel, s: SocketFile, msgp: number, flags: number): number 
   if (flags & MSG.OOB) throw new SysError(E.EOPNOTSUPP);
   const m = readMsg(k, msgp);
   const to = m.name && s.type === SOCK.DGRAM ? readAddr(k, m.name, m.namelen, s.domain) : undefined;
+  if (to) checkSocketAddress(k, 'send', to);
   const rights = m.controllen ? readRights(k, m.control, m.controllen) : [];
   if (rights.length && !s.peer) throw new SysError(E.EOPNOTSUPP);
   const data = Buffer.concat(m.iov.map(([base, len]) => k.mem.read(base, len)));

@@ -12,7 +12,11 @@
 // process: it gets a copy of the in-memory files as they were at fork (memoryImage), and from
 // then on parent and child no longer see each other's changes.
 import * as nodeFs from 'node:fs';
-import { createFsFromVolume, Volume } from 'memfs';
+import { createRequire } from 'node:module';
+
+/** memfs, loaded when --memfs (or a forked child of such a guest) first asks for it: it is a
+ *  hundred CommonJS modules that every other run would pay to load (issue 8, start-up). */
+const loadMemfs = () => createRequire(import.meta.url)('memfs') as typeof import('memfs');
 
 export type FsApi = typeof nodeFs;
 
@@ -38,8 +42,8 @@ export function inMemory(): boolean {
  * a trailing "/" makes a directory) plus /tmp, and return it. Call before the guest runs.
  */
 export function useMemoryFs(files: Record<string, string | Uint8Array> = {}): FsApi {
-  const vol = new Volume();
-  const mem = createFsFromVolume(vol) as unknown as FsApi;
+  const { createFsFromVolume, Volume } = loadMemfs();
+  const mem = createFsFromVolume(new Volume()) as unknown as FsApi;
   mem.mkdirSync('/tmp', { recursive: true, mode: 0o1777 });
   mem.mkdirSync('/dev', { recursive: true });
   for (const [p, data] of Object.entries(files)) {

@@ -31,7 +31,8 @@ export class PathResolver {
    * here component by component, symlinks included (an absolute target starts again at the
    * root, ".." stops at it), so the host is only ever handed paths whose directories are real
    * directories inside the root. Not defended: another host process swapping a directory for
-   * a symlink between this walk and the host call.
+   * a symlink between this walk and the host call. Under --memfs it is '': the in-memory
+   * volume is walked the same way, its paths being the guest's.
    */
   root: string | null = null;
 
@@ -75,7 +76,8 @@ export class PathResolver {
     let todo = abs.split('/').filter((c) => c !== '');
     let done: string[] = [];
     let links = 0;
-    const hostOf = (parts: string[]) => root + (parts.length ? '/' + parts.join('/') : '') + (trailing && parts.length ? '/' : '');
+    // (root is '' for the in-memory file system: host paths are guest paths there)
+    const hostOf = (parts: string[]) => (root + (parts.length ? '/' + parts.join('/') : '') + (trailing && parts.length ? '/' : '')) || '/';
     while (todo.length) {
       const c = todo.shift()!;
       if (c === '.') continue;

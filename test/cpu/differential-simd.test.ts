@@ -9,6 +9,10 @@
 import { describe, it } from 'vitest';
 import { expectAgreementWithQemu, hex, hex128, pattern, Rng } from '../support/differential.js';
 import { FPSR_EXCEPTION_BITS, type Snippet } from '../support/snippet.js';
+import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
+
+const lacking = needs('qemu');
 
 // The snippet harness has 2048-byte state blocks, so any batch size works; the cap keeps the
 // snippet pages (one 4 KiB page each from SNIPPET_BASE) below the driver code.
@@ -437,11 +441,11 @@ function describeInput(k: Case): string {
   return `  in: fpcr=${hex(inp.fpcr!)} nzcv=${hex(inp.nzcv!)} ${[...vs, ...xs].join(' ')}`;
 }
 
-describe('differential: AdvSIMD, tsemu vs qemu-aarch64', () => {
-  it(`${SEQUENCES} random sequences agree`, () => {
-    expectAgreementWithQemu('differential-simd', SEQUENCES, (r, i) => {
+describe.skipIf(lacking)(titled('differential: AdvSIMD, tsemu vs qemu-aarch64', lacking), () => {
+  it(`${SEQUENCES} random sequences agree`, async () => {
+    await expectAgreementWithQemu('differential-simd', SEQUENCES, (r, i) => {
       const k = randomCase(r, i);
       return { snippet: k.snippet, inputs: () => describeInput(k) };
     }, FPSR_EXCEPTION_BITS);
-  }, 60_000);
+  }, PROGRAM_TEST_MS);
 });

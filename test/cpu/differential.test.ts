@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectAgreementWithQemu, Rng } from '../support/differential.js';
-import { buildSnippetElf, haveQemu, QEMU, runTsemu, type Snippet } from '../support/snippet.js';
+import { buildSnippetElf, QEMU, runTsemu, type Snippet } from '../support/snippet.js';
+import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
+
+const lacking = needs('qemu');
 
 // TSEMU_DIFF_COUNT overrides the number of sequences; the cap keeps the snippet pages (one
 // 4 KiB page each from SNIPPET_BASE) below the harness's driver code.
@@ -124,10 +128,10 @@ function randomSnippet(r: Rng, i: number): Snippet {
   return { name: `seq ${i}`, code, in: { x, nzcv: (r.int(16) << 28) >>> 0 } };
 }
 
-describe('differential: integer data processing, tsemu vs qemu-aarch64', () => {
-  it(`${SEQUENCES} random sequences agree`, () => {
-    expectAgreementWithQemu('differential', SEQUENCES, (r, i) => ({ snippet: randomSnippet(r, i) }));
-  }, 60_000);
+describe.skipIf(lacking)(titled('differential: integer data processing, tsemu vs qemu-aarch64', lacking), () => {
+  it(`${SEQUENCES} random sequences agree`, async () => {
+    await expectAgreementWithQemu('differential', SEQUENCES, (r, i) => ({ snippet: randomSnippet(r, i) }));
+  }, PROGRAM_TEST_MS);
 });
 
 // ---------------------------------------------------------------- reserved encodings
@@ -166,9 +170,8 @@ function qemuSignal(s: Snippet): string | null {
   }
 }
 
-describe('reserved integer encodings raise SIGILL', () => {
+describe.skipIf(lacking)(titled('reserved integer encodings raise SIGILL', lacking), () => {
   it.each(Object.entries(RESERVED))('%s', (name, word) => {
-    if (!haveQemu()) throw new Error(`${QEMU} not found: install qemu-user-static or set TSEMU_QEMU`);
     const s: Snippet = { name, code: [word >>> 0] };
     expect(qemuSignal(s), 'qemu does not treat the word as unallocated: the list is wrong').toBe('SIGILL');
     expect(() => runTsemu([s])).toThrow(/"kind":"undefined"/);

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tsemuAsync } from './run.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const busybox = join(root, 'fixtures', 'debian', 'busybox');
@@ -21,7 +22,7 @@ interface BusyboxCase {
 const cases: BusyboxCase[] = JSON.parse(readFileSync(join(root, 'fixtures', 'busybox-cases.json'), 'utf8'));
 
 describe('Debian arm64 busybox', () => {
-  it('is present (fixtures/fetch-busybox.sh fetches it; .ci/run does)', () => {
+  it('is present (fixtures/fetch-busybox.sh fetches it; npm test runs it)', () => {
     expect(existsSync(busybox), `missing ${busybox}: run fixtures/fetch-busybox.sh`).toBe(true);
   });
 
@@ -31,5 +32,5 @@ describe('Debian arm64 busybox', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.toString('utf8')).toBe(c.stdout);
     expect(r.status).toBe(c.status);
-  }, 90_000);
+  }, PROGRAM_TEST_MS);
 });

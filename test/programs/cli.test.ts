@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIXTURES, tsemu } from './run.js';
+import { FIXTURES, ROOT, tsemu } from './run.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsemu-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -28,8 +28,8 @@ function file(name: string, data: Buffer | string): string {
   return p;
 }
 
-function expectOneLineError(args: string[], pattern: RegExp, env: Record<string, string> = {}): void {
-  const r = tsemu(args, { env });
+function expectOneLineError(args: string[], pattern: RegExp, env: Record<string, string> = {}, uid?: number): void {
+  const r = tsemu(args, { env, uid });
   expect(r.status, r.stderr).not.toBe(0);
   expect(r.status).not.toBeNull();
   const lines = r.stderr.split('\n').filter((l) => l !== '');
@@ -123,6 +123,35 @@ describe('input tsemu-user cannot run', () => {
     expectOneLineError([path.join(dir, 'nope')], /nope: no such file/);
     expectOneLineError([dir], /is a directory/);
   });
+
+  // execve(2) refuses a file with no execute bit even for root (EACCES), and so does tsemu, for
+  // whoever runs the tests: root on CI, a developer's own user elsewhere.
+  it(`a program file without any execute bit (mode 000 and 644, run as ${process.getuid?.() === 0 ? 'root' : 'not root'})`, () => {
+    for (const mode of [0o000, 0o644]) {
+      const p = file(`noexec${mode.toString(8)}`, fs.readFileSync(path.join(FIXTURES, 'bin/asm_hello')));
+      fs.chmodSync(p, mode);
+      expectOneLineError([p], new RegExp(`noexec${mode.toString(8)}: Permission denied$`));
+    }
+  });
+
+  // As root, the same for another user, where that user can reach this checkout at all.
+  const NOBODY = 65534;
+  const shared = fs.mkdtempSync('/tmp/tsemu-cli-noexec-');
+  afterAll(() => fs.rmSync(shared, { recursive: true, force: true }));
+  const nobodyCanRun = process.getuid?.() === 0 &&
+    spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(ROOT)}, 5)`], { uid: NOBODY, gid: NOBODY }).status === 0;
+  if (nobodyCanRun) {
+    it('a program file without any execute bit, run as not root (uid 65534)', () => {
+      fs.chmodSync(shared, 0o755);
+      const p = path.join(shared, 'noexec');
+      fs.copyFileSync(path.join(FIXTURES, 'bin/asm_hello'), p);
+      fs.chmodSync(p, 0o644);
+      expectOneLineError([p], /noexec: Permission denied$/, {}, NOBODY);
+      fs.chmodSync(p, 0o755); // the same file with its bits runs for that user: the refusal was the mode
+      const r = tsemu([p], { uid: NOBODY });
+      expect(r.stdout.toString(), r.stderr).toBe(fs.readFileSync(path.join(FIXTURES, 'expected/asm_hello.stdout'), 'utf8'));
+    });
+  }
 
   it('a dynamic aarch64 binary without -L: names the interpreter and suggests -L', () => {
     expectOneLineError([path.join(FIXTURES, 'bin/hello.dynamic')],

@@ -4,8 +4,12 @@
 // on Linux (gcc -O2 fixtures/src/fds.c && ./a.out exec), so the expectation is Linux's.
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, tsemu } from './run.js';
+import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
-describe('O_CLOEXEC at execve', () => {
+const lacking = needs('sysroot');
+
+describe.skipIf(lacking)(titled('O_CLOEXEC at execve', lacking), () => {
   for (const bin of ['bin/fds.static', 'bin/fds.dynamic']) {
     it(bin, () => {
       const r = tsemu(['-L', '/usr/aarch64-linux-gnu', bin, 'exec'], { cwd: FIXTURES });
@@ -14,6 +18,6 @@ describe('O_CLOEXEC at execve', () => {
         'ok dup3 without O_CLOEXEC survives', 'all passed', '',
       ].join('\n'));
       expect(r.status).toBe(0);
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
   }
 });

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, tsemuAsync } from './run.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 let root: string;
 beforeAll(() => {
@@ -28,7 +29,7 @@ describe('fixtures inside --root', () => {
       expect({ status: r.status, stdout: r.stdout.toString('latin1') }, r.stderr).toEqual({ status: 0, stdout: want });
       // Nothing it made in its /tmp was left behind, and nothing appeared outside the root.
       expect(fs.readdirSync(path.join(root, 'tmp'))).toEqual([]);
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
   }
 
   it('refuses a root that is not a directory, and a program not inside it', async () => {
@@ -56,5 +57,5 @@ describe('fixtures inside --root', () => {
     } finally {
       fs.rmSync(path.join(root, 'tmp/abs'));
     }
-  }, 60_000);
+  }, PROGRAM_TEST_MS);
 });

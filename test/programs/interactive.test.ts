@@ -2,25 +2,28 @@
 // its prompt, runs a command, Ctrl-C typed at the terminal interrupts `sleep 100` and gives the
 // prompt back, and `exit` ends it with status 0. Job control: Ctrl-Z stops the foreground job,
 // `jobs` lists it, `fg` continues it, and Ctrl-C at the prompt does not reach a background job;
-// the expected screen is what the host's own bash 5.2 shows for the same keys in a tmux pane. Line editing needs the terminal settings bash
+// the expected screen is what the host's own bash 5.2 shows for the same keys in a tmux pane
+// (the job-control case also runs with the Debian root as --root: confinement keeps it working). Line editing needs the terminal settings bash
 // makes (no echo, non-canonical input) to reach the host terminal: a command would otherwise
-// show twice. Needs tmux and the Debian root (fixtures/fetch-debian-root.sh; CI has both).
+// show twice. Needs tmux and the Debian root (npm test installs tmux where it can and fetches the root).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES, TSEMU } from './run.js';
+import { needs, titled } from '../support/requires.js';
 
 const ROOT = path.join(FIXTURES, 'debian/root');
 const BASH = path.join(ROOT, 'usr/bin/bash');
-const hasTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
+const lacking = needs('tmux', 'ps');
 const SOCKET = `tsemu-test-${process.pid}`;
 
 const tmux = (...args: string[]) => spawnSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 const screen = (pane = 't') => tmux('capture-pane', '-p', '-t', pane).stdout ?? '';
 const lines = (pane = 't') => screen(pane).split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
-const bashCommand = `env -i TERM=xterm HOME=/tmp PS1='tsemu$ ' ${process.execPath} ${TSEMU} -L ${ROOT} ${BASH} --norc --noprofile -i;` +
-  ' echo "EXITED $?"; sleep 600';
+/** The bash, with the Debian root as sysroot (-L) or, `confined`, as its whole file system (--root). */
+const bashCommand = (confined = false) => `env -i TERM=xterm HOME=/tmp PS1='tsemu$ ' ${process.execPath} ${TSEMU} ` +
+  `${confined ? `--root ${ROOT} /usr/bin/bash` : `-L ${ROOT} ${BASH}`} --norc --noprofile -i;` + ' echo "EXITED $?"; sleep 600';
 
 /** Poll the pane (every 200 ms) until `ready` holds; the screen when it does. */
 async function waitFor(ready: (ls: string[]) => boolean, what: string, ms = 60_000, pane = 't'): Promise<string[]> {
@@ -38,8 +41,8 @@ const last = (ls: string[]) => ls[ls.length - 1];
 
 /** A new pane running the interactive bash, once its first prompt shows: keys to type into
  *  it, and waitFor on it. */
-async function shellPane(pane: string) {
-  expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', pane, bashCommand).status).toBe(0);
+async function shellPane(pane: string, confined = false) {
+  expect(tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', pane, bashCommand(confined)).status).toBe(0);
   const keys = (...k: string[]) => tmux('send-keys', '-t', pane, ...k);
   const wait = (ready: (ls: string[]) => boolean, what: string, ms = 60_000) => waitFor(ready, what, ms, pane);
   await wait((ls) => ls[0] === PROMPT, 'the first prompt');
@@ -48,7 +51,7 @@ async function shellPane(pane: string) {
 
 afterAll(() => { tmux('kill-server'); });
 
-describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a terminal', () => {
+describe.skipIf(lacking)(titled('interactive bash in a terminal', lacking), () => {
   it('prompt, a command, Ctrl-C interrupting sleep 100, exit', async () => {
     await shellPane('t');
 
@@ -71,8 +74,9 @@ describe.skipIf(!hasTmux || !fs.existsSync(BASH))('interactive bash in a termina
     expect(ls.find((l) => l.startsWith('EXITED'))).toBe('EXITED 0');
   }, 180_000);
 
-  it('job control: Ctrl-Z, jobs, fg, Ctrl-C, a background job Ctrl-C does not reach', async () => {
-    const { keys, wait } = await shellPane('j');
+  // Inside --root too: signals to the shell's own jobs are signals within the guest's tree.
+  for (const confined of [false, true]) it(`job control${confined ? ' inside --root' : ''}: Ctrl-Z, jobs, fg, Ctrl-C, a background job Ctrl-C does not reach`, async () => {
+    const { keys, wait } = await shellPane(confined ? 'jr' : 'j', confined);
 
     keys('sleep 100', 'Enter');
     await wait((ls) => last(ls) === 'tsemu$ sleep 100', 'sleep to start');

@@ -6,8 +6,12 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, tsemuAsync } from './run.js';
+import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
-describe('job control', () => {
+const lacking = needs('sysroot');
+
+describe.skipIf(lacking)(titled('job control', lacking), () => {
   for (const bin of ['jobs.static', 'jobs.dynamic']) {
     it(`SA_NOCLDSTOP: no SIGCHLD for stops and continues (${bin})`, async () => {
       const r = await tsemuAsync(['-L', '/usr/aarch64-linux-gnu', path.join(FIXTURES, 'bin', bin), 'nocldstop'], { cwd: FIXTURES });
@@ -17,6 +21,6 @@ describe('job control', () => {
       expect(out).toContain('ok   SA_NOCLDSTOP: no SIGCHLD for the continue\n');
       expect(out.endsWith('all passed\n')).toBe(true);
       expect(r.status).toBe(0);
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
   }
 });

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, tsemuAsync } from './run.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 describe('fixtures under --memfs', () => {
   for (const name of ['fds', 'procfs']) {
@@ -12,14 +13,14 @@ describe('fixtures under --memfs', () => {
       const r = await tsemuAsync(['--memfs', `bin/${name}.static`], { cwd: FIXTURES });
       const want = fs.readFileSync(path.join(FIXTURES, `expected/${name}.stdout`), 'latin1');
       expect({ status: r.status, stdout: r.stdout.toString('latin1') }, r.stderr).toEqual({ status: 0, stdout: want });
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
   }
 
   it('procfs strict checks', async () => {
     const r = await tsemuAsync(['--memfs', 'bin/procfs.static', 'strict'], { cwd: FIXTURES });
     expect(r.stdout.toString().split('\n').filter((l) => l.startsWith('FAIL')), r.stderr).toEqual([]);
     expect(r.status).toBe(0);
-  }, 60_000);
+  }, PROGRAM_TEST_MS);
 
 
   it('a forked child starts from a copy of the in-memory files and never sees the host\'s', async () => {
@@ -29,5 +30,5 @@ describe('fixtures under --memfs', () => {
     const r = await tsemuAsync(['--memfs', busybox, 'sh', '-c', 'echo hi > /tmp/a; cat /tmp/a; cat /etc/passwd; echo $?'], { cwd: FIXTURES });
     expect(r.stdout.toString()).toBe('hi\n1\n');
     expect(r.stderr).toBe("cat: can't open '/etc/passwd': No such file or directory\n");
-  }, 60_000);
+  }, PROGRAM_TEST_MS);
 });

@@ -11,6 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES, TSEMU } from './run.js';
+import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
+
+const lacking = needs('sysroot');
 
 const dir = mkdtempSync(join(tmpdir(), 'tsemu-offsets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,18 +33,18 @@ function shell(script: string, bin: string, mode: string): Promise<{ status: num
   });
 }
 
-describe('offsets of a descriptor inherited from the host', () => {
+describe.skipIf(lacking)(titled('offsets of a descriptor inherited from the host', lacking), () => {
   for (const bin of ['bin/offsets.static', 'bin/offsets.dynamic']) {
     it(`${bin}: lseek(1, 0, SEEK_CUR) asks; the outer shell goes on after the guest and its child`, async () => {
       const r = await shell('(echo hdr; "$@"; echo tail) > "$OUT"', bin, 'stdout');
       expect(r.status, r.stderr).toBe(0);
       expect(r.file).toBe('hdr\npos 4\nchild\nparent at 16\ntail\n');
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
 
     it(`${bin}: stdout moved back to the start, then shared with a child`, async () => {
       const r = await shell('(echo hdr; "$@") > "$OUT"', bin, 'stdout-own');
       expect(r.status, r.stderr).toBe(0);
       expect(r.file).toBe('ABC\n');
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
   }
 });

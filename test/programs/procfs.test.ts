@@ -7,10 +7,14 @@
 // "exit 0, no FAIL line" rather than a byte comparison with qemu's output.
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, tsemu } from './run.js';
+import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS } from '../support/limits.js';
+
+const lacking = needs('sysroot');
 
 const SYSROOT = '/usr/aarch64-linux-gnu';
 
-describe('procfs fixture, strict Linux checks', () => {
+describe.skipIf(lacking)(titled('procfs fixture, strict Linux checks', lacking), () => {
   for (const bin of ['bin/procfs.static', 'bin/procfs.dynamic']) {
     it(bin, () => {
       const r = tsemu(['-L', SYSROOT, bin, 'strict'], { cwd: FIXTURES });
@@ -19,6 +23,6 @@ describe('procfs fixture, strict Linux checks', () => {
       expect(out).toContain('ok stat state running');
       expect(out).toContain('ok maps: heap');
       expect(r.status).toBe(0);
-    }, 60_000);
+    }, PROGRAM_TEST_MS);
   }
 });

@@ -1,7 +1,9 @@
 // Running bin/tsemu-user as a child process, the way a user does. bin/tsemu-user runs the
-// compiled dist/ (npm's prepare step builds it; `npx tsc -p .` after changing src/).
+// compiled dist/ (npm's prepare step builds it; `npm run build` after changing src/: tsc, then the
+// one-file bundle of the guest thread, which `npx tsc -p .` alone leaves stale and unused).
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { RUN_LIMIT_MS } from '../support/limits.js';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const TSEMU = path.join(ROOT, 'bin/tsemu-user');
@@ -15,12 +17,13 @@ export interface RunResult {
 }
 
 /** Run tsemu-user with `args`, exactly `env` as its environment, `input` (or nothing) on stdin. */
-export function tsemu(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeout?: number } = {}): RunResult {
+export function tsemu(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeout?: number; uid?: number } = {}): RunResult {
   const r = spawnSync(process.execPath, [TSEMU, ...args], {
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
     env: opts.env ?? {},
     input: opts.input ?? '',
     cwd: opts.cwd ?? ROOT,
-    timeout: opts.timeout ?? 60_000,
+    timeout: opts.timeout ?? RUN_LIMIT_MS,
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString() };
@@ -40,7 +43,7 @@ export function tsemuAsync(args: string[], opts: { env?: Record<string, string>;
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.stdin.on('error', () => { /* the guest may exit without reading its input */ });
     child.stdin.end(opts.input ?? '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeout ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeout ?? RUN_LIMIT_MS);
     child.on('error', (e) => { clearTimeout(timer); reject(e); });
     child.on('close', (status, signal) => {
       clearTimeout(timer);

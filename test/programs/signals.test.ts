@@ -2,13 +2,15 @@
 // host signals a person or another process sends — its handler runs, an ignored signal does
 // nothing, one left at the default action ends it — exactly as the same binary does under
 // qemu-aarch64 (which passes host signals to the guest), run side by side.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, TSEMU } from './run.js';
+import { HOST_TOOLS, needs, titled } from '../support/requires.js';
+import { RUN_LIMIT_MS, PROGRAM_TEST_MS } from '../support/limits.js';
 
-const QEMU = 'qemu-aarch64-static';
-const hasQemu = spawnSync(QEMU, ['--version'], { stdio: 'ignore' }).status === 0;
+const QEMU = HOST_TOOLS.qemu.probe;
+const lacking = needs('qemu');
 const BIN = path.join(FIXTURES, 'bin/signals.static');
 
 interface Outcome { stdout: string; status: number | null; signal: NodeJS.Signals | null }
@@ -20,7 +22,7 @@ function runAndSignal(cmd: string[], signals: NodeJS.Signals[]): Promise<Outcome
     let stdout = '';
     let stderr = '';
     let sent = false;
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timed out; stdout ${stdout} stderr ${stderr}`)); }, 30_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timed out; stdout ${stdout} stderr ${stderr}`)); }, RUN_LIMIT_MS);
     child.stderr.on('data', (d) => { stderr += d; });
     child.stdout.on('data', (d) => {
       stdout += d;
@@ -48,7 +50,7 @@ const cases: [string, string, NodeJS.Signals[]][] = [
   ['SIGALRM at its default action while spinning', 'spin', ['SIGALRM']],
 ];
 
-describe.skipIf(!hasQemu)('host signals reach the guest as under qemu-aarch64', () => {
+describe.skipIf(lacking)(titled('host signals reach the guest as under qemu-aarch64', lacking), () => {
   for (const [name, how, signals] of cases) {
     it(name, async () => {
       const [want, got] = await Promise.all([
@@ -57,6 +59,6 @@ describe.skipIf(!hasQemu)('host signals reach the guest as under qemu-aarch64', 
       ]);
       expect(want.stdout.startsWith('ready\n')).toBe(true);
       expect(got).toEqual(want);
-    }, 40_000);
+    }, PROGRAM_TEST_MS);
   }
 });

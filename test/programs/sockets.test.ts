@@ -9,6 +9,10 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, TSEMU } from './run.js';
+import { needs, titled } from '../support/requires.js';
+import { PROGRAM_TEST_MS, RUN_LIMIT_MS } from '../support/limits.js';
+
+const lacking = needs('sysroot');
 
 const SYSROOT = '/usr/aarch64-linux-gnu';
 
@@ -68,14 +72,14 @@ function runTsemu(args: string[]): Promise<{ status: number | null; stdout: stri
     let stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });
     p.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`timed out; stdout so far:\n${stdout}\nstderr:\n${stderr}`)); }, 60_000);
+    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`timed out; stdout so far:\n${stdout}\nstderr:\n${stderr}`)); }, RUN_LIMIT_MS);
     p.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
   });
 }
 
 const runGuest = (bin: string, args: string[]) => runTsemu(['-L', SYSROOT, bin, ...args]);
 
-describe('guest TCP client, Node server', () => {
+describe.skipIf(lacking)(titled('guest TCP client, Node server', lacking), () => {
   for (const kind of ['static', 'dynamic']) {
     it(`tcp_client.${kind}`, async () => {
       const before = seen.length;
@@ -96,7 +100,7 @@ describe('guest TCP client, Node server', () => {
       });
       expect(seen.length).toBe(before + 1);
       expect(seen[before]).toEqual(['alpha', 'beta', 'gamma', `block ${200 * 1024}`, '<EOF>']);
-    }, 70_000);
+    }, PROGRAM_TEST_MS);
   }
 });
 
@@ -106,7 +110,7 @@ describe('guest TCP client, Node server', () => {
 // descriptor is simply shared, so the expected result is the conversation the Node server here
 // defines: every byte reaches the one process that reads it, and the connection ends (EOF at
 // the server) only when the last process holding it has closed it.
-describe('a socket shared across fork and execve', () => {
+describe.skipIf(lacking)(titled('a socket shared across fork and execve', lacking), () => {
   it('bash /dev/tcp with forked readers', async () => {
     let got = '';
     let ended: () => void = () => {};
@@ -133,12 +137,12 @@ describe('a socket shared across fork and execve', () => {
     } finally {
       srv.close();
     }
-  }, 70_000);
+  }, PROGRAM_TEST_MS);
 });
 
 // execve of a host-native program (here the host's own cat, copied outside the root) gets the
 // guest's sockets as descriptors like any other, as exec does on Linux.
-describe('a socket passed to an exec\'d host program', () => {
+describe.skipIf(lacking)(titled('a socket passed to an exec\'d host program', lacking), () => {
   it('bash /dev/tcp, then exec of a native cat reading it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsemu-native-'));
     const cat = path.join(dir, 'cat');
@@ -155,5 +159,5 @@ describe('a socket passed to an exec\'d host program', () => {
       srv.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 70_000);
+  }, PROGRAM_TEST_MS);
 });

@@ -1,7 +1,8 @@
 // Instruction snippets run from a known register state, under tsemu (in-process) and under
 // qemu-aarch64 (inside a generated ELF), so golden values are recorded from qemu and every
 // tier of tsemu can be checked against them.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { HOST_TOOLS } from './requires.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -247,29 +248,44 @@ export function buildSnippetElf(snippets: Snippet[]): Buffer {
   return file;
 }
 
-export const QEMU = process.env.TSEMU_QEMU ?? 'qemu-aarch64-static';
-
-export function haveQemu(): boolean {
-  try {
-    execFileSync(QEMU, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const QEMU = HOST_TOOLS.qemu.probe;
 
 /** Run snippets under qemu-aarch64 (with -cpu max so every feature is present). */
 export function runQemu(snippets: Snippet[]): CpuSnapshot[] {
-  const dir = mkdtempSync(join(tmpdir(), 'tsemu-snippet-'));
+  const elf = snippetElf(snippets);
   try {
-    const path = join(dir, 'snippets.elf');
-    writeFileSync(path, buildSnippetElf(snippets), { mode: 0o755 });
-    const out = execFileSync(QEMU, ['-cpu', 'max', path], { maxBuffer: 1 << 28 });
-    if (out.length !== snippets.length * BLOCK) throw new Error(`qemu wrote ${out.length} bytes, expected ${snippets.length * BLOCK}`);
-    return snippets.map((_, i) => decodeBlock(out.subarray(i * BLOCK, (i + 1) * BLOCK)));
+    return qemuBlocks(snippets, execFileSync(QEMU, ['-cpu', 'max', elf.path], { maxBuffer: 1 << 28 }));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    elf.remove();
   }
+}
+
+/**
+ * runQemu without blocking the test worker's event loop while qemu runs (a long synchronous
+ * stretch holds up vitest's messages past its RPC timeout on a loaded machine).
+ */
+export async function runQemuAsync(snippets: Snippet[]): Promise<CpuSnapshot[]> {
+  const elf = snippetElf(snippets);
+  try {
+    const out = await new Promise<Buffer>((resolve, reject) =>
+      execFile(QEMU, ['-cpu', 'max', elf.path], { encoding: 'buffer', maxBuffer: 1 << 28 }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+    return qemuBlocks(snippets, out);
+  } finally {
+    elf.remove();
+  }
+}
+
+/** The snippets as an ELF file in a directory of its own, and how to remove both. */
+function snippetElf(snippets: Snippet[]): { path: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'tsemu-snippet-'));
+  const path = join(dir, 'snippets.elf');
+  writeFileSync(path, buildSnippetElf(snippets), { mode: 0o755 });
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function qemuBlocks(snippets: Snippet[], out: Buffer): CpuSnapshot[] {
+  if (out.length !== snippets.length * BLOCK) throw new Error(`qemu wrote ${out.length} bytes, expected ${snippets.length * BLOCK}`);
+  return snippets.map((_, i) => decodeBlock(out.subarray(i * BLOCK, (i + 1) * BLOCK)));
 }
 
 // ---------------------------------------------------------------- comparing and golden files

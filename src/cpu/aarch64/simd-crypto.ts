@@ -19,11 +19,18 @@ function gmul(a: number, b: number): number {
   return p;
 }
 
+// The multiplicative inverse through powers of the generator 3 (x⁻¹ = 3^(255 − log₃ x)): a search
+// over every product cost milliseconds of every start-up.
+const EXP: number[] = [];
+const LOG: number[] = [];
+for (let i = 0, v = 1; i < 255; i++, v = gmul(v, 3)) {
+  EXP[i] = v;
+  LOG[v] = i;
+}
 const SBOX: number[] = [];
 const INV_SBOX: number[] = [];
 for (let x = 0; x < 256; x++) {
-  let inv = 0;
-  if (x) for (let y = 1; y < 256; y++) if (gmul(x, y) === 1) { inv = y; break; }
+  const inv = x ? EXP[(255 - LOG[x]) % 255] : 0;
   const rotl = (v: number, n: number) => ((v << n) | (v >> (8 - n))) & 0xff;
   const s = inv ^ rotl(inv, 1) ^ rotl(inv, 2) ^ rotl(inv, 3) ^ rotl(inv, 4) ^ 0x63;
   SBOX[x] = s;

@@ -1,0 +1,49 @@
+// After tsc: bundle the guest's thread (dist/cli/guest-thread.js and every module of the
+// emulator it imports) into one file, dist/cli/guest-thread.bundle.js. Node 20 loads ES modules
+// one by one through an asynchronous pipeline; the ~110 files of the emulator cost each run and
+// each forked child about twice the time of one file of the same code (issue 8, start-up).
+// tsemu-user uses the bundle only when it is newer than dist/cli/guest-thread.js (a later tsc
+// alone leaves it stale), and runs from the separate files without it. Packages stay outside.
+import { readFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const entry = `${root}dist/cli/guest-thread.js`;
+const outfile = `${root}dist/cli/guest-thread.bundle.js`;
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  console.log('scripts/bundle.mjs: esbuild is not installed; tsemu-user will load dist/ file by file (slower start-up)');
+  process.exit(0);
+}
+
+// Each module's import.meta.url becomes its own file's URL again, reckoned from the bundle's,
+// so that the workers and files it names relative to itself are still found.
+const ownUrl = {
+  name: 'own-import-meta-url',
+  setup(build) {
+    build.onLoad({ filter: /\.js$/ }, ({ path }) => {
+      const rel = relative(dirname(outfile), path);
+      const contents = readFileSync(path, 'utf8')
+        .replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+// No keepNames: it wraps every function made at run time in a naming call (measurable on the
+// translator's paths), and tsemu reads no function's or class's name.
+await esbuild.build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+  plugins: [ownUrl],
+});
