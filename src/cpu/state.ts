@@ -12,7 +12,7 @@
 //   SCRATCH_BASE            run-loop scratch
 //   PERM_BASE               one permission byte per 4 KiB page of the window (1 MiB)
 //   JCACHE_BASE             jump cache (1 MiB)
-//   .. 2^32                 spare, never mapped
+//   THREAD_JCACHE_BASE      smaller jump caches of the other guest threads (3 MiB)
 //
 // Generated code uses these as compile-time constants (wasm memarg offsets): moving them costs
 // nothing at run time.
@@ -38,6 +38,19 @@ export const PERM_BASE = 0xffb00000;
 export const JCACHE_BASE = 0xffc00000;
 export const JCACHE_ENTRIES = 65536;
 export const JCACHE_ENTRY_SIZE = 16;
+
+/** Guest threads (src/threads/): thread slot 0 is the first thread and uses STATE_BASE and
+ *  JCACHE_BASE; slot k > 0 has its state block k blocks above STATE_BASE and a jump cache of
+ *  its own (each thread's table numbers its translations differently) in the 3 MiB above the
+ *  first one's. */
+export const STATE_SLOT_SIZE = 0x400;
+export const THREAD_JCACHE_BASE = 0xffd00000;
+export const THREAD_JCACHE_ENTRIES = 8192;
+export const MAX_THREADS = 1 + (3 * 2 ** 20) / (THREAD_JCACHE_ENTRIES * JCACHE_ENTRY_SIZE);
+export const threadStateBase = (slot: number): number => STATE_BASE + slot * STATE_SLOT_SIZE;
+export const threadJumpCache = (slot: number): { base: number; entries: number } => slot === 0
+  ? { base: JCACHE_BASE, entries: JCACHE_ENTRIES }
+  : { base: THREAD_JCACHE_BASE + (slot - 1) * THREAD_JCACHE_ENTRIES * JCACHE_ENTRY_SIZE, entries: THREAD_JCACHE_ENTRIES };
 
 /** Page permission bits. CODE marks pages holding translated code: a store there invalidates. */
 export const PERM_R = 1;

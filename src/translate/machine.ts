@@ -29,14 +29,19 @@ export class Machine {
   /** Asked whenever the block budget runs out (about every million blocks): should the run
    *  loop look at asynchronous events (timers, signals) now? */
   interruptCheck: (() => boolean) | null = null;
+  /** Guest threads (threads/): told of every invalidation this machine makes, so that the
+   *  other threads' translators drop the same code; and asked before running guest code to
+   *  take in theirs. */
+  codeChanged: ((addr: number, len: number) => void) | null = null;
+  takeInvalidations: (() => void) | null = null;
 
   constructor(opts: TranslatorOptions = {}, memory?: GuestMemory) {
     this.mem = memory ?? new GuestMemory();
-    this.cpu = new CpuState(this.mem.dv);
+    this.cpu = new CpuState(this.mem.dv, opts.stateBase);
     this.fpcrMode = 0;
     this.translator = new Translator(this.mem.memory, a64Decoder(), () => this.fpcrMode, opts);
     this.table = this.translator.table;
-    this.mem.onCodeChange = (addr, len) => this.translator.invalidate(addr, len);
+    this.mem.onCodeChange = (addr, len) => this.invalidate(addr, len);
     this.cpu.clearExclusive();
   }
 
@@ -49,10 +54,17 @@ export class Machine {
     }
   }
 
+  /** Drop translations of [addr, addr+len), in every thread's translator. */
+  invalidate(addr: number, len: number): void {
+    this.translator.invalidate(addr, len);
+    this.codeChanged?.(addr, len);
+  }
+
   /** Run until the guest needs the run loop. The pc in `cpu` is where to resume (or the faulting insn). */
   run(): StopReason {
     const cpu = this.cpu;
     for (;;) {
+      this.takeInvalidations?.();
       const pc = cpu.pc;
       const slot = this.translator.lookup(pc);
       if (slot < 0) {
@@ -89,7 +101,7 @@ export class Machine {
   private sync(what: number, arg: bigint): void {
     if (what === Sync.InvalidateCode) {
       const a = Number(arg & 0xffffffffn);
-      this.translator.invalidate(pageDown(a), PAGE_SIZE);
+      this.invalidate(pageDown(a), PAGE_SIZE);
     } else if (what === Sync.FpcrWritten) {
       this.setFpcrMode(this.cpu.fpcr);
     }
@@ -108,7 +120,7 @@ export class Machine {
       const perms = pages.map((p) => this.mem.perms[p / PAGE_SIZE] ?? 0);
       const writable = perms.every((p) => p & PERM_W);
       if (writable && perms.some((p) => p & PERM_CODE)) {
-        for (const p of pages) this.translator.invalidate(p, PAGE_SIZE);
+        for (const p of pages) this.invalidate(p, PAGE_SIZE);
         const slot = this.translator.singleStepSlot(pc);
         cpu.budget = BUDGET;
         const code = (this.table.get(slot) as () => number)();

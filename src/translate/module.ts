@@ -51,7 +51,7 @@ function memoryImport(b: Bytes): void {
 }
 
 /** The runtime module: imports env.mem, env.tbl and h.<name> for each helper; exports dispatch and h<i>. */
-export function buildRuntimeModule(helpers: readonly Helper[]): Uint8Array<ArrayBuffer> {
+export function buildRuntimeModule(helpers: readonly Helper[], jc = { base: JCACHE_BASE, entries: JCACHE_ENTRIES }): Uint8Array<ArrayBuffer> {
   const types = new Types();
   const helperTypes = helpers.map((h) => types.of(h.params, h.result));
   const out = new Bytes().bytes(HEADER);
@@ -74,14 +74,14 @@ export function buildRuntimeModule(helpers: readonly Helper[]): Uint8Array<Array
   });
   out.byte(10).sized((b) => {
     b.u(1 + helpers.length);
-    // dispatch(pc): entry = JCACHE_BASE | ((pc >> 2) & mask) * 16; tail-call its slot if it holds pc.
+    // dispatch(pc): entry = jc.base | ((pc >> 2) & mask) * 16; tail-call its slot if it holds pc.
     // (OR-ed in rather than a memarg offset: above 2^31 V8 would add it from a register per load.)
     if (JCACHE_ENTRY_SIZE !== 16) throw new Error('jump cache entry size is baked into dispatch');
-    if (JCACHE_BASE % (JCACHE_ENTRIES * JCACHE_ENTRY_SIZE) !== 0) throw new Error('JCACHE_BASE must be aligned to the cache size');
+    if (jc.base % (jc.entries * JCACHE_ENTRY_SIZE) !== 0) throw new Error('the jump cache must be aligned to its size');
     b.sized((f) => {
       f.byte(1).u(1).byte(TYPE_CODE.i32); // one i32 local: the entry address
-      f.byte(0x20).u(0).byte(0xa7).byte(0x41).s32(2).byte(0x76).byte(0x41).s32(JCACHE_ENTRIES - 1).byte(0x71)
-        .byte(0x41).s32(4).byte(0x74).byte(0x41).s32(JCACHE_BASE | 0).byte(0x72).byte(0x22).u(1)
+      f.byte(0x20).u(0).byte(0xa7).byte(0x41).s32(2).byte(0x76).byte(0x41).s32(jc.entries - 1).byte(0x71)
+        .byte(0x41).s32(4).byte(0x74).byte(0x41).s32(jc.base | 0).byte(0x72).byte(0x22).u(1)
         .byte(0x29).u(3).u(0).byte(0x20).u(0).byte(0x51)
         .byte(0x04).byte(0x40)
         .byte(0x20).u(1).byte(0x28).u(2).u(8).byte(0x13).u(ENTRY_TYPE).u(0)
