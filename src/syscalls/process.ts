@@ -17,8 +17,12 @@ function exit(k: Kernel, status: number): never {
   throw new GuestExit(status & 0xff);
 }
 
-// One thread: ending it ends the process.
-syscall('exit', 'status:int', (k, status) => exit(k, status));
+// exit ends the calling thread; the process ends with its last thread. (Other threads'
+// exit runs on their own workers: threads/thread-worker.ts.)
+syscall('exit', 'status:int', (k, status) => {
+  k.threads?.outlive();
+  return exit(k, status);
+});
 syscall('exit_group', 'status:int', (k, status) => exit(k, status));
 
 syscall('getpid', '', (k) => k.pid);
@@ -64,7 +68,6 @@ syscall('get_robust_list', 'pid:int head:ptr len:ptr', (k, pid, head, len) => {
 });
 // glibc probes these and falls back when they are absent, as on older kernels.
 syscall('rseq', 'rseq:ptr len:uint flags:int sig:hex', () => { throw new SysError(E.ENOSYS); });
-syscall('clone3', 'args:ptr size:size', () => { throw new SysError(E.ENOSYS); });
 
 // ---------------------------------------------------------------- process groups and sessions
 
