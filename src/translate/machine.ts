@@ -124,8 +124,12 @@ export class Machine {
         const slot = this.translator.singleStepSlot(pc);
         cpu.budget = BUDGET;
         const code = (this.table.get(slot) as () => number)();
+        // The single-stepped block chains on into translated code: any exit can come back.
         if (code === Exit.Fault) return this.fault();
         if (code === Exit.Svc) return { kind: 'svc', imm: cpu.exitArg };
+        if (code === Exit.Trap) return cpu.exitArg === 2 ? { kind: 'breakpoint', pc: cpu.pc, imm: Number(cpu.syncArg) } : { kind: 'undefined', pc: cpu.pc };
+        // A Sync (an IC IVAU right after the store, as in every JIT) must not be lost.
+        if (code === Exit.Sync) this.sync(cpu.exitArg, cpu.syncArg);
         return null;
       }
     }
