@@ -376,7 +376,7 @@ syscall('sched_getaffinity', 'pid:int len:uint mask:ptr', (k, pid, len, mask) =>
   const cpus = allowedCpus();
   const words = Math.max(1, Math.ceil((Math.max(...cpus) + 1) / 64));
   if (len * 8 < cpus.length || len % 8 !== 0 || len < words * 8) throw new SysError(E.EINVAL);
-  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH);
+  if (pid !== 0 && pid !== k.pid && !k.threads?.has(pid)) throw new SysError(E.ESRCH);
   const b = Buffer.alloc(words * 8);
   for (const c of cpus) b[c >> 3] |= 1 << (c & 7);
   k.mem.write(mask, b);
@@ -385,7 +385,7 @@ syscall('sched_getaffinity', 'pid:int len:uint mask:ptr', (k, pid, len, mask) =>
 
 // Recorded nowhere: the host decides where tsemu runs.
 syscall('sched_setaffinity', 'pid:int len:uint mask:ptr', (k, pid, len, mask) => {
-  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH);
+  if (pid !== 0 && pid !== k.pid && !k.threads?.has(pid)) throw new SysError(E.ESRCH);
   k.mem.read(mask, Math.min(len, 128));
   return 0;
 });

@@ -24,12 +24,17 @@ const words = new Int32Array(data.memory.buffer);
 const machine = new Machine({ stateBase: threadStateBase(slot), jumpCache: threadJumpCache(slot), sharedCodeBits: true }, mem);
 const cpu = machine.cpu;
 let seen = 0;
+/** TSEMU_THREAD_DEBUG=1: this thread reports its calls, replayed invalidations and, at each
+ *  block-budget exit, its pc on stderr. */
 const debug = !!process.env.TSEMU_THREAD_DEBUG;
 if (debug) machine.interruptCheck = () => { fs.writeSync(2, `[thread ${slot}] pc 0x${cpu.pc.toString(16)}\n`); return false; };
 machine.codeChanged = (addr, len) => logAndKick(addr, len);
 machine.takeInvalidations = () => {
   if (Atomics.load(box, WORD.logNext) === seen) return;
-  seen = replayInvalidations(box, seen, slot, (a, l) => machine.translator.invalidate(a, l, false), () => machine.translator.flush());
+  seen = replayInvalidations(box, seen, slot, (a, l) => {
+    if (debug) fs.writeSync(2, `[thread ${slot}] replay 0x${a.toString(16)}+${l}\n`);
+    machine.translator.invalidate(a, l, false);
+  }, () => machine.translator.flush());
 };
 
 /** Log an invalidation for the other threads and make the running ones leave their code. */
@@ -67,7 +72,7 @@ class ThreadExit {}
 
 const NR = {
   exit: 93, exit_group: 94, set_tid_address: 96, futex: 98, set_robust_list: 99, nanosleep: 101,
-  epoll_pwait: 22, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124, getcpu: 168, getpid: 172, gettid: 178, rseq: 293,
+  epoll_pwait: 22, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124, getpid: 172, gettid: 178, rseq: 293,
 } as const;
 
 /** The calls this thread makes on its own; undefined: hand it to the owner. */
@@ -100,10 +105,6 @@ function localCall(nr: number): bigint | undefined {
       const rel = Number(cpu.x(1)) & TIMER_ABSTIME ? ns - clockNs(clock) : ns;
       return sleep(rel, Number(cpu.x(1)) & TIMER_ABSTIME ? 0 : x(3));
     }
-    case NR.getcpu:
-      if (x(0)) mem.writeU32(x(0), slot % 2);
-      if (x(1)) mem.writeU32(x(1), 0);
-      return 0n;
     default: return undefined;
   }
 }
