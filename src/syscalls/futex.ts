@@ -86,10 +86,7 @@ function wakeOp(io: FutexIo, uaddr: number, nr: number, nr2: number, uaddr2: num
   const cmp = (encoded >>> 24) & 15;
   let oparg = (encoded << 8) >> 20; // sign-extended 12 bits
   const cmparg = (encoded << 20) >> 20;
-  if (opShift) {
-    if (oparg < 0 || oparg > 31) throw new SysError(E.EINVAL);
-    oparg = 1 << oparg;
-  }
+  if (opShift) oparg = 1 << (oparg & 31); // Linux masks an out-of-range shift (and logs it)
   io.mem.readU32(uaddr);
   io.mem.check(uaddr2, 4, PERM_R | PERM_W);
   const words = new Int32Array(io.mem.memory.buffer);
@@ -103,7 +100,6 @@ function wakeOp(io: FutexIo, uaddr: number, nr: number, nr2: number, uaddr2: num
     case 4: old = Atomics.xor(words, i, oparg); break; // XOR
     default: throw new SysError(E.ENOSYS);
   }
-  let woken = io.wake(uaddr, nr);
   let pass: boolean;
   switch (cmp) {
     case 0: pass = old === cmparg; break;
@@ -112,8 +108,9 @@ function wakeOp(io: FutexIo, uaddr: number, nr: number, nr2: number, uaddr2: num
     case 3: pass = old <= cmparg; break;
     case 4: pass = old > cmparg; break;
     case 5: pass = old >= cmparg; break;
-    default: throw new SysError(E.ENOSYS);
+    default: throw new SysError(E.ENOSYS); // the op stays applied, nobody is woken: as Linux
   }
+  let woken = io.wake(uaddr, nr);
   if (pass) woken += io.wake(uaddr2, nr2);
   return woken;
 }
