@@ -164,7 +164,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
     setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify, vforkReturn,
     stack: req.stack, tls: req.tls, locks,
-  }, records);
+  }, records, k.cpu.base); // k.cpu: the forking thread's registers (another thread's on its behalf)
   let pid: number;
   try {
     pid = k.children.spawn({ file: process.execPath, args: [ENTRY, '--resume', file], stdio, env: { ...process.env } as Record<string, string>, cwd: process.cwd() });
