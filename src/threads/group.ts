@@ -55,6 +55,7 @@ export class ThreadGroup implements ThreadHooks {
   private nextTid = FIRST_TID;
   private seen = 0;
   private serving = false;
+  private missed = false;
   private readonly workers: Worker[] = [];
 
   constructor(private readonly k: Kernel, private readonly machine: Machine) {
@@ -69,6 +70,8 @@ export class ThreadGroup implements ThreadHooks {
         (a, l) => machine.translator.invalidate(a, l, false), () => machine.translator.flush());
     };
     k.threads = this;
+    const events = machine.interruptCheck;
+    machine.interruptCheck = () => this.asked() || (events?.() ?? false);
     this.prestart();
   }
 
@@ -153,20 +156,35 @@ export class ThreadGroup implements ThreadHooks {
 
   /** Run the calls waiting in the call boxes (see the top of this file). */
   serve(): void {
-    if (this.serving) return;
+    // Called again from inside a call being served (a handler polling events consumes the
+    // wake-up meant for a new call): remember it, so the outer pass scans once more.
+    if (this.serving) {
+      this.missed = true;
+      return;
+    }
     this.serving = true;
     try {
-      for (let s = 1; s < MAX_THREADS; s++) {
-        const at = slotWord(s, SLOT.call);
-        if (Atomics.load(this.box, at) !== CALL.ASKED) continue;
-        Atomics.store(this.box, at, CALL.SERVING);
-        this.serveOne(s);
-        Atomics.store(this.box, at, CALL.DONE);
-        Atomics.notify(this.box, at);
-      }
+      do {
+        this.missed = false;
+        for (let s = 1; s < MAX_THREADS; s++) {
+          const at = slotWord(s, SLOT.call);
+          if (Atomics.load(this.box, at) !== CALL.ASKED) continue;
+          Atomics.store(this.box, at, CALL.SERVING);
+          this.serveOne(s);
+          Atomics.store(this.box, at, CALL.DONE);
+          Atomics.notify(this.box, at);
+          this.missed = true; // serving took time: others may have asked meanwhile
+        }
+      } while (this.missed);
     } finally {
       this.serving = false;
     }
+  }
+
+  /** Is a call waiting? (Asked at every block-budget exit, in case a wake-up was missed.) */
+  asked(): boolean {
+    for (let s = 1; s < MAX_THREADS; s++) if (Atomics.load(this.box, slotWord(s, SLOT.call)) === CALL.ASKED) return true;
+    return false;
   }
 
   private serveOne(slot: number): void {
