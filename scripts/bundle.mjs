@@ -9,8 +9,8 @@ import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const entry = `${root}dist/cli/guest-thread.js`;
-const outfile = `${root}dist/cli/guest-thread.bundle.js`;
+// The guest's first thread, and the worker each further guest thread runs on (threads/).
+const entries = [`${root}dist/cli/guest-thread.js`, `${root}dist/threads/thread-worker.js`];
 
 let esbuild;
 try {
@@ -26,7 +26,7 @@ const ownUrl = {
   name: 'own-import-meta-url',
   setup(build) {
     build.onLoad({ filter: /\.js$/ }, ({ path }) => {
-      const rel = relative(dirname(outfile), path);
+      const rel = relative(dirname(build.initialOptions.outfile), path);
       const contents = readFileSync(path, 'utf8')
         .replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
       return { contents, loader: 'js' };
@@ -36,9 +36,9 @@ const ownUrl = {
 
 // No keepNames: it wraps every function made at run time in a naming call (measurable on the
 // translator's paths), and tsemu reads no function's or class's name.
-await esbuild.build({
+for (const entry of entries) await esbuild.build({
   entryPoints: [entry],
-  outfile,
+  outfile: entry.replace(/\.js$/, '.bundle.js'),
   bundle: true,
   platform: 'node',
   format: 'esm',

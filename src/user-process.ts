@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GuestFault } from './cpu/memory.js';
-import { ADDRESS_LIMIT, GUEST_MIN, PAGE_SIZE, PERM_W, STATE_BASE } from './cpu/state.js';
+import { ADDRESS_LIMIT, GUEST_END, GUEST_MIN, PAGE_SIZE, PERM_W, STATE_BASE } from './cpu/state.js';
 import { loadProgram, LoadError, parseElf } from './loader/index.js';
 import { AT_FDCWD, resolveAt } from './syscalls/at.js';
 import { refuse } from './syscalls/confine.js';
@@ -164,7 +164,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
     setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify, vforkReturn,
     stack: req.stack, tls: req.tls, locks,
-  }, records);
+  }, records, k.cpu.base); // k.cpu: the forking thread's registers (another thread's on its behalf)
   let pid: number;
   try {
     pid = k.children.spawn({ file: process.execPath, args: [ENTRY, '--resume', file], stdio, env: { ...process.env } as Record<string, string>, cwd: process.cwd() });
@@ -316,7 +316,7 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
   for (const fd of k.fds.list()) if (k.fds.entry(fd).cloexec) k.fds.close(fd);
   releaseVforkParent(machine, k);
   const mem = machine.mem;
-  mem.unmap(GUEST_MIN, ADDRESS_LIMIT - GUEST_MIN);
+  mem.unmap(GUEST_MIN, GUEST_END - GUEST_MIN);
   machine.translator.flush();
   let prog;
   try {

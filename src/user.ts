@@ -6,6 +6,7 @@ import { deliverSignals, forceSignal, hangUpStoppedJobs } from './syscalls/signa
 import { GuestExit, GuestKilled, Kernel, type HostLink } from './syscalls/kernel.js';
 import { Machine, type StopReason } from './translate/machine.js';
 import { installProcessHooks, resumeInto } from './user-process.js';
+import { ThreadGroup } from './threads/group.js';
 import { useMemoryFs } from './vfs/backend.js';
 import { PathResolver } from './vfs/paths.js';
 import * as fs from 'node:fs';
@@ -69,7 +70,14 @@ export function runProgram(opts: UserOptions): GuestResult {
   machine.cpu.pc = prog.entry;
   machine.cpu.setX(31, prog.sp);
   installProcessHooks(machine, kernel);
+  allowThreads(machine, kernel);
   return runLoop(machine, kernel);
+}
+
+/** clone(CLONE_THREAD) starts the process's thread group (threads/group.ts) on first use. */
+function allowThreads(machine: Machine, kernel: Kernel): void {
+  let group: ThreadGroup | null = null;
+  kernel.hooks.thread = (req) => (group ??= new ThreadGroup(kernel, machine)).spawn(req);
 }
 
 /** Continue a guest forked by another tsemu-user from its snapshot (`tsemu-user --resume FILE`). */
@@ -78,6 +86,7 @@ export function resumeProgram(snapshot: string, log: (line: string) => void, hos
   const kernel = resumeInto(machine, snapshot, (prefix, cwd, trace) => new Kernel(machine.mem, machine.cpu,
     new PathResolver(prefix, cwd), { strace: trace.strace ? log : undefined, unimp: trace.unimp ? log : undefined, host }));
   installProcessHooks(machine, kernel);
+  allowThreads(machine, kernel);
   kernel.announceSignalInterest(); // handlers inherited from the parent
   return runLoop(machine, kernel);
 }
@@ -94,6 +103,7 @@ export function runLoop(machine: Machine, kernel: Kernel): GuestResult {
         const [sig, code, addr, faultAddress] = exceptionSignal(stop);
         forceSignal(kernel, sig, code, addr, faultAddress);
       }
+      kernel.threads?.serve();
       deliverSignals(kernel);
     } catch (err) {
       if (err instanceof GuestExit || err instanceof GuestKilled) {

@@ -17,7 +17,9 @@ const ALLOWED: Record<string, string[]> = {
   syscalls: ['vfs', 'cpu'],
   types: [],
   // the run loop and process life cycle tie the parts together
-  'user.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs', 'user-process.ts'],
+  // guest threads other than the first: workers with their own machine, calling into syscalls
+  threads: ['cpu', 'translate', 'syscalls'],
+  'user.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs', 'user-process.ts', 'threads'],
   'user-process.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs'],
   // what the thread owning the host process needs, without the emulator
   'user-host.ts': ['syscalls'],

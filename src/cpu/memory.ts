@@ -2,7 +2,7 @@
 // per-page permission table generated code checks, and checked access for the run loop and
 // system calls (a bad guest pointer raises GuestFault, which syscalls turn into EFAULT).
 import {
-  ADDRESS_LIMIT, GUEST_MIN, MEMORY_PAGES, PAGE_SIZE, PERM_BASE, PERM_CODE, PERM_R, PERM_W,
+  ADDRESS_LIMIT, GUEST_END, GUEST_MIN, MEMORY_PAGES, PAGE_SIZE, PERM_BASE, PERM_CODE, PERM_R, PERM_W,
 } from './state.js';
 
 export class GuestFault extends Error {
@@ -42,6 +42,11 @@ export class GuestMemory {
   /** Map [start, start+len) with `perm`, zero-filled, replacing whatever was there. */
   map(start: number, len: number, perm: number, name = ''): void {
     const end = pageUp(start + len);
+    // The one gate every guest mapping passes: above GUEST_END lies tsemu's own data, whose
+    // pages must keep permission 0 so that guest code faults there instead of corrupting it.
+    if (!(start >= GUEST_MIN && end <= GUEST_END)) {
+      throw new Error(`internal error: mapping 0x${start.toString(16)}-0x${end.toString(16)} outside the guest's part of the window`);
+    }
     // Unmapped pages are always zero (unmap clears what it removes), so mapping touches no
     // memory: a large PROT_NONE reservation costs no RAM.
     this.unmap(start, end - start);
@@ -51,7 +56,8 @@ export class GuestMemory {
   }
 
   unmap(start: number, len: number): void {
-    const end = pageUp(start + len);
+    const end = Math.min(pageUp(start + len), GUEST_END);
+    if (start >= end) return;
     this.touchCode(start, end);
     const out: Mapping[] = [];
     for (const m of this.mappings) {

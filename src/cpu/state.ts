@@ -1,6 +1,21 @@
-// Layout of the low, emulator-owned part of guest memory. In user mode a guest virtual address
-// is the offset into one shared WebAssembly.Memory, so these regions sit below the lowest address
-// a guest may map (GUEST_MIN) and their pages are marked inaccessible to guest code.
+// Layout of the 4 GiB guest window. In user mode a guest virtual address is the offset into one
+// shared WebAssembly.Memory, so tsemu's own data (CPU state, permission table, jump cache) lives
+// in the window too: at its top, above GUEST_END, where no guest mapping can ever be placed
+// (GuestMemory.map refuses it; mmap treats it as Linux treats addresses above TASK_SIZE). Those
+// pages keep permission 0, so a guest load, store or jump there faults like any unmapped page,
+// and the guard gap below the data means an overrun from the guest's top page faults too.
+//
+//   0 .. GUEST_MIN          never mapped: Linux's mmap_min_addr (0x10000); null pointers fault
+//   GUEST_MIN .. GUEST_END  the guest's: ELF images, brk, mmap, stack
+//   GUEST_END .. +1 MiB     guard, never mapped
+//   STATE_BASE              CPU state (1 MiB set aside: room for one state per thread later)
+//   SCRATCH_BASE            run-loop scratch
+//   PERM_BASE               one permission byte per 4 KiB page of the window (1 MiB)
+//   JCACHE_BASE             jump cache (1 MiB)
+//   THREAD_JCACHE_BASE      smaller jump caches of the other guest threads (3 MiB)
+//
+// Generated code uses these as compile-time constants (wasm memarg offsets): moving them costs
+// nothing at run time.
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
@@ -8,18 +23,35 @@ export const PAGE_SHIFT = 12;
 export const ADDRESS_LIMIT = 2 ** 32;
 export const MEMORY_PAGES = 65536; // wasm pages of 64 KiB: the whole 4 GiB window
 
+/** Lowest address a guest mapping may use: Linux's default mmap_min_addr (Go links text here). */
+export const GUEST_MIN = 0x10000;
+/** End of what the guest may map: its TASK_SIZE. Everything above belongs to tsemu. */
+export const GUEST_END = 0xff800000;
+
 /** CPU state: registers at fixed offsets (see REG below). */
-export const STATE_BASE = 0x1000;
+export const STATE_BASE = 0xff900000;
+/** Scratch space for the run loop (syscall marshalling is done with JS views instead). */
+export const SCRATCH_BASE = 0xffa00000;
+export const SCRATCH_SIZE = 0x100000;
 /** One permission byte per 4 KiB guest page. */
-export const PERM_BASE = 0x100000;
+export const PERM_BASE = 0xffb00000;
 /** Direct-mapped jump cache: guest pc → table slot of its translation. */
-export const JCACHE_BASE = 0x200000;
+export const JCACHE_BASE = 0xffc00000;
 export const JCACHE_ENTRIES = 65536;
 export const JCACHE_ENTRY_SIZE = 16;
-/** Scratch space for the run loop (syscall marshalling is done with JS views instead). */
-export const SCRATCH_BASE = 0x300000;
-/** Lowest address a guest mapping may use (also Linux's usual ELF base for static binaries). */
-export const GUEST_MIN = 0x400000;
+
+/** Guest threads (src/threads/): thread slot 0 is the first thread and uses STATE_BASE and
+ *  JCACHE_BASE; slot k > 0 has its state block k blocks above STATE_BASE and a jump cache of
+ *  its own (each thread's table numbers its translations differently) in the 3 MiB above the
+ *  first one's. */
+export const STATE_SLOT_SIZE = 0x400;
+export const THREAD_JCACHE_BASE = 0xffd00000;
+export const THREAD_JCACHE_ENTRIES = 8192;
+export const MAX_THREADS = 1 + (3 * 2 ** 20) / (THREAD_JCACHE_ENTRIES * JCACHE_ENTRY_SIZE);
+export const threadStateBase = (slot: number): number => STATE_BASE + slot * STATE_SLOT_SIZE;
+export const threadJumpCache = (slot: number): { base: number; entries: number } => slot === 0
+  ? { base: JCACHE_BASE, entries: JCACHE_ENTRIES }
+  : { base: THREAD_JCACHE_BASE + (slot - 1) * THREAD_JCACHE_ENTRIES * JCACHE_ENTRY_SIZE, entries: THREAD_JCACHE_ENTRIES };
 
 /** Page permission bits. CODE marks pages holding translated code: a store there invalidates. */
 export const PERM_R = 1;

@@ -2,7 +2,7 @@
 // PT_LOAD segments into guest memory with their permissions.
 import elfy from 'elfy';
 import { GuestMemory, pageDown, pageUp } from '../cpu/memory.js';
-import { ADDRESS_LIMIT, GUEST_MIN, PERM_R, PERM_W, PERM_X } from '../cpu/state.js';
+import { GUEST_END, GUEST_MIN, PERM_R, PERM_W, PERM_X } from '../cpu/state.js';
 
 /** A problem with the program or its interpreter; the message is one line for the user. */
 export class LoadError extends Error {}
@@ -121,8 +121,8 @@ export function imageSpan(img: ElfImage): [number, number] {
 /** Map the image at `bias` (0 for ET_EXEC). Returns the end of the highest segment. */
 export function mapImage(mem: GuestMemory, img: ElfImage, bias: number, name: string): number {
   const [lo, hi] = imageSpan(img);
-  if (lo + bias < GUEST_MIN || hi + bias > ADDRESS_LIMIT) {
-    throw new LoadError(`${img.path}: segments at 0x${(lo + bias).toString(16)}-0x${(hi + bias).toString(16)} lie outside the guest address window (0x${GUEST_MIN.toString(16)}-0x${ADDRESS_LIMIT.toString(16)})`);
+  if (lo + bias < GUEST_MIN || hi + bias > GUEST_END) {
+    throw new LoadError(`${img.path}: segments at 0x${(lo + bias).toString(16)}-0x${(hi + bias).toString(16)} lie outside the guest address window (0x${GUEST_MIN.toString(16)}-0x${GUEST_END.toString(16)})`);
   }
   const loads = loadSegments(img);
   // Pages shared by two segments get the union of their permissions.

@@ -38,6 +38,23 @@ export interface ProcessHooks {
   exec(path: string, argv: string[], envp: string[]): void;
   /** The guest is about to end (exit or a fatal signal). */
   exiting?(): void;
+  /** clone(CLONE_THREAD): start a guest thread (threads/group.ts) with the calling thread's
+   *  registers (Kernel.cpu); returns its tid. */
+  thread?(req: ForkRequest): number;
+}
+
+/** The process's other guest threads, as the syscalls see them (threads/group.ts). */
+export interface ThreadHooks {
+  /** Run the system calls other threads handed to this, the owning, thread. */
+  serve(): void;
+  /** Futex wait of the owning thread: it keeps serving the others while it sleeps. */
+  futexWait(addr: number, val: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out';
+  /** Is `tid` one of the process's other threads? */
+  has(tid: number): boolean;
+  /** Direct `sig` at thread `tid` (tgkill/tkill). */
+  signal(tid: number, sig: number): void;
+  /** The owning thread ends alone (exit, not exit_group): serve the others until none is left. */
+  outlive(): void;
 }
 
 export interface KernelOptions {
@@ -97,6 +114,8 @@ export class Kernel {
   comm = '';
   clearChildTid = 0;
   robustList = 0;
+  /** Set once the guest has started a second thread. */
+  threads: ThreadHooks | null = null;
   /** rt_sigaction records: signal → [handler, flags, restorer, mask]; default action when absent. */
   readonly sigactions = new Map<number, [bigint, bigint, bigint, bigint]>();
   /** Blocked signals (bit n-1 for signal n). */
@@ -136,7 +155,9 @@ export class Kernel {
 
   constructor(
     readonly mem: GuestMemory,
-    readonly cpu: CpuState,
+    /** The calling thread's registers: another thread's while the owning thread runs a call
+     *  for it (threads/group.ts). */
+    public cpu: CpuState,
     readonly paths: PathResolver,
     readonly opts: KernelOptions = {},
   ) {
@@ -234,6 +255,7 @@ export class Kernel {
     const w = Atomics.load(this.wake, 0);
     if (w !== this.wakeSeen) {
       this.wakeSeen = w;
+      this.threads?.serve();
       this.children.collect();
       if (Atomics.exchange(this.wake, HOST_EVENTS.children, 0)) this.children.checkStates();
       for (let word = 0; word < 2; word++) {
@@ -303,6 +325,7 @@ export class Kernel {
    * blocks forever, as it would on Linux. Tests replace this.
    */
   futexWait(addr: number, val: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
+    if (this.threads) return this.threads.futexWait(addr, val, timeoutMs);
     const words = new Int32Array(this.mem.memory.buffer);
     return Atomics.wait(words, addr / 4, val | 0, timeoutMs);
   }

@@ -1,8 +1,15 @@
 // Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise, msync, mlock*. Every
-// mapping stays inside the 4 GiB guest window (DESIGN.md §2); /proc/self/maps is built from
-// the same mapping list.
+// mapping stays inside the guest's part of the 4 GiB window, [GUEST_MIN, GUEST_END) (DESIGN.md
+// §2); /proc/self/maps is built from the same mapping list.
+//
+// Addresses tsemu cannot give are treated as Linux treats those above TASK_SIZE, whether they
+// hold tsemu's own data (GUEST_END up to 4 GiB) or lie above the window: MAP_FIXED there is
+// ENOMEM, MREMAP_FIXED EINVAL, mprotect ENOMEM; munmap and madvise accept them up to the
+// 48-bit TASK_SIZE and find nothing mapped. Below GUEST_MIN (mmap_min_addr = 0x10000) a fixed
+// mapping is EPERM, as Linux answers a process without CAP_SYS_RAWIO; tsemu refuses it to
+// root too, so that page 0 always faults (qemu-user leaves it to the host kernel's setting).
 import { pageUp } from '../cpu/memory.js';
-import { ADDRESS_LIMIT, GUEST_MIN, PAGE_SIZE, PERM_R, PERM_W, PERM_X } from '../cpu/state.js';
+import { GUEST_END, GUEST_MIN, PAGE_SIZE, PERM_R, PERM_W, PERM_X } from '../cpu/state.js';
 import { LAYOUT } from '../cpu/layout.js';
 import { O, S_IFBLK, S_IFCHR, S_IFMT, S_IFREG, type OpenFile } from '../vfs/file.js';
 import { HostFile } from '../vfs/host.js';
@@ -37,7 +44,7 @@ function mapped(k: Kernel, start: number, end: number): boolean {
 
 syscall('brk', 'addr:ptr', (k, addr) => {
   // Below the start (including 0, the query) the break stays where it is.
-  if (addr < k.brkStart || addr > ADDRESS_LIMIT) return k.brk;
+  if (addr < k.brkStart || addr > GUEST_END) return k.brk;
   const oldEnd = pageUp(k.brk);
   const newEnd = pageUp(addr);
   if (newEnd > oldEnd) {
@@ -72,7 +79,7 @@ syscall('mmap', 'addr:ptr length:size prot:hex flags:hex fd:int offset:long', (k
   const type = flags & MAP_TYPE;
   if (!anonymous) k.fds.get(fd); // EBADF first
   if (length === 0) throw new SysError(E.EINVAL);
-  if (length > ADDRESS_LIMIT) throw new SysError(E.ENOMEM);
+  if (length > GUEST_END) throw new SysError(E.ENOMEM);
   const len = pageUp(length);
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) throw new SysError(E.EINVAL);
   if (type === MAP_SHARED_VALIDATE && (flags & ~LEGACY_MAP_MASK)) throw new SysError(E.EOPNOTSUPP);
@@ -82,8 +89,8 @@ syscall('mmap', 'addr:ptr length:size prot:hex flags:hex fd:int offset:long', (k
   let start: number;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     if (addr % PAGE_SIZE !== 0) throw new SysError(E.EINVAL);
-    if (addr + len > ADDRESS_LIMIT) throw new SysError(E.ENOMEM);
-    if (addr < GUEST_MIN) throw new SysError(E.EPERM); // below mmap_min_addr (emulator data)
+    if (addr + len > GUEST_END) throw new SysError(E.ENOMEM);
+    if (addr < GUEST_MIN) throw new SysError(E.EPERM); // below mmap_min_addr
     if ((flags & MAP_FIXED_NOREPLACE) && !k.mem.isFree(addr, addr + len)) throw new SysError(E.EEXIST);
     start = addr;
   } else {
@@ -123,7 +130,7 @@ syscall('munmap', 'addr:ptr length:size', (k, addr, length) => {
   if (addr % PAGE_SIZE !== 0 || length === 0) throw new SysError(E.EINVAL);
   if (addr + length > TASK_SIZE) throw new SysError(E.EINVAL);
   const start = Math.max(addr, GUEST_MIN);
-  const end = Math.min(pageUp(addr + length), ADDRESS_LIMIT);
+  const end = Math.min(pageUp(addr + length), GUEST_END);
   if (start < end) {
     dropShared(k, start, end);
     k.mem.unmap(start, end - start);
@@ -137,7 +144,7 @@ syscall('mprotect', 'addr:ptr length:size prot:hex', (k, addr, length, prot) => 
   if ((prot & PROT_GROWSDOWN) && (prot & PROT_GROWSUP)) throw new SysError(E.EINVAL);
   if (length === 0) return 0;
   const end = pageUp(addr + length);
-  if (end > ADDRESS_LIMIT || !mapped(k, addr, end)) throw new SysError(E.ENOMEM);
+  if (end > GUEST_END || !mapped(k, addr, end)) throw new SysError(E.ENOMEM);
   // A shared mapping of a file not open for writing cannot become writable.
   if (prot & PROT_WRITE) {
     for (const m of k.sharedMappings) {
@@ -156,7 +163,7 @@ syscall('madvise', 'addr:ptr length:size advice:int', (k, addr, length, advice) 
   if (length === 0) return 0;
   const end = pageUp(addr + length);
   if (end > TASK_SIZE) throw new SysError(E.EINVAL);
-  const stop = Math.min(end, ADDRESS_LIMIT);
+  const stop = Math.min(end, GUEST_END);
   if (advice === MADV_DONTNEED || advice === MADV_DONTNEED_LOCKED || advice === MADV_REMOVE) {
     // Private anonymous pages read back as zero afterwards. File-backed pages would be re-read
     // from the file; their contents are kept instead (the same unless the guest changed them).
@@ -169,7 +176,7 @@ syscall('madvise', 'addr:ptr length:size advice:int', (k, addr, length, advice) 
       if (anonymous && !k.sharedMappings.some((x) => x.start < e && x.end > s)) k.mem.map(s, e - s, m.perm, m.name);
     }
   }
-  if (!mapped(k, addr, stop) || end > ADDRESS_LIMIT) throw new SysError(E.ENOMEM);
+  if (!mapped(k, addr, stop) || end > GUEST_END) throw new SysError(E.ENOMEM);
   return 0;
 });
 
@@ -178,16 +185,18 @@ syscall('mremap', 'old:ptr oldsize:size newsize:size flags:hex new:ptr', (k, old
   if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) throw new SysError(E.EINVAL);
   if ((flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) && !(flags & MREMAP_MAYMOVE)) throw new SysError(E.EINVAL);
   if (old % PAGE_SIZE !== 0 || newSize === 0 || oldSize === 0) throw new SysError(E.EINVAL);
-  if (oldSize > ADDRESS_LIMIT || newSize > ADDRESS_LIMIT) throw new SysError(E.ENOMEM);
+  if (oldSize > GUEST_END || newSize > GUEST_END) throw new SysError(E.ENOMEM);
   const oldLen = pageUp(oldSize);
   const newLen = pageUp(newSize);
   if ((flags & MREMAP_DONTUNMAP) && oldLen !== newLen) throw new SysError(E.EINVAL);
   if (flags & MREMAP_FIXED) {
     if (newAddr % PAGE_SIZE !== 0) throw new SysError(E.EINVAL);
     if (newAddr < old + oldLen && old < newAddr + newLen) throw new SysError(E.EINVAL);
-    if (newAddr < GUEST_MIN || newAddr + newLen > ADDRESS_LIMIT) throw new SysError(E.EINVAL);
+    if (newAddr + newLen > GUEST_END) throw new SysError(E.EINVAL);
   }
-  if (old + oldLen > ADDRESS_LIMIT || !mapped(k, old, old + oldLen)) throw new SysError(E.EFAULT);
+  if (old + oldLen > GUEST_END || !mapped(k, old, old + oldLen)) throw new SysError(E.EFAULT);
+  // Linux finds this when it asks for the new place (get_unmapped_area's mmap_min_addr check).
+  if ((flags & MREMAP_FIXED) && newAddr < GUEST_MIN) throw new SysError(E.EPERM);
   const pieces = k.mem.mappings.filter((m) => m.start < old + oldLen && m.end > old);
   const last = pieces[pieces.length - 1];
   // Linux moves or resizes one VMA: a range over mappings that differ in protection or
@@ -202,7 +211,7 @@ syscall('mremap', 'old:ptr oldsize:size newsize:size flags:hex new:ptr', (k, old
       }
       return old;
     }
-    if (old + newLen <= ADDRESS_LIMIT && k.mem.isFree(old + oldLen, old + newLen)) {
+    if (old + newLen <= GUEST_END && k.mem.isFree(old + oldLen, old + newLen)) {
       k.mem.extend(old + oldLen, newLen - oldLen, last.perm, last.name);
       return old;
     }
@@ -247,7 +256,7 @@ syscall('msync', 'addr:ptr length:size flags:hex', (k, addr, length, flags) => {
   if (addr % PAGE_SIZE !== 0) throw new SysError(E.EINVAL);
   if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) || ((flags & MS_ASYNC) && (flags & MS_SYNC))) throw new SysError(E.EINVAL);
   const end = pageUp(addr + length);
-  if (end > ADDRESS_LIMIT || !mapped(k, addr, end)) throw new SysError(E.ENOMEM);
+  if (end > GUEST_END || !mapped(k, addr, end)) throw new SysError(E.ENOMEM);
   syncShared(k, addr, end);
   return 0;
 });

@@ -17,8 +17,12 @@ function exit(k: Kernel, status: number): never {
   throw new GuestExit(status & 0xff);
 }
 
-// One thread: ending it ends the process.
-syscall('exit', 'status:int', (k, status) => exit(k, status));
+// exit ends the calling thread; the process ends with its last thread. (Other threads'
+// exit runs on their own workers: threads/thread-worker.ts.)
+syscall('exit', 'status:int', (k, status) => {
+  k.threads?.outlive();
+  return exit(k, status);
+});
 syscall('exit_group', 'status:int', (k, status) => exit(k, status));
 
 syscall('getpid', '', (k) => k.pid);
@@ -64,7 +68,6 @@ syscall('get_robust_list', 'pid:int head:ptr len:ptr', (k, pid, head, len) => {
 });
 // glibc probes these and falls back when they are absent, as on older kernels.
 syscall('rseq', 'rseq:ptr len:uint flags:int sig:hex', () => { throw new SysError(E.ENOSYS); });
-syscall('clone3', 'args:ptr size:size', () => { throw new SysError(E.ENOSYS); });
 
 // ---------------------------------------------------------------- process groups and sessions
 
@@ -373,7 +376,7 @@ syscall('sched_getaffinity', 'pid:int len:uint mask:ptr', (k, pid, len, mask) =>
   const cpus = allowedCpus();
   const words = Math.max(1, Math.ceil((Math.max(...cpus) + 1) / 64));
   if (len * 8 < cpus.length || len % 8 !== 0 || len < words * 8) throw new SysError(E.EINVAL);
-  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH);
+  if (pid !== 0 && pid !== k.pid && !k.threads?.has(pid)) throw new SysError(E.ESRCH);
   const b = Buffer.alloc(words * 8);
   for (const c of cpus) b[c >> 3] |= 1 << (c & 7);
   k.mem.write(mask, b);
@@ -382,7 +385,7 @@ syscall('sched_getaffinity', 'pid:int len:uint mask:ptr', (k, pid, len, mask) =>
 
 // Recorded nowhere: the host decides where tsemu runs.
 syscall('sched_setaffinity', 'pid:int len:uint mask:ptr', (k, pid, len, mask) => {
-  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH);
+  if (pid !== 0 && pid !== k.pid && !k.threads?.has(pid)) throw new SysError(E.ESRCH);
   k.mem.read(mask, Math.min(len, 128));
   return 0;
 });

@@ -424,13 +424,21 @@ export function signalGroup(k: Kernel, pgid: number, sig: number, code = SI_USER
 syscall('kill', 'pid:int sig:int', (k, pid, sig) => sendSignal(k, pid, sig, SI_USER));
 syscall('tkill', 'tid:int sig:int', (k, tid, sig) => {
   if (tid <= 0) throw new SysError(E.EINVAL);
+  if (k.threads?.has(tid)) return signalThread(k, tid, sig);
   return sendSignal(k, tid, sig, SI_TKILL);
 });
 syscall('tgkill', 'tgid:int tid:int sig:int', (k, tgid, tid, sig) => {
   if (tgid <= 0 || tid <= 0) throw new SysError(E.EINVAL);
+  if (tgid === k.pid && k.threads?.has(tid)) return signalThread(k, tid, sig);
   if (tgid === k.pid && tid !== k.pid) throw new SysError(E.ESRCH);
   return sendSignal(k, tgid, sig, SI_TKILL);
 });
+
+function signalThread(k: Kernel, tid: number, sig: number): number {
+  if (sig < 0 || sig > NSIG) throw new SysError(E.EINVAL);
+  if (sig) k.threads!.signal(tid, sig);
+  return 0;
+}
 
 /** rt_sigqueueinfo / rt_tgsigqueueinfo: the caller's siginfo travels with the signal. */
 function queueInfo(k: Kernel, pid: number, sig: number, uinfo: number): number {
@@ -448,6 +456,7 @@ function queueInfo(k: Kernel, pid: number, sig: number, uinfo: number): number {
 syscall('rt_sigqueueinfo', 'pid:int sig:int info:ptr', (k, pid, sig, info) => queueInfo(k, pid, sig, info));
 syscall('rt_tgsigqueueinfo', 'tgid:int tid:int sig:int info:ptr', (k, tgid, tid, sig, info) => {
   if (tgid <= 0 || tid <= 0) throw new SysError(E.EINVAL);
+  if (tgid === k.pid && k.threads?.has(tid)) return signalThread(k, tid, sig);
   if (tgid === k.pid && tid !== k.pid) throw new SysError(E.ESRCH);
   return queueInfo(k, tgid, sig, info);
 });

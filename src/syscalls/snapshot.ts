@@ -80,7 +80,8 @@ export interface Snapshot {
 
 let counter = 0;
 
-export function writeSnapshot(u8: Uint8Array, mappings: Mapping[], kernel: KernelRecord, fds: FdRecord[]): string {
+/** `stateBase`: the CPU state block of the thread that forks (the child is that thread alone). */
+export function writeSnapshot(u8: Uint8Array, mappings: Mapping[], kernel: KernelRecord, fds: FdRecord[], stateBase = STATE_BASE): string {
   const parts: Buffer[] = [];
   const pageList: number[] = [];
   const zero = (p: number) => {
@@ -105,7 +106,7 @@ export function writeSnapshot(u8: Uint8Array, mappings: Mapping[], kernel: Kerne
   try {
     fs.writeSync(fd, len);
     fs.writeSync(fd, header);
-    fs.writeSync(fd, u8.subarray(STATE_BASE, STATE_BASE + STATE_SIZE));
+    fs.writeSync(fd, u8.subarray(stateBase, stateBase + STATE_SIZE));
     for (const b of parts) fs.writeSync(fd, b);
   } finally {
     fs.closeSync(fd);

@@ -17,7 +17,7 @@
 import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
 import { Sync, Trap } from '../cpu/emitter.js';
 import {
-  Exit, FaultKind, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG, SCRATCH_BASE, STATE_BASE, GUEST_MIN,
+  Exit, FaultKind, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG, SCRATCH_BASE, SCRATCH_SIZE, STATE_BASE,
 } from '../cpu/state.js';
 import { OPS, type Ty } from './opcodes.js';
 import { FAST_OPERATORS as FAST } from './eval-fast.js';
@@ -30,7 +30,7 @@ export const CHAIN = -1;
 const TEMP_BASE = SCRATCH_BASE;
 const TEMP_LIMIT = SCRATCH_BASE + 0x20000;
 const CONST_BASE = TEMP_LIMIT;
-const CONST_LIMIT = GUEST_MIN;
+const CONST_LIMIT = SCRATCH_BASE + SCRATCH_SIZE;
 /** Room for constants a block may still take another instruction with. */
 const CONST_RESERVE = 0x8000;
 
@@ -165,8 +165,8 @@ export class EvalEmitter implements Emitter {
   /** A step copying `bytes` (4, 8 or 16) from one 4-aligned offset to another. */
   private copy(to: number, from: number, bytes: number): Step {
     const i32 = this.m32;
-    const t = to >> 2;
-    const f = from >> 2;
+    const t = to >>> 2;
+    const f = from >>> 2;
     if (bytes === 4) return () => { i32[t] = i32[f]; return 0; };
     if (bytes === 8) return () => { i32[t] = i32[f]; i32[t + 1] = i32[f + 1]; return 0; };
     return () => { i32[t] = i32[f]; i32[t + 1] = i32[f + 1]; i32[t + 2] = i32[f + 2]; i32[t + 3] = i32[f + 3]; return 0; };
@@ -212,7 +212,7 @@ export class EvalEmitter implements Emitter {
     }
     const fast = FAST[name];
     if (fast) {
-      this.steps.push(fast(this.m32, d.off >> 2, offs[0] >> 2, offs[1] >> 2, (imm as number) ?? 0));
+      this.steps.push(fast(this.m32, d.off >>> 2, offs[0] >>> 2, offs[1] >>> 2, (imm as number) ?? 0));
       return d;
     }
     const fn = this.ops[info.imm === 'lane' ? `${name}#${imm}` : name];
@@ -237,7 +237,7 @@ export class EvalEmitter implements Emitter {
   select(cond: Val, a: Val, b: Val): Val {
     if (a.ty !== b.ty || cond.ty !== 'i32') throw new Error('select: type mismatch');
     const d = this.tempSlot(a.ty);
-    const c = this.slot(cond).off >> 2;
+    const c = this.slot(cond).off >>> 2;
     const i32 = this.m32;
     const fromA = this.copy(d.off, this.slot(a).off, SIZE[a.ty]);
     const fromB = this.copy(d.off, this.slot(b).off, SIZE[a.ty]);
@@ -285,7 +285,7 @@ export class EvalEmitter implements Emitter {
   }
 
   if(cond: Val, then: () => void, otherwise?: () => void): void {
-    const c = this.slot(cond).off >> 2;
+    const c = this.slot(cond).off >>> 2;
     const i32 = this.m32;
     const t = this.nested(then);
     const o = otherwise ? this.nested(otherwise) : [];
@@ -303,7 +303,7 @@ export class EvalEmitter implements Emitter {
     } finally {
       this.loopDepth--;
     }
-    const c = again!.off >> 2;
+    const c = again!.off >>> 2;
     const i32 = this.m32;
     this.steps.push(() => {
       for (;;) {
@@ -361,16 +361,16 @@ export class EvalEmitter implements Emitter {
     if (v.ty !== 'i64') throw new Error(`writing ${v.ty} to a i64 register`);
     this.materialize(S + off);
     const i32 = this.m32;
-    const t = (S + off) >> 2;
-    const f = this.slot(v).off >> 2;
+    const t = (S + off) >>> 2;
+    const f = this.slot(v).off >>> 2;
     this.steps.push(() => { i32[t] = i32[f]; i32[t + 1] = 0; return 0; });
   }
 
   private read32(off: number): Val {
     const d = this.tempSlot('i64');
     const i32 = this.m32;
-    const t = d.off >> 2;
-    const f = (S + off) >> 2;
+    const t = d.off >>> 2;
+    const f = (S + off) >>> 2;
     this.steps.push(() => { i32[t] = i32[f]; i32[t + 1] = 0; return 0; });
     return d;
   }
@@ -413,7 +413,7 @@ export class EvalEmitter implements Emitter {
   private access(addr: Slot, size: number, store: boolean): Step {
     const i32 = this.m32;
     const u8 = this.u8;
-    const a = addr.off >> 2;
+    const a = addr.off >>> 2;
     const fault = this.faultStep(addr.off, store ? FaultKind.Write : FaultKind.Read, size);
     const mask = store ? PERM_W | PERM_CODE : PERM_R;
     const want = store ? PERM_W : PERM_R;
@@ -455,8 +455,8 @@ export class EvalEmitter implements Emitter {
     const d = this.tempSlot(size === 16 ? 'v128' : 'i64');
     const i32 = this.m32;
     const dv = this.dv;
-    const ai = a.off >> 2;
-    const o = d.off >> 2;
+    const ai = a.off >>> 2;
+    const o = d.off >>> 2;
     // Plain (non-atomic, possibly unaligned) little-endian reads, as wasm's loads are.
     let get: (p: number) => void;
     switch (size) {
@@ -486,8 +486,8 @@ export class EvalEmitter implements Emitter {
     const check = this.access(a, size, true);
     const i32 = this.m32;
     const dv = this.dv;
-    const ai = a.off >> 2;
-    const s = this.slot(v).off >> 2;
+    const ai = a.off >>> 2;
+    const s = this.slot(v).off >>> 2;
     // The low `size` bytes of the slot, whatever its type (slots are little-endian bytes).
     let put: (p: number) => void;
     switch (size) {
@@ -512,7 +512,7 @@ export class EvalEmitter implements Emitter {
     if (size <= 1) return;
     const a = this.slot(addr);
     const i32 = this.m32;
-    const ai = a.off >> 2;
+    const ai = a.off >>> 2;
     const fault = this.faultStep(a.off, FaultKind.Align, size);
     const m = size - 1;
     this.steps.push(() => ((i32[ai] & m) !== 0 ? fault() : 0));
@@ -540,7 +540,7 @@ export class EvalEmitter implements Emitter {
     const d = this.tempSlot('i64');
     const fn = this.ops[name];
     const i32 = this.m32;
-    const ai = a.off >> 2;
+    const ai = a.off >>> 2;
     const o = d.off;
     const bo = b ? this.slot(b).off : 0;
     const co = c ? this.slot(c).off : 0;
@@ -553,7 +553,7 @@ export class EvalEmitter implements Emitter {
     const old = this.local('i64') as unknown as Slot;
     const load = this.ops[`atomic_load${size}`];
     const i32 = this.m32;
-    const ai = a.off >> 2;
+    const ai = a.off >>> 2;
     this.loop(() => {
       const o = old.off;
       this.steps.push(() => { load(o, i32[ai], 0, 0); return 0; });
@@ -608,7 +608,7 @@ export class EvalEmitter implements Emitter {
   /** A step publishing a static next pc and exiting with `code`. */
   private exitTo(code: number, npc: number): Step {
     const i32 = this.m32;
-    const p = (S + REG.pc) >> 2;
+    const p = (S + REG.pc) >>> 2;
     const lo = npc | 0;
     const hi = Math.floor(npc / 2 ** 32) | 0;
     return () => { i32[p] = lo; i32[p + 1] = hi; return code; };
@@ -616,9 +616,9 @@ export class EvalEmitter implements Emitter {
 
   private setExitArgs(arg: number, arg64?: Val): Step {
     const i32 = this.m32;
-    const e = (S + REG.exitArg) >> 2;
-    const s = (S + REG.syncArg) >> 2;
-    const from = arg64 ? this.slot(arg64).off >> 2 : -1;
+    const e = (S + REG.exitArg) >>> 2;
+    const s = (S + REG.syncArg) >>> 2;
+    const from = arg64 ? this.slot(arg64).off >>> 2 : -1;
     return () => {
       i32[e] = arg;
       if (from >= 0) { i32[s] = i32[from]; i32[s + 1] = i32[from + 1]; }
@@ -640,7 +640,7 @@ export class EvalEmitter implements Emitter {
   }
 
   jumpIf(cond: Val, target: number): void {
-    const c = this.slot(cond).off >> 2;
+    const c = this.slot(cond).off >>> 2;
     const i32 = this.m32;
     const taken = this.exitTo(CHAIN, target);
     const not = this.exitTo(CHAIN, this.pc + 4);

@@ -66,19 +66,27 @@ export class Machine {
   /** Asked whenever the block budget runs out (about every million blocks): should the run
    *  loop look at asynchronous events (timers, signals) now? */
   interruptCheck: (() => boolean) | null = null;
+  /** Guest threads (threads/): told of every invalidation this machine makes, so that the
+   *  other threads' translators drop the same code; and asked before running guest code to
+   *  take in theirs. */
+  codeChanged: ((addr: number, len: number) => void) | null = null;
+  takeInvalidations: (() => void) | null = null;
 
   constructor(opts: MachineOptions = {}, memory?: GuestMemory) {
-    this.tier = opts.tier ?? tierFromEnv();
+    // The first tier keeps its temporaries and constants in one scratch area and reads the first
+    // thread's CPU state (eval-emitter.ts): the other guest threads run translations only.
+    const firstThread = opts.stateBase === undefined || opts.stateBase === STATE_BASE;
+    this.tier = firstThread ? opts.tier ?? tierFromEnv() : 'wasm';
     this.hot = opts.hotThreshold ?? (Number(process.env.TSEMU_HOT_THRESHOLD) || HOT_THRESHOLD);
     // A hot block waits this many more entries for others to share its module.
     this.hotWait = Math.ceil(this.hot / 2);
     this.mem = memory ?? new GuestMemory();
-    this.cpu = new CpuState(this.mem.dv);
+    this.cpu = new CpuState(this.mem.dv, opts.stateBase);
     this.fpcrMode = 0;
-    this.pcWords = new Int32Array(this.mem.memory.buffer, STATE_BASE + REG.pc, 2);
+    this.pcWords = new Int32Array(this.mem.memory.buffer, this.cpu.base + REG.pc, 2);
     this.translator = new Translator(this.mem.memory, a64Decoder(), () => this.fpcrMode, opts);
     this.table = this.translator.table;
-    this.mem.onCodeChange = (addr, len) => this.translator.invalidate(addr, len);
+    this.mem.onCodeChange = (addr, len) => this.invalidate(addr, len);
     this.cpu.clearExclusive();
   }
 
@@ -91,6 +99,12 @@ export class Machine {
     }
   }
 
+  /** Drop translations of [addr, addr+len), in every thread's translator. */
+  invalidate(addr: number, len: number): void {
+    this.translator.invalidate(addr, len);
+    this.codeChanged?.(addr, len);
+  }
+
   /** Run until the guest needs the run loop. The pc in `cpu` is where to resume (or the faulting insn). */
   run(): StopReason {
     const cpu = this.cpu;
@@ -98,6 +112,7 @@ export class Machine {
     const tier = this.tier;
     const hot = tier === 'eval' ? Infinity : this.hot;
     for (;;) {
+      this.takeInvalidations?.();
       const pc = this.pc();
       let slot = -1;
       if (tier !== 'wasm') {
@@ -174,7 +189,7 @@ export class Machine {
   private sync(what: number, arg: bigint): void {
     if (what === Sync.InvalidateCode) {
       const a = Number(arg & 0xffffffffn);
-      this.translator.invalidate(pageDown(a), PAGE_SIZE);
+      this.invalidate(pageDown(a), PAGE_SIZE);
     } else if (what === Sync.FpcrWritten) {
       this.setFpcrMode(this.cpu.fpcr);
     }
@@ -193,7 +208,7 @@ export class Machine {
       const perms = pages.map((p) => this.mem.perms[p / PAGE_SIZE] ?? 0);
       const writable = perms.every((p) => p & PERM_W);
       if (writable && perms.some((p) => p & PERM_CODE)) {
-        for (const p of pages) this.translator.invalidate(p, PAGE_SIZE);
+        for (const p of pages) this.invalidate(p, PAGE_SIZE);
         let code: number;
         if (this.tier === 'wasm') {
           const slot = this.translator.singleStepSlot(pc);
@@ -202,8 +217,12 @@ export class Machine {
         } else {
           code = this.translator.singleStepEval(pc);
         }
+        // The single-stepped block chains on into translated code: any exit can come back.
         if (code === Exit.Fault) return this.fault();
         if (code === Exit.Svc) return { kind: 'svc', imm: cpu.exitArg };
+        if (code === Exit.Trap) return cpu.exitArg === 2 ? { kind: 'breakpoint', pc: cpu.pc, imm: Number(cpu.syncArg) } : { kind: 'undefined', pc: cpu.pc };
+        // A Sync (an IC IVAU right after the store, as in every JIT) must not be lost.
+        if (code === Exit.Sync) this.sync(cpu.exitArg, cpu.syncArg);
         return null;
       }
     }

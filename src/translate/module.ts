@@ -19,6 +19,8 @@ const REGION_TYPE = 1;
 const DISPATCH_TYPE = 2;
 /** In a region module, function 0 is the imported dispatch. */
 export const DISPATCH_FUNC = 0;
+/** In a region module, global 0 is the imported env.state: STATE_BASE (see RegionEmitter.zero). */
+export const STATE_GLOBAL = 0;
 
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
@@ -49,7 +51,7 @@ function memoryImport(b: Bytes): void {
 }
 
 /** The runtime module: imports env.mem, env.tbl and h.<name> for each helper; exports dispatch and h<i>. */
-export function buildRuntimeModule(helpers: readonly Helper[]): Uint8Array<ArrayBuffer> {
+export function buildRuntimeModule(helpers: readonly Helper[], jc = { base: JCACHE_BASE, entries: JCACHE_ENTRIES }): Uint8Array<ArrayBuffer> {
   const types = new Types();
   const helperTypes = helpers.map((h) => types.of(h.params, h.result));
   const out = new Bytes().bytes(HEADER);
@@ -72,15 +74,17 @@ export function buildRuntimeModule(helpers: readonly Helper[]): Uint8Array<Array
   });
   out.byte(10).sized((b) => {
     b.u(1 + helpers.length);
-    // dispatch(pc): entry = JCACHE_BASE + ((pc >> 2) & mask) * 16; tail-call its slot if it holds pc.
+    // dispatch(pc): entry = jc.base | ((pc >> 2) & mask) * 16; tail-call its slot if it holds pc.
+    // (OR-ed in rather than a memarg offset: above 2^31 V8 would add it from a register per load.)
     if (JCACHE_ENTRY_SIZE !== 16) throw new Error('jump cache entry size is baked into dispatch');
+    if (jc.base % (jc.entries * JCACHE_ENTRY_SIZE) !== 0) throw new Error('the jump cache must be aligned to its size');
     b.sized((f) => {
-      f.byte(1).u(1).byte(TYPE_CODE.i32); // one i32 local: the entry offset
-      f.byte(0x20).u(0).byte(0xa7).byte(0x41).s32(2).byte(0x76).byte(0x41).s32(JCACHE_ENTRIES - 1).byte(0x71)
-        .byte(0x41).s32(4).byte(0x74).byte(0x22).u(1)
-        .byte(0x29).u(3).u(JCACHE_BASE).byte(0x20).u(0).byte(0x51)
+      f.byte(1).u(1).byte(TYPE_CODE.i32); // one i32 local: the entry address
+      f.byte(0x20).u(0).byte(0xa7).byte(0x41).s32(2).byte(0x76).byte(0x41).s32(jc.entries - 1).byte(0x71)
+        .byte(0x41).s32(4).byte(0x74).byte(0x41).s32(jc.base | 0).byte(0x72).byte(0x22).u(1)
+        .byte(0x29).u(3).u(0).byte(0x20).u(0).byte(0x51)
         .byte(0x04).byte(0x40)
-        .byte(0x20).u(1).byte(0x28).u(2).u(JCACHE_BASE + 8).byte(0x13).u(ENTRY_TYPE).u(0)
+        .byte(0x20).u(1).byte(0x28).u(2).u(8).byte(0x13).u(ENTRY_TYPE).u(0)
         .byte(0x0b)
         .byte(0x41).s32(Exit.Miss).byte(0x0b);
     });
@@ -94,10 +98,10 @@ export function buildRuntimeModule(helpers: readonly Helper[]): Uint8Array<Array
 }
 
 /**
- * A region module: imports env.mem, rt.dispatch and rt.h<i> for the helpers it uses (in the
- * order given, as functions 1..k); defines one function per region (body: locals + code, from
- * RegionEmitter.finish) and one entry function per member block of each region, in order,
- * exported as "0", "1", ...
+ * A region module: imports env.mem, env.state (global), rt.dispatch and rt.h<i> for the helpers
+ * it uses (in the order given, as functions 1..k); defines one function per region (body: locals
+ * + code, from RegionEmitter.finish) and one entry function per member block of each region, in
+ * order, exported as "0", "1", ...
  */
 export function buildRegionModule(used: readonly { index: number; helper: Helper }[], regions: readonly Bytes[], blocks: readonly number[]): Uint8Array<ArrayBuffer> {
   const types = new Types();
@@ -105,8 +109,9 @@ export function buildRegionModule(used: readonly { index: number; helper: Helper
   const out = new Bytes().bytes(HEADER);
   types.section(out);
   out.byte(2).sized((b) => {
-    b.u(2 + used.length);
+    b.u(3 + used.length);
     memoryImport(b);
+    b.name('env').name('state').byte(0x03).byte(TYPE_CODE.i32).byte(0x00);
     b.name('rt').name('dispatch').byte(0x00).u(DISPATCH_TYPE);
     used.forEach((u, i) => b.name('rt').name(`h${u.index}`).byte(0x00).u(helperTypes[i]));
   });

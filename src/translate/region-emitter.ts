@@ -18,10 +18,10 @@
 import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
 import { Sync, Trap } from '../cpu/emitter.js';
 import {
-  Exit, FaultKind, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG, STATE_BASE,
+  Exit, FaultKind, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG,
 } from '../cpu/state.js';
 import { Bytes } from './bytes.js';
-import { DISPATCH_FUNC } from './module.js';
+import { DISPATCH_FUNC, STATE_GLOBAL } from './module.js';
 import { OPS, sleb, sleb32, uleb, type Ty } from './opcodes.js';
 
 class Local implements Val {
@@ -49,6 +49,10 @@ const EXIT_CHAIN = 0;
 const RMW_BASE = { add: 0x1e, and: 0x2c, or: 0x33, xor: 0x3a, xchg: 0x41, cmpxchg: 0x48 } as const;
 const RMW_SIZE_STEP: Record<number, number> = { 8: 1, 1: 4, 2: 5, 4: 6 };
 const LOG2: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3, 16: 4 };
+
+/** PERM_BASE as an i32.const immediate; OR-ing a page number into it is adding (1 MiB aligned). */
+const PERM_OR = sleb32(PERM_BASE);
+if (PERM_BASE % 2 ** 20 !== 0) throw new Error('PERM_BASE must be 1 MiB aligned: page numbers are OR-ed into it');
 
 /** Branches taken inside a region before it returns to the run loop. */
 const LOOP_BUDGET = 65536;
@@ -130,9 +134,15 @@ export class RegionEmitter implements Emitter {
     return [...uleb(align), ...uleb(offset)];
   }
 
-  /** Absolute i32.const 0 base for accesses to emulator-owned memory at a fixed offset. */
+  /**
+   * Base for accesses to the CPU state (memarg offset: the REG offset): the module's imported
+   * immutable global STATE_GLOBAL, whose value is STATE_BASE. Not an i32.const: V8 folds a
+   * constant base into each access's address, and above 2^31 x64 has no displacement for it,
+   * so every access would first load the address into a register; a global's value is read
+   * once per function and used as the index register of every access.
+   */
   private zero(): void {
-    this.code.push(0x41, 0);
+    this.code.push(0x23, STATE_GLOBAL);
   }
 
   // ---------------------------------------------------------------- constants and operators
@@ -290,14 +300,12 @@ export class RegionEmitter implements Emitter {
     if (addr.ty !== 'i64') throw new Error('addresses are i64');
     const c = this.code;
     const a32 = this.op('i32.wrap_i64', [addr]) as Local;
+    // perm byte of page p: load8_u((p | PERM_BASE)). PERM_BASE sits above 2^31, where x64 has
+    // no displacement for it: as a memarg offset V8 would keep it in a register and add it;
+    // an i32.or with an immediate costs the same one instruction and no register.
+    const permOf = (page: number[]) => [...page, 0x41, 12, 0x76, 0x41, ...PERM_OR, 0x72, 0x2d, ...this.memarg(0, 0)];
     const p1 = this.newLocal('i32');
-    c.push(0x20, ...uleb(a32.idx), 0x41, 12, 0x76, 0x2d, ...this.memarg(0, PERM_BASE), 0x21, ...uleb(p1));
-    let p2 = p1;
-    if (size > 1) {
-      p2 = this.newLocal('i32');
-      c.push(0x20, ...uleb(a32.idx), 0x41, ...sleb32(size - 1), 0x6a, 0x41, 12, 0x76,
-        0x2d, ...this.memarg(0, PERM_BASE), 0x21, ...uleb(p2));
-    }
+    c.push(...permOf([0x20, ...uleb(a32.idx)]), 0x21, ...uleb(p1));
     // hi = (addr >> 32) & 0xffffff: bits 55:32 must be clear (the top byte is ignored)
     const hi = this.newLocal('i32');
     this.push(addr);
@@ -306,19 +314,33 @@ export class RegionEmitter implements Emitter {
     const ok = (p: number) => store
       ? [0x20, ...uleb(p), 0x41, PERM_W | PERM_CODE, 0x71, 0x41, PERM_W, 0x46]
       : [0x20, ...uleb(p), 0x41, PERM_R, 0x71, 0x41, 0, 0x47];
-    c.push(...ok(p1), ...ok(p2), 0x71, 0x45, 0x72, 0x04, 0x40);
-    this.depth++;
-    if (size > 1) {
-      // An access that starts on a good page faults at the first byte of the next one.
-      const at = this.newLocal('i64');
-      this.push(addr);
-      c.push(0x42, ...sleb32(size - 1), 0x7c, 0x42, ...sleb32(-4096), 0x83);
-      this.push(addr);
-      c.push(...ok(p1), 0x20, ...uleb(hi), 0x45, 0x71, 0x1b, 0x21, ...uleb(at));
-      this.fault(new Local('i64', at), store ? FaultKind.Write : FaultKind.Read);
-    } else {
-      this.fault(addr, store ? FaultKind.Write : FaultKind.Read);
+    c.push(...ok(p1), 0x45, 0x72);
+    const kind = store ? FaultKind.Write : FaultKind.Read;
+    if (size === 1) {
+      c.push(0x04, 0x40);
+      this.depth++;
+      this.fault(addr, kind);
+      this.depth--;
+      c.push(0x0b);
+      return a32;
     }
+    // A wider access usually stays on its first page: check the second page's permission only
+    // when it crosses ((a32 & 0xfff) > 4096 - size), off the hot path.
+    c.push(0x20, ...uleb(a32.idx), 0x41, ...sleb32(0xfff), 0x71, 0x41, ...sleb32(0x1000 - size), 0x4b, 0x72, 0x04, 0x40);
+    this.depth++;
+    const p2 = this.newLocal('i32');
+    c.push(...permOf([0x20, ...uleb(a32.idx), 0x41, ...sleb32(size - 1), 0x6a]), 0x21, ...uleb(p2));
+    c.push(0x20, ...uleb(hi), ...ok(p1), ...ok(p2), 0x71, 0x45, 0x72, 0x04, 0x40);
+    this.depth++;
+    // An access that starts on a good page faults at the first byte of the next one.
+    const at = this.newLocal('i64');
+    this.push(addr);
+    c.push(0x42, ...sleb32(size - 1), 0x7c, 0x42, ...sleb32(-4096), 0x83);
+    this.push(addr);
+    c.push(...ok(p1), 0x20, ...uleb(hi), 0x45, 0x71, 0x1b, 0x21, ...uleb(at));
+    this.fault(new Local('i64', at), kind);
+    this.depth--;
+    c.push(0x0b);
     this.depth--;
     c.push(0x0b);
     return a32;
@@ -327,9 +349,9 @@ export class RegionEmitter implements Emitter {
   private fault(addr: Val, kind: FaultKind): void {
     this.zero();
     this.push(addr);
-    this.code.push(0x37, ...this.memarg(3, STATE_BASE + REG.faultAddr));
+    this.code.push(0x37, ...this.memarg(3, REG.faultAddr));
     this.zero();
-    this.code.push(0x41, kind, 0x36, ...this.memarg(2, STATE_BASE + REG.faultKind));
+    this.code.push(0x41, kind, 0x36, ...this.memarg(2, REG.faultKind));
     this.exit(Exit.Fault, this.i64(this.pc));
   }
 
@@ -448,11 +470,11 @@ export class RegionEmitter implements Emitter {
 
   private setExitArgs(arg: number, arg64?: Val): void {
     this.zero();
-    this.code.push(0x41, ...sleb32(arg), 0x36, ...this.memarg(2, STATE_BASE + REG.exitArg));
+    this.code.push(0x41, ...sleb32(arg), 0x36, ...this.memarg(2, REG.exitArg));
     if (arg64) {
       this.zero();
       this.push(arg64);
-      this.code.push(0x37, ...this.memarg(3, STATE_BASE + REG.syncArg));
+      this.code.push(0x37, ...this.memarg(3, REG.syncArg));
     }
   }
 
@@ -503,18 +525,17 @@ export class RegionEmitter implements Emitter {
   finish(): Bytes {
     const out: number[] = [];
     this.code = out;
-    const S = STATE_BASE;
     const n = this.blocks.length;
     if (n !== this.members.size) throw new Error('region: block count does not match its members');
     // Budget: returning to the run loop now and then lets it notice signals.
     const t = this.newLocal('i32');
-    out.push(0x41, 0, 0x41, 0, 0x28, ...this.memarg(2, S + REG.budget), 0x41, 1, 0x6b, 0x22, ...uleb(t),
-      0x36, ...this.memarg(2, S + REG.budget), 0x20, ...uleb(t), 0x41, 0, 0x48, 0x04, 0x40,
+    out.push(0x23, STATE_GLOBAL, 0x23, STATE_GLOBAL, 0x28, ...this.memarg(2, REG.budget), 0x41, 1, 0x6b, 0x22, ...uleb(t),
+      0x36, ...this.memarg(2, REG.budget), 0x20, ...uleb(t), 0x41, 0, 0x48, 0x04, 0x40,
       0x41, Exit.Budget, 0x0f, 0x0b);
     for (const s of this.slots.values()) {
       this.zero();
-      if (s.ty === 'v128') out.push(0xfd, 0, ...this.memarg(4, S + s.off));
-      else out.push(LOAD[s.ty], ...this.memarg(s.ty === 'i64' ? 3 : 2, S + s.off));
+      if (s.ty === 'v128') out.push(0xfd, 0, ...this.memarg(4, s.off));
+      else out.push(LOAD[s.ty], ...this.memarg(s.ty === 'i64' ? 3 : 2, s.off));
       out.push(0x21, ...uleb(s.local));
     }
     const cur = this.newLocal('i32');
@@ -540,12 +561,12 @@ export class RegionEmitter implements Emitter {
       if (!s.dirty) continue;
       this.zero();
       out.push(0x20, ...uleb(s.local));
-      if (s.ty === 'v128') out.push(0xfd, 11, ...this.memarg(4, S + s.off));
-      else out.push(STORE[s.ty], ...this.memarg(s.ty === 'i64' ? 3 : 2, S + s.off));
+      if (s.ty === 'v128') out.push(0xfd, 11, ...this.memarg(4, s.off));
+      else out.push(STORE[s.ty], ...this.memarg(s.ty === 'i64' ? 3 : 2, s.off));
     }
     // Publish the next pc, return non-chaining exits to the run loop.
     this.zero();
-    out.push(0x20, ...uleb(this.npc), 0x37, ...this.memarg(3, S + REG.pc));
+    out.push(0x20, ...uleb(this.npc), 0x37, ...this.memarg(3, REG.pc));
     out.push(0x20, ...uleb(this.xc), 0x04, 0x40, 0x20, ...uleb(this.xc), 0x0f, 0x0b);
     // Chain: the runtime's dispatch looks the next pc up in the jump cache and tail-calls it.
     out.push(0x20, ...uleb(this.npc), 0x12, ...uleb(DISPATCH_FUNC));

@@ -11,7 +11,7 @@ import type { Helper } from '../cpu/emitter.js';
 import { allHelpers, helperIndex } from '../cpu/helpers.js';
 import { formatAsm } from '../cpu/insn.js';
 import {
-  JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PAGE_SHIFT, PAGE_SIZE, PERM_BASE, PERM_CODE, PERM_X,
+  JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PAGE_SHIFT, PAGE_SIZE, PERM_BASE, PERM_CODE, PERM_X, STATE_BASE,
 } from '../cpu/state.js';
 import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
@@ -26,6 +26,13 @@ export interface TranslatorOptions {
   regionBlocks?: number;
   /** Called with each translated instruction (for -d in_asm). */
   trace?: (pc: number, text: string) => void;
+  /** Where this thread's CPU state and jump cache are (threads/: one of each per guest thread;
+   *  default: the first thread's). */
+  stateBase?: number;
+  jumpCache?: { base: number; entries: number };
+  /** Other translators (other guest threads) share the permission table: leave PERM_CODE to
+   *  the invalidation that is broadcast to them all. */
+  sharedCodeBits?: boolean;
 }
 
 /** Hot regions translated together: per-module costs dominate a small region's (measured in
@@ -76,7 +83,10 @@ export class Translator {
   private readonly u32: Uint32Array;
   private readonly jc: DataView;
   private readonly memory: WebAssembly.Memory;
+  private readonly jcache: { base: number; entries: number };
   private imports: WebAssembly.Imports;
+  /** See TranslatorOptions.sharedCodeBits; set when the process gains a second thread. */
+  sharedCodeBits: boolean;
   private maxInsns: number;
   private regionBlocks: number;
 
@@ -89,16 +99,19 @@ export class Translator {
     this.memory = memory;
     this.u8 = new Uint8Array(memory.buffer);
     this.u32 = new Uint32Array(memory.buffer);
-    this.jc = new DataView(memory.buffer, JCACHE_BASE, JCACHE_ENTRIES * JCACHE_ENTRY_SIZE);
+    this.jcache = opts.jumpCache ?? { base: JCACHE_BASE, entries: JCACHE_ENTRIES };
+    this.jc = new DataView(memory.buffer, this.jcache.base, this.jcache.entries * JCACHE_ENTRY_SIZE);
     this.maxInsns = opts.maxBlockInsns ?? 64;
+    this.sharedCodeBits = !!opts.sharedCodeBits;
     // Small regions: translating code that never runs costs more start-up time than crossing
     // between regions costs later (measured: glibc hello 0.7 s with 4, 1.2 s with 24).
     this.regionBlocks = opts.regionBlocks ?? 8;
     const h: Record<string, Function> = {};
     for (const hp of allHelpers()) h[hp.name] = hp.fn;
-    const runtime = new WebAssembly.Instance(new WebAssembly.Module(buildRuntimeModule(allHelpers())),
+    const runtime = new WebAssembly.Instance(new WebAssembly.Module(buildRuntimeModule(allHelpers(), this.jcache)),
       { env: { mem: memory, tbl: this.table }, h } as WebAssembly.Imports);
-    this.imports = { env: { mem: memory }, rt: runtime.exports };
+    const state = new WebAssembly.Global({ value: 'i32', mutable: false }, (opts.stateBase ?? STATE_BASE) | 0);
+    this.imports = { env: { mem: memory, state }, rt: runtime.exports };
     this.clearJumpCache();
   }
 
@@ -369,23 +382,25 @@ export class Translator {
   }
 
   private setJump(pc: number, slot: number): void {
-    const off = ((pc >>> 2) & (JCACHE_ENTRIES - 1)) * JCACHE_ENTRY_SIZE;
+    const off = ((pc >>> 2) & (this.jcache.entries - 1)) * JCACHE_ENTRY_SIZE;
     this.jc.setBigUint64(off, BigInt(pc), true);
     this.jc.setUint32(off + 8, slot, true);
   }
 
   private clearJumpCache(): void {
-    for (let i = 0; i < JCACHE_ENTRIES; i++) this.jc.setBigUint64(i * JCACHE_ENTRY_SIZE, 1n, true);
+    for (let i = 0; i < this.jcache.entries; i++) this.jc.setBigUint64(i * JCACHE_ENTRY_SIZE, 1n, true);
   }
 
-  /** Drop every region with code on the pages overlapping [addr, addr+len). */
-  invalidate(addr: number, len: number): void {
+  /** Drop every region with code on the pages overlapping [addr, addr+len). `clearBits`: also
+   *  clear those pages' PERM_CODE (not when replaying another thread's invalidation: this
+   *  thread may have translated the page again since). */
+  invalidate(addr: number, len: number, clearBits = true): void {
     const first = Math.floor(addr / PAGE_SIZE);
     const last = Math.floor((addr + Math.max(len, 1) - 1) / PAGE_SIZE);
     for (let page = first; page <= last; page++) {
       const regions = this.pages.get(page);
       if (regions) for (const r of [...regions]) this.dropRegion(r);
-      if (page < 2 ** (32 - PAGE_SHIFT)) this.u8[PERM_BASE + page] &= ~PERM_CODE;
+      if (clearBits && page < 2 ** (32 - PAGE_SHIFT)) this.u8[PERM_BASE + page] &= ~PERM_CODE;
     }
   }
 
@@ -395,7 +410,7 @@ export class Translator {
       this.uncacheEval(r.pcs[0]);
     } else for (const pc of r.pcs) {
       this.blocks.delete(pc);
-      const off = ((pc >>> 2) & (JCACHE_ENTRIES - 1)) * JCACHE_ENTRY_SIZE;
+      const off = ((pc >>> 2) & (this.jcache.entries - 1)) * JCACHE_ENTRY_SIZE;
       if (this.jc.getBigUint64(off, true) === BigInt(pc)) this.jc.setBigUint64(off, 1n, true);
     }
     for (const page of r.pages) {
@@ -403,7 +418,7 @@ export class Translator {
       set?.delete(r);
       if (set && set.size === 0) {
         this.pages.delete(page);
-        this.u8[PERM_BASE + page] &= ~PERM_CODE;
+        if (!this.sharedCodeBits) this.u8[PERM_BASE + page] &= ~PERM_CODE;
       }
     }
   }

@@ -4,7 +4,9 @@
 // register as it was (no writeback), and a store followed by IC IVAU makes new code visible.
 // Every case runs in each tier on its own.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PERM_R, PERM_W, PERM_X } from '../../src/cpu/state.js';
+import {
+  GUEST_END, JCACHE_BASE, PAGE_SIZE, PERM_BASE, PERM_R, PERM_W, PERM_X, REG, SCRATCH_BASE, STATE_BASE,
+} from '../../src/cpu/state.js';
 import { Machine, type StopReason, type Tier } from '../../src/translate/machine.js';
 import { TEST_TIERS } from '../support/snippet.js';
 
@@ -134,10 +136,62 @@ describe.each(TEST_TIERS)('%s tier', (tier) => {
       expectFault('strh w0, [x1]', { 1: RO + 0xffe }, 'write', RO + 0xffe);
     });
 
-    it('loads from emulator-owned low memory fault', () => {
+    it('loads below mmap_min_addr fault', () => {
       expectFault('ldr x0, [x1]', { 1: 0 }, 'read', 0);
       expectFault('ldr x0, [x1]', { 1: 0x1000 }, 'read', 0x1000);
     });
+
+    // tsemu's own data shares the window with the guest (above GUEST_END); to guest code it must
+    // look like any unmapped page: a precise fault, and the data left as it was.
+    it("loads from tsemu's data fault as unmapped: CPU state, permission table, jump cache", () => {
+      for (const at of [STATE_BASE + REG.pc, STATE_BASE + REG.x(1), PERM_BASE + (DATA >> 12), JCACHE_BASE, SCRATCH_BASE, GUEST_END]) {
+        const { stop, regs } = run(['ldr x0, [x1]'], { 1: at });
+        expect(stop).toMatchObject({ kind: 'fault', access: 'read', pc: CODE, addr: BigInt(at), mapped: false });
+        expect(regs).toEqual(registersBefore({ 1: at }));
+      }
+    });
+
+    it("stores to tsemu's data fault and change nothing", () => {
+      const permOfData = PERM_BASE + (DATA >> 12);
+      const before = m.mem.u8[permOfData];
+      expectFault('str x0, [x1]', { 0: 0xffffffffffffffffn, 1: permOfData }, 'write', permOfData);
+      expect(m.mem.u8[permOfData]).toBe(before);
+      // The saved pc: a store there would redirect the run loop if it went through.
+      expectFault('str x0, [x1]', { 0: 0x1234, 1: STATE_BASE + REG.pc }, 'write', STATE_BASE + REG.pc);
+      expectFault('stp x0, x2, [x1, #-16]!', { 1: JCACHE_BASE + 16 }, 'write', JCACHE_BASE);
+      expect(m.mem.perms.subarray(GUEST_END / PAGE_SIZE).every((p) => p === 0)).toBe(true);
+    });
+
+    it("an access running from the guest's top page into tsemu's data faults at GUEST_END", () => {
+      const top = GUEST_END - PAGE_SIZE;
+      m.mem.map(top, PAGE_SIZE, PERM_R | PERM_W, 'top');
+      try {
+        m.mem.dv.setBigUint64(top + 8, 0x1122334455667788n, true);
+        const { stop, regs } = run(['ldr x0, [x1]'], { 1: top + 8 });
+        expect(stop.kind).toBe('breakpoint');
+        expect(regs[0]).toBe(0x1122334455667788n);
+        expectFault('ldr x0, [x1]', { 1: GUEST_END - 4 }, 'read', GUEST_END);
+        expectFault('str x0, [x1]', { 0: 0xffffffffffffffffn, 1: GUEST_END - 4 }, 'write', GUEST_END);
+        expect(m.mem.u8.subarray(GUEST_END - 4, GUEST_END).every((b) => b === 0)).toBe(true);
+      } finally {
+        m.mem.unmap(top, PAGE_SIZE);
+      }
+    });
+
+    it("a jump into tsemu's data is an exec fault on an unmapped page", () => {
+      for (const at of [STATE_BASE, JCACHE_BASE]) {
+        const { stop } = run(['br x1'], { 1: at });
+        expect(stop).toMatchObject({ kind: 'fault', access: 'exec', addr: BigInt(at), pc: at, mapped: false });
+      }
+    });
+
+    it("tsemu's data can never be mapped for the guest", () => {
+      expect(() => m.mem.map(GUEST_END - PAGE_SIZE, 2 * PAGE_SIZE, PERM_R)).toThrow(/outside the guest/);
+      expect(() => m.mem.map(STATE_BASE, PAGE_SIZE, PERM_R | PERM_W)).toThrow(/outside the guest/);
+      expect(() => m.mem.map(0, PAGE_SIZE, PERM_R)).toThrow(/outside the guest/);
+      expect(m.mem.perms[STATE_BASE / PAGE_SIZE]).toBe(0);
+    });
+
 
     it('jump to a non-executable page', () => {
       const { stop, regs } = run(['br x1'], { 1: NX + 0x40 });

@@ -20,7 +20,9 @@ interface Case {
 
 const SYSROOT = '/usr/aarch64-linux-gnu';
 const noSysroot = needs('sysroot');
-const cases: Case[] = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'cases.json'), 'utf8'));
+// cases.json: C and assembly (fixtures/build.sh); go-cases.json: Go (fixtures/build-go.sh).
+const cases: Case[] = ['cases.json', 'go-cases.json']
+  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as Case[]);
 
 /** The first line where two outputs differ, with a little context, for the failure message. */
 function firstDifference(want: string, got: string): string {
@@ -35,7 +37,7 @@ function firstDifference(want: string, got: string): string {
   return 'stdout identical';
 }
 
-describe('fixtures/cases.json under tsemu-user', () => {
+describe('fixtures/cases.json and go-cases.json under tsemu-user', () => {
   for (const c of cases) {
     for (const bin of c.binaries) {
       const lacking = bin.endsWith('.dynamic') ? noSysroot : undefined;

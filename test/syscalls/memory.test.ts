@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GUEST_END, GUEST_MIN, JCACHE_BASE, PERM_BASE, SCRATCH_BASE, STATE_BASE } from '../../src/cpu/state.js';
 import { BRK_START, BUF, E, makeGuest, type Guest } from './harness.js';
 
 const PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
@@ -49,8 +50,8 @@ describe('mmap', () => {
   it('maps anonymous zeroed memory with the requested protection', () => {
     const a = g.call('mmap', 0, 10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
     expect(a % PAGE).toBe(0);
-    expect(a).toBeGreaterThanOrEqual(0x400000);
-    expect(a + 3 * PAGE).toBeLessThanOrEqual(2 ** 32);
+    expect(a).toBeGreaterThanOrEqual(GUEST_MIN);
+    expect(a + 3 * PAGE).toBeLessThanOrEqual(GUEST_END);
     expect([perm(a), perm(a + 2 * PAGE), perm(a + 3 * PAGE)]).toEqual([3, 3, 0]);
     expect(g.bytes(a, 10000).every((b) => b === 0)).toBe(true);
     const b = g.call('mmap', 0, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANON, -1, 0);
@@ -148,6 +149,97 @@ describe('mmap', () => {
   });
 });
 
+// The guest owns [mmap_min_addr, GUEST_END); tsemu's own data sits above GUEST_END. Expected
+// errors are Linux's (checked natively as an unprivileged user on Linux 6.18 and in mm/mmap.c,
+// mm/mremap.c): fixed placement above TASK_SIZE is ENOMEM (MREMAP_FIXED: EINVAL), and below
+// mmap_min_addr EPERM from security_mmap_addr().
+describe('the guest address space', () => {
+  const fixed = MAP_PRIVATE | MAP_ANON | MAP_FIXED;
+  const noreplace = MAP_PRIVATE | MAP_ANON | MAP_FIXED_NOREPLACE;
+
+  it("is the guest's from 0x10000 to GUEST_END, including the low 4 MiB tsemu once used", () => {
+    expect(g.call('mmap', 0x10000, PAGE, PROT_READ | PROT_WRITE, fixed, -1, 0)).toBe(0x10000);
+    expect(perm(0x10000)).toBe(3);
+    expect(g.call('mmap', 0x11000, 0x400000 - 0x11000, PROT_READ | PROT_WRITE, noreplace, -1, 0)).toBe(0x11000);
+    g.mem.u8[0x1000 + 0x10000] = 1;
+    expect(g.call('mprotect', 0x10000, 0x400000 - 0x10000, PROT_READ)).toBe(0);
+    expect(g.call('munmap', 0x10000, 0x400000 - 0x10000)).toBe(0);
+    expect(g.mem.u8[0x11000]).toBe(0);
+    expect(g.call('mmap', GUEST_END - PAGE, PAGE, PROT_READ, fixed, -1, 0)).toBe(GUEST_END - PAGE);
+    expect(g.call('mmap', GUEST_END - 2 * PAGE, PAGE, PROT_READ, noreplace, -1, 0)).toBe(GUEST_END - 2 * PAGE);
+    // A hint in the free low range is taken as it is.
+    expect(g.call('mmap', 0x20000, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANON, -1, 0)).toBe(0x20000);
+  });
+
+  it("refuses fixed placement over tsemu's data as Linux does above TASK_SIZE", () => {
+    for (const at of [GUEST_END, STATE_BASE, PERM_BASE, JCACHE_BASE, 0xffff0000]) {
+      expect(g.call('mmap', at, PAGE, PROT_READ, fixed, -1, 0)).toBe(-E.ENOMEM);
+      expect(g.call('mmap', at, PAGE, PROT_READ, noreplace, -1, 0)).toBe(-E.ENOMEM);
+      expect(perm(at)).toBe(0);
+    }
+    expect(g.call('mmap', GUEST_END - PAGE, 2 * PAGE, PROT_READ, fixed, -1, 0)).toBe(-E.ENOMEM);
+    expect(perm(GUEST_END - PAGE)).toBe(0);
+    expect(g.call('mprotect', STATE_BASE, PAGE, PROT_READ | PROT_WRITE)).toBe(-E.ENOMEM);
+    const a = g.call('mmap', 0, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANON, -1, 0);
+    expect(g.call('mremap', a, PAGE, PAGE, 3, STATE_BASE)).toBe(-E.EINVAL);
+    expect(g.call('mremap', a, PAGE, 2 * PAGE, 3, GUEST_END - PAGE)).toBe(-E.EINVAL);
+    // Growing the top page in place would run into tsemu's data: it moves instead, or fails.
+    const top = g.call('mmap', GUEST_END - PAGE, PAGE, PROT_READ, fixed, -1, 0);
+    expect(g.call('mremap', top, PAGE, 2 * PAGE, 0, 0)).toBe(-E.ENOMEM);
+    const moved = g.call('mremap', top, PAGE, 2 * PAGE, 1, 0);
+    expect(moved + 2 * PAGE).toBeLessThanOrEqual(GUEST_END);
+  });
+
+  it("never places a mapping, the break or a hinted mapping over tsemu's data", () => {
+    // Hints there are ignored, as Linux ignores hints above TASK_SIZE.
+    const h = g.call('mmap', STATE_BASE, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANON, -1, 0);
+    expect(h).toBeGreaterThanOrEqual(GUEST_MIN);
+    expect(h + PAGE).toBeLessThanOrEqual(GUEST_END);
+    // Fill the window, in ever smaller pieces: every piece lies in the guest's part.
+    let total = 0;
+    for (let size = 0x10000000; size >= PAGE; size /= 2) {
+      for (;;) {
+        const p = g.call('mmap', 0, size, PROT_NONE, MAP_PRIVATE | MAP_ANON, -1, 0);
+        if (p < 0) { expect(p).toBe(-E.ENOMEM); break; }
+        expect(p).toBeGreaterThanOrEqual(GUEST_MIN);
+        expect(p + size).toBeLessThanOrEqual(GUEST_END);
+        total += size;
+      }
+    }
+    expect(total).toBeGreaterThan(0xf0000000);
+    expect(g.mem.perms.subarray(GUEST_END / PAGE).every((p) => p === 0)).toBe(true);
+    expect(g.call('brk', STATE_BASE + PAGE)).toBe(BRK_START);
+  });
+
+  it('refuses fixed placement below mmap_min_addr with EPERM, as Linux does without CAP_SYS_RAWIO', () => {
+    for (const at of [0, 0x1000, 0xf000]) {
+      expect(g.call('mmap', at, PAGE, PROT_READ, fixed, -1, 0)).toBe(-E.EPERM);
+      expect(g.call('mmap', at, PAGE, PROT_READ, noreplace, -1, 0)).toBe(-E.EPERM);
+    }
+    expect(g.call('mmap', 0xf000, 2 * PAGE, PROT_READ, fixed, -1, 0)).toBe(-E.EPERM);
+    expect(perm(0xf000)).toBe(0);
+    // Without MAP_FIXED a hint down there is ignored.
+    const h = g.call('mmap', 0x1000, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANON, -1, 0);
+    expect(h).toBeGreaterThanOrEqual(GUEST_MIN);
+    const a = g.call('mmap', 0, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANON, -1, 0);
+    expect(g.call('mremap', a, PAGE, PAGE, 3, 0x1000)).toBe(-E.EPERM);
+    expect(g.call('mremap', 0x90000000, PAGE, PAGE, 3, 0x1000)).toBe(-E.EFAULT); // the old range first
+    expect(perm(a)).toBe(1);
+  });
+
+  it("a system call given a pointer into tsemu's data fails with EFAULT", () => {
+    expect(g.call('pipe2', BUF, 0)).toBe(0);
+    const [r, w] = [g.u32(BUF), g.u32(BUF + 4)];
+    expect(g.call('write', w, STATE_BASE, 8)).toBe(-E.EFAULT);
+    expect(g.call('write', w, BUF, 8)).toBe(8);
+    const permsBefore = g.bytes(PERM_BASE, 4096);
+    expect(g.call('read', r, PERM_BASE, 8)).toBe(-E.EFAULT);
+    expect(g.call('read', r, JCACHE_BASE, 8)).toBe(-E.EFAULT);
+    expect(g.bytes(PERM_BASE, 4096)).toEqual(permsBefore);
+    expect(g.call('read', r, BUF + 64, 8)).toBe(8);
+  });
+});
+
 describe('munmap', () => {
   it('unmaps whole pages, parts of mappings, and unmapped ranges without error', () => {
     const a = g.call('mmap', 0, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
@@ -158,11 +250,14 @@ describe('munmap', () => {
     expect(g.call('munmap', a, 0)).toBe(-E.EINVAL);
     expect(g.call('munmap', 2 ** 48, PAGE)).toBe(-E.EINVAL);
     expect(g.call('munmap', 2 ** 33, PAGE)).toBe(0);
-    // A range running off the top of the window unmaps what is below it.
-    const top = g.call('mmap', 0xffff0000, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0);
-    expect(top).toBe(0xffff0000);
-    expect(g.call('munmap', 0xffff0000, 2 ** 33)).toBe(0);
-    expect(perm(0xffff0000)).toBe(0);
+    // A range running over tsemu's data and off the top of the window unmaps what is below it
+    // and leaves tsemu's data as it was.
+    const top = g.call('mmap', GUEST_END - PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0);
+    expect(top).toBe(GUEST_END - PAGE);
+    g.mem.u8[SCRATCH_BASE] = 0x5a;
+    expect(g.call('munmap', GUEST_END - PAGE, 2 ** 33)).toBe(0);
+    expect(perm(GUEST_END - PAGE)).toBe(0);
+    expect(g.mem.u8[SCRATCH_BASE]).toBe(0x5a);
   });
 });
 

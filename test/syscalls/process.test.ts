@@ -354,11 +354,71 @@ describe('futex', () => {
     expect(g.call('futex', WORD, 9, 7, 0, 0, 0)).toBe(-E.EINVAL); // WAIT_BITSET with an empty mask
   });
 
+  it('WAKE_OP applies its operation to the second word and compares the old value', () => {
+    const W2 = WORD + 8;
+    // FUTEX_OP(op, oparg, cmp, cmparg) as in linux/futex.h
+    const futexOp = (op: number, oparg: number, cmp: number, cmparg: number) =>
+      (((op & 0xf) << 28) | ((cmp & 0xf) << 24) | ((oparg & 0xfff) << 12) | (cmparg & 0xfff)) >>> 0;
+    g.mem.dv.setUint32(W2, 5, true);
+    expect(g.call('futex', WORD, 5, 1, 1, W2, futexOp(1, 3, 0, 5))).toBe(0); // ADD 3, old == 5
+    expect(g.mem.dv.getUint32(W2, true)).toBe(8);
+    expect(g.call('futex', WORD, 5, 1, 1, W2, futexOp(8 | 0, 4, 1, 0))).toBe(0); // SET 1 << 4
+    expect(g.mem.dv.getUint32(W2, true)).toBe(16);
+    expect(g.call('futex', WORD, 5, 1, 1, W2, futexOp(3, 0x10, 0, 0))).toBe(0); // ANDN
+    expect(g.mem.dv.getUint32(W2, true)).toBe(0);
+    expect(g.call('futex', WORD, 5, 1, 1, W2, futexOp(6, 0, 0, 0))).toBe(-E.ENOSYS); // no op 6
+    expect(g.call('futex', WORD, 5, 1, 1, W2 + 1, futexOp(0, 0, 0, 0))).toBe(-E.EINVAL);
+    expect(g.call('futex', WORD, 5, 1, 1, BAD, futexOp(0, 0, 0, 0))).toBe(-E.EFAULT);
+  });
+
+  it('CMP_REQUEUE checks the word, REQUEUE its counts; absolute timeouts; REALTIME only for waits', () => {
+    g.mem.dv.setUint32(WORD, 3, true);
+    expect(g.call('futex', WORD, 4, 1, 1, WORD + 8, 4)).toBe(-E.EAGAIN); // CMP_REQUEUE, *uaddr != val3
+    expect(g.call('futex', WORD, 4, 1, 1, WORD + 8, 3)).toBe(0);
+    expect(g.call('futex', WORD, 3, -1, 1, WORD + 8)).toBe(-E.EINVAL); // REQUEUE with a negative count
+    expect(g.call('futex', WORD, 1 | 256, 1)).toBe(-E.ENOSYS); // WAKE with FUTEX_CLOCK_REALTIME
+    const ts = BUF + 0x500;
+    g.mem.dv.setBigInt64(ts, 0n, true); // CLOCK_MONOTONIC 1 ns: long past
+    g.mem.dv.setBigInt64(ts + 8, 1n, true);
+    expect(g.call('futex', WORD, 9, 3, ts, 0, 0xffffffff)).toBe(-E.ETIMEDOUT); // WAIT_BITSET, absolute
+  });
+
   it('wakes nobody when nobody waits', () => {
     expect(g.call('futex', WORD, 1, 1)).toBe(0);
     expect(g.call('futex', WORD, 129, 0x7fffffff)).toBe(0);
     expect(g.call('futex', BAD, 1, 1)).toBe(-E.EFAULT);
     expect(g.call('futex', WORD, 99, 1)).toBe(-E.ENOSYS);
+  });
+});
+
+describe('clone and clone3: the flag checks Linux makes (kernel/fork.c)', () => {
+  const VM = 0x100, FS = 0x200, SIGHAND = 0x800, PIDFD = 0x1000, THREAD = 0x10000, NEWNS = 0x20000;
+  const PARENT_SETTID = 0x100000, NEWUSER = 0x10000000;
+  it('refuses inconsistent clone flags with EINVAL', () => {
+    expect(g.call('clone', VM | THREAD, 0, 0, 0, 0)).toBe(-E.EINVAL); // THREAD without SIGHAND
+    expect(g.call('clone', SIGHAND, 0, 0, 0, 0)).toBe(-E.EINVAL); // SIGHAND without VM
+    expect(g.call('clone', NEWNS | FS, 0, 0, 0, 0)).toBe(-E.EINVAL);
+    expect(g.call('clone', NEWUSER | FS, 0, 0, 0, 0)).toBe(-E.EINVAL);
+    expect(g.call('clone', PIDFD | PARENT_SETTID, 0, BUF, 0, 0)).toBe(-E.EINVAL);
+    expect(g.call('clone', VM | SIGHAND | THREAD | PIDFD, 0, BUF, 0, 0)).toBe(-E.EINVAL);
+  });
+
+  it('reads struct clone_args by its size', () => {
+    const args = BUF + 0x800;
+    g.mem.u8.fill(0, args, args + 128);
+    expect(g.call('clone3', args, 32)).toBe(-E.EINVAL); // smaller than CLONE_ARGS_SIZE_VER0
+    expect(g.call('clone3', BAD, 64)).toBe(-E.EFAULT);
+    g.mem.dv.setBigUint64(args, BigInt(VM | SIGHAND | THREAD), true);
+    g.mem.dv.setBigUint64(args + 32, 17n, true); // exit_signal with CLONE_THREAD
+    expect(g.call('clone3', args, 64)).toBe(-E.EINVAL);
+    g.mem.dv.setBigUint64(args + 32, 0n, true);
+    g.mem.dv.setBigUint64(args + 40, 0x1000n, true); // a stack without its size
+    expect(g.call('clone3', args, 64)).toBe(-E.EINVAL);
+    g.mem.dv.setBigUint64(args + 40, 0n, true);
+    g.mem.u8[args + 100] = 1; // a field this kernel does not know, not zero
+    expect(g.call('clone3', args, 104)).toBe(-E.E2BIG);
+    g.mem.dv.setBigUint64(args, BigInt(VM | THREAD), true); // THREAD without SIGHAND
+    expect(g.call('clone3', args, 64)).toBe(-E.EINVAL);
   });
 });
 

@@ -1,0 +1,76 @@
+// The words guest threads share besides guest memory: one SharedArrayBuffer, Int32 words.
+//
+// Per thread slot (see cpu/state.ts threadStateBase): whether a worker exists and runs a thread,
+// the start signal, and the call box through which a worker hands a system call that touches
+// process state to the owning thread (threads/group.ts). Then the invalidation log: every
+// translation invalidation any thread makes, for the other threads' translators to replay.
+import { MAX_THREADS } from '../cpu/state.js';
+
+export const WORD = {
+  /** Next index in the invalidation log (entries below it are written or being written). */
+  logNext: 0,
+  /** Guest address of the futex word the owning thread sleeps on (0: none): a caller notifies it. */
+  ownerWait: 1,
+  /** Threads running on workers. */
+  live: 2,
+} as const;
+
+export const SLOT = {
+  /** Status: NONE, IDLE (a worker waits for START), BUSY (it runs a guest thread). */
+  status: 0,
+  start: 1,
+  /** Call box: IDLE, ASKED, SERVING, DONE. */
+  call: 2,
+  kind: 3,
+  arg: 4,
+  tid: 5,
+  clearTid: 6,
+} as const;
+export const SLOT_WORDS = 8;
+export const STATUS = { NONE: 0, IDLE: 1, BUSY: 2 } as const;
+export const CALL = { IDLE: 0, ASKED: 1, SERVING: 3, DONE: 2 } as const;
+export const CALL_KIND = { SYSCALL: 1, FATAL_SIGNAL: 2 } as const;
+
+const SLOTS_AT = 8;
+export const slotWord = (slot: number, field: number): number => SLOTS_AT + slot * SLOT_WORDS + field;
+
+/** Invalidation log: a ring of [seq, addr, len, origin slot]; seq = index + 1 once written. */
+export const LOG_ENTRIES = 1024;
+export const LOG_AT = SLOTS_AT + MAX_THREADS * SLOT_WORDS;
+export const MAILBOX_WORDS = LOG_AT + LOG_ENTRIES * 4;
+
+export function newMailbox(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(MAILBOX_WORDS * 4));
+}
+
+/** Append an invalidation of [addr, addr+len) made by thread `origin`. */
+export function logInvalidation(box: Int32Array, addr: number, len: number, origin: number): void {
+  const i = Atomics.add(box, WORD.logNext, 1);
+  const at = LOG_AT + (i % LOG_ENTRIES) * 4;
+  box[at + 1] = addr | 0;
+  box[at + 2] = Math.min(len, 2 ** 31 - 1) | 0;
+  box[at + 3] = origin;
+  Atomics.store(box, at, i + 1);
+}
+
+/**
+ * Replay the log from `seen` for thread `self`: invalidate(addr, len) for the others' entries,
+ * or flush() if more than the ring holds went by. Returns the new `seen`.
+ */
+export function replayInvalidations(box: Int32Array, seen: number, self: number,
+  invalidate: (addr: number, len: number) => void, flush: () => void): number {
+  const next = Atomics.load(box, WORD.logNext);
+  if (next - seen > LOG_ENTRIES) {
+    flush();
+    return next;
+  }
+  for (let i = seen; i < next; i++) {
+    const at = LOG_AT + (i % LOG_ENTRIES) * 4;
+    // The writer reserved the entry and is between two stores: wait for its last one.
+    while (Atomics.load(box, at) !== i + 1) {
+      if (Atomics.load(box, at) > i + 1) { flush(); return next; } // overwritten by a later lap
+    }
+    if (box[at + 3] !== self) invalidate(box[at + 1] >>> 0, box[at + 2]);
+  }
+  return next;
+}

@@ -1,0 +1,218 @@
+// One guest thread other than the first, on a worker_thread of its own (see group.ts). It runs
+// guest code with its own Machine (CPU state block, translator, table, jump cache) over the
+// process's shared guest memory, makes the system calls that concern only itself here, and
+// hands every other one to the owning thread through its call box. When its guest thread
+// exits it waits, warm, to be given the next one.
+import * as fs from 'node:fs';
+import { workerData } from 'node:worker_threads';
+import { GuestFault, GuestMemory } from '../cpu/memory.js';
+import { MAX_THREADS, REG, STATE_BASE, threadJumpCache, threadStateBase } from '../cpu/state.js';
+import { E, SysError } from '../syscalls/errno.js';
+import { futexCall, type FutexIo } from '../syscalls/futex.js';
+import { readTimespec, writeTimespec } from '../syscalls/structs.js';
+import { clockNs } from '../syscalls/time.js';
+import { Machine } from '../translate/machine.js';
+import type { ThreadWorkerData } from './group.js';
+import { CALL, CALL_KIND, logInvalidation, replayInvalidations, SLOT, slotWord, STATUS, WORD } from './mailbox.js';
+
+const data = workerData as ThreadWorkerData;
+const { slot, pid } = data;
+const box = new Int32Array(data.mailbox);
+const wake = new Int32Array(data.wake);
+const mem = new GuestMemory(data.memory);
+const words = new Int32Array(data.memory.buffer);
+const machine = new Machine({ stateBase: threadStateBase(slot), jumpCache: threadJumpCache(slot), sharedCodeBits: true }, mem);
+const cpu = machine.cpu;
+let seen = 0;
+/** TSEMU_THREAD_DEBUG=1: this thread reports its calls, replayed invalidations and, at each
+ *  block-budget exit, its pc on stderr. */
+const debug = !!process.env.TSEMU_THREAD_DEBUG;
+if (debug) machine.interruptCheck = () => { fs.writeSync(2, `[thread ${slot}] pc 0x${cpu.pc.toString(16)}\n`); return false; };
+machine.codeChanged = (addr, len) => logAndKick(addr, len);
+machine.takeInvalidations = () => {
+  if (Atomics.load(box, WORD.logNext) === seen) return;
+  seen = replayInvalidations(box, seen, slot, (a, l) => {
+    if (debug) fs.writeSync(2, `[thread ${slot}] replay 0x${a.toString(16)}+${l}\n`);
+    machine.translator.invalidate(a, l, false);
+  }, () => machine.translator.flush());
+};
+
+/** Log an invalidation for the other threads and make the running ones leave their code. */
+function logAndKick(addr: number, len: number): void {
+  logInvalidation(box, addr, len, slot);
+  for (let s = 0; s < MAX_THREADS; s++) {
+    if (s !== slot && Atomics.load(box, slotWord(s, SLOT.status)) === STATUS.BUSY) {
+      Atomics.store(words, (threadStateBase(s) + REG.budget) / 4, 0);
+    }
+  }
+}
+
+/** Hand the call in x8/x0..x5 (or a fatal signal) to the owning thread and wait for it. */
+function forward(kind: number, arg = 0): void {
+  const at = slotWord(slot, SLOT.call);
+  Atomics.store(box, slotWord(slot, SLOT.kind), kind);
+  Atomics.store(box, slotWord(slot, SLOT.arg), arg);
+  Atomics.store(box, at, CALL.ASKED);
+  Atomics.add(wake, 0, 1);
+  Atomics.notify(wake, 0);
+  Atomics.store(words, (STATE_BASE + REG.budget) / 4, 0);
+  const waitingOn = Atomics.load(box, WORD.ownerWait) >>> 0;
+  if (waitingOn) Atomics.notify(words, waitingOn / 4);
+  for (let s; (s = Atomics.load(box, at)) !== CALL.DONE;) Atomics.wait(box, at, s);
+  Atomics.store(box, at, CALL.IDLE);
+}
+
+const futexIo: FutexIo = {
+  mem,
+  wait: (addr, val, ms) => Atomics.wait(words, addr / 4, val | 0, ms),
+  wake: (addr, n) => Atomics.notify(words, addr / 4, n),
+};
+
+class ThreadExit {}
+
+const NR = {
+  exit: 93, exit_group: 94, set_tid_address: 96, futex: 98, set_robust_list: 99, nanosleep: 101,
+  epoll_pwait: 22, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124, getpid: 172, gettid: 178, rseq: 293,
+} as const;
+
+/** The calls this thread makes on its own; undefined: hand it to the owner. */
+function localCall(nr: number): bigint | undefined {
+  const x = (i: number) => cpu.xn(i);
+  switch (nr) {
+    case NR.gettid: return BigInt(Atomics.load(box, slotWord(slot, SLOT.tid)));
+    case NR.getpid: return BigInt(pid);
+    case NR.exit: throw new ThreadExit();
+    case NR.set_tid_address:
+      Atomics.store(box, slotWord(slot, SLOT.clearTid), x(0));
+      return BigInt(Atomics.load(box, slotWord(slot, SLOT.tid)));
+    case NR.set_robust_list: return Number(cpu.x(1)) === 24 ? 0n : BigInt(-E.EINVAL);
+    case NR.rseq: return BigInt(-E.ENOSYS);
+    case NR.sched_yield: return 0n;
+    case NR.futex: return BigInt(futexCall(futexIo, x(0), Number(BigInt.asIntN(32, cpu.x(1))), Number(cpu.x(2) & 0xffffffffn),
+      x(3), x(4), Number(cpu.x(5) & 0xffffffffn)));
+    case NR.clock_gettime: {
+      const clock = Number(BigInt.asIntN(32, cpu.x(0)));
+      if (clock < 0 || clock > 11) return undefined; // CPU-time clocks: the owner knows them
+      writeTimespec(mem, x(1), clockNs(clock));
+      return 0n;
+    }
+    case NR.nanosleep: return sleep(readTimespec(mem, x(0)), x(1));
+    case NR.clock_nanosleep: {
+      const TIMER_ABSTIME = 1;
+      const clock = Number(BigInt.asIntN(32, cpu.x(0)));
+      if (clock !== 0 && clock !== 1 && clock !== 7) return undefined;
+      const ns = readTimespec(mem, x(2));
+      const rel = Number(cpu.x(1)) & TIMER_ABSTIME ? ns - clockNs(clock) : ns;
+      return sleep(rel, Number(cpu.x(1)) & TIMER_ABSTIME ? 0 : x(3));
+    }
+    default: return undefined;
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Sleep: signals are not delivered to this thread, so nothing cuts it short. */
+function sleep(ns: bigint, remain: number): bigint {
+  if (ns > 0n) Atomics.wait(sleeper, 0, 0, Number(ns) / 1e6);
+  if (remain) writeTimespec(mem, remain, 0n);
+  return 0n;
+}
+
+function syscall(): void {
+  const nr = Number(cpu.x(8));
+  if (debug) fs.writeSync(2, `[thread ${slot}] syscall ${nr}(0x${cpu.x(0).toString(16)}, 0x${cpu.x(1).toString(16)}, 0x${cpu.x(2).toString(16)})\n`);
+  let r: bigint | undefined;
+  try {
+    r = localCall(nr);
+  } catch (err) {
+    if (err instanceof ThreadExit) throw err;
+    if (err instanceof SysError) r = BigInt(-err.errno);
+    else if (err instanceof GuestFault) r = BigInt(-E.EFAULT);
+    else throw err;
+  }
+  if (r !== undefined) cpu.setX(0, r);
+  else if (nr === NR.epoll_pwait) pollWithoutBlockingOwner();
+  else forward(CALL_KIND.SYSCALL);
+}
+
+/**
+ * epoll_pwait with a timeout, as Go's scheduler makes it on an idle thread (netpoll). Run by
+ * the owner as it stands, it would hold the owner's own guest code up for the whole timeout.
+ * Instead the owner polls (timeout 0) and this thread sleeps in between on the word every
+ * forwarded call bumps, so a write to the poller's eventfd by another thread (Go's
+ * netpollBreak) ends the sleep at once; readiness from outside the process is seen within
+ * POLL_SLICE_MS.
+ */
+function pollWithoutBlockingOwner(): void {
+  const POLL_SLICE_MS = 10;
+  const timeout = Number(BigInt.asIntN(32, cpu.x(3)));
+  const saved = [0, 1, 2, 3, 4, 5].map((i) => cpu.x(i));
+  const end = timeout < 0 ? Infinity : performance.now() + timeout;
+  for (;;) {
+    saved.forEach((v, i) => cpu.setX(i, v));
+    cpu.setX(3, 0);
+    forward(CALL_KIND.SYSCALL);
+    const seen = Atomics.load(wake, 0);
+    const left = end - performance.now();
+    if (cpu.x(0) !== 0n || timeout === 0 || left <= 0) break;
+    Atomics.wait(wake, 0, seen, Math.min(left, POLL_SLICE_MS));
+  }
+  const result = cpu.x(0);
+  saved.forEach((v, i) => cpu.setX(i, v));
+  cpu.setX(0, result);
+}
+
+const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGSEGV = 11;
+
+/** Run the guest thread until it exits. */
+function runThread(): void {
+  machine.setFpcrMode(cpu.fpcr);
+  for (;;) {
+    const stop = machine.run();
+    if (stop.kind === 'svc') {
+      try {
+        syscall();
+      } catch (err) {
+        if (err instanceof ThreadExit) return;
+        throw err;
+      }
+      machine.setFpcrMode(cpu.fpcr);
+    } else if (stop.kind !== 'interrupt') {
+      const sig = stop.kind === 'undefined' ? SIGILL : stop.kind === 'breakpoint' ? SIGTRAP
+        : stop.kind === 'fault' && stop.access === 'align' ? SIGBUS : SIGSEGV;
+      const where = 'pc' in stop ? ` at pc 0x${stop.pc.toString(16)}` : '';
+      const addr = stop.kind === 'fault' ? ` (address 0x${stop.addr.toString(16)})` : '';
+      fs.writeSync(2, `tsemu: guest thread ${Atomics.load(box, slotWord(slot, SLOT.tid))}: signal ${sig}${where}${addr}\n`);
+      forward(CALL_KIND.FATAL_SIGNAL, sig);
+    }
+  }
+}
+
+/** CLONE_CHILD_CLEARTID: now that the thread has left its stack, zero the word and wake one. */
+function threadExited(): void {
+  const ctid = Atomics.load(box, slotWord(slot, SLOT.clearTid)) >>> 0;
+  if (ctid) {
+    try {
+      mem.writeU32(ctid, 0);
+      Atomics.notify(words, ctid / 4, 1);
+    } catch { /* unmapped meanwhile: Linux ignores the fault too */ }
+  }
+  Atomics.store(box, slotWord(slot, SLOT.status), STATUS.IDLE);
+  Atomics.sub(box, WORD.live, 1);
+  Atomics.add(wake, 0, 1);
+  Atomics.notify(wake, 0);
+}
+
+for (;;) {
+  const start = slotWord(slot, SLOT.start);
+  while (Atomics.load(box, start) === 0) Atomics.wait(box, start, 0);
+  Atomics.store(box, start, 0);
+  try {
+    runThread();
+  } catch (err) {
+    // The owner's event loop is busy running guest code: it would never report this thread's
+    // 'error' event. Say it here, and end the process as the owner would.
+    fs.writeSync(2, `tsemu-user: internal error in guest thread ${slot}: ${(err as Error)?.stack ?? err}\n`);
+    forward(CALL_KIND.FATAL_SIGNAL, 6);
+  }
+  threadExited();
+}
