@@ -7,7 +7,7 @@
 // region there; the jump cache maps guest pcs to slots.
 import type { Decoder } from '../cpu/decoder.js';
 import { Trap } from '../cpu/emitter.js';
-import type { Helper } from '../cpu/emitter.js';
+import type { Emitter, Helper } from '../cpu/emitter.js';
 import { allHelpers, helperIndex } from '../cpu/helpers.js';
 import { formatAsm } from '../cpu/insn.js';
 import {
@@ -198,15 +198,7 @@ export class Translator {
     let pc = start;
     for (let n = 1; ; n++) {
       e.beginInsn(pc);
-      const word = this.u32[pc >>> 2];
-      const d = this.decoder.decode(word);
-      if (!d) {
-        if (cache) this.opts.trace?.(pc, `.inst 0x${word.toString(16).padStart(8, '0')} (undefined)`);
-        e.trap(Trap.Undefined);
-      } else {
-        if (cache) this.opts.trace?.(pc, formatAsm(d.insn, d.fields));
-        d.insn.sem(e, d.fields);
-      }
+      this.emitInsn(e, pc, cache);
       pc += 4;
       if (e.ended) break;
       if (n >= max || pc >= pageEnd || !e.constRoom) {
@@ -330,6 +322,16 @@ export class Translator {
     return first;
   }
 
+  /** The instruction at `pc` against any backend: its `sem`, or an undefined-instruction trap;
+   *  logged for -d in_asm when `trace`. */
+  private emitInsn(e: Emitter, pc: number, trace: boolean): void {
+    const word = this.u32[pc >>> 2];
+    const d = this.decoder.decode(word);
+    if (trace) this.opts.trace?.(pc, d ? formatAsm(d.insn, d.fields) : `.inst 0x${word.toString(16).padStart(8, '0')} (undefined)`);
+    if (d) d.insn.sem(e, d.fields);
+    else e.trap(Trap.Undefined);
+  }
+
   /** Run a block's semantics against the discovery emitter: where does it end, where can it go. */
   private scanBlock(e: DiscoveryEmitter, start: number): void {
     e.begin(start);
@@ -337,9 +339,7 @@ export class Translator {
     let pc = start;
     for (let n = 1; ; n++) {
       e.pc = pc;
-      const d = this.decoder.decode(this.u32[pc >>> 2]);
-      if (d) d.insn.sem(e, d.fields);
-      else e.trap();
+      this.emitInsn(e, pc, false);
       pc += 4;
       if (e.ended) return;
       if (n >= this.maxInsns || pc >= pageEnd) return e.fallThrough(pc);
@@ -354,15 +354,7 @@ export class Translator {
     let n = 0;
     for (;;) {
       e.pc = pc;
-      const word = this.u32[pc >>> 2];
-      const d = this.decoder.decode(word);
-      if (!d) {
-        if (trace) this.opts.trace?.(pc, `.inst 0x${word.toString(16).padStart(8, '0')} (undefined)`);
-        e.trap(Trap.Undefined);
-      } else {
-        if (trace) this.opts.trace?.(pc, formatAsm(d.insn, d.fields));
-        d.insn.sem(e, d.fields);
-      }
+      this.emitInsn(e, pc, trace);
       n++;
       pc += 4;
       if (e.ended) break;
