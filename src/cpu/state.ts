@@ -17,6 +17,8 @@
 // Generated code uses these as compile-time constants (wasm memarg offsets): moving them costs
 // nothing at run time.
 
+import type { SysSlot, Ty } from './emitter.js';
+
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
 /** The 4 GiB window every guest mapping lives in. */
@@ -86,6 +88,12 @@ export const REG = {
   syncArg: 352,
   vreg: (n: number) => 0x200 + n * 16,
 } as const;
+
+/** Where each named system slot of the Emitter interface lives in the CPU state, and its type. */
+export const SYS_SLOT: Record<SysSlot, readonly [number, Ty]> = {
+  tpidr: [REG.tpidr, 'i64'], fpcr: [REG.fpcr, 'i32'], fpsr: [REG.fpsr, 'i32'], exclAddr: [REG.exclAddr, 'i64'],
+  exclVal: [REG.exclVal, 'i64'], exclVal2: [REG.exclVal2, 'i64'], exclSize: [REG.exclSize, 'i32'],
+};
 export const STATE_SIZE = 0x200 + 32 * 16;
 
 /** Why generated code returned to the run loop. The guest pc is in the state. */

@@ -3,12 +3,9 @@
 // so that finding a region's blocks costs a fraction of translating them.
 import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
 import { OPS, type Ty } from './opcodes.js';
+import { SYS_SLOT } from '../cpu/state.js';
 
 const V: Record<Ty, Val> = { i32: { ty: 'i32' }, i64: { ty: 'i64' }, f32: { ty: 'f32' }, f64: { ty: 'f64' }, v128: { ty: 'v128' } };
-const SYS_TY: Record<SysSlot, Ty> = {
-  tpidr: 'i64', fpcr: 'i32', fpsr: 'i32', exclAddr: 'i64', exclVal: 'i64', exclVal2: 'i64', exclSize: 'i32',
-};
-
 export class DiscoveryEmitter implements Emitter {
   pc = 0;
   ended = false;
@@ -60,7 +57,7 @@ export class DiscoveryEmitter implements Emitter {
   setV(): void {}
   flag(): Val { return V.i32; }
   setFlags(): void {}
-  sys(name: SysSlot): Val { return V[SYS_TY[name]]; }
+  sys(name: SysSlot): Val { return V[SYS_SLOT[name][1]]; }
   setSys(): void {}
   load(_a: Val, size: number): Val { return size === 16 ? V.v128 : V.i64; }
   store(): void {}

@@ -17,7 +17,7 @@
 import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
 import { Sync, Trap } from '../cpu/emitter.js';
 import {
-  Exit, FaultKind, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG, SCRATCH_BASE, SCRATCH_SIZE, STATE_BASE,
+  Exit, FaultKind, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG, SCRATCH_BASE, SCRATCH_SIZE, STATE_BASE, SYS_SLOT,
 } from '../cpu/state.js';
 import { OPS, type Ty } from './opcodes.js';
 import { FAST_OPERATORS as FAST } from './eval-fast.js';
@@ -50,10 +50,6 @@ interface Alias {
 /** Placeholder step, removed when the block is finished. */
 const NOP: Step = () => 0;
 
-const SYS: Record<SysSlot, [number, Ty]> = {
-  tpidr: [REG.tpidr, 'i64'], fpcr: [REG.fpcr, 'i32'], fpsr: [REG.fpsr, 'i32'], exclAddr: [REG.exclAddr, 'i64'],
-  exclVal: [REG.exclVal, 'i64'], exclVal2: [REG.exclVal2, 'i64'], exclSize: [REG.exclSize, 'i32'],
-};
 const SIZE: Record<Ty, number> = { i32: 4, i64: 8, f32: 4, f64: 8, v128: 16 };
 const S = STATE_BASE;
 
@@ -400,8 +396,8 @@ export class EvalEmitter implements Emitter {
     this.write(REG.c, 'i32', c);
     this.write(REG.v, 'i32', v);
   }
-  sys(name: SysSlot): Val { const [off, ty] = SYS[name]; return this.read(off, ty); }
-  setSys(name: SysSlot, v: Val): void { const [off, ty] = SYS[name]; this.write(off, ty, v); }
+  sys(name: SysSlot): Val { const [off, ty] = SYS_SLOT[name]; return this.read(off, ty); }
+  setSys(name: SysSlot, v: Val): void { const [off, ty] = SYS_SLOT[name]; this.write(off, ty, v); }
 
   // ---------------------------------------------------------------- memory
   /**

@@ -18,7 +18,7 @@
 import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
 import { Sync, Trap } from '../cpu/emitter.js';
 import {
-  Exit, FaultKind, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG,
+  Exit, FaultKind, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG, SYS_SLOT,
 } from '../cpu/state.js';
 import { Bytes } from './bytes.js';
 import { DISPATCH_FUNC, STATE_GLOBAL } from './module.js';
@@ -37,11 +37,6 @@ interface Slot {
   local: number;
   dirty: boolean;
 }
-
-const SYS: Record<SysSlot, [number, Ty]> = {
-  tpidr: [REG.tpidr, 'i64'], fpcr: [REG.fpcr, 'i32'], fpsr: [REG.fpsr, 'i32'], exclAddr: [REG.exclAddr, 'i64'],
-  exclVal: [REG.exclVal, 'i64'], exclVal2: [REG.exclVal2, 'i64'], exclSize: [REG.exclSize, 'i32'],
-};
 
 const LOAD: Record<Ty, number> = { i32: 0x28, i64: 0x29, f32: 0x2a, f64: 0x2b, v128: -1 };
 const STORE: Record<Ty, number> = { i32: 0x36, i64: 0x37, f32: 0x38, f64: 0x39, v128: -1 };
@@ -287,8 +282,8 @@ export class RegionEmitter implements Emitter {
     this.writeSlot(REG.c, 'i32', c);
     this.writeSlot(REG.v, 'i32', v);
   }
-  sys(name: SysSlot): Val { const [off, ty] = SYS[name]; return this.readSlot(off, ty); }
-  setSys(name: SysSlot, v: Val): void { const [off, ty] = SYS[name]; this.writeSlot(off, ty, v); }
+  sys(name: SysSlot): Val { const [off, ty] = SYS_SLOT[name]; return this.readSlot(off, ty); }
+  setSys(name: SysSlot, v: Val): void { const [off, ty] = SYS_SLOT[name]; this.writeSlot(off, ty, v); }
 
   // ---------------------------------------------------------------- memory
   /**
