@@ -2,7 +2,7 @@
 // system calls, faults and traps — the way Linux would for an aarch64 process.
 import { loadProgram, LoadError, requireExecutable } from './loader/index.js';
 import { dispatchSyscall } from './syscalls/dispatch.js';
-import { deliverSignals, forceSignal, hangUpStoppedJobs } from './syscalls/signals.js';
+import { deliverSignals, forceSignal, hangUpStoppedJobs } from './syscalls/signal/signals.js';
 import { GuestExit, GuestKilled, Kernel, type HostLink } from './syscalls/kernel.js';
 import { Machine, type StopReason } from './translate/machine.js';
 import { installProcessHooks, resumeInto } from './user-process.js';

@@ -1,5 +1,5 @@
 // Job-control signals on the thread that owns the host process. All tsemu processes of a
-// terminal share one host process group (see syscalls/session.ts), so the terminal's Ctrl-C,
+// terminal share one host process group (see syscalls/process/session.ts), so the terminal's Ctrl-C,
 // Ctrl-\ and Ctrl-Z reach every one of them, background jobs included. This thread therefore
 // always listens for those signals and for the other job-control ones, and does what Linux
 // would have done for the guest: a terminal signal reaches the guest only when its (guest)

@@ -120,7 +120,7 @@ interface GuestThread {
 
 function startGuestThread(topLevel: boolean): GuestThread {
   const events = new Int32Array(new SharedArrayBuffer(HOST_EVENTS.words * 4));
-  // The job-control session (syscalls/session.ts): the top-level tsemu makes it, and forked
+  // The job-control session (syscalls/process/session.ts): the top-level tsemu makes it, and forked
   // children (spawned from the guest thread, whose environment is a copy of this one) join it.
   const session = topLevel ? Session.create(hostJobIds().pgrp) : Session.join(process.env[SESSION_ENV]);
   if (session) {

@@ -7,13 +7,13 @@ import type { GuestMemory } from '../cpu/memory.js';
 import { FdTable, O, type OpenFile } from '../vfs/file.js';
 import { HostFile, hostFdInfo } from '../vfs/host.js';
 import type { PathResolver } from '../vfs/paths.js';
-import { Children } from './children.js';
+import { Children } from './process/children.js';
 import { UNCONFINED, type Confinement } from './confine.js';
 import { ERESTARTSYS, SysError } from './errno.js';
-import { initialFdLimit } from './hostlimits.js';
+import { initialFdLimit } from './process/hostlimits.js';
 import { HOST_EVENTS, type HostLink } from './host-link.js';
-import { Session } from './session.js';
-import { TimerSet } from './timers.js';
+import { Session } from './process/session.js';
+import { TimerSet } from './time/timers.js';
 
 export { HOST_EVENTS, type HostLink };
 

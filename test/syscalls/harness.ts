@@ -9,7 +9,7 @@ import { GuestMemory } from '../../src/cpu/memory.js';
 import { PERM_R, PERM_W } from '../../src/cpu/state.js';
 import { expect } from 'vitest';
 import { dispatchSyscall } from '../../src/syscalls/dispatch.js';
-import { deliverSignals } from '../../src/syscalls/signals.js';
+import { deliverSignals } from '../../src/syscalls/signal/signals.js';
 import { E } from '../../src/syscalls/errno.js';
 import { GuestExit, GuestKilled, Kernel } from '../../src/syscalls/kernel.js';
 import { AARCH64_SYSCALLS } from '../../src/syscalls/numbers.js';

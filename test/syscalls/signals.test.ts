@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PERM_R, PERM_X } from '../../src/cpu/state.js';
 import { GuestKilled } from '../../src/syscalls/kernel.js';
-import { forceSignal } from '../../src/syscalls/signals.js';
+import { forceSignal } from '../../src/syscalls/signal/signals.js';
 import { BUF, BUF_SIZE, E, makeGuest, thrown, type Guest } from './harness.js';
 
 const SIGUSR1 = 10, SIGUSR2 = 12, SIGSEGV = 11, SIGILL = 4;

@@ -8,15 +8,15 @@
 // 48-bit TASK_SIZE and find nothing mapped. Below GUEST_MIN (mmap_min_addr = 0x10000) a fixed
 // mapping is EPERM, as Linux answers a process without CAP_SYS_RAWIO; tsemu refuses it to
 // root too, so that page 0 always faults (qemu-user leaves it to the host kernel's setting).
-import { pageUp } from '../cpu/memory.js';
-import { GUEST_END, GUEST_MIN, PAGE_SIZE, PERM_R, PERM_W, PERM_X } from '../cpu/state.js';
-import { LAYOUT } from '../cpu/layout.js';
-import { O, S_IFBLK, S_IFCHR, S_IFMT, S_IFREG, type OpenFile } from '../vfs/file.js';
-import { HostFile } from '../vfs/host.js';
-import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
-import { TASK_SIZE } from './guest.js';
-import type { Kernel } from './kernel.js';
+import { pageUp } from '../../cpu/memory.js';
+import { GUEST_END, GUEST_MIN, PAGE_SIZE, PERM_R, PERM_W, PERM_X } from '../../cpu/state.js';
+import { LAYOUT } from '../../cpu/layout.js';
+import { O, S_IFBLK, S_IFCHR, S_IFMT, S_IFREG, type OpenFile } from '../../vfs/file.js';
+import { HostFile } from '../../vfs/host.js';
+import { syscall } from '../define.js';
+import { E, SysError } from '../errno.js';
+import { TASK_SIZE } from '../guest.js';
+import type { Kernel } from '../kernel.js';
 import { addShared, dropShared, syncShared } from './shared.js';
 
 const PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_BTI = 0x10;

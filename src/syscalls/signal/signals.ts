@@ -4,17 +4,17 @@
 // default action or gets an rt_sigframe on the stack (or the alternate stack) and the handler
 // runs; rt_sigreturn restores what the frame holds, including any change the handler made.
 // Faults (SIGSEGV, SIGBUS, SIGILL, SIGTRAP) are forced: blocked or ignored, they kill.
-import { GuestFault } from '../cpu/memory.js';
-import { LAYOUT } from '../cpu/layout.js';
-import { PERM_R, PERM_W, PERM_X } from '../cpu/state.js';
-import { checkSignalTarget } from './confine.js';
-import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
+import { GuestFault } from '../../cpu/memory.js';
+import { LAYOUT } from '../../cpu/layout.js';
+import { PERM_R, PERM_W, PERM_X } from '../../cpu/state.js';
+import { checkSignalTarget } from '../confine.js';
+import { syscall } from '../define.js';
+import { E, SysError } from '../errno.js';
 import {
   GuestKilled, IGNORED_BY_DEFAULT, SIG_DFL, SIG_IGN, signalBit, SS_DISABLE, SS_ONSTACK, STOP_SIGNALS, userSignalInfo,
   type Kernel,
-} from './kernel.js';
-import { readTimespec, SIGFRAME } from './structs.js';
+} from '../kernel.js';
+import { readTimespec, SIGFRAME } from '../structs.js';
 
 const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGSTOP = 19, SIGSYS = 31;
 const NSIG = 64;

@@ -3,12 +3,12 @@
 // and forked children and exec'd programs inherit it. readlink(/proc/self/fd/N) and
 // /proc/self/maps show "/memfd:NAME (deleted)" as on Linux.
 import * as fs from 'node:fs';
-import { O } from '../vfs/file.js';
-import { HostFile } from '../vfs/host.js';
-import { anonymousHostFile } from '../vfs/scratch.js';
-import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
-import { readString } from './guest.js';
+import { O } from '../../vfs/file.js';
+import { HostFile } from '../../vfs/host.js';
+import { anonymousHostFile } from '../../vfs/scratch.js';
+import { syscall } from '../define.js';
+import { E, SysError } from '../errno.js';
+import { readString } from '../guest.js';
 
 const MFD = { CLOEXEC: 1, ALLOW_SEALING: 2, HUGETLB: 4, NOEXEC_SEAL: 8, EXEC: 0x10 } as const;
 /** Linux limits the name to 249 bytes (NAME_MAX minus the "memfd:" prefix). */

@@ -9,15 +9,15 @@
 // When nothing is ready the guest thread sleeps in Atomics.wait (inside the worker call, or
 // in Kernel.waitInterruptibly when no descriptor can change but timers), never spinning, and
 // wakes for the timeout, the first timerfd expiry or a signal (EINTR).
-import { O, S_IFCHR, S_IFIFO, S_IFMT, S_IFSOCK, type OpenFile } from '../vfs/file.js';
-import { SocketFile, sockets } from '../vfs/socket.js';
-import { POLL } from '../vfs/socket-protocol.js';
-import { WatchedStream } from '../vfs/socket-watch.js';
-import { syscall } from './define.js';
-import { E, ERESTARTSYS, SysError } from './errno.js';
+import { O, S_IFCHR, S_IFIFO, S_IFMT, S_IFSOCK, type OpenFile } from '../../vfs/file.js';
+import { SocketFile, sockets } from '../../vfs/socket.js';
+import { POLL } from '../../vfs/socket-protocol.js';
+import { WatchedStream } from '../../vfs/socket-watch.js';
+import { syscall } from '../define.js';
+import { E, ERESTARTSYS, SysError } from '../errno.js';
 import { EventFd } from './eventfd.js';
-import type { Kernel } from './kernel.js';
-import { attachKernel } from './sockets.js';
+import type { Kernel } from '../kernel.js';
+import { attachKernel } from '../net/sockets.js';
 
 /** What a file reports ready by itself, or a worker id to ask. */
 type Source = { local: number } | { id: number; extra: number };

@@ -115,7 +115,7 @@ export class Session {
 }
 
 /** Sessions left behind by a top-level tsemu that was killed outright (SIGKILL), and fork
- *  snapshots (syscalls/snapshot.ts) whose parent and child were both killed before the child
+ *  snapshots (process/snapshot.ts) whose parent and child were both killed before the child
  *  read it: the owner is gone and the file is over a minute old. */
 function sweepStale(base: string): void {
   let names: string[];

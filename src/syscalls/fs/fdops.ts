@@ -1,21 +1,21 @@
 // Descriptor operations: dup, dup3, fcntl, ioctl, pipe2, close_range.
 import { spawnSync } from 'node:child_process';
 import * as tty from 'node:tty';
-import { PERM_W } from '../cpu/memory.js';
-import { lockKey, O, S_IFIFO, S_IFMT, S_IFREG } from '../vfs/file.js';
-import { F_RDLCK, F_UNLCK, F_WRLCK } from '../vfs/locks.js';
-import { LockConflict } from '../vfs/shared-locks.js';
-import { HostFile } from '../vfs/host.js';
-import { hostPipe } from '../vfs/pipe.js';
-import { SocketFile } from '../vfs/socket.js';
-import { WatchedStream } from '../vfs/socket-watch.js';
+import { PERM_W } from '../../cpu/memory.js';
+import { lockKey, O, S_IFIFO, S_IFMT, S_IFREG } from '../../vfs/file.js';
+import { F_RDLCK, F_UNLCK, F_WRLCK } from '../../vfs/locks.js';
+import { LockConflict } from '../../vfs/shared-locks.js';
+import { HostFile } from '../../vfs/host.js';
+import { hostPipe } from '../../vfs/pipe.js';
+import { SocketFile } from '../../vfs/socket.js';
+import { WatchedStream } from '../../vfs/socket-watch.js';
 import { watch } from './poll.js';
-import { syscall } from './define.js';
-import { E, ERESTARTSYS, SysError } from './errno.js';
+import { syscall } from '../define.js';
+import { E, ERESTARTSYS, SysError } from '../errno.js';
 import { checkReadable, checkWritable } from './files.js';
-import { HOST_EVENTS, signalBit, type Kernel } from './kernel.js';
-import { hasControllingTerminal, loseControllingTerminal, takeControllingTerminal } from './process.js';
-import { signalGroup } from './signals.js';
+import { HOST_EVENTS, signalBit, type Kernel } from '../kernel.js';
+import { hasControllingTerminal, loseControllingTerminal, takeControllingTerminal } from '../process/process.js';
+import { signalGroup } from '../signal/signals.js';
 
 syscall('dup', 'fd:int', (k, fd) => k.fds.dup(fd));
 

@@ -10,11 +10,11 @@
 // file whose changes tsemu does not see (write ends of pipes, terminals' output, nested epoll
 // descriptors) is reported under EPOLLET as if level-triggered. An interest ends when its descriptor is closed or now names
 // another file (Linux keeps it while a dup of the file stays open).
-import { PERM_W } from '../cpu/memory.js';
-import { O, OpenFile, S_IFDIR, S_IFMT, S_IFREG, type StatInfo } from '../vfs/file.js';
-import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
-import type { Kernel } from './kernel.js';
+import { PERM_W } from '../../cpu/memory.js';
+import { O, OpenFile, S_IFDIR, S_IFMT, S_IFREG, type StatInfo } from '../../vfs/file.js';
+import { syscall } from '../define.js';
+import { E, SysError } from '../errno.js';
+import type { Kernel } from '../kernel.js';
 import { pollFds, type SelfPolling } from './poll.js';
 
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;

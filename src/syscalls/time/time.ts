@@ -1,8 +1,8 @@
 // Clocks and sleeping: clock_gettime, clock_getres, gettimeofday, nanosleep, clock_nanosleep.
-import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
-import type { Kernel } from './kernel.js';
-import { readTimespec, writeTimespec, writeTimeval } from './structs.js';
+import { syscall } from '../define.js';
+import { E, SysError } from '../errno.js';
+import type { Kernel } from '../kernel.js';
+import { readTimespec, writeTimespec, writeTimeval } from '../structs.js';
 
 const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3;
 const CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7;

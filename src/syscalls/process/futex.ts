@@ -9,12 +9,12 @@
 //   Go only ever pass FUTEX_BITSET_MATCH_ANY, for which that is exact.
 // - REQUEUE / CMP_REQUEUE: waiters are not moved to uaddr2 but woken (a spurious wake-up,
 //   which every futex user tolerates: each rechecks its word and waits again).
-import type { GuestMemory } from '../cpu/memory.js';
-import { PERM_R, PERM_W } from '../cpu/state.js';
-import { clockNs } from './time.js';
-import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
-import { readTimespec } from './structs.js';
+import type { GuestMemory } from '../../cpu/memory.js';
+import { PERM_R, PERM_W } from '../../cpu/state.js';
+import { clockNs } from '../time/time.js';
+import { syscall } from '../define.js';
+import { E, SysError } from '../errno.js';
+import { readTimespec } from '../structs.js';
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5;
 const FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;

@@ -1,16 +1,16 @@
 // File status and names: fstat, newfstatat, statx, statfs, fstatfs, faccessat(2), readlinkat.
-import { inMemory, isMemoryFd } from '../vfs/backend.js';
+import { inMemory, isMemoryFd } from '../../vfs/backend.js';
 import type * as nodeFs from 'node:fs';
-import { vfs as fs } from '../vfs/backend.js';
-import type { StatInfo } from '../vfs/file.js';
-import { statOf } from '../vfs/host.js';
+import { vfs as fs } from '../../vfs/backend.js';
+import type { StatInfo } from '../../vfs/file.js';
+import { statOf } from '../../vfs/host.js';
 import { AT, AT_FDCWD, resolveAt } from './at.js';
-import { syscall } from './define.js';
-import { E, SysError, host } from './errno.js';
-import { readPath } from './guest.js';
-import type { Kernel } from './kernel.js';
+import { syscall } from '../define.js';
+import { E, SysError, host } from '../errno.js';
+import { readPath } from '../guest.js';
+import type { Kernel } from '../kernel.js';
 import { procLink } from './proc.js';
-import { writeStat, writeStatfs, writeStatx } from './structs.js';
+import { writeStat, writeStatfs, writeStatx } from '../structs.js';
 
 /** Status of (dirfd, path) with AT_* flags; an empty path means dirfd itself (AT_EMPTY_PATH). */
 function statAt(k: Kernel, dirfd: number, pathAddr: number, flags: number, nullPathOk = false): StatInfo {

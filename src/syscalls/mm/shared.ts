@@ -3,7 +3,7 @@
 // munmap, a MAP_FIXED mapping over them, and exit. "Changed" means different from a snapshot
 // taken at map time, so bytes the guest did not touch never overwrite the file. Not seen: writes
 // to the file by others (or by write(2)) after the mapping was made.
-import type { Kernel, SharedMapping } from './kernel.js';
+import type { Kernel, SharedMapping } from '../kernel.js';
 
 const PAGE = 4096;
 

@@ -3,14 +3,14 @@
 // fd/N) are produced here from the guest's state.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { CNTFRQ_EL0, MIDR_EL1 } from '../cpu/aarch64/sysregs.js';
-import { O, type OpenFile } from '../vfs/file.js';
-import { DT } from '../vfs/host.js';
-import { MemFile } from '../vfs/memfile.js';
-import { SyntheticDir } from '../vfs/syntheticdir.js';
+import { CNTFRQ_EL0, MIDR_EL1 } from '../../cpu/aarch64/sysregs.js';
+import { O, type OpenFile } from '../../vfs/file.js';
+import { DT } from '../../vfs/host.js';
+import { MemFile } from '../../vfs/memfile.js';
+import { SyntheticDir } from '../../vfs/syntheticdir.js';
 import { procSelfPart } from './at.js';
-import { E, SysError } from './errno.js';
-import type { Kernel } from './kernel.js';
+import { E, SysError } from '../errno.js';
+import type { Kernel } from '../kernel.js';
 
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 

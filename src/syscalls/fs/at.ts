@@ -1,12 +1,12 @@
 // Path arguments of the *at calls: (dirfd, path) → the guest path and the host path to use,
 // with the guest's /proc/self (exe, fd/N) mapped onto what the guest, not Node, should see.
-import { isMemoryFd } from '../vfs/backend.js';
-import { refuse } from './confine.js';
-import { E, SysError } from './errno.js';
-import type { Kernel } from './kernel.js';
-import { S_IFDIR, S_IFMT } from '../vfs/file.js';
+import { isMemoryFd } from '../../vfs/backend.js';
+import { refuse } from '../confine.js';
+import { E, SysError } from '../errno.js';
+import type { Kernel } from '../kernel.js';
+import { S_IFDIR, S_IFMT } from '../../vfs/file.js';
 import { posix } from 'node:path';
-import { joinHost } from '../vfs/paths.js';
+import { joinHost } from '../../vfs/paths.js';
 
 export const AT_FDCWD = -100;
 export const AT = {

@@ -1,15 +1,15 @@
 // File attributes and durability: fchmod(at), fchown(at), utimensat, truncate, ftruncate,
 // fsync, fdatasync, sync, syncfs, umask, fadvise64, fallocate, flock.
-import { isMemoryFd } from '../vfs/backend.js';
-import { vfs as fs } from '../vfs/backend.js';
-import { lockKey, O, type OpenFile } from '../vfs/file.js';
+import { isMemoryFd } from '../../vfs/backend.js';
+import { vfs as fs } from '../../vfs/backend.js';
+import { lockKey, O, type OpenFile } from '../../vfs/file.js';
 import { AT, AT_FDCWD, resolveAt } from './at.js';
-import { syscall } from './define.js';
-import { E, SysError, host } from './errno.js';
+import { syscall } from '../define.js';
+import { E, SysError, host } from '../errno.js';
 import { lockOrWait } from './fdops.js';
-import { readPath, readString } from './guest.js';
-import type { Kernel } from './kernel.js';
-import { readTimespecRaw } from './structs.js';
+import { readPath, readString } from '../guest.js';
+import type { Kernel } from '../kernel.js';
+import { readTimespecRaw } from '../structs.js';
 
 /** A host path that names the open file itself (works for pipes and deleted files too). */
 function fdHostPath(f: OpenFile): string {

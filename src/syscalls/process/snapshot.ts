@@ -3,11 +3,11 @@
 // child tsemu process, then deleted.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Mapping } from '../cpu/memory.js';
-import { PAGE_SIZE, STATE_BASE, STATE_SIZE } from '../cpu/state.js';
-import { scratchDir } from '../vfs/scratch.js';
-import type { SocketRecord } from '../vfs/socket.js';
-import type { Confinement } from './confine.js';
+import type { Mapping } from '../../cpu/memory.js';
+import { PAGE_SIZE, STATE_BASE, STATE_SIZE } from '../../cpu/state.js';
+import { scratchDir } from '../../vfs/scratch.js';
+import type { SocketRecord } from '../../vfs/socket.js';
+import type { Confinement } from '../confine.js';
 
 export interface FdRecord {
   fd: number;

@@ -2,10 +2,10 @@
 // does not inherit it: it has no host descriptor), so while the guest is blocked on it nothing
 // else can change it; a blocking read of 0 or a write that would overflow then sleeps until a
 // signal interrupts it, as the same single-threaded program would on Linux.
-import { O, OpenFile, type StatInfo } from '../vfs/file.js';
-import { syscall } from './define.js';
-import { E, ERESTARTSYS, SysError } from './errno.js';
-import type { Kernel } from './kernel.js';
+import { O, OpenFile, type StatInfo } from '../../vfs/file.js';
+import { syscall } from '../define.js';
+import { E, ERESTARTSYS, SysError } from '../errno.js';
+import type { Kernel } from '../kernel.js';
 
 const EFD_SEMAPHORE = 1;
 const MAX = 0xfffffffffffffffen;

@@ -1,17 +1,17 @@
 // Opening, closing, reading and writing files: openat, close, read, write, readv, writev,
 // pread64, pwrite64, lseek, sendfile.
-import { inMemory } from '../vfs/backend.js';
-import { vfs as fs } from '../vfs/backend.js';
-import { PERM_R, PERM_W } from '../cpu/memory.js';
-import { O, S_IFBLK, S_IFCHR, S_IFMT, type OpenFile } from '../vfs/file.js';
-import { HostFile } from '../vfs/host.js';
-import { SyntheticDir } from '../vfs/syntheticdir.js';
+import { inMemory } from '../../vfs/backend.js';
+import { vfs as fs } from '../../vfs/backend.js';
+import { PERM_R, PERM_W } from '../../cpu/memory.js';
+import { O, S_IFBLK, S_IFCHR, S_IFMT, type OpenFile } from '../../vfs/file.js';
+import { HostFile } from '../../vfs/host.js';
+import { SyntheticDir } from '../../vfs/syntheticdir.js';
 import { resolveAt } from './at.js';
-import { refuse } from './confine.js';
-import { syscall } from './define.js';
-import { E, SysError, host } from './errno.js';
-import { accessiblePrefix, MAX_RW_COUNT, readableSpan, readPath, userRange, writableSpan } from './guest.js';
-import type { Kernel } from './kernel.js';
+import { refuse } from '../confine.js';
+import { syscall } from '../define.js';
+import { E, SysError, host } from '../errno.js';
+import { accessiblePrefix, MAX_RW_COUNT, readableSpan, readPath, userRange, writableSpan } from '../guest.js';
+import type { Kernel } from '../kernel.js';
 import { openProcFile } from './proc.js';
 
 /** Guest open flags → host open flags (O_DIRECTORY and O_NOFOLLOW differ between arches). */

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { CTL, CTL_BYTES, RING_SLOTS, type SpawnRequest } from './children-protocol.js';
-import { E, SysError } from './errno.js';
+import { E, SysError } from '../errno.js';
 import type { Session } from './session.js';
 
 const SIGSTOP = 19;

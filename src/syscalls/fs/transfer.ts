@@ -1,12 +1,12 @@
 // Copying between descriptors inside the kernel: copy_file_range and splice. Node has neither,
 // so the bytes pass through a buffer here; what Linux checks (descriptor modes, file types,
 // offsets, flags) is checked the same way first. sendfile lives with read/write in files.ts.
-import { PERM_W } from '../cpu/memory.js';
-import { O, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, type OpenFile } from '../vfs/file.js';
-import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
+import { PERM_W } from '../../cpu/memory.js';
+import { O, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, type OpenFile } from '../../vfs/file.js';
+import { syscall } from '../define.js';
+import { E, SysError } from '../errno.js';
 import { checkReadable, checkWritable } from './files.js';
-import type { Kernel } from './kernel.js';
+import type { Kernel } from '../kernel.js';
 
 /** Bytes moved per step: large enough to be quick, small enough to bound the buffer. */
 const CHUNK = 1 << 20;

@@ -7,12 +7,12 @@
 // here (time.ts), so absolute realtime deadlines convert exactly, unless the host clock is set
 // while a timer runs. CPU-time timers (ITIMER_VIRTUAL/PROF, CPU-time clocks) are approximated by
 // elapsed time: the emulator is busy whenever the guest runs, and idle only when it sleeps.
-import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
-import type { Kernel } from './kernel.js';
-import { readTimespec, writeTimespec } from './structs.js';
+import { syscall } from '../define.js';
+import { E, SysError } from '../errno.js';
+import type { Kernel } from '../kernel.js';
+import { readTimespec, writeTimespec } from '../structs.js';
 import { clockNs } from './time.js';
-import { OpenFile, O, type StatInfo } from '../vfs/file.js';
+import { OpenFile, O, type StatInfo } from '../../vfs/file.js';
 
 const NS = 1_000_000_000n;
 const SIGALRM = 14, SIGVTALRM = 26, SIGPROF = 27;

@@ -2,9 +2,9 @@
 // A forked child is a real host process: the parent writes its guest image to a snapshot file
 // and starts `tsemu-user --resume <file>` with the guest's descriptors inherited, so pipes,
 // wait and kill work between them as on Linux.
-import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
-import type { Kernel } from './kernel.js';
+import { syscall } from '../define.js';
+import { E, SysError } from '../errno.js';
+import type { Kernel } from '../kernel.js';
 
 const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_SIGHAND = 0x800, CLONE_PIDFD = 0x1000, CLONE_VFORK = 0x4000;
 const CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SETTLS = 0x80000;

@@ -14,17 +14,17 @@
 //   dgram refuses both at once); Linux sends to the named address.
 // - SO_RCVTIMEO times out recv and accept with EAGAIN; SO_SNDTIMEO is recorded only (a send
 //   waits for the host kernel to take the bytes, not for the peer).
-import { PERM_W } from '../cpu/memory.js';
-import { inMemory } from '../vfs/backend.js';
-import { O, type OpenFile } from '../vfs/file.js';
-import { AF, RECV_MAX, SOCK, SocketFile, sockets } from '../vfs/socket.js';
-import type { Addr } from '../vfs/socket-protocol.js';
-import { resolveAt, AT_FDCWD } from './at.js';
-import { checkListen, checkSocketAddress, memorySocketPath } from './confine.js';
-import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
-import { MAX_RW_COUNT, readableSpan, writableSpan } from './guest.js';
-import type { Kernel } from './kernel.js';
+import { PERM_W } from '../../cpu/memory.js';
+import { inMemory } from '../../vfs/backend.js';
+import { O, type OpenFile } from '../../vfs/file.js';
+import { AF, RECV_MAX, SOCK, SocketFile, sockets } from '../../vfs/socket.js';
+import type { Addr } from '../../vfs/socket-protocol.js';
+import { resolveAt, AT_FDCWD } from '../fs/at.js';
+import { checkListen, checkSocketAddress, memorySocketPath } from '../confine.js';
+import { syscall } from '../define.js';
+import { E, SysError } from '../errno.js';
+import { MAX_RW_COUNT, readableSpan, writableSpan } from '../guest.js';
+import type { Kernel } from '../kernel.js';
 
 const SOCK_NONBLOCK = O.NONBLOCK, SOCK_CLOEXEC = O.CLOEXEC;
 const MSG = {

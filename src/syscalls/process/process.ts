@@ -2,15 +2,15 @@
 // resource limits and usage, waiting for children (there are none yet), prctl.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { LAYOUT } from '../cpu/layout.js';
-import { inGuestTree, refuse } from './confine.js';
-import { syscall } from './define.js';
-import { E, SysError } from './errno.js';
-import { readString } from './guest.js';
-import { childCode, GuestExit, type Kernel } from './kernel.js';
+import { LAYOUT } from '../../cpu/layout.js';
+import { inGuestTree, refuse } from '../confine.js';
+import { syscall } from '../define.js';
+import { E, SysError } from '../errno.js';
+import { readString } from '../guest.js';
+import { childCode, GuestExit, type Kernel } from '../kernel.js';
 import { hostLimit, RLIM_NLIMITS, RLIMIT_NOFILE, RLIMIT_STACK } from './hostlimits.js';
-import { dropShared } from './shared.js';
-import { writeRusage } from './structs.js';
+import { dropShared } from '../mm/shared.js';
+import { writeRusage } from '../structs.js';
 
 function exit(k: Kernel, status: number): never {
   dropShared(k, 0, 2 ** 32); // write back shared file mappings, as the kernel does at exit

@@ -1,17 +1,17 @@
 // Directories and names: getdents64, getcwd, chdir, fchdir, mkdirat, unlinkat, renameat(2),
 // symlinkat, linkat.
-import { inMemory } from '../vfs/backend.js';
-import { vfs as fs } from '../vfs/backend.js';
+import { inMemory } from '../../vfs/backend.js';
+import { vfs as fs } from '../../vfs/backend.js';
 import { execFileSync } from 'node:child_process';
 import { dirname, posix } from 'node:path';
-import { O, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from '../vfs/file.js';
+import { O, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from '../../vfs/file.js';
 import { AT, AT_FDCWD, confinedProcEntry, procSelfPart, resolveAt } from './at.js';
-import { refuse } from './confine.js';
-import { syscall } from './define.js';
+import { refuse } from '../confine.js';
+import { syscall } from '../define.js';
 import { processUmask } from './files.js';
-import { E, SysError, host } from './errno.js';
-import { readPath, userRange, accessiblePrefix } from './guest.js';
-import { PERM_W } from '../cpu/memory.js';
+import { E, SysError, host } from '../errno.js';
+import { readPath, userRange, accessiblePrefix } from '../guest.js';
+import { PERM_W } from '../../cpu/memory.js';
 
 syscall('getdents64', 'fd:int dirp:ptr count:uint', (k, fd, dirp, count) => {
   const f = k.fds.get(fd);
