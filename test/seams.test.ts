@@ -18,12 +18,14 @@ const ALLOWED: Record<string, string[]> = {
   types: [],
   // the run loop and process life cycle tie the parts together
   // guest threads other than the first: workers with their own machine, calling into syscalls
-  threads: ['cpu', 'translate', 'syscalls'],
+  threads: ['cpu', 'translate', 'syscalls', 'bundled.ts'],
   'user.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs', 'user-process.ts', 'threads'],
   'user-process.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs'],
   // what the thread owning the host process needs, without the emulator
   'user-host.ts': ['syscalls'],
-  cli: ['user.ts', 'user-host.ts'],
+  cli: ['user.ts', 'user-host.ts', 'bundled.ts'],
+  // which file a worker starts from: the module or its bundle
+  'bundled.ts': [],
 };
 
 function files(dir: string): string[] {

@@ -9,6 +9,7 @@ import type { GuestResult } from '../user.js';
 import { HOST_EVENTS, hostJobIds, Session, SESSION_ENV } from '../user-host.js';
 import type { GuestAnswer, GuestNotice, GuestRequest } from './guest-thread.js';
 import { JOB_SIGNALS, listenForJobSignals } from './job-control.js';
+import { newestEntry } from '../bundled.js';
 
 const SIGNAL_NAMES: Record<number, string> = {
   1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL',
@@ -130,22 +131,8 @@ function startGuestThread(topLevel: boolean): GuestThread {
       process.on('exit', () => session.destroy());
     }
   }
-  const worker = new Worker(guestThreadModule(), { workerData: { events: events.buffer, session: session?.dir ?? null } });
+  const worker = new Worker(newestEntry(import.meta.url, 'guest-thread'), { workerData: { events: events.buffer, session: session?.dir ?? null } });
   return { worker, events, session, topLevel };
-}
-
-/**
- * guest-thread.js, or the same bundled with the emulator into one file by scripts/bundle.mjs
- * (Node 20 loads that in about half the time) when the bundle is newer than it: a tsc run
- * alone after the bundle was made leaves the bundle stale.
- */
-function guestThreadModule(): URL {
-  const plain = new URL('./guest-thread.js', import.meta.url);
-  const bundle = new URL('./guest-thread.bundle.js', import.meta.url);
-  try {
-    if (fs.statSync(bundle).mtimeMs >= fs.statSync(plain).mtimeMs) return bundle;
-  } catch { /* no bundle */ }
-  return plain;
 }
 
 /**

@@ -15,7 +15,6 @@
 // be sleeping on. Chosen over a separate kernel thread because single-threaded programs (most)
 // keep making their calls directly, at no cost; the price is that a call this thread makes for
 // a worker and that blocks (a read of an empty pipe) holds up the owner's own guest code.
-import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { CpuState } from '../cpu/cpustate.js';
 import { MAX_THREADS, REG, STATE_SIZE, threadStateBase } from '../cpu/state.js';
@@ -23,6 +22,7 @@ import { dispatchSyscall } from '../syscalls/dispatch.js';
 import { E, SysError } from '../syscalls/errno.js';
 import { GuestKilled, SS_DISABLE, type ForkRequest, type Kernel, type ThreadHooks } from '../syscalls/kernel.js';
 import type { Machine } from '../translate/machine.js';
+import { newestEntry } from '../bundled.js';
 import {
   CALL, CALL_KIND, logInvalidation, newMailbox, replayInvalidations, SLOT, slotWord, STATUS, WORD,
 } from './mailbox.js';
@@ -136,7 +136,7 @@ export class ThreadGroup implements ThreadHooks {
       memory: this.machine.mem.memory, mailbox: this.box.buffer as SharedArrayBuffer,
       wake: this.k.wake.buffer as SharedArrayBuffer, slot, pid: this.k.pid,
     };
-    const w = new Worker(workerModule(), { workerData: data, stdout: false, stderr: false });
+    const w = new Worker(newestEntry(import.meta.url, 'thread-worker'), { workerData: data, stdout: false, stderr: false });
     w.unref();
     w.on('error', (err) => process.emitWarning(`tsemu: guest thread worker failed: ${err.stack ?? err}`));
     this.workers.push(w);
@@ -253,14 +253,4 @@ export class ThreadGroup implements ThreadHooks {
       Atomics.wait(this.k.wake, 0, seen, 1000);
     }
   }
-}
-
-/** thread-worker.js, or its one-file bundle (scripts/bundle.mjs) when that is newer. */
-function workerModule(): URL {
-  const plain = new URL('./thread-worker.js', import.meta.url);
-  const bundle = new URL('./thread-worker.bundle.js', import.meta.url);
-  try {
-    if (fs.statSync(bundle).mtimeMs >= fs.statSync(plain).mtimeMs) return bundle;
-  } catch { /* no bundle */ }
-  return plain;
 }
