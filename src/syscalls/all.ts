@@ -8,6 +8,7 @@ import './transfer.js';
 import './memfd.js';
 import './memory.js';
 import './process.js';
+import './creds.js';
 import './fork.js';
 import './poll.js';
 import './futex.js';
