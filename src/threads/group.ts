@@ -265,6 +265,13 @@ export class ThreadGroup implements ThreadHooks {
     try {
       if (kind !== CALL_KIND.SIGWAIT) t.sigwait = 0n;
       if (kind === CALL_KIND.SYSCALL) dispatchSyscall(k);
+      else if (kind === CALL_KIND.POLL) {
+        // One look with no timeout; the thread's x3 is its own again before any frame is built.
+        const x3 = k.cpu.x(3);
+        k.cpu.setX(3, 0);
+        dispatchSyscall(k);
+        k.cpu.setX(3, x3);
+      }
       else if (kind === CALL_KIND.SIGNALS && arg !== RESTART.NONE) {
         // A call the thread runs itself (a futex wait, a sleep) was cut short by a signal.
         k.syscallArg0 = k.cpu.x(0);
@@ -352,6 +359,9 @@ export class ThreadGroup implements ThreadHooks {
     Atomics.store(this.words, (threadStateBase(slot) + REG.budget) / 4, 0);
     const waitingOn = Atomics.load(this.box, slotWord(slot, SLOT.waitAddr)) >>> 0;
     if (waitingOn) Atomics.notify(this.words, waitingOn / 4);
+    // A thread between two looks of its epoll_pwait sleeps on the host-events word.
+    Atomics.add(this.k.wake, 0, 1);
+    Atomics.notify(this.k.wake, 0);
   }
 
   outlive(): void {

@@ -220,20 +220,20 @@ function syscall(): void {
 function pollWithoutBlockingOwner(): void {
   const POLL_SLICE_MS = 10;
   const timeout = Number(BigInt.asIntN(32, cpu.x(3)));
-  const saved = [0, 1, 2, 3, 4, 5].map((i) => cpu.x(i));
+  const x0 = cpu.x(0);
   const end = timeout < 0 ? Infinity : performance.now() + timeout;
   for (;;) {
-    saved.forEach((v, i) => cpu.setX(i, v));
-    cpu.setX(3, 0);
-    forward(CALL_KIND.SYSCALL);
+    cpu.setX(0, x0);
+    const pc = cpu.pc;
+    forward(CALL_KIND.POLL);
+    // A handler was entered as the answer came back: its frame holds this call's result (no
+    // events: cut short by a signal, as Linux's epoll_wait is, with 0 rather than EINTR).
+    if (cpu.pc !== pc) return;
     const seen = Atomics.load(wake, 0);
     const left = end - performance.now();
-    if (cpu.x(0) !== 0n || timeout === 0 || left <= 0) break;
+    if (cpu.x(0) !== 0n || timeout === 0 || left <= 0) return;
     Atomics.wait(wake, 0, seen, Math.min(left, POLL_SLICE_MS));
   }
-  const result = cpu.x(0);
-  saved.forEach((v, i) => cpu.setX(i, v));
-  cpu.setX(0, result);
 }
 
 /** Run the guest thread until it exits. */
