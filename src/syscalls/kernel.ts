@@ -283,7 +283,15 @@ export class Kernel {
     const due = this.timers.nextDeadline();
     if (due === null) return;
     const now = process.hrtime.bigint();
-    if (now >= due) for (const [sig, info] of this.timers.fire(now)) this.queueSignal(sig, info);
+    if (now < due) return;
+    for (const [sig, info, tid] of this.timers.fire(now)) {
+      if (!tid) this.queueSignal(sig, info);
+      else if (this.threads) {
+        try {
+          this.threads.signal(tid, sig, info);
+        } catch { /* the thread is gone: Linux drops the signal too */ }
+      } else this.queueSignal(sig, info, true);
+    }
   }
 
   /** Cheap check the run loop makes between blocks: did something asynchronous happen? */

@@ -259,7 +259,10 @@ export class ThreadGroup implements ThreadHooks {
     const arg = Atomics.load(this.box, slotWord(slot, SLOT.arg));
     // An internal error in the worker: end the process as an unhandled signal would.
     if (kind === CALL_KIND.FATAL_SIGNAL) throw new GuestKilled(arg);
+    // The first thread's own call may be between its return and its signal delivery (the run
+    // loop serves before it delivers): its restart state is not this thread's.
     const own = { restart: k.restartSyscall, arg0: k.syscallArg0 };
+    k.restartSyscall = false;
     const t = this.perThread(slot);
     this.enter(slot);
     try {
@@ -326,7 +329,7 @@ export class ThreadGroup implements ThreadHooks {
 
   signal(tid: number, sig: number, info: Buffer): void {
     const slot = tid === this.k.pid ? 0 : this.tids.get(tid);
-    if (slot === undefined || (slot === 0 && this.mainGone)) throw new SysError(E.ESRCH);
+    if (slot === undefined || (slot === 0 ? this.mainGone : !this.has(tid))) throw new SysError(E.ESRCH);
     const blocked = (this.maskOf(slot) & signalBit(sig)) !== 0n;
     if (!addPending(this.perThread(slot).pending, sig, info, blocked || !this.k.signalIgnored(sig))) return;
     if (slot !== 0) this.kick(slot);
