@@ -326,6 +326,35 @@ syscall('rt_sigsuspend', 'mask:ptr sigsetsize:size', (k, mask, size) => {
   throw new SysError(E.EINTR);
 });
 
+/**
+ * rt_sigsuspend for a thread that does its waiting itself (threads/thread-worker.ts): the first
+ * look (`first`) takes the mask in x0 (size x1), saving the thread's own; a look that finds a
+ * signal to deliver fails the call with EINTR, and the handler's frame saves the old mask.
+ * 'wait': nothing yet, the thread sleeps with the mask still in place until told of a signal.
+ */
+export function sigsuspendOnce(k: Kernel, first: boolean): 'wait' | 'done' {
+  const cpu = k.cpu;
+  if (first) {
+    if (cpu.x(1) !== 8n) {
+      cpu.setX(0, BigInt(-E.EINVAL));
+      return 'done';
+    }
+    try {
+      const next = k.mem.readU64(Number(cpu.x(0))) & ~UNBLOCKABLE;
+      k.savedSigmask = k.sigmask;
+      k.sigmask = next;
+    } catch (err) {
+      if (!(err instanceof GuestFault)) throw err;
+      cpu.setX(0, BigInt(-E.EFAULT));
+      return 'done';
+    }
+  }
+  k.pollEvents();
+  if (!k.hasDeliverableSignal()) return 'wait';
+  cpu.setX(0, BigInt(-E.EINTR));
+  return 'done';
+}
+
 syscall('rt_sigtimedwait', 'set:ptr info:ptr timeout:ptr sigsetsize:size', (k, set, info, timeout, size) => {
   if (size !== 8) throw new SysError(E.EINVAL);
   const wanted = k.mem.readU64(set) & ~UNBLOCKABLE;

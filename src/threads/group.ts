@@ -34,7 +34,7 @@ import { E, SysError } from '../syscalls/errno.js';
 import {
   addPending, GuestKilled, signalBit, SS_DISABLE, type ForkRequest, type Kernel, type PendingSignals, type ThreadHooks,
 } from '../syscalls/kernel.js';
-import { deliverSignals, forceSignal, sigwaitOnce } from '../syscalls/signals.js';
+import { deliverSignals, forceSignal, sigsuspendOnce, sigwaitOnce } from '../syscalls/signals.js';
 import type { Machine } from '../translate/machine.js';
 import {
   CALL, CALL_KIND, logInvalidation, newMailbox, replayInvalidations, RESTART, SLOT, slotWord, STATUS, WORD, WOULD_WAIT,
@@ -263,42 +263,69 @@ export class ThreadGroup implements ThreadHooks {
     // loop serves before it delivers): its restart state is not this thread's.
     const own = { restart: k.restartSyscall, arg0: k.syscallArg0 };
     k.restartSyscall = false;
-    const t = this.perThread(slot);
     this.enter(slot);
     try {
-      if (kind !== CALL_KIND.SIGWAIT) t.sigwait = 0n;
-      if (kind === CALL_KIND.SYSCALL) dispatchSyscall(k);
-      else if (kind === CALL_KIND.POLL) {
-        // One look with no timeout; the thread's x3 is its own again before any frame is built.
-        const x3 = k.cpu.x(3);
-        k.cpu.setX(3, 0);
+      // The call, then signal delivery on the way back to the thread's guest code, as the run
+      // loop does for the first thread (unless the thread goes on waiting).
+      const back = this.perform(slot, kind, arg);
+      Atomics.store(this.box, slotWord(slot, SLOT.signal), 0);
+      if (back) deliverSignals(k);
+    } finally {
+      this.leave(slot);
+      k.restartSyscall = own.restart;
+      k.syscallArg0 = own.arg0;
+    }
+  }
+
+  /** What a call box asks (mailbox.ts CALL_KIND), with the thread's state in the Kernel.
+   *  Returns false when the thread goes on waiting (its signals are not delivered yet). */
+  private perform(slot: number, kind: number, arg: number): boolean {
+    const k = this.k, cpu = k.cpu, t = this.perThread(slot);
+    const answer = (waiting: boolean) => Atomics.store(this.box, slotWord(slot, SLOT.arg), waiting ? WOULD_WAIT : 0);
+    if (kind !== CALL_KIND.SIGWAIT) t.sigwait = 0n;
+    switch (kind) {
+      case CALL_KIND.SYSCALL:
         dispatchSyscall(k);
-        k.cpu.setX(3, x3);
+        return true;
+      case CALL_KIND.POLL: {
+        // One look with no timeout; the thread's x3 is its own again before any frame is built.
+        const x3 = cpu.x(3);
+        cpu.setX(3, 0);
+        dispatchSyscall(k);
+        cpu.setX(3, x3);
+        return true;
       }
-      else if (kind === CALL_KIND.SIGNALS && arg !== RESTART.NONE) {
-        // A call the thread runs itself (a futex wait, a sleep) was cut short by a signal.
-        k.syscallArg0 = k.cpu.x(0);
-        k.cpu.setX(0, BigInt(-E.EINTR));
-        k.restartSyscall = arg === RESTART.SYS ? 'sys' : 'nohand';
-      } else if (kind === CALL_KIND.FAULT) {
+      case CALL_KIND.SIGNALS:
+        if (arg !== RESTART.NONE) {
+          // A call the thread runs itself (a futex wait, a sleep) was cut short by a signal.
+          k.syscallArg0 = cpu.x(0);
+          cpu.setX(0, BigInt(-E.EINTR));
+          k.restartSyscall = arg === RESTART.SYS ? 'sys' : 'nohand';
+        }
+        return true;
+      case CALL_KIND.FAULT: {
         const code = Atomics.load(this.box, slotWord(slot, SLOT.faultCode));
         const addr = BigInt(Atomics.load(this.box, slotWord(slot, SLOT.faultAddrLo)) >>> 0) |
           BigInt(Atomics.load(this.box, slotWord(slot, SLOT.faultAddrHi)) >>> 0) << 32n;
         const SIGBUS = 7, SIGSEGV = 11; // memory aborts also set the frame's fault_address
         forceSignal(k, arg, code, addr, arg === SIGSEGV || arg === SIGBUS ? addr : 0n);
-      } else if (kind === CALL_KIND.SIGWAIT) {
-        const r = sigwaitOnce(k);
-        if ('result' in r) k.cpu.setX(0, r.result);
-        t.sigwait = 'result' in r ? 0n : r.waitFor;
-        Atomics.store(this.box, slotWord(slot, SLOT.arg), 'result' in r ? 0 : WOULD_WAIT);
+        return true;
       }
-      // On the way back to the thread's guest code, as the run loop does for the first thread.
-      Atomics.store(this.box, slotWord(slot, SLOT.signal), 0);
-      deliverSignals(k);
-    } finally {
-      this.leave(slot);
-      k.restartSyscall = own.restart;
-      k.syscallArg0 = own.arg0;
+      case CALL_KIND.SIGWAIT: {
+        const r = sigwaitOnce(k);
+        if ('result' in r) cpu.setX(0, r.result);
+        t.sigwait = 'result' in r ? 0n : r.waitFor;
+        answer(!('result' in r));
+        return true;
+      }
+      case CALL_KIND.SIGSUSPEND: {
+        // Still waiting: the suspended mask stays (and counts when a thread is picked).
+        const waiting = sigsuspendOnce(k, arg === 1) === 'wait';
+        answer(waiting);
+        return !waiting;
+      }
+      default:
+        throw new Error(`internal error: call box kind ${kind}`);
     }
   }
 

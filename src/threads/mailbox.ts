@@ -43,9 +43,10 @@ export const CALL = { IDLE: 0, ASKED: 1, SERVING: 3, DONE: 2 } as const;
  * the emulator (arg: the signal to end the process with); take the signals pending for the
  * thread (arg: RESTART, how an interrupted call settles); a synchronous fault (arg: signal);
  * one look for rt_sigtimedwait (the thread sleeps between looks; arg answers WOULD_WAIT); the
- * system call in x8 with a timeout of 0 in x3 instead of the thread's own (epoll_pwait).
+ * system call in x8 with a timeout of 0 in x3 instead of the thread's own (epoll_pwait); a
+ * look for rt_sigsuspend (arg 1 the first, which sets the mask; answers WOULD_WAIT too).
  */
-export const CALL_KIND = { SYSCALL: 1, FATAL_SIGNAL: 2, SIGNALS: 3, FAULT: 4, SIGWAIT: 5, POLL: 6 } as const;
+export const CALL_KIND = { SYSCALL: 1, FATAL_SIGNAL: 2, SIGNALS: 3, FAULT: 4, SIGWAIT: 5, POLL: 6, SIGSUSPEND: 7 } as const;
 /** SIGNALS' arg: the thread's call was interrupted (x0 still its first argument) as by
  *  ERESTARTSYS or ERESTARTNOHAND, or nothing was interrupted. */
 export const RESTART = { NONE: 0, SYS: 1, NOHAND: 2 } as const;

@@ -117,8 +117,8 @@ class ThreadExit {}
 
 const NR = {
   exit: 93, exit_group: 94, set_tid_address: 96, futex: 98, set_robust_list: 99, nanosleep: 101,
-  epoll_pwait: 22, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124, rt_sigtimedwait: 137, getpid: 172,
-  gettid: 178, rseq: 293,
+  epoll_pwait: 22, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124, rt_sigsuspend: 133, rt_sigtimedwait: 137,
+  getpid: 172, gettid: 178, rseq: 293,
 } as const;
 
 /** The calls this thread makes on its own; undefined: hand it to the owner. */
@@ -152,6 +152,7 @@ function localCall(nr: number): bigint | undefined {
       return sleep(rel, Number(cpu.x(1)) & TIMER_ABSTIME ? 0 : x(3));
     }
     case NR.rt_sigtimedwait: return sigwait();
+    case NR.rt_sigsuspend: return sigsuspend();
     default: return undefined;
   }
 }
@@ -171,6 +172,16 @@ function sleep(ns: bigint, remain: number): bigint {
   }
   if (remain) writeTimespec(mem, remain, 0n);
   return 0n;
+}
+
+/** rt_sigsuspend (pause, sigsuspend): the owning thread sets the mask and looks; this one
+ *  sleeps until a signal is delivered (the call then fails with EINTR). */
+function sigsuspend(): bigint {
+  for (let first = 1; ; first = 0) {
+    forward(CALL_KIND.SIGSUSPEND, first);
+    if (Atomics.load(box, slotWord(slot, SLOT.arg)) !== WOULD_WAIT) return cpu.x(0);
+    Atomics.wait(box, signalWord, 0);
+  }
 }
 
 /** rt_sigtimedwait: the owning thread looks (CALL_KIND.SIGWAIT), this one sleeps between
