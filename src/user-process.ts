@@ -13,6 +13,7 @@ import { refuse } from './syscalls/confine.js';
 import { E, SysError } from './syscalls/errno.js';
 import { GuestExit, GuestKilled, Kernel, type ForkRequest } from './syscalls/kernel.js';
 import { personaOf, setPersona } from './syscalls/process/process.js';
+import { credsOf, setCreds } from './syscalls/process/creds.js';
 import { dropShared } from './syscalls/mm/shared.js';
 import { readSnapshot, writeSnapshot, type FdRecord } from './syscalls/process/snapshot.js';
 import type { Machine } from './translate/machine.js';
@@ -160,7 +161,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     brkStart: k.brkStart, brk: k.brk, exePath: k.exePath, exeGuestPath: k.exeGuestPath, argv: k.argv, envp: k.envp,
     auxv: k.auxv, cwd: k.paths.cwd, prefix: k.paths.prefix, root: k.paths.root, memfs: inMemory() ? memoryImage() : null,
     sigactions: [...k.sigactions].map(([s, a]) => [s, a.map(String)]), sigmask: String(k.sigmask),
-    altstack: k.altstack, persona: personaOf(k), sid: k.sid, pgid: k.pgid, confinement: k.confinement,
+    altstack: k.altstack, persona: personaOf(k), creds: credsOf(k), sid: k.sid, pgid: k.pgid, confinement: k.confinement,
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
     setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify, vforkReturn,
     stack: req.stack, tls: req.tls, locks,
@@ -216,6 +217,7 @@ export function resumeInto(machine: Machine, snapshotFile: string,
   });
   for (const [s, a] of r.sigactions) k.sigactions.set(s, a.map(BigInt) as [bigint, bigint, bigint, bigint]);
   if (r.persona) setPersona(k, r.persona);
+  if (r.creds) setCreds(k, r.creds);
   if (r.sid) k.sid = r.sid;
   if (r.pgid) k.inheritGroup(r.pgid);
   for (const fd of k.fds.list()) k.fds.close(fd);

@@ -4,8 +4,9 @@ import { loadProgram, LoadError, requireExecutable } from './loader/index.js';
 import { dispatchSyscall } from './syscalls/dispatch.js';
 import { deliverSignals, forceSignal, hangUpStoppedJobs } from './syscalls/signal/signals.js';
 import { GuestExit, GuestKilled, Kernel, type HostLink } from './syscalls/kernel.js';
-import { Machine, type StopReason } from './translate/machine.js';
+import { Machine } from './translate/machine.js';
 import { installProcessHooks, resumeInto } from './user-process.js';
+import { exceptionSignal } from './user-faults.js';
 import { ThreadGroup } from './threads/group.js';
 import { useMemoryFs } from './vfs/backend.js';
 import { PathResolver } from './vfs/paths.js';
@@ -114,23 +115,6 @@ export function runLoop(machine: Machine, kernel: Kernel): GuestResult {
       if (err instanceof GuestKilled) return { signal: err.signal };
       throw err;
     }
-  }
-}
-
-export const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGSEGV = 11;
-
-/**
- * The signal arm64 Linux raises for a synchronous exception: [signal, si_code, si_addr, the
- * sigcontext's fault_address (the FAR, set for memory aborts only)].
- */
-function exceptionSignal(stop: Exclude<StopReason, { kind: 'svc' | 'interrupt' }>): [number, number, bigint, bigint] {
-  const ILL_ILLOPC = 1, TRAP_BRKPT = 1, BUS_ADRALN = 1, SEGV_MAPERR = 1, SEGV_ACCERR = 2;
-  switch (stop.kind) {
-    case 'undefined': return [SIGILL, ILL_ILLOPC, BigInt(stop.pc), 0n];
-    case 'breakpoint': return [SIGTRAP, TRAP_BRKPT, BigInt(stop.pc), 0n];
-    case 'fault':
-      if (stop.access === 'align') return [SIGBUS, BUS_ADRALN, stop.addr, stop.addr];
-      return [SIGSEGV, stop.mapped ? SEGV_ACCERR : SEGV_MAPERR, stop.addr, stop.addr];
   }
 }
 

@@ -18,8 +18,10 @@ const ALLOWED: Record<string, string[]> = {
   types: [],
   // the run loop and process life cycle tie the parts together
   // guest threads other than the first: workers with their own machine, calling into syscalls
-  threads: ['cpu', 'translate', 'syscalls', 'bundled.ts'],
-  'user.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs', 'user-process.ts', 'threads'],
+  threads: ['cpu', 'translate', 'syscalls', 'bundled.ts', 'user-faults.ts'],
+  // the signal a synchronous exception raises, for every thread's run loop
+  'user-faults.ts': ['translate'],
+  'user.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs', 'user-process.ts', 'threads', 'user-faults.ts'],
   'user-process.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs'],
   // what the thread owning the host process needs, without the emulator
   'user-host.ts': ['syscalls'],

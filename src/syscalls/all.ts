@@ -8,6 +8,7 @@ import './fs/transfer.js';
 import './mm/memfd.js';
 import './mm/memory.js';
 import './process/process.js';
+import './process/creds.js';
 import './process/fork.js';
 import './fs/poll.js';
 import './process/futex.js';

@@ -2,7 +2,7 @@
 // conversion, -strace output, SysError/GuestFault → -errno, unknown numbers → -ENOSYS.
 import { GuestFault } from '../cpu/memory.js';
 import { convertArg, SYSCALLS, type SyscallDef } from './define.js';
-import { E, ERESTARTSYS, SysError } from './errno.js';
+import { E, ERESTARTNOHAND, ERESTARTSYS, SysError } from './errno.js';
 import { GuestExit, GuestKilled, type Kernel } from './kernel.js';
 import { AARCH64_SYSCALLS } from './numbers.js';
 import './all.js';
@@ -39,9 +39,9 @@ export function dispatchSyscall(k: Kernel): void {
         throw err;
       }
       let errno = errnoFrom(k, err);
-      if (errno === ERESTARTSYS) {
+      if (errno === ERESTARTSYS || errno === ERESTARTNOHAND) {
         // The run loop decides once it knows whether a handler runs (signals.ts deliverSignals).
-        k.restartSyscall = true;
+        k.restartSyscall = errno === ERESTARTSYS ? 'sys' : 'nohand';
         errno = E.EINTR;
       }
       result = BigInt(-errno);

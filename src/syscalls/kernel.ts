@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { CpuState } from '../cpu/cpustate.js';
 import type { GuestMemory } from '../cpu/memory.js';
 import { FdTable, O, type OpenFile } from '../vfs/file.js';
-import { HostFile, hostFdInfo } from '../vfs/host.js';
+import { blockingIo, HostFile, hostFdInfo } from '../vfs/host.js';
 import type { PathResolver } from '../vfs/paths.js';
 import { Children } from './process/children.js';
 import { UNCONFINED, type Confinement } from './confine.js';
@@ -47,12 +47,18 @@ export interface ProcessHooks {
 export interface ThreadHooks {
   /** Run the system calls other threads handed to this, the owning, thread. */
   serve(): void;
-  /** Futex wait of the owning thread: it keeps serving the others while it sleeps. */
-  futexWait(addr: number, val: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out';
+  /** Futex wait of the owning thread: it keeps serving the others while it sleeps, and ends
+   *  early for a signal it would take. */
+  futexWait(addr: number, val: number, timeoutMs: number): FutexWaitResult;
   /** Is `tid` one of the process's other threads? */
   has(tid: number): boolean;
-  /** Direct `sig` at thread `tid` (tgkill/tkill). */
-  signal(tid: number, sig: number): void;
+  /** Make `sig` pending for thread `tid` (tgkill/tkill; the first thread's tid is the pid) and
+   *  get it to that thread promptly. */
+  signal(tid: number, sig: number, info: Buffer): void;
+  /** A process-directed `sig` was made pending: get it to a thread that does not block it. */
+  processSignal(sig: number): void;
+  /** `sig` became ignored: drop it from every thread's pending set. */
+  discardPending(sig: number): void;
   /** The owning thread ends alone (exit, not exit_group): serve the others until none is left. */
   outlive(): void;
 }
@@ -120,15 +126,21 @@ export class Kernel {
   readonly sigactions = new Map<number, [bigint, bigint, bigint, bigint]>();
   /** Blocked signals (bit n-1 for signal n). */
   sigmask = 0n;
-  /** Signals generated and not yet delivered: signal → siginfo records (one for 1..31, a queue
-   *  for the real-time ones, as Linux keeps them). */
-  readonly pendingSignals = new Map<number, Buffer[]>();
+  /** Process-directed signals generated and not yet delivered: signal → siginfo records (one
+   *  for 1..31, a queue for the real-time ones, as Linux keeps them). Any thread that does not
+   *  block one may take it. */
+  readonly pendingSignals: PendingSignals = new Map();
+  /** Thread-directed signals (tgkill, SIGPIPE) pending for the calling thread: another
+   *  thread's set while the owning thread runs a call for it (threads/group.ts). */
+  threadPending: PendingSignals = new Map();
   /** sigaltstack: where handlers with SA_ONSTACK run. */
   altstack = { sp: 0, size: 0, flags: SS_DISABLE };
   /** The mask rt_sigsuspend replaced, restored by the frame of the handler that ends it. */
   savedSigmask: bigint | null = null;
-  /** Set by a blocking call a signal interrupted: the run loop restarts it or makes it EINTR. */
-  restartSyscall = false;
+  /** Set by a blocking call a signal interrupted: the run loop restarts it or makes it EINTR
+   *  ('sys': ERESTARTSYS, restarted after a handler with SA_RESTART; 'nohand': ERESTARTNOHAND,
+   *  EINTR after any handler). */
+  restartSyscall: false | 'sys' | 'nohand' = false;
   /** x0 as the current system call received it, to re-issue the call on restart. */
   syscallArg0 = 0n;
   /** Address of the page holding the sigreturn trampoline, once mapped (0: not yet). */
@@ -180,6 +192,7 @@ export class Kernel {
     this.session = opts.host?.session ? Session.join(opts.host.session) : null;
     this.children.session = this.session;
     this.children.groupOfNew = () => this.pgid;
+    blockingIo.pause = (ms) => this.waitInterruptibly(process.hrtime.bigint() + BigInt(Math.round(ms * 1e6))) !== 'signal';
   }
 
   get pgid(): number {
@@ -270,7 +283,15 @@ export class Kernel {
     const due = this.timers.nextDeadline();
     if (due === null) return;
     const now = process.hrtime.bigint();
-    if (now >= due) for (const [sig, info] of this.timers.fire(now)) this.queueSignal(sig, info);
+    if (now < due) return;
+    for (const [sig, info, tid] of this.timers.fire(now)) {
+      if (!tid) this.queueSignal(sig, info);
+      else if (this.threads) {
+        try {
+          this.threads.signal(tid, sig, info);
+        } catch { /* the thread is gone: Linux drops the signal too */ }
+      } else this.queueSignal(sig, info, true);
+    }
   }
 
   /** Cheap check the run loop makes between blocks: did something asynchronous happen? */
@@ -280,19 +301,19 @@ export class Kernel {
     return d !== null && process.hrtime.bigint() >= d;
   }
 
-  /** Make `sig` pending (Linux's generation step): ignored signals are dropped unless blocked;
-   *  a standard signal already pending is not queued twice. */
-  queueSignal(sig: number, info: Buffer): void {
-    // SIGCONT cancels pending stops and a stop signal a pending SIGCONT, whatever their
-    // actions, as Linux's prepare_signal does.
-    if (sig === SIGCONT) for (const s of STOP_SIGNALS) this.pendingSignals.delete(s);
-    if (STOP_SIGNALS.has(sig)) this.pendingSignals.delete(SIGCONT);
+  /** Make `sig` pending (Linux's generation step): for the calling thread only (`thread`), or
+   *  for the process, whose threads are then asked to take it (ThreadHooks.processSignal). */
+  queueSignal(sig: number, info: Buffer, thread = false): void {
     const blocked = (this.sigmask & signalBit(sig)) !== 0n;
-    if (!blocked && this.signalIgnored(sig)) return;
-    const queue = this.pendingSignals.get(sig);
-    if (queue && sig < SIGRTMIN) return;
-    if (queue) queue.push(info);
-    else this.pendingSignals.set(sig, [info]);
+    if (!addPending(thread ? this.threadPending : this.pendingSignals, sig, info, blocked || !this.signalIgnored(sig))) return;
+    if (!thread) this.threads?.processSignal(sig);
+  }
+
+  /** `sig` is now ignored: a pending one is discarded (POSIX), in every thread. */
+  discardPending(sig: number): void {
+    this.pendingSignals.delete(sig);
+    this.threadPending.delete(sig);
+    this.threads?.discardPending(sig);
   }
 
   /** Tell the host side which signals the guest handles or ignores, so that only those are
@@ -314,6 +335,7 @@ export class Kernel {
   }
 
   hasDeliverableSignal(): boolean {
+    for (const sig of this.threadPending.keys()) if (!(this.sigmask & signalBit(sig))) return true;
     for (const sig of this.pendingSignals.keys()) if (!(this.sigmask & signalBit(sig))) return true;
     return false;
   }
@@ -324,7 +346,7 @@ export class Kernel {
    * this is Atomics.wait on the guest's own word; with a single thread and no timeout a match
    * blocks forever, as it would on Linux. Tests replace this.
    */
-  futexWait(addr: number, val: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
+  futexWait(addr: number, val: number, timeoutMs: number): FutexWaitResult {
     if (this.threads) return this.threads.futexWait(addr, val, timeoutMs);
     const words = new Int32Array(this.mem.memory.buffer);
     return Atomics.wait(words, addr / 4, val | 0, timeoutMs);
@@ -337,8 +359,30 @@ export class Kernel {
 
   /** A write hit a pipe with no reader: SIGPIPE, delivered when the call returns (EPIPE). */
   brokenPipe(): void {
-    this.queueSignal(SIGPIPE, userSignalInfo(SIGPIPE, 0 /* SI_USER */, this.pid));
+    this.queueSignal(SIGPIPE, userSignalInfo(SIGPIPE, 0 /* SI_USER */, this.pid), true); // to the writer, as Linux
   }
+}
+
+export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out' | 'interrupted';
+
+/** Pending signals of a thread or of the process: signal → siginfo records. */
+export type PendingSignals = Map<number, Buffer[]>;
+
+/**
+ * Add `sig` to a pending set (Linux's prepare_signal + __send_signal): SIGCONT cancels pending
+ * stops and a stop signal a pending SIGCONT, whatever their actions; a signal that would be
+ * ignored on arrival is dropped unless `keep` (it is blocked); a standard signal already
+ * pending is not queued twice. Returns whether it was added.
+ */
+export function addPending(set: PendingSignals, sig: number, info: Buffer, keep: boolean): boolean {
+  if (sig === SIGCONT) for (const s of STOP_SIGNALS) set.delete(s);
+  if (STOP_SIGNALS.has(sig)) set.delete(SIGCONT);
+  if (!keep) return false;
+  const queue = set.get(sig);
+  if (queue && sig < SIGRTMIN) return false;
+  if (queue) queue.push(info);
+  else set.set(sig, [info]);
+  return true;
 }
 
 export const SIG_DFL = 0n, SIG_IGN = 1n;

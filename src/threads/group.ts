@@ -15,16 +15,29 @@
 // be sleeping on. Chosen over a separate kernel thread because single-threaded programs (most)
 // keep making their calls directly, at no cost; the price is that a call this thread makes for
 // a worker and that blocks (a read of an empty pipe) holds up the owner's own guest code.
+//
+// Signals. Dispositions are the process's; mask, alternate stack and thread-directed pending
+// signals are each thread's (PerThread, swapped into the Kernel while a call is served). Every
+// signal is generated on this thread (a worker's kill or tgkill is a call served here), so the
+// choice of the thread that gets it is made here too: the named one for tgkill, else the first
+// thread if it does not block it, else any that does not (Linux's complete_signal). A worker is
+// told by its signal word, its block budget (it leaves generated code at the next block entry,
+// so a spinning thread is reached within a block) and a notify of the futex word or the signal
+// word it sleeps on; it then asks (CALL_KIND.SIGNALS) and this thread delivers with that
+// thread's state swapped in, as it would for itself: the frame goes on that thread's stack.
 import { Worker } from 'node:worker_threads';
 import { CpuState } from '../cpu/cpustate.js';
 import { MAX_THREADS, REG, STATE_SIZE, threadStateBase } from '../cpu/state.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
 import { E, SysError } from '../syscalls/errno.js';
-import { GuestKilled, SS_DISABLE, type ForkRequest, type Kernel, type ThreadHooks } from '../syscalls/kernel.js';
+import {
+  addPending, GuestKilled, signalBit, SS_DISABLE, type ForkRequest, type Kernel, type PendingSignals, type ThreadHooks,
+} from '../syscalls/kernel.js';
+import { deliverSignals, forceSignal, sigsuspendOnce, sigwaitOnce } from '../syscalls/signal/signals.js';
 import type { Machine } from '../translate/machine.js';
 import { newestEntry } from '../bundled.js';
 import {
-  CALL, CALL_KIND, logInvalidation, newMailbox, replayInvalidations, SLOT, slotWord, STATUS, WORD,
+  CALL, CALL_KIND, logInvalidation, newMailbox, replayInvalidations, RESTART, SLOT, slotWord, STATUS, WORD, WOULD_WAIT,
 } from './mailbox.js';
 
 export interface ThreadWorkerData {
@@ -36,11 +49,21 @@ export interface ThreadWorkerData {
   pid: number;
 }
 
+/** What the Kernel holds for the calling thread only; kept here for the others, by slot. */
 interface PerThread {
   sigmask: bigint;
   altstack: Kernel['altstack'];
   comm: string;
+  savedSigmask: bigint | null;
+  /** Its thread-directed pending signals (the same Map is Kernel.threadPending while it runs). */
+  pending: PendingSignals;
+  /** The set it waits for in rt_sigtimedwait: counted as unblocked when a thread is picked. */
+  sigwait: bigint;
 }
+
+const newThreadState = (sigmask: bigint, comm: string): PerThread => ({
+  sigmask, altstack: { sp: 0, size: 0, flags: SS_DISABLE }, comm, savedSigmask: null, pending: new Map(), sigwait: 0n,
+});
 
 /** Thread ids: above the largest host pid (pid_max ≤ 2^22), so they never name a host process. */
 const FIRST_TID = 2 ** 22;
@@ -57,9 +80,16 @@ export class ThreadGroup implements ThreadHooks {
   private serving = false;
   private missed = false;
   private readonly workers: Worker[] = [];
+  /** The slot whose state is in the Kernel: 0, or a worker's while one of its calls is served. */
+  private current = 0;
+  /** The first thread has exited (exit, not exit_group): it takes no more signals. */
+  private mainGone = false;
+  private readonly ownCpu: CpuState;
 
   constructor(private readonly k: Kernel, private readonly machine: Machine) {
     this.words = new Int32Array(machine.mem.memory.buffer);
+    this.threads.set(0, { ...newThreadState(k.sigmask, k.comm), pending: k.threadPending });
+    this.ownCpu = k.cpu;
     Atomics.store(this.box, slotWord(0, SLOT.status), STATUS.BUSY);
     Atomics.store(this.box, slotWord(0, SLOT.tid), k.pid);
     machine.translator.sharedCodeBits = true;
@@ -94,7 +124,9 @@ export class ThreadGroup implements ThreadHooks {
     const tid = this.nextTid++;
     const caller = this.k.cpu;
     // A new thread inherits its creator's signal mask, nothing of its alternate stack, its name.
-    this.threads.set(slot, { sigmask: this.k.sigmask, altstack: { sp: 0, size: 0, flags: SS_DISABLE }, comm: this.k.comm });
+    this.threads.set(slot, newThreadState(this.k.sigmask, this.k.comm));
+    Atomics.store(this.box, slotWord(slot, SLOT.signal), 0);
+    Atomics.store(this.box, slotWord(slot, SLOT.waitAddr), 0);
     const base = threadStateBase(slot);
     this.k.mem.u8.copyWithin(base, caller.base, caller.base + STATE_SIZE);
     const child = this.cpu(slot);
@@ -144,8 +176,42 @@ export class ThreadGroup implements ThreadHooks {
 
   private perThread(slot: number): PerThread {
     let t = this.threads.get(slot);
-    if (!t) this.threads.set(slot, (t = { sigmask: 0n, altstack: { sp: 0, size: 0, flags: SS_DISABLE }, comm: this.k.comm }));
+    if (!t) this.threads.set(slot, (t = newThreadState(0n, this.k.comm)));
     return t;
+  }
+
+  /** Put thread `slot`'s state into the Kernel (the first thread's is kept meanwhile). */
+  private enter(slot: number): void {
+    this.save(0);
+    this.load(slot);
+  }
+
+  private leave(slot: number): void {
+    this.save(slot);
+    this.load(0);
+  }
+
+  private save(slot: number): void {
+    const k = this.k, t = this.perThread(slot);
+    t.sigmask = k.sigmask;
+    t.altstack = k.altstack;
+    t.comm = k.comm;
+    t.savedSigmask = k.savedSigmask;
+  }
+
+  private load(slot: number): void {
+    const k = this.k, t = this.perThread(slot);
+    k.cpu = slot === 0 ? this.ownCpu : this.cpu(slot);
+    k.sigmask = t.sigmask;
+    k.altstack = t.altstack;
+    k.comm = t.comm;
+    k.savedSigmask = t.savedSigmask;
+    k.threadPending = t.pending;
+    this.current = slot;
+  }
+
+  private maskOf(slot: number): bigint {
+    return slot === this.current ? this.k.sigmask : this.perThread(slot).sigmask;
   }
 
   private cpu(slot: number): CpuState {
@@ -190,39 +256,86 @@ export class ThreadGroup implements ThreadHooks {
   private serveOne(slot: number): void {
     const k = this.k;
     const kind = Atomics.load(this.box, slotWord(slot, SLOT.kind));
-    if (kind === CALL_KIND.FATAL_SIGNAL) {
-      // A fault the thread's own handler would have to take: not delivered to worker threads
-      // yet, so it ends the process as an unhandled one would.
-      throw new GuestKilled(Atomics.load(this.box, slotWord(slot, SLOT.arg)));
-    }
-    // What the Kernel keeps for the thread it serves: swapped in for the call.
-    const own = { cpu: k.cpu, restart: k.restartSyscall, arg0: k.syscallArg0, sigmask: k.sigmask, altstack: k.altstack, comm: k.comm };
-    const t = this.perThread(slot);
-    k.cpu = this.cpu(slot);
-    k.sigmask = t.sigmask;
-    k.altstack = t.altstack;
-    k.comm = t.comm;
+    const arg = Atomics.load(this.box, slotWord(slot, SLOT.arg));
+    // An internal error in the worker: end the process as an unhandled signal would.
+    if (kind === CALL_KIND.FATAL_SIGNAL) throw new GuestKilled(arg);
+    // The first thread's own call may be between its return and its signal delivery (the run
+    // loop serves before it delivers): its restart state is not this thread's.
+    const own = { restart: k.restartSyscall, arg0: k.syscallArg0 };
+    k.restartSyscall = false;
+    this.enter(slot);
     try {
-      dispatchSyscall(k);
+      // The call, then signal delivery on the way back to the thread's guest code, as the run
+      // loop does for the first thread (unless the thread goes on waiting).
+      const back = this.perform(slot, kind, arg);
+      Atomics.store(this.box, slotWord(slot, SLOT.signal), 0);
+      if (back) deliverSignals(k);
     } finally {
-      t.sigmask = k.sigmask;
-      t.altstack = k.altstack;
-      t.comm = k.comm;
-      k.cpu = own.cpu;
+      this.leave(slot);
       k.restartSyscall = own.restart;
       k.syscallArg0 = own.arg0;
-      k.sigmask = own.sigmask;
-      k.altstack = own.altstack;
-      k.comm = own.comm;
+    }
+  }
+
+  /** What a call box asks (mailbox.ts CALL_KIND), with the thread's state in the Kernel.
+   *  Returns false when the thread goes on waiting (its signals are not delivered yet). */
+  private perform(slot: number, kind: number, arg: number): boolean {
+    const k = this.k, cpu = k.cpu, t = this.perThread(slot);
+    const answer = (waiting: boolean) => Atomics.store(this.box, slotWord(slot, SLOT.arg), waiting ? WOULD_WAIT : 0);
+    if (kind !== CALL_KIND.SIGWAIT) t.sigwait = 0n;
+    switch (kind) {
+      case CALL_KIND.SYSCALL:
+        dispatchSyscall(k);
+        return true;
+      case CALL_KIND.POLL: {
+        // One look with no timeout; the thread's x3 is its own again before any frame is built.
+        const x3 = cpu.x(3);
+        cpu.setX(3, 0);
+        dispatchSyscall(k);
+        cpu.setX(3, x3);
+        return true;
+      }
+      case CALL_KIND.SIGNALS:
+        if (arg !== RESTART.NONE) {
+          // A call the thread runs itself (a futex wait, a sleep) was cut short by a signal.
+          k.syscallArg0 = cpu.x(0);
+          cpu.setX(0, BigInt(-E.EINTR));
+          k.restartSyscall = arg === RESTART.SYS ? 'sys' : 'nohand';
+        }
+        return true;
+      case CALL_KIND.FAULT: {
+        const code = Atomics.load(this.box, slotWord(slot, SLOT.faultCode));
+        const addr = BigInt(Atomics.load(this.box, slotWord(slot, SLOT.faultAddrLo)) >>> 0) |
+          BigInt(Atomics.load(this.box, slotWord(slot, SLOT.faultAddrHi)) >>> 0) << 32n;
+        const SIGBUS = 7, SIGSEGV = 11; // memory aborts also set the frame's fault_address
+        forceSignal(k, arg, code, addr, arg === SIGSEGV || arg === SIGBUS ? addr : 0n);
+        return true;
+      }
+      case CALL_KIND.SIGWAIT: {
+        const r = sigwaitOnce(k);
+        if ('result' in r) cpu.setX(0, r.result);
+        t.sigwait = 'result' in r ? 0n : r.waitFor;
+        answer(!('result' in r));
+        return true;
+      }
+      case CALL_KIND.SIGSUSPEND: {
+        // Still waiting: the suspended mask stays (and counts when a thread is picked).
+        const waiting = sigsuspendOnce(k, arg === 1) === 'wait';
+        answer(waiting);
+        return !waiting;
+      }
+      default:
+        throw new Error(`internal error: call box kind ${kind}`);
     }
   }
 
   /** The owner's futex wait: sleep on the guest word, in slices, serving calls between them. A
    *  caller notifies the word too, so a slice ends early when someone needs this thread. */
-  futexWait(addr: number, val: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
+  futexWait(addr: number, val: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' | 'interrupted' {
     const end = performance.now() + timeoutMs;
     for (;;) {
       this.serve();
+      if (this.k.hasDeliverableSignal()) return 'interrupted';
       Atomics.store(this.box, WORD.ownerWait, addr);
       const left = end - performance.now();
       const r = Atomics.wait(this.words, addr / 4, val | 0, Math.max(0, Math.min(left, 20)));
@@ -241,11 +354,48 @@ export class ThreadGroup implements ThreadHooks {
       Atomics.load(this.box, slotWord(slot, SLOT.status)) === STATUS.BUSY;
   }
 
-  /** Signals are not delivered to worker threads yet: a thread-directed signal is dropped
-   *  (Go's SIGURG preemption then falls back to cooperative preemption at calls). */
-  signal(_tid: number, _sig: number): void {}
+  signal(tid: number, sig: number, info: Buffer): void {
+    const slot = tid === this.k.pid ? 0 : this.tids.get(tid);
+    if (slot === undefined || (slot === 0 ? this.mainGone : !this.has(tid))) throw new SysError(E.ESRCH);
+    const blocked = (this.maskOf(slot) & signalBit(sig)) !== 0n;
+    if (!addPending(this.perThread(slot).pending, sig, info, blocked || !this.k.signalIgnored(sig))) return;
+    if (slot !== 0) this.kick(slot);
+    // The first thread takes it on its way back to guest code: nothing runs it meanwhile, as
+    // signals are generated on this, its own, host thread.
+  }
+
+  processSignal(sig: number): void {
+    const bit = signalBit(sig);
+    const open = (s: number) => (this.maskOf(s) & ~this.perThread(s).sigwait & bit) === 0n;
+    if (!this.mainGone && open(0)) return;
+    for (let s = 1; s < MAX_THREADS; s++) {
+      if (Atomics.load(this.box, slotWord(s, SLOT.status)) === STATUS.BUSY && open(s)) {
+        this.kick(s);
+        return;
+      }
+    }
+    // Every thread blocks it: it stays pending until one unblocks it or waits for it.
+  }
+
+  discardPending(sig: number): void {
+    for (const t of this.threads.values()) t.pending.delete(sig);
+  }
+
+  /** Tell the thread in `slot` a signal waits for it (see the top of this file). */
+  private kick(slot: number): void {
+    const word = slotWord(slot, SLOT.signal);
+    Atomics.store(this.box, word, 1);
+    Atomics.notify(this.box, word);
+    Atomics.store(this.words, (threadStateBase(slot) + REG.budget) / 4, 0);
+    const waitingOn = Atomics.load(this.box, slotWord(slot, SLOT.waitAddr)) >>> 0;
+    if (waitingOn) Atomics.notify(this.words, waitingOn / 4);
+    // A thread between two looks of its epoll_pwait sleeps on the host-events word.
+    Atomics.add(this.k.wake, 0, 1);
+    Atomics.notify(this.k.wake, 0);
+  }
 
   outlive(): void {
+    this.mainGone = true;
     for (;;) {
       const seen = Atomics.load(this.k.wake, 0);
       this.serve();

@@ -25,11 +25,32 @@ export const SLOT = {
   arg: 4,
   tid: 5,
   clearTid: 6,
+  /** Set (only by the owning thread, which generates every signal) when a signal waits for
+   *  this thread; the thread then asks for it (CALL_KIND.SIGNALS). Sleeps wait on this word. */
+  signal: 7,
+  /** Guest address of the futex word the thread sleeps on (0: none): a signal notifies it. */
+  waitAddr: 8,
+  /** A fault's si_code and address (CALL_KIND.FAULT, whose arg is the signal). */
+  faultCode: 9,
+  faultAddrLo: 10,
+  faultAddrHi: 11,
 } as const;
-export const SLOT_WORDS = 8;
+export const SLOT_WORDS = 16;
 export const STATUS = { NONE: 0, IDLE: 1, BUSY: 2 } as const;
 export const CALL = { IDLE: 0, ASKED: 1, SERVING: 3, DONE: 2 } as const;
-export const CALL_KIND = { SYSCALL: 1, FATAL_SIGNAL: 2 } as const;
+/**
+ * What a call box asks: a system call (x8, x0..x5 in the thread's registers); a fatal error of
+ * the emulator (arg: the signal to end the process with); take the signals pending for the
+ * thread (arg: RESTART, how an interrupted call settles); a synchronous fault (arg: signal);
+ * one look for rt_sigtimedwait (the thread sleeps between looks; arg answers WOULD_WAIT); the
+ * system call in x8 with a timeout of 0 in x3 instead of the thread's own (epoll_pwait); a
+ * look for rt_sigsuspend (arg 1 the first, which sets the mask; answers WOULD_WAIT too).
+ */
+export const CALL_KIND = { SYSCALL: 1, FATAL_SIGNAL: 2, SIGNALS: 3, FAULT: 4, SIGWAIT: 5, POLL: 6, SIGSUSPEND: 7 } as const;
+/** SIGNALS' arg: the thread's call was interrupted (x0 still its first argument) as by
+ *  ERESTARTSYS or ERESTARTNOHAND, or nothing was interrupted. */
+export const RESTART = { NONE: 0, SYS: 1, NOHAND: 2 } as const;
+export const WOULD_WAIT = 1;
 
 const SLOTS_AT = 8;
 export const slotWord = (slot: number, field: number): number => SLOTS_AT + slot * SLOT_WORDS + field;

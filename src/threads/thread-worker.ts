@@ -3,17 +3,25 @@
 // process's shared guest memory, makes the system calls that concern only itself here, and
 // hands every other one to the owning thread through its call box. When its guest thread
 // exits it waits, warm, to be given the next one.
+//
+// Signals for it are chosen and delivered by the owning thread (group.ts); this thread asks
+// for them when its signal word says so: when the block budget sends it out of generated code,
+// after each call it made itself, and when a sleep or futex wait of its own is cut short. Its
+// sleeps (nanosleep, futex, rt_sigtimedwait) happen here, so that they hold nobody else up.
 import * as fs from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import { GuestFault, GuestMemory } from '../cpu/memory.js';
 import { MAX_THREADS, REG, STATE_BASE, threadJumpCache, threadStateBase } from '../cpu/state.js';
-import { E, SysError } from '../syscalls/errno.js';
+import { E, ERESTARTNOHAND, ERESTARTSYS, SysError } from '../syscalls/errno.js';
 import { futexCall, type FutexIo } from '../syscalls/process/futex.js';
 import { readTimespec, writeTimespec } from '../syscalls/structs.js';
 import { clockNs } from '../syscalls/time/time.js';
 import { Machine } from '../translate/machine.js';
+import { exceptionSignal } from '../user-faults.js';
 import type { ThreadWorkerData } from './group.js';
-import { CALL, CALL_KIND, logInvalidation, replayInvalidations, SLOT, slotWord, STATUS, WORD } from './mailbox.js';
+import {
+  CALL, CALL_KIND, logInvalidation, replayInvalidations, RESTART, SLOT, slotWord, STATUS, WORD, WOULD_WAIT,
+} from './mailbox.js';
 
 const data = workerData as ThreadWorkerData;
 const { slot, pid } = data;
@@ -24,10 +32,16 @@ const words = new Int32Array(data.memory.buffer);
 const machine = new Machine({ stateBase: threadStateBase(slot), jumpCache: threadJumpCache(slot), sharedCodeBits: true }, mem);
 const cpu = machine.cpu;
 let seen = 0;
+/** Set by the owning thread when a signal waits for this one (mailbox.ts SLOT.signal). */
+const signalWord = slotWord(slot, SLOT.signal);
+const signalled = () => Atomics.load(box, signalWord) !== 0;
 /** TSEMU_THREAD_DEBUG=1: this thread reports its calls, replayed invalidations and, at each
  *  block-budget exit, its pc on stderr. */
 const debug = !!process.env.TSEMU_THREAD_DEBUG;
-if (debug) machine.interruptCheck = () => { fs.writeSync(2, `[thread ${slot}] pc 0x${cpu.pc.toString(16)}\n`); return false; };
+machine.interruptCheck = () => {
+  if (debug) fs.writeSync(2, `[thread ${slot}] pc 0x${cpu.pc.toString(16)}\n`);
+  return signalled();
+};
 machine.codeChanged = (addr, len) => logAndKick(addr, len);
 machine.takeInvalidations = () => {
   if (Atomics.load(box, WORD.logNext) === seen) return;
@@ -62,9 +76,40 @@ function forward(kind: number, arg = 0): void {
   Atomics.store(box, at, CALL.IDLE);
 }
 
+/** Take the signals waiting for this thread (see the top); `restart`: how the call they
+ *  interrupted settles (x0 still holds its first argument). */
+function takeSignals(restart: number = RESTART.NONE): void {
+  forward(CALL_KIND.SIGNALS, restart);
+}
+
+/**
+ * A futex wait that a signal for this thread ends. The owning thread notifies the word named in
+ * SLOT.waitAddr, which may come just before this thread sleeps: the wait goes in slices of
+ * SIGNAL_SLICE_MS, so such a signal is late by at most one slice. A notify for a signal wakes
+ * the word's other waiters too: a spurious wake-up (0), which every futex user tolerates.
+ */
+function futexWait(addr: number, val: number, ms: number): ReturnType<FutexIo['wait']> {
+  const SIGNAL_SLICE_MS = 50;
+  const end = performance.now() + ms;
+  Atomics.store(box, slotWord(slot, SLOT.waitAddr), addr);
+  try {
+    for (;;) {
+      if (signalled()) return 'interrupted';
+      const left = end - performance.now();
+      const r = Atomics.wait(words, addr / 4, val | 0, Math.max(0, Math.min(left, SIGNAL_SLICE_MS)));
+      // Woken for a signal, or by a FUTEX_WAKE as a signal came: either way EINTR (or a
+      // restart), as Linux may answer too; every futex user rechecks its word after that.
+      if (r !== 'timed-out') return r === 'ok' && signalled() ? 'interrupted' : r;
+      if (left <= SIGNAL_SLICE_MS) return signalled() ? 'interrupted' : 'timed-out';
+    }
+  } finally {
+    Atomics.store(box, slotWord(slot, SLOT.waitAddr), 0);
+  }
+}
+
 const futexIo: FutexIo = {
   mem,
-  wait: (addr, val, ms) => Atomics.wait(words, addr / 4, val | 0, ms),
+  wait: futexWait,
   wake: (addr, n) => Atomics.notify(words, addr / 4, n),
 };
 
@@ -72,7 +117,8 @@ class ThreadExit {}
 
 const NR = {
   exit: 93, exit_group: 94, set_tid_address: 96, futex: 98, set_robust_list: 99, nanosleep: 101,
-  epoll_pwait: 22, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124, getpid: 172, gettid: 178, rseq: 293,
+  epoll_pwait: 22, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124, rt_sigsuspend: 133, rt_sigtimedwait: 137,
+  getpid: 172, gettid: 178, rseq: 293,
 } as const;
 
 /** The calls this thread makes on its own; undefined: hand it to the owner. */
@@ -105,16 +151,50 @@ function localCall(nr: number): bigint | undefined {
       const rel = Number(cpu.x(1)) & TIMER_ABSTIME ? ns - clockNs(clock) : ns;
       return sleep(rel, Number(cpu.x(1)) & TIMER_ABSTIME ? 0 : x(3));
     }
+    case NR.rt_sigtimedwait: return sigwait();
+    case NR.rt_sigsuspend: return sigsuspend();
     default: return undefined;
   }
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-/** Sleep: signals are not delivered to this thread, so nothing cuts it short. */
+/** Sleep on the signal word: a signal for this thread ends it (EINTR after a handler, else
+ *  the sleep starts again, as Linux restarts it; here with the whole time again). */
 function sleep(ns: bigint, remain: number): bigint {
-  if (ns > 0n) Atomics.wait(sleeper, 0, 0, Number(ns) / 1e6);
+  const end = performance.now() + Number(ns) / 1e6;
+  for (;;) {
+    const left = end - performance.now();
+    if (signalled()) {
+      if (remain) writeTimespec(mem, remain, BigInt(Math.max(0, Math.round(left * 1e6))));
+      throw new SysError(ERESTARTNOHAND);
+    }
+    if (left <= 0) break;
+    Atomics.wait(box, signalWord, 0, left);
+  }
   if (remain) writeTimespec(mem, remain, 0n);
   return 0n;
+}
+
+/** rt_sigsuspend (pause, sigsuspend): the owning thread sets the mask and looks; this one
+ *  sleeps until a signal is delivered (the call then fails with EINTR). */
+function sigsuspend(): bigint {
+  for (let first = 1; ; first = 0) {
+    forward(CALL_KIND.SIGSUSPEND, first);
+    if (Atomics.load(box, slotWord(slot, SLOT.arg)) !== WOULD_WAIT) return cpu.x(0);
+    Atomics.wait(box, signalWord, 0);
+  }
+}
+
+/** rt_sigtimedwait: the owning thread looks (CALL_KIND.SIGWAIT), this one sleeps between
+ *  looks until the owner says a signal came (the set counts as unblocked meanwhile). */
+function sigwait(): bigint {
+  const deadline = cpu.x(2) ? performance.now() + Number(readTimespec(mem, Number(cpu.x(2)))) / 1e6 : Infinity;
+  for (;;) {
+    forward(CALL_KIND.SIGWAIT);
+    if (Atomics.load(box, slotWord(slot, SLOT.arg)) !== WOULD_WAIT) return cpu.x(0);
+    const left = deadline - performance.now();
+    if (left <= 0) return BigInt(-E.EAGAIN);
+    Atomics.wait(box, signalWord, 0, left);
+  }
 }
 
 function syscall(): void {
@@ -125,13 +205,19 @@ function syscall(): void {
     r = localCall(nr);
   } catch (err) {
     if (err instanceof ThreadExit) throw err;
+    if (err instanceof SysError && (err.errno === ERESTARTSYS || err.errno === ERESTARTNOHAND)) {
+      takeSignals(err.errno === ERESTARTSYS ? RESTART.SYS : RESTART.NOHAND);
+      return;
+    }
     if (err instanceof SysError) r = BigInt(-err.errno);
     else if (err instanceof GuestFault) r = BigInt(-E.EFAULT);
     else throw err;
   }
-  if (r !== undefined) cpu.setX(0, r);
-  else if (nr === NR.epoll_pwait) pollWithoutBlockingOwner();
-  else forward(CALL_KIND.SYSCALL);
+  if (r !== undefined) {
+    cpu.setX(0, r);
+    if (signalled()) takeSignals();
+  } else if (nr === NR.epoll_pwait) pollWithoutBlockingOwner();
+  else forward(CALL_KIND.SYSCALL); // signals for this thread are delivered as it is answered
 }
 
 /**
@@ -145,23 +231,21 @@ function syscall(): void {
 function pollWithoutBlockingOwner(): void {
   const POLL_SLICE_MS = 10;
   const timeout = Number(BigInt.asIntN(32, cpu.x(3)));
-  const saved = [0, 1, 2, 3, 4, 5].map((i) => cpu.x(i));
+  const x0 = cpu.x(0);
   const end = timeout < 0 ? Infinity : performance.now() + timeout;
   for (;;) {
-    saved.forEach((v, i) => cpu.setX(i, v));
-    cpu.setX(3, 0);
-    forward(CALL_KIND.SYSCALL);
+    cpu.setX(0, x0);
+    const pc = cpu.pc;
+    forward(CALL_KIND.POLL);
+    // A handler was entered as the answer came back: its frame holds this call's result (no
+    // events: cut short by a signal, as Linux's epoll_wait is, with 0 rather than EINTR).
+    if (cpu.pc !== pc) return;
     const seen = Atomics.load(wake, 0);
     const left = end - performance.now();
-    if (cpu.x(0) !== 0n || timeout === 0 || left <= 0) break;
+    if (cpu.x(0) !== 0n || timeout === 0 || left <= 0) return;
     Atomics.wait(wake, 0, seen, Math.min(left, POLL_SLICE_MS));
   }
-  const result = cpu.x(0);
-  saved.forEach((v, i) => cpu.setX(i, v));
-  cpu.setX(0, result);
 }
-
-const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGSEGV = 11;
 
 /** Run the guest thread until it exits. */
 function runThread(): void {
@@ -175,15 +259,18 @@ function runThread(): void {
         if (err instanceof ThreadExit) return;
         throw err;
       }
-      machine.setFpcrMode(cpu.fpcr);
-    } else if (stop.kind !== 'interrupt') {
-      const sig = stop.kind === 'undefined' ? SIGILL : stop.kind === 'breakpoint' ? SIGTRAP
-        : stop.kind === 'fault' && stop.access === 'align' ? SIGBUS : SIGSEGV;
-      const where = 'pc' in stop ? ` at pc 0x${stop.pc.toString(16)}` : '';
-      const addr = stop.kind === 'fault' ? ` (address 0x${stop.addr.toString(16)})` : '';
-      fs.writeSync(2, `tsemu: guest thread ${Atomics.load(box, slotWord(slot, SLOT.tid))}: signal ${sig}${where}${addr}\n`);
-      forward(CALL_KIND.FATAL_SIGNAL, sig);
+    } else if (stop.kind === 'interrupt') {
+      if (signalled()) takeSignals();
+    } else {
+      // A synchronous fault: the owning thread gives it to this thread's handler, or ends the
+      // process if there is none.
+      const [sig, code, addr] = exceptionSignal(stop);
+      Atomics.store(box, slotWord(slot, SLOT.faultCode), code);
+      Atomics.store(box, slotWord(slot, SLOT.faultAddrLo), Number(addr & 0xffffffffn) | 0);
+      Atomics.store(box, slotWord(slot, SLOT.faultAddrHi), Number(addr >> 32n) | 0);
+      forward(CALL_KIND.FAULT, sig);
     }
+    machine.setFpcrMode(cpu.fpcr); // rt_sigreturn or a handler's frame may have changed FPCR
   }
 }
 

@@ -18,6 +18,9 @@ export type Errno = (typeof E)[keyof typeof E];
 /** Kernel-internal: a blocking call a signal interrupted. The guest never sees it: the call is
  *  restarted (no handler ran, or the handler has SA_RESTART) or fails with EINTR. */
 export const ERESTARTSYS = 512;
+/** Kernel-internal, as Linux's ERESTARTNOHAND: restarted only when no handler ran; a handler
+ *  makes it EINTR whatever SA_RESTART says (sleeps, and waits with a timeout). */
+export const ERESTARTNOHAND = 514;
 
 /** Thrown by handlers and backends; the dispatcher returns -errno to the guest. */
 export class SysError extends Error {

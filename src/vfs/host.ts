@@ -22,7 +22,7 @@
 import type * as nodeFs from 'node:fs';
 import { vfs as fs } from './backend.js';
 import * as tty from 'node:tty';
-import { E, SysError, errnoOf, host } from './errno.js';
+import { E, ERESTARTSYS, SysError, errnoOf, host } from './errno.js';
 import { isMemoryFd } from './backend.js';
 import { HOST_OFFSET, OffsetCell } from './offset-cell.js';
 import {
@@ -45,6 +45,18 @@ export { host };
 function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
+
+/**
+ * How a blocking read or write of a host pipe waits between tries: the Kernel replaces `pause`
+ * with a wait that fires the guest's timers and ends early (false) for a signal the calling
+ * thread would take, so that the call is cut short (ERESTARTSYS) as on Linux.
+ */
+export const blockingIo = {
+  pause(ms: number): boolean {
+    sleepMs(ms);
+    return true;
+  },
+};
 
 /** Current offset and open flags of an inherited host descriptor, from /proc/self/fdinfo. */
 export function hostFdInfo(fd: number): { pos: number; flags: number } | null {
@@ -157,7 +169,10 @@ export class HostFile extends OpenFile {
         const code = (err as NodeJS.ErrnoException).code;
         // The host descriptor is non-blocking (shared with a parent that set O_NONBLOCK, or a
         // pipe end): wait, as a blocking read would, unless the guest asked for O_NONBLOCK.
-        if (code === 'EAGAIN' && !(this.flags & O.NONBLOCK)) { sleepMs(5); continue; }
+        if (code === 'EAGAIN' && !(this.flags & O.NONBLOCK)) {
+          if (!blockingIo.pause(5)) throw new SysError(ERESTARTSYS);
+          continue;
+        }
         if (code === 'EOF') return 0;
         throw new SysError(errnoOf(err));
       }
@@ -172,7 +187,11 @@ export class HostFile extends OpenFile {
         done += fs.writeSync(this.ioFd(), buf, done, buf.length - done, pos === null ? null : pos + done);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN' && !(this.flags & O.NONBLOCK)) { sleepMs(1); continue; }
+        if (code === 'EAGAIN' && !(this.flags & O.NONBLOCK)) {
+          if (blockingIo.pause(1)) continue;
+          if (done > 0) return done;
+          throw new SysError(ERESTARTSYS);
+        }
         if (done > 0) return done;
         throw new SysError(errnoOf(err));
       }

@@ -163,6 +163,7 @@ function checkKind(domain: number, type: number, protocol: number): [number, num
 syscall('socket', 'domain:int type:hex protocol:int', (k, domain, type, protocol) => {
   const [base, proto] = checkKind(domain, type, protocol);
   const family = domain === AF.UNIX ? 'unix' : domain === AF.INET6 ? 'inet6' : 'inet';
+  attachKernel(k); // read(2) of it must be interruptible too, not only recv
   const { id } = sockets.call({ op: 'socket', family, dgram: base === SOCK.DGRAM });
   return install(k, new SocketFile(id!, domain, base, proto, type), (type & SOCK_CLOEXEC) !== 0);
 });
@@ -171,6 +172,7 @@ syscall('socketpair', 'domain:int type:hex protocol:int sv:ptr', (k, domain, typ
   const [base] = checkKind(domain, type, protocol);
   if (domain !== AF.UNIX) throw new SysError(E.EOPNOTSUPP);
   k.mem.check(sv, 8, PERM_W);
+  attachKernel(k); // read(2) of it must be interruptible too, not only recv
   const r = sockets.call({ op: 'pair', dgram: base === SOCK.DGRAM });
   const a = new SocketFile(r.id!, domain, base, 0, type);
   const b = new SocketFile(r.id2!, domain, base, 0, type);

@@ -13,7 +13,8 @@ import type { GuestMemory } from '../../cpu/memory.js';
 import { PERM_R, PERM_W } from '../../cpu/state.js';
 import { clockNs } from '../time/time.js';
 import { syscall } from '../define.js';
-import { E, SysError } from '../errno.js';
+import { E, ERESTARTNOHAND, ERESTARTSYS, SysError } from '../errno.js';
+import type { FutexWaitResult } from '../kernel.js';
 import { readTimespec } from '../structs.js';
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5;
@@ -24,8 +25,9 @@ const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1;
 /** What the futex operations need from the thread that makes the call. */
 export interface FutexIo {
   mem: GuestMemory;
-  /** Atomics.wait on the guest word (the owner of the process also serves other threads). */
-  wait(addr: number, val: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out';
+  /** Atomics.wait on the guest word (the owner of the process also serves other threads);
+   *  'interrupted': a signal for the waiting thread ended it. */
+  wait(addr: number, val: number, timeoutMs: number): FutexWaitResult;
   wake(addr: number, count: number): number;
 }
 
@@ -51,6 +53,10 @@ export function futexCall(io: FutexIo, uaddr: number, op: number, val: number, t
       const r = io.wait(uaddr, val, ms);
       if (r === 'not-equal') throw new SysError(E.EAGAIN);
       if (r === 'timed-out') throw new SysError(E.ETIMEDOUT);
+      // Linux: restarted after a handler with SA_RESTART when there is no timeout; with one
+      // (ERESTART_RESTARTBLOCK) EINTR after any handler, and a restart without a handler
+      // waits the whole relative timeout again here, where Linux waits what was left.
+      if (r === 'interrupted') throw new SysError(timeout ? ERESTARTNOHAND : ERESTARTSYS);
       return 0;
     }
     case FUTEX_WAKE:

@@ -28,18 +28,6 @@ syscall('exit_group', 'status:int', (k, status) => exit(k, status));
 syscall('getpid', '', (k) => k.pid);
 syscall('gettid', '', (k) => k.pid);
 syscall('getppid', '', () => process.ppid);
-syscall('getuid', '', () => process.getuid?.() ?? 0);
-syscall('geteuid', '', () => process.geteuid?.() ?? 0);
-syscall('getgid', '', () => process.getgid?.() ?? 0);
-syscall('getegid', '', () => process.getegid?.() ?? 0);
-
-function writeIds(k: Kernel, addrs: number[], v: number): number {
-  for (const a of addrs) k.mem.writeU32(a, v);
-  return 0;
-}
-syscall('getresuid', 'ruid:ptr euid:ptr suid:ptr', (k, r, e, s) => writeIds(k, [r, e, s], process.getuid?.() ?? 0));
-syscall('getresgid', 'rgid:ptr egid:ptr sgid:ptr', (k, r, e, s) => writeIds(k, [r, e, s], process.getgid?.() ?? 0));
-
 syscall('getgroups', 'size:int list:ptr', (k, size, list) => {
   const groups = process.getgroups?.() ?? [];
   if (size < 0) throw new SysError(E.EINVAL);

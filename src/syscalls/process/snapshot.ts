@@ -8,6 +8,7 @@ import { PAGE_SIZE, STATE_BASE, STATE_SIZE } from '../../cpu/state.js';
 import { scratchDir } from '../../vfs/scratch.js';
 import type { SocketRecord } from '../../vfs/socket.js';
 import type { Confinement } from '../confine.js';
+import type { Creds } from './creds.js';
 
 export interface FdRecord {
   fd: number;
@@ -51,6 +52,8 @@ export interface KernelRecord {
   pgid?: number;
   /** personality(2), inherited by the child. */
   persona?: number;
+  /** User and group ids (creds.ts), inherited by the child. */
+  creds?: Creds;
   /** sigaltstack, inherited by the child. */
   altstack: { sp: number; size: number; flags: number };
   strace: boolean;

@@ -12,7 +12,7 @@ import { syscall } from '../define.js';
 import { E, SysError } from '../errno.js';
 import {
   GuestKilled, IGNORED_BY_DEFAULT, SIG_DFL, SIG_IGN, signalBit, SS_DISABLE, SS_ONSTACK, STOP_SIGNALS, userSignalInfo,
-  type Kernel,
+  type Kernel, type PendingSignals,
 } from '../kernel.js';
 import { readTimespec, SIGFRAME } from '../structs.js';
 
@@ -37,18 +37,23 @@ export function raise(k: Kernel, sig: number, info: Buffer = userSignalInfo(sig,
   k.queueSignal(sig, info);
 }
 
-/** The lowest pending unblocked signal (synchronous ones first), removed from its queue. */
+/** The lowest pending unblocked signal (synchronous ones first), removed from its queue: the
+ *  thread's own pending signals first, then the process's, as Linux's dequeue_signal. */
 function takeSignal(k: Kernel, allowed: bigint): [number, Buffer] | null {
+  return takeFrom(k.threadPending, allowed) ?? takeFrom(k.pendingSignals, allowed);
+}
+
+function takeFrom(pending: PendingSignals, allowed: bigint): [number, Buffer] | null {
   let pick = 0;
-  for (const sig of k.pendingSignals.keys()) {
+  for (const sig of pending.keys()) {
     if (!(allowed & signalBit(sig))) continue;
     if (!pick || (SYNCHRONOUS.includes(sig) && !SYNCHRONOUS.includes(pick)) ||
         (SYNCHRONOUS.includes(sig) === SYNCHRONOUS.includes(pick) && sig < pick)) pick = sig;
   }
   if (!pick) return null;
-  const queue = k.pendingSignals.get(pick)!;
+  const queue = pending.get(pick)!;
   const info = queue.shift()!;
-  if (queue.length === 0) k.pendingSignals.delete(pick);
+  if (queue.length === 0) pending.delete(pick);
   return [pick, info];
 }
 
@@ -80,8 +85,9 @@ export function deliverSignals(k: Kernel): void {
       throw new GuestKilled(sig);
     }
     if (k.restartSyscall) {
+      const restartable = k.restartSyscall === 'sys' && (act[1] & SA_RESTART) !== 0n;
       k.restartSyscall = false;
-      if (act[1] & SA_RESTART) restartSyscall(k);
+      if (restartable) restartSyscall(k);
       else k.cpu.setX(0, BigInt(-E.EINTR));
     }
     runHandler(k, sig, info, act);
@@ -95,6 +101,9 @@ export function deliverSignals(k: Kernel): void {
     k.sigmask = k.savedSigmask;
     k.savedSigmask = null;
   }
+  // A process-directed signal this thread blocks, perhaps since a moment ago: another thread
+  // that does not may take it (Linux's retarget_shared_pending).
+  if (k.threads && k.pendingSignals.size) for (const sig of k.pendingSignals.keys()) k.threads.processSignal(sig);
 }
 
 /** A synchronous exception: the signal is forced, so a blocked or ignored one kills. */
@@ -267,7 +276,7 @@ syscall('rt_sigaction', 'sig:int act:ptr oldact:ptr sigsetsize:size', (k, sig, a
     if (next[0] === SIG_DFL) k.sigactions.delete(sig);
     else k.sigactions.set(sig, next);
     // A pending signal whose action becomes "ignore" is discarded (POSIX).
-    if (k.signalIgnored(sig)) k.pendingSignals.delete(sig);
+    if (k.signalIgnored(sig)) k.discardPending(sig);
     if ((old[0] === SIG_DFL) !== (next[0] === SIG_DFL)) k.announceSignalInterest(sig);
   }
   return 0;
@@ -290,8 +299,10 @@ syscall('rt_sigprocmask', 'how:int set:ptr oldset:ptr sigsetsize:size', (k, how,
   return 0;
 });
 
+/** The calling thread's pending signals and the process's. */
 function pendingSet(k: Kernel): bigint {
   let mask = 0n;
+  for (const sig of k.threadPending.keys()) mask |= signalBit(sig);
   for (const sig of k.pendingSignals.keys()) mask |= signalBit(sig);
   return mask;
 }
@@ -315,6 +326,35 @@ syscall('rt_sigsuspend', 'mask:ptr sigsetsize:size', (k, mask, size) => {
   throw new SysError(E.EINTR);
 });
 
+/**
+ * rt_sigsuspend for a thread that does its waiting itself (threads/thread-worker.ts): the first
+ * look (`first`) takes the mask in x0 (size x1), saving the thread's own; a look that finds a
+ * signal to deliver fails the call with EINTR, and the handler's frame saves the old mask.
+ * 'wait': nothing yet, the thread sleeps with the mask still in place until told of a signal.
+ */
+export function sigsuspendOnce(k: Kernel, first: boolean): 'wait' | 'done' {
+  const cpu = k.cpu;
+  if (first) {
+    if (cpu.x(1) !== 8n) {
+      cpu.setX(0, BigInt(-E.EINVAL));
+      return 'done';
+    }
+    try {
+      const next = k.mem.readU64(Number(cpu.x(0))) & ~UNBLOCKABLE;
+      k.savedSigmask = k.sigmask;
+      k.sigmask = next;
+    } catch (err) {
+      if (!(err instanceof GuestFault)) throw err;
+      cpu.setX(0, BigInt(-E.EFAULT));
+      return 'done';
+    }
+  }
+  k.pollEvents();
+  if (!k.hasDeliverableSignal()) return 'wait';
+  cpu.setX(0, BigInt(-E.EINTR));
+  return 'done';
+}
+
 syscall('rt_sigtimedwait', 'set:ptr info:ptr timeout:ptr sigsetsize:size', (k, set, info, timeout, size) => {
   if (size !== 8) throw new SysError(E.EINVAL);
   const wanted = k.mem.readU64(set) & ~UNBLOCKABLE;
@@ -322,10 +362,36 @@ syscall('rt_sigtimedwait', 'set:ptr info:ptr timeout:ptr sigsetsize:size', (k, s
   const r = k.waitInterruptibly(deadline, () => (pendingSet(k) & wanted) !== 0n);
   if (r === 'signal') throw new SysError(E.EINTR);
   if (r === 'timeout') throw new SysError(E.EAGAIN);
+  return takeWaited(k, wanted, info);
+});
+
+function takeWaited(k: Kernel, wanted: bigint, info: number): number {
   const [sig, si] = takeSignal(k, wanted)!;
   if (info) k.mem.write(info, si);
   return sig;
-});
+}
+
+/**
+ * rt_sigtimedwait for a thread that does its waiting itself (threads/thread-worker.ts), so the
+ * owning thread is not held up: one look, with the call's arguments in x0..x3. Returns the
+ * call's result, or null when the thread should wait (for the signals in the set, which the
+ * caller then counts as unblocked when it picks a thread for a process-directed signal).
+ */
+export function sigwaitOnce(k: Kernel): { result: bigint } | { waitFor: bigint } {
+  const cpu = k.cpu;
+  try {
+    if (cpu.x(3) !== 8n) throw new SysError(E.EINVAL);
+    const wanted = k.mem.readU64(Number(cpu.x(0))) & ~UNBLOCKABLE;
+    k.pollEvents();
+    if (pendingSet(k) & wanted) return { result: BigInt(takeWaited(k, wanted, Number(cpu.x(1)))) };
+    if (k.hasDeliverableSignal()) throw new SysError(E.EINTR);
+    return { waitFor: wanted };
+  } catch (err) {
+    if (err instanceof SysError) return { result: BigInt(-err.errno) };
+    if (err instanceof GuestFault) return { result: BigInt(-E.EFAULT) };
+    throw err;
+  }
+}
 
 /** do_sigaltstack for a stack_t at `ss`: EPERM while running on the alternate stack. */
 function setAltstack(k: Kernel, ss: number): void {
@@ -424,19 +490,28 @@ export function signalGroup(k: Kernel, pgid: number, sig: number, code = SI_USER
 syscall('kill', 'pid:int sig:int', (k, pid, sig) => sendSignal(k, pid, sig, SI_USER));
 syscall('tkill', 'tid:int sig:int', (k, tid, sig) => {
   if (tid <= 0) throw new SysError(E.EINVAL);
-  if (k.threads?.has(tid)) return signalThread(k, tid, sig);
+  if (isOwnThread(k, tid)) return signalThread(k, tid, sig, userSignalInfo(sig, SI_TKILL, k.pid));
   return sendSignal(k, tid, sig, SI_TKILL);
 });
 syscall('tgkill', 'tgid:int tid:int sig:int', (k, tgid, tid, sig) => {
   if (tgid <= 0 || tid <= 0) throw new SysError(E.EINVAL);
-  if (tgid === k.pid && k.threads?.has(tid)) return signalThread(k, tid, sig);
-  if (tgid === k.pid && tid !== k.pid) throw new SysError(E.ESRCH);
+  if (tgid === k.pid && isOwnThread(k, tid)) return signalThread(k, tid, sig, userSignalInfo(sig, SI_TKILL, k.pid));
+  if (tgid === k.pid) throw new SysError(E.ESRCH);
   return sendSignal(k, tgid, sig, SI_TKILL);
 });
 
-function signalThread(k: Kernel, tid: number, sig: number): number {
+/** Is `tid` a thread of this process (the first thread's tid is the pid)? */
+function isOwnThread(k: Kernel, tid: number): boolean {
+  return tid === k.pid || !!k.threads?.has(tid);
+}
+
+/** A thread-directed signal (tgkill, tkill, rt_tgsigqueueinfo): pending for that thread only. */
+function signalThread(k: Kernel, tid: number, sig: number, info: Buffer): number {
   if (sig < 0 || sig > NSIG) throw new SysError(E.EINVAL);
-  if (sig) k.threads!.signal(tid, sig);
+  if (sig === 0) return 0;
+  if (sig === SIGKILL) throw new GuestKilled(sig); // kills the whole process, as on Linux
+  if (k.threads) k.threads.signal(tid, sig, info);
+  else k.queueSignal(sig, info, true);
   return 0;
 }
 
@@ -456,9 +531,12 @@ function queueInfo(k: Kernel, pid: number, sig: number, uinfo: number): number {
 syscall('rt_sigqueueinfo', 'pid:int sig:int info:ptr', (k, pid, sig, info) => queueInfo(k, pid, sig, info));
 syscall('rt_tgsigqueueinfo', 'tgid:int tid:int sig:int info:ptr', (k, tgid, tid, sig, info) => {
   if (tgid <= 0 || tid <= 0) throw new SysError(E.EINVAL);
-  if (tgid === k.pid && k.threads?.has(tid)) return signalThread(k, tid, sig);
-  if (tgid === k.pid && tid !== k.pid) throw new SysError(E.ESRCH);
-  return queueInfo(k, tgid, sig, info);
+  if (tgid !== k.pid) return queueInfo(k, tgid, sig, info);
+  if (!isOwnThread(k, tid)) throw new SysError(E.ESRCH);
+  if (sig < 0 || sig > NSIG) throw new SysError(E.EINVAL);
+  const si = Buffer.from(k.mem.read(info, 128));
+  si.writeInt32LE(sig, 0);
+  return signalThread(k, tid, sig, si);
 });
 
 

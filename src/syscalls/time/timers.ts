@@ -34,6 +34,9 @@ export interface GuestTimer {
   overrun: number;
   /** The clock an absolute (TIMER_ABSTIME) setting is read on. */
   clock: number;
+  /** SIGEV_THREAD_ID: the thread the signal is for (glibc's SIGEV_THREAD helper thread);
+   *  absent: the process. */
+  tid?: number;
 }
 
 export class TimerSet {
@@ -56,8 +59,9 @@ export class TimerSet {
   }
 
   /** Expire every timer due at `now`: the signals to raise, with their siginfo. */
-  fire(now: bigint): [number, Buffer][] {
-    const out: [number, Buffer][] = [];
+  /** The timers due at `now`, re-armed: [signal, siginfo, target thread (0: the process)]. */
+  fire(now: bigint): [number, Buffer, number][] {
+    const out: [number, Buffer, number][] = [];
     for (const t of this.all()) {
       if (t.next === null || t.next > now || !t.sig) continue;
       let missed = 0;
@@ -78,7 +82,7 @@ export class TimerSet {
         info.writeInt32LE(missed, 20);
         info.writeBigUInt64LE(t.value, 24);
       }
-      out.push([t.sig, info]);
+      out.push([t.sig, info, t.tid ?? 0]);
     }
     return out;
   }
@@ -154,6 +158,7 @@ syscall('timer_create', 'clock:int sevp:ptr timerid:ptr', (k, clock, sevp, timer
   let id = 0;
   while (k.timers.posix.has(id)) id++;
   let sig = SIGALRM;
+  let tid = 0;
   let value = BigInt(id);
   if (sevp) {
     // struct sigevent: sigev_value (8), sigev_signo (4), sigev_notify (4), _tid (4) ...
@@ -163,14 +168,17 @@ syscall('timer_create', 'clock:int sevp:ptr timerid:ptr', (k, clock, sevp, timer
     if (notify === SIGEV_NONE) sig = 0;
     else if (notify === SIGEV_SIGNAL || notify === SIGEV_THREAD_ID) {
       if (signo < 1 || signo > 64) throw new SysError(E.EINVAL);
-      if (notify === SIGEV_THREAD_ID && k.mem.readI32(sevp + 16) !== k.pid) throw new SysError(E.EINVAL);
+      if (notify === SIGEV_THREAD_ID) {
+        tid = k.mem.readI32(sevp + 16);
+        if (tid !== k.pid && !k.threads?.has(tid)) throw new SysError(E.EINVAL);
+      }
       sig = signo;
     } else {
       throw new SysError(E.EINVAL);
     }
   }
   k.mem.writeU32(timerid, id);
-  const t: GuestTimer = { next: null, interval: 0n, sig, timerId: id, value, overrun: 0, clock };
+  const t: GuestTimer = { next: null, interval: 0n, sig, timerId: id, value, overrun: 0, clock, ...(tid ? { tid } : {}) };
   k.timers.posix.set(id, t);
   return 0;
 });
