@@ -117,14 +117,14 @@ export class DiskCache {
       try { fs.rmSync(tmp, { force: true }); } catch { /* nothing written */ }
       return false;
     }
-    evictOldest(this.dir, Number(process.env.TSEMU_CACHE_MAX_BYTES) || DIR_CAP);
+    evictOldest(this.dir, Number(process.env.TSEMU_CACHE_MAX_BYTES) || DIR_CAP, this.file);
     return true;
   }
 }
 
-/** Keep the directory under `cap` bytes: remove the least recently used files (and temporary
- *  files a killed writer left, once they are a minute old). */
-function evictOldest(dir: string, cap: number): void {
+/** Keep the directory under `cap` bytes: remove the least recently used files but `keep` (just
+ *  written), and temporary files a killed writer left once they are a minute old. */
+function evictOldest(dir: string, cap: number, keep: string): void {
   let files: { p: string; size: number; mtime: number }[];
   try {
     files = fs.readdirSync(dir).flatMap((name) => {
@@ -135,7 +135,7 @@ function evictOldest(dir: string, cap: number): void {
           fs.rmSync(p, { force: true });
           return [];
         }
-        return name.endsWith(SUFFIX) ? [{ p, size: st.size, mtime: st.mtimeMs }] : [];
+        return name.endsWith(SUFFIX) && p !== keep ? [{ p, size: st.size, mtime: st.mtimeMs }] : [];
       } catch {
         return [];
       }
@@ -144,6 +144,7 @@ function evictOldest(dir: string, cap: number): void {
     return;
   }
   let total = files.reduce((n, f) => n + f.size, 0);
+  try { total += fs.statSync(keep).size; } catch { /* removed meanwhile */ }
   files.sort((a, b) => a.mtime - b.mtime);
   for (const f of files) {
     if (total <= cap) break;
