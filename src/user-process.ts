@@ -240,6 +240,7 @@ export function resumeInto(machine: Machine, snapshotFile: string, log: (line: s
   cpu.clearExclusive();
   machine.setFpcrMode(cpu.fpcr);
   if (r.cacheLog) machine.cacheLog = log;
+  machine.forked = true;
   readTranslations(machine, r.cacheFile, r.translations);
   const k = makeKernel(r.prefix, r.cwd, { strace: r.strace, unimp: r.unimp });
   k.paths.root = r.root ?? null;

@@ -112,7 +112,8 @@ export function runLoop(machine: Machine, kernel: Kernel): GuestResult {
     } catch (err) {
       if (err instanceof GuestExit || err instanceof GuestKilled) {
         kernel.hooks.exiting?.();
-        machine.saveDiskCache();
+        // A forked child's parent is often waiting for it (a shell's command substitution).
+        machine.saveDiskCache(!machine.forked);
         hangUpStoppedJobs(kernel);
       }
       if (err instanceof GuestExit) return { status: err.status };

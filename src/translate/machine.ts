@@ -54,6 +54,11 @@ const EVAL_BUDGET = 1 << 16;
  *  ~0.3-0.4 ms. qemu-wasm uses 1,500 for one module per block. */
 const HOT_THRESHOLD = 1000;
 
+/** A first-tier block that ran this often is translated for the next run at exit (saveWarm),
+ *  for up to WARM_BUDGET_MS per run (the next run adds more). */
+const WARM_RUNS = Number(process.env.TSEMU_WARM_RUNS) || 100;
+const WARM_BUDGET_MS = Number(process.env.TSEMU_WARM_MS) || 150;
+
 export class Machine {
   readonly mem: GuestMemory;
   readonly cpu: CpuState;
@@ -75,6 +80,8 @@ export class Machine {
   takeInvalidations: (() => void) | null = null;
   /** The on-disk translation cache of the program running (null: none). */
   private diskCache: DiskCache | null = null;
+  /** A forked child (and what it execs): its exit does not translate warm blocks. */
+  forked = false;
   /** -d cache: what the translation cache did. */
   cacheLog: ((line: string) => void) | null = null;
 
@@ -127,10 +134,15 @@ export class Machine {
   }
 
   /** Write this run's translations to the on-disk cache (at exit, and before an exec): only
-   *  when it made new ones or found saved ones stale. */
-  saveDiskCache(): void {
+   *  when it made new ones or found saved ones stale. `warm`: first translate warm first-tier
+   *  blocks (saveWarm), which only a process that nobody waits for at each fork should pay. */
+  saveDiskCache(warm = true): void {
     const c = this.diskCache;
     if (!c) return;
+    if (this.tier === 'auto' && warm) {
+      const w = this.translator.saveWarm(WARM_RUNS, WARM_BUDGET_MS);
+      this.cacheLog?.(`cache: translated ${w.saved} of ${w.warm} warm blocks for the next run (${w.ms.toFixed(0)} ms)`);
+    }
     const s = this.translator.saved;
     const log = this.cacheLog;
     log?.(`cache: installed ${s.installed} of ${s.loaded} saved modules, ${s.stale} stale, ${s.made} made`);
@@ -142,7 +154,7 @@ export class Machine {
 
   /** A new program image (execve): save the old one's translations, then forget them. */
   endProgramCache(): void {
-    this.saveDiskCache();
+    this.saveDiskCache(false);
     this.diskCache = null;
     this.translator.saved = new SavedIndex();
     this.translator.recording = false;
