@@ -42,6 +42,8 @@ const cacheFiles = (cache: string) => {
   return existsSync(d) ? readdirSync(d).map((f) => join(d, f)) : [];
 };
 
+const debianRoot = join(FIXTURES, 'debian', 'root');
+
 describe('translation cache on disk', () => {
   it('a second run installs the first run\'s translations and prints the same', async () => {
     const cache = tempDir();
@@ -98,5 +100,17 @@ describe('translation cache on disk', () => {
     const left = cacheFiles(cache);
     expect(left).toHaveLength(1);
     expect(left[0]).not.toBe(auto);
+  }, PROGRAM_TEST_MS);
+
+  it('a forked child starts with its parent\'s translations', async () => {
+    // The loop makes bash's own code hot before the command substitution forks.
+    const script = 'for i in $(seq 1 3000); do :; done; x=$(echo forked); echo $x $i';
+    const r = await run(tempDir(), ['-L', debianRoot, join(debianRoot, 'usr/bin/bash'), '-c', script], { PATH: '/usr/bin:/bin' });
+    expect([r.status, r.out]).toEqual([0, 'forked 3000\n']);
+    // Children log to stderr (-D is the first process's): what the parent passed on, and used.
+    const passed = [...r.stderr.matchAll(/cache: (\d+) modules from the parent process/g)].map((m) => Number(m[1]));
+    expect(passed.length, r.stderr).toBeGreaterThan(0);
+    expect(Math.max(...passed)).toBeGreaterThan(0);
+    expect(Math.max(...[...r.stderr.matchAll(/cache: installed (\d+) of/g)].map((m) => Number(m[1])))).toBeGreaterThan(0);
   }, PROGRAM_TEST_MS);
 });
