@@ -90,6 +90,15 @@ describe('translation cache on disk', () => {
     expect(readdirSync(cache)).toEqual([]);
   }, PROGRAM_TEST_MS);
 
+  it('a cache that cannot be written is skipped: the run goes on as without one', async () => {
+    // XDG_CACHE_HOME names a file: the directory cannot be made (as with a full or read-only disk).
+    const file = join(tempDir(), 'not-a-directory');
+    writeFileSync(file, '');
+    const r = await run(file, [SHA]);
+    expect([r.status, r.out, r.stderr]).toEqual([0, EXPECTED, '']);
+    expect(r.log).toMatch(/cache: could not write .* \(skipped\)/);
+  }, PROGRAM_TEST_MS);
+
   it('the directory is kept under its cap: the least recently used files go', async () => {
     const cache = tempDir();
     expect((await run(cache, [SHA])).status).toBe(0);
