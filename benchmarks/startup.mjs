@@ -4,7 +4,8 @@
 // runners alternating within each repetition so that a change in machine load falls on all of
 // them alike; the median of the repetitions is kept. Outputs must agree.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The cases, given the repository root; a case whose files are missing is left out, saying why. */
@@ -20,15 +21,18 @@ function cases(repoRoot) {
     { name: 'static hello', guest: [join(fx, 'bin', 'hello.static')], native: null, needs: [join(fx, 'bin', 'hello.static')] },
     { name: 'dynamic hello', guest: ['-L', root, join(fx, 'bin', 'hello.dynamic')], native: null, needs: [join(root, 'lib', 'ld-linux-aarch64.so.1')] },
     { name: 'python3 -c pass', guest: ['-L', root, join(root, 'usr/bin/python3.11'), '-c', 'pass'], native: ['python3', '-c', 'pass'], needs: [join(root, 'usr/bin/python3.11')] },
+    // The same with tsemu's translation cache filled by an earlier (untimed) run. The other
+    // cases run with no cache at all (no HOME in their environment): first runs.
+    { name: 'python3 -c pass, cached', guest: ['-L', root, join(root, 'usr/bin/python3.11'), '-c', 'pass'], native: ['python3', '-c', 'pass'], needs: [join(root, 'usr/bin/python3.11')], cached: true },
     { name: 'bash, 20 forks', guest: ['-L', root, join(root, 'usr/bin/bash'), '-c', forks], native: ['bash', '-c', forks], needs: [join(root, 'usr/bin/bash')] },
     { name: 'pipeline of 64', guest: ['-L', root, join(root, 'usr/bin/bash'), '-c', pipeline], native: ['bash', '-c', pipeline], needs: [join(root, 'usr/bin/bash')] },
   ].map((c) => ({ ...c, missing: c.needs.find((f) => !existsSync(f)) }));
 }
 
-function timeOnce(file, args, timeoutSec) {
+function timeOnce(file, args, timeoutSec, env = {}) {
   const start = process.hrtime.bigint();
   // env -i as a person's clean run would be; PATH for the guest's own lookups.
-  const r = spawnSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutSec * 1000, env: { PATH: '/usr/bin:/bin' } });
+  const r = spawnSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutSec * 1000, env: { PATH: '/usr/bin:/bin', ...env } });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (r.error || r.signal || r.status !== 0) return { error: r.error?.message ?? (r.signal ? `killed by ${r.signal}` : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').pop()}`) };
   return { seconds, output: r.stdout };
@@ -51,11 +55,14 @@ export function runStartup(repoRoot, { reps = 3, timeout = 600, runners = ['nati
     };
     const times = { native: [], qemu: [], tsemu: [] };
     const res = {};
+    const cacheDir = c.cached ? mkdtempSync(join(tmpdir(), 'tsemu-bench-cache-')) : null;
+    const env = (r) => (cacheDir && r === 'tsemu' ? { XDG_CACHE_HOME: cacheDir } : {});
+    if (cacheDir && how.tsemu && runners.includes('tsemu')) timeOnce(how.tsemu[0], how.tsemu[1], timeout, env('tsemu'));
     for (let i = 0; i < reps; i++) {
       for (const r of runners) {
         if (!how[r] || res[r]?.error) continue;
         process.stderr.write(`running  ${c.name} (${r}, ${i + 1}/${reps})... `);
-        const t = timeOnce(how[r][0], how[r][1], timeout);
+        const t = timeOnce(how[r][0], how[r][1], timeout, env(r));
         process.stderr.write(t.error ? `FAILED: ${t.error}\n` : `${t.seconds.toFixed(2)}s\n`);
         if (t.error) { res[r] = t; continue; }
         if (res[r] && res[r].output !== t.output) { res[r] = { error: 'output differs between repetitions' }; continue; }
@@ -63,6 +70,7 @@ export function runStartup(repoRoot, { reps = 3, timeout = 600, runners = ['nati
         times[r].push(t.seconds);
       }
     }
+    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
     const ok = runners.filter((r) => res[r] && !res[r].error);
     for (const r of runners) {
       if (res[r]?.error) notes.push(`${c.name}: ${r} FAILED (${res[r].error})`);

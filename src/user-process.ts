@@ -17,6 +17,7 @@ import { credsOf, setCreds } from './syscalls/process/creds.js';
 import { dropShared } from './syscalls/mm/shared.js';
 import { readSnapshot, writeSnapshot, type FdRecord } from './syscalls/process/snapshot.js';
 import type { Machine } from './translate/machine.js';
+import { decodeSaved, encodeSaved, type SavedModule } from './translate/saved-translations.js';
 import { HostFile } from './vfs/host.js';
 import type { OpenFile } from './vfs/file.js';
 import { hostPipe } from './vfs/pipe.js';
@@ -157,6 +158,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     stdio.push(w);
   }
   const mem = machine.mem;
+  const translations = writeTranslations(machine);
   const file = writeSnapshot(mem.u8, mem.mappings, {
     brkStart: k.brkStart, brk: k.brk, exePath: k.exePath, exeGuestPath: k.exeGuestPath, argv: k.argv, envp: k.envp,
     auxv: k.auxv, cwd: k.paths.cwd, prefix: k.paths.prefix, root: k.paths.root, memfs: inMemory() ? memoryImage() : null,
@@ -164,13 +166,14 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     altstack: k.altstack, persona: personaOf(k), creds: credsOf(k), sid: k.sid, pgid: k.pgid, confinement: k.confinement,
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
     setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify, vforkReturn,
-    stack: req.stack, tls: req.tls, locks,
+    stack: req.stack, tls: req.tls, locks, cacheLog: !!machine.cacheLog, ...translations,
   }, records, k.cpu.base); // k.cpu: the forking thread's registers (another thread's on its behalf)
   let pid: number;
   try {
     pid = k.children.spawn({ file: process.execPath, args: [ENTRY, '--resume', file], stdio, env: { ...process.env } as Record<string, string>, cwd: process.cwd() });
   } catch (err) {
     fs.rmSync(file, { force: true });
+    if (translations.translations) fs.rmSync(translations.translations, { force: true });
     if (locks) k.fds.locks.forked(locks.token, -1, shared);
     throw err;
   } finally {
@@ -189,8 +192,38 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
   return pid;
 }
 
+let translationSeq = 0;
+
+/** The translations a forked child starts with (saved-translations.ts): the parent's region
+ *  modules in a file of their own, which the child reads once and removes. */
+function writeTranslations(machine: Machine): { cacheFile: string | null; translations: string | null } {
+  const t = machine.forkTranslations();
+  if (!t) return { cacheFile: null, translations: null };
+  if (!t.modules.length) return { cacheFile: t.cacheFile, translations: null };
+  const file = path.join(os.tmpdir(), `tsemu-translations-${process.pid}-${++translationSeq}`);
+  try {
+    fs.writeFileSync(file, encodeSaved(t.modules), { mode: 0o600 });
+  } catch {
+    fs.rmSync(file, { force: true }); // a full disk: the child translates again
+    return { cacheFile: t.cacheFile, translations: null };
+  }
+  return { cacheFile: t.cacheFile, translations: file };
+}
+
+/** In a forked child: the parent's translations (a file that does not decode gives none). */
+function readTranslations(machine: Machine, cacheFile: string | null | undefined, file: string | null | undefined): void {
+  let mods: SavedModule[] | null = null;
+  if (file) {
+    try {
+      mods = decodeSaved(fs.readFileSync(file));
+    } catch { /* gone: none */ }
+    fs.rmSync(file, { force: true });
+  }
+  if (cacheFile || mods) machine.inheritTranslations(cacheFile ?? null, mods ?? []);
+}
+
 /** Continue a forked guest in this (new) host process. */
-export function resumeInto(machine: Machine, snapshotFile: string,
+export function resumeInto(machine: Machine, snapshotFile: string, log: (line: string) => void,
   makeKernel: (prefix: string | null, cwd: string, trace: { strace: boolean; unimp: boolean }) => Kernel): Kernel {
   const snap = readSnapshot(snapshotFile);
   const mem = machine.mem;
@@ -207,6 +240,9 @@ export function resumeInto(machine: Machine, snapshotFile: string,
   if (r.tls) cpu.tpidr = BigInt(r.tls);
   cpu.clearExclusive();
   machine.setFpcrMode(cpu.fpcr);
+  if (r.cacheLog) machine.cacheLog = log;
+  machine.forked = true;
+  readTranslations(machine, r.cacheFile, r.translations);
   const k = makeKernel(r.prefix, r.cwd, { strace: r.strace, unimp: r.unimp });
   k.paths.root = r.root ?? null;
   if (r.confinement) k.confinement = r.confinement;
@@ -307,8 +343,10 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
     if (!k.confinement.hostExec) refuse(k, E.ENOEXEC, `execve of host-native program ${path}`, '--allow-host-exec');
     return runNative(machine, k, host, argv, envp);
   }
+  let image: Buffer;
   try {
-    parseElf(path, vfs.readFileSync(host));
+    image = vfs.readFileSync(host);
+    parseElf(path, image);
   } catch (err) {
     if (err instanceof LoadError) throw new SysError(E.ENOEXEC);
     throw err;
@@ -319,6 +357,7 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
   releaseVforkParent(machine, k);
   const mem = machine.mem;
   mem.unmap(GUEST_MIN, GUEST_END - GUEST_MIN);
+  machine.endProgramCache();
   machine.translator.flush();
   let prog;
   try {
@@ -340,6 +379,7 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
   cpu.setX(31, prog.sp);
   k.brkStart = k.brk = prog.brk;
   k.setProgram(host, argv, envp, prog.auxv);
+  machine.useDiskCache(image);
   // Handled signals go back to their default action; ignored ones stay ignored. The mask,
   // pending signals and interval timers carry over; the alternate stack and POSIX timers do not.
   for (const [s, a] of k.sigactions) if (a[0] !== 1n) k.sigactions.delete(s);

@@ -8,7 +8,7 @@ import { Machine } from './translate/machine.js';
 import { installProcessHooks, resumeInto } from './user-process.js';
 import { exceptionSignal } from './user-faults.js';
 import { ThreadGroup } from './threads/group.js';
-import { useMemoryFs } from './vfs/backend.js';
+import { useMemoryFs, vfs } from './vfs/backend.js';
 import { PathResolver } from './vfs/paths.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -39,6 +39,8 @@ export interface UserOptions {
   strace?: (line: string) => void;
   unimp?: (line: string) => void;
   inAsm?: (pc: number, text: string) => void;
+  /** -d cache: what the on-disk translation cache did. */
+  cacheLog?: (line: string) => void;
   /** The thread owning the host process, when the guest runs on a worker (see cli/guest-thread.ts). */
   host?: HostLink;
 }
@@ -70,6 +72,8 @@ export function runProgram(opts: UserOptions): GuestResult {
   kernel.setProgram(hostPath, opts.argv, opts.envp, prog.auxv);
   machine.cpu.pc = prog.entry;
   machine.cpu.setX(31, prog.sp);
+  machine.cacheLog = opts.cacheLog ?? null;
+  machine.useDiskCache(programBytes(hostPath));
   installProcessHooks(machine, kernel);
   allowThreads(machine, kernel);
   return runLoop(machine, kernel);
@@ -84,7 +88,7 @@ function allowThreads(machine: Machine, kernel: Kernel): void {
 /** Continue a guest forked by another tsemu-user from its snapshot (`tsemu-user --resume FILE`). */
 export function resumeProgram(snapshot: string, log: (line: string) => void, host?: HostLink): GuestResult {
   const machine = new Machine();
-  const kernel = resumeInto(machine, snapshot, (prefix, cwd, trace) => new Kernel(machine.mem, machine.cpu,
+  const kernel = resumeInto(machine, snapshot, log, (prefix, cwd, trace) => new Kernel(machine.mem, machine.cpu,
     new PathResolver(prefix, cwd), { strace: trace.strace ? log : undefined, unimp: trace.unimp ? log : undefined, host }));
   installProcessHooks(machine, kernel);
   allowThreads(machine, kernel);
@@ -109,12 +113,23 @@ export function runLoop(machine: Machine, kernel: Kernel): GuestResult {
     } catch (err) {
       if (err instanceof GuestExit || err instanceof GuestKilled) {
         kernel.hooks.exiting?.();
+        // A forked child's parent is often waiting for it (a shell's command substitution).
+        machine.saveDiskCache(!machine.forked);
         hangUpStoppedJobs(kernel);
       }
       if (err instanceof GuestExit) return { status: err.status };
       if (err instanceof GuestKilled) return { signal: err.signal };
       throw err;
     }
+  }
+}
+
+/** The program file's bytes (the key of its translation cache), or null if unreadable. */
+function programBytes(hostPath: string): Uint8Array | null {
+  try {
+    return vfs.readFileSync(hostPath);
+  } catch {
+    return null;
   }
 }
 

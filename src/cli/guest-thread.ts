@@ -12,7 +12,7 @@ import { HOST_EVENTS, LoadError, resumeProgram, runProgram, type GuestResult, ty
 export type GuestRequest =
   | { kind: 'run'; program: string; argv: string[]; envp: string[]; sysroot: string | null;
       root: string | null; memfs: boolean; allowHostExec: boolean; allowAbstractSockets: boolean; noNetwork: boolean; logFd: number | null; strace: boolean; unimp: boolean; inAsm: boolean;
-      tier: 'auto' | 'eval' | 'wasm' }
+      cacheLog: boolean; noCache: boolean; tier: 'auto' | 'eval' | 'wasm' }
   | { kind: 'resume'; snapshot: string };
 
 /** What the guest thread answers, once. */
@@ -55,6 +55,7 @@ function run(req: GuestRequest, host: HostLink): GuestResult {
   const log = (line: string) => fs.writeSync(req.logFd ?? 2, line + '\n');
   // Forked children start from this thread's environment: they keep the tier.
   process.env.TSEMU_TIER = req.tier;
+  if (req.noCache) process.env.TSEMU_NO_CACHE = '1';
   return runProgram({
     program: req.program,
     argv: req.argv,
@@ -67,6 +68,7 @@ function run(req: GuestRequest, host: HostLink): GuestResult {
     noNetwork: req.noNetwork,
     strace: req.strace ? log : undefined,
     unimp: req.unimp ? log : undefined,
+    cacheLog: req.cacheLog ? log : undefined,
     inAsm: req.inAsm ? (pc, text) => log(`0x${pc.toString(16).padStart(16, '0')}:  ${text}`) : undefined,
     host,
   });

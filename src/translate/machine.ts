@@ -6,6 +6,8 @@ import { Sync } from '../cpu/emitter.js';
 import { GuestMemory, pageDown } from '../cpu/memory.js';
 import { Exit, FaultKind, PAGE_SIZE, PERM_CODE, PERM_W, REG, STATE_BASE } from '../cpu/state.js';
 import { CHAIN } from './eval-emitter.js';
+import { cacheDir, DiskCache } from './disk-cache.js';
+import { SavedIndex, type SavedModule } from './saved-translations.js';
 import { Translator, type TranslatorOptions } from './translator.js';
 
 /**
@@ -52,6 +54,11 @@ const EVAL_BUDGET = 1 << 16;
  *  ~0.3-0.4 ms. qemu-wasm uses 1,500 for one module per block. */
 const HOT_THRESHOLD = 1000;
 
+/** A first-tier block that ran this often is translated for the next run at exit (saveWarm),
+ *  for up to WARM_BUDGET_MS per run (the next run adds more). */
+const WARM_RUNS = Number(process.env.TSEMU_WARM_RUNS) || 100;
+const WARM_BUDGET_MS = Number(process.env.TSEMU_WARM_MS) || 150;
+
 export class Machine {
   readonly mem: GuestMemory;
   readonly cpu: CpuState;
@@ -71,6 +78,12 @@ export class Machine {
    *  take in theirs. */
   codeChanged: ((addr: number, len: number) => void) | null = null;
   takeInvalidations: (() => void) | null = null;
+  /** The on-disk translation cache of the program running (null: none). */
+  private diskCache: DiskCache | null = null;
+  /** A forked child (and what it execs): its exit does not translate warm blocks. */
+  forked = false;
+  /** -d cache: what the translation cache did. */
+  cacheLog: ((line: string) => void) | null = null;
 
   constructor(opts: MachineOptions = {}, memory?: GuestMemory) {
     // The first tier keeps its temporaries and constants in one scratch area and reads the first
@@ -88,6 +101,63 @@ export class Machine {
     this.table = this.translator.table;
     this.mem.onCodeChange = (addr, len) => this.invalidate(addr, len);
     this.cpu.clearExclusive();
+  }
+
+  /**
+   * Start the program just loaded (its file's bytes) with the translations its earlier runs
+   * saved (disk-cache.ts), and record this run's for the next.
+   */
+  useDiskCache(program: Uint8Array | null): void {
+    if (this.tier === 'eval' || !program) return; // no wasm to keep
+    this.diskCache = DiskCache.open(cacheDir(), program, this.tier);
+    if (!this.diskCache) return;
+    this.translator.recording = true;
+    const mods = this.diskCache.load();
+    this.translator.saved.load(mods);
+    this.cacheLog?.(`cache: ${this.diskCache.file}: ${mods.length} saved modules`);
+  }
+
+  /** What a forked child needs to go on with this process's translations: the cache file in
+   *  use and every module recorded (null: none). */
+  forkTranslations(): { cacheFile: string | null; modules: SavedModule[] } | null {
+    if (!this.translator.recording) return null;
+    return { cacheFile: this.diskCache?.file ?? null, modules: this.translator.saved.all() };
+  }
+
+  /** In a forked child: start with the parent's translations, and save to its cache file. */
+  inheritTranslations(cacheFile: string | null, modules: SavedModule[]): void {
+    if (this.tier === 'eval') return;
+    this.diskCache = cacheFile && cacheDir() ? DiskCache.at(cacheFile) : null;
+    this.translator.recording = true;
+    this.translator.saved.load(modules);
+    this.cacheLog?.(`cache: ${modules.length} modules from the parent process`);
+  }
+
+  /** Write this run's translations to the on-disk cache (at exit, and before an exec): only
+   *  when it made new ones or found saved ones stale. `warm`: first translate warm first-tier
+   *  blocks (saveWarm), which only a process that nobody waits for at each fork should pay. */
+  saveDiskCache(warm = true): void {
+    const c = this.diskCache;
+    if (!c) return;
+    if (this.tier === 'auto' && warm) {
+      const w = this.translator.saveWarm(WARM_RUNS, WARM_BUDGET_MS);
+      this.cacheLog?.(`cache: translated ${w.saved} of ${w.warm} warm blocks for the next run (${w.ms.toFixed(0)} ms)`);
+    }
+    const s = this.translator.saved;
+    const log = this.cacheLog;
+    log?.(`cache: installed ${s.installed} of ${s.loaded} saved modules, ${s.stale} stale, ${s.made} made`);
+    if (!s.made && !s.stale) return;
+    const all = s.all();
+    const ok = c.save(all);
+    log?.(ok ? `cache: wrote ${all.length} modules to ${c.file}` : `cache: could not write ${c.file} (skipped)`);
+  }
+
+  /** A new program image (execve): save the old one's translations, then forget them. */
+  endProgramCache(): void {
+    this.saveDiskCache(false);
+    this.diskCache = null;
+    this.translator.saved = new SavedIndex();
+    this.translator.recording = false;
   }
 
   /** Set the FPCR mode translations are made under (after writing FPCR from outside guest code). */
@@ -121,7 +191,11 @@ export class Machine {
         if (!b) {
           slot = tr.cachedSlot(pc);
           // A misaligned pc on an executable page is an alignment fault (below), as in wasm.
-          if (slot < 0 && pc % 4 === 0) b = tr.evalBlock(pc);
+          if (slot < 0 && pc % 4 === 0) {
+            // A translation saved by an earlier run or the parent process, if its code is here.
+            slot = tr.installSaved(pc);
+            if (slot < 0) b = tr.evalBlock(pc);
+          }
         }
         // Hot: queued for translation with other hot blocks; it goes on in the first tier until
         // the queue is full or it has waited HOT_WAIT more entries.

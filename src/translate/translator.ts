@@ -18,6 +18,7 @@ import { DiscoveryEmitter } from './discovery-emitter.js';
 import { ConstPool, EvalEmitter, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
 import { operators } from './operators.js';
 import { RegionEmitter } from './region-emitter.js';
+import { SavedIndex, type SavedModule } from './saved-translations.js';
 
 export interface TranslatorOptions {
   /** Most guest instructions in one block. */
@@ -35,9 +36,15 @@ export interface TranslatorOptions {
   sharedCodeBits?: boolean;
 }
 
+/** Most bytes of modules recorded in one process: beyond it, new ones are not kept. */
+const RECORD_CAP = 48 * 2 ** 20;
+
 /** Hot regions translated together: per-module costs dominate a small region's (measured in
  *  docs/research: ~210 µs per module with one function, ~21 µs per function at 16). */
 const HOT_BATCH = 16;
+/** Regions in one module of warm blocks saved for a later run (saveWarm): more than HOT_BATCH,
+ *  since they are installed together, at the first miss on any of them. */
+const WARM_BATCH = 64;
 /** Entries of the first tier's direct-mapped block cache. */
 const EVAL_CACHE = 4096;
 
@@ -89,6 +96,13 @@ export class Translator {
   sharedCodeBits: boolean;
   private maxInsns: number;
   private regionBlocks: number;
+  /** Saved translations: installed where their guest code matches, made ones recorded. */
+  saved = new SavedIndex();
+  /** Keep every region module made, with the guest code it was built from, in `saved`: for a
+   *  later run or a forked child. */
+  recording = false;
+  /** Compiled saved modules, so that one installed again after a flush is not compiled again. */
+  private compiled = new WeakMap<SavedModule, WebAssembly.Module>();
 
   constructor(
     memory: WebAssembly.Memory,
@@ -130,6 +144,7 @@ export class Translator {
       return slot;
     }
     if (!this.executable(pc)) return -1;
+    if (this.installSaved(pc) >= 0) return this.blocks.get(pc)!;
     this.translateRegion(pc);
     return this.blocks.get(pc)!;
   }
@@ -269,15 +284,56 @@ export class Translator {
    * region's base slot (-1 if none was translated).
    */
   translateRegions(roots: readonly number[], cache = true): number {
+    const m = this.buildModule(roots, cache, cache);
+    if (!m) return -1;
+    const regions = m.regions;
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module(m.wasm as Uint8Array<ArrayBuffer>);
+    } catch (err) {
+      throw new Error(`internal error: generated wasm for 0x${regions[0][0].toString(16)} is invalid: ${(err as Error).message}`);
+    }
+    const first = this.instantiate(module, regions);
+    if (!cache) return first;
+    if (this.recording && this.saved.madeBytes < RECORD_CAP) {
+      this.compiled.set(m, module);
+      this.saved.add(m);
+    }
+    regions.forEach((pcs, r) => this.enterRegion(pcs, pcs.map(() => true), first + regions.slice(0, r).reduce((n, x) => n + x.length, 0)));
+    return first;
+  }
+
+  /**
+   * For a later run: translate, without compiling, the first tier's blocks that ran at least
+   * `minRuns` times (most run first), for about `budgetMs`, into `saved`. A later run then
+   * starts them in wasm instead of running them hundreds of times in the first tier. One block
+   * per region: discovering regions cost ~8 times as much (python3 -c pass: ~260 µs a root
+   * against ~60), and this time is paid at the program's exit.
+   */
+  saveWarm(minRuns: number, budgetMs: number): { warm: number; saved: number; ms: number } {
+    const start = performance.now();
+    const warm = [...this.evalBlocks].filter(([pc, b]) => b.count >= minRuns && !this.blocks.has(pc) && this.executable(pc))
+      .sort((a, b) => b[1].count - a[1].count).map(([pc]) => pc);
     const claimed = new Set<number>();
+    let i = 0;
+    for (; i < warm.length && performance.now() - start < budgetMs && this.saved.madeBytes < RECORD_CAP; i += WARM_BATCH) {
+      const m = this.buildModule(warm.slice(i, i + WARM_BATCH), false, false, claimed);
+      if (m) this.saved.add(m);
+    }
+    return { warm: warm.length, saved: Math.min(i, warm.length), ms: performance.now() - start };
+  }
+
+  /** A region module (not compiled) for regions from each root: the blocks reachable from it
+   *  (`discover`) or the root's block alone; none already translated or `claimed`. */
+  private buildModule(roots: readonly number[], discover: boolean, trace: boolean, claimed = new Set<number>()): SavedModule | null {
     const regions: number[][] = [];
     for (const root of roots) {
-      const pcs = cache ? this.discover(root, claimed) : [root];
+      const pcs = discover ? this.discover(root, claimed) : [root];
       if (!pcs.length) continue;
       pcs.forEach((pc) => claimed.add(pc));
       regions.push(pcs);
     }
-    if (!regions.length) return -1;
+    if (!regions.length) return null;
     // Helpers the module calls become its imports 1..k, in order of first use.
     const used: { index: number; helper: Helper }[] = [];
     const local = new Map<Helper, number>();
@@ -289,37 +345,85 @@ export class Translator {
       }
       return i;
     };
+    const code: Uint8Array[] = [];
     const bodies = regions.map((pcs) => {
       const e = new RegionEmitter(this.fpcrMode(), importOf, new Map(pcs.map((pc, i) => [pc, i])));
-      pcs.forEach((pc, i) => this.emitBlock(e, pc, i, cache));
+      pcs.forEach((pc, i) => {
+        const end = this.emitBlock(e, pc, i, trace);
+        code.push(this.u8.slice(pc, end));
+      });
       return e.finish();
     });
-    const bytes = buildRegionModule(used, bodies, regions.map((r) => r.length));
-    let module: WebAssembly.Module;
-    try {
-      module = new WebAssembly.Module(bytes);
-    } catch (err) {
-      throw new Error(`internal error: generated wasm for 0x${regions[0][0].toString(16)} is invalid: ${(err as Error).message}`);
-    }
+    const wasm = buildRegionModule(used, bodies, regions.map((r) => r.length)).slice();
+    return { wasm, fpcr: this.fpcrMode(), regions, code };
+  }
+
+  /** Instantiate a region module and put its entries in the table; returns the first slot. */
+  private instantiate(module: WebAssembly.Module, regions: readonly number[][]): number {
     const exports = new WebAssembly.Instance(module, this.imports).exports;
     const total = regions.reduce((n, r) => n + r.length, 0);
     const first = this.allocSlots(total);
     for (let i = 0; i < total; i++) this.table.set(first + i, exports[String(i)] as Function);
-    if (!cache) return first;
-    let base = first;
-    for (const pcs of regions) {
-      const region: Region = { pcs, pages: new Set(pcs.map((pc) => Math.floor(pc / PAGE_SIZE))) };
-      pcs.forEach((pc, i) => {
-        this.blocks.set(pc, base + i);
-        // The wasm translation replaces the first tier's block there.
-        const b = this.evalBlocks.get(pc);
-        if (b) for (const r of this.pages.get(Math.floor(pc / PAGE_SIZE)) ?? []) if (r.evalBlock === b) this.dropRegion(r);
-      });
-      this.addRegion(region);
-      this.setJump(pcs[0], base);
-      base += pcs.length;
-    }
     return first;
+  }
+
+  /** Make a translated region's blocks the ones that run: those `own`ed (not translated
+   *  elsewhere already) are looked up to their slots from `base`; the region is dropped when
+   *  any of its pages changes. */
+  private enterRegion(pcs: readonly number[], own: readonly boolean[], base: number): void {
+    const region: Region = { pcs: pcs.filter((_, i) => own[i]), pages: new Set(pcs.map((pc) => Math.floor(pc / PAGE_SIZE))) };
+    pcs.forEach((pc, i) => {
+      if (!own[i]) return;
+      this.blocks.set(pc, base + i);
+      // The wasm translation replaces the first tier's block there.
+      const b = this.evalBlocks.get(pc);
+      if (b) for (const r of this.pages.get(Math.floor(pc / PAGE_SIZE)) ?? []) if (r.evalBlock === b) this.dropRegion(r);
+    });
+    this.addRegion(region);
+    if (own[0]) this.setJump(pcs[0], base);
+  }
+
+  /**
+   * Install a saved module with code at pc (saved-translations.ts) if the guest code its
+   * regions were built from is still there, byte for byte, on executable pages: each region
+   * whose blocks all match is entered as if just translated. Returns pc's slot, or -1.
+   */
+  installSaved(pc: number): number {
+    const list = this.saved.candidates(pc);
+    if (!list) return -1;
+    for (const m of [...list]) {
+      if (m.fpcr !== this.fpcrMode()) continue;
+      let k = 0;
+      const valid = m.regions.map((pcs) => pcs.map((p) => this.sameCode(p, m.code[k++])).every(Boolean));
+      let module = valid.some(Boolean) ? this.compiled.get(m) : undefined;
+      if (valid.some(Boolean) && !module) {
+        try {
+          module = new WebAssembly.Module(m.wasm as Uint8Array<ArrayBuffer>);
+          if (WebAssembly.Module.exports(module).length !== k) throw new Error('entries');
+          this.compiled.set(m, module);
+        } catch {
+          module = undefined;
+        }
+      }
+      this.saved.tried(m, !!module);
+      if (!module) continue;
+      let base = this.instantiate(module, m.regions);
+      m.regions.forEach((pcs, r) => {
+        if (valid[r]) this.enterRegion(pcs, pcs.map((p) => !this.blocks.has(p)), base);
+        base += pcs.length;
+      });
+      this.saved.installed++;
+      const slot = this.blocks.get(pc);
+      if (slot !== undefined) return slot;
+    }
+    return -1;
+  }
+
+  /** Is `code` what is at pc now, within one executable page? */
+  private sameCode(pc: number, code: Uint8Array): boolean {
+    if (pc % 4 !== 0 || !code.length || Math.floor(pc / PAGE_SIZE) !== Math.floor((pc + code.length - 1) / PAGE_SIZE)) return false;
+    if (!this.executable(pc)) return false;
+    return Buffer.from(this.memory.buffer, pc, code.length).equals(code);
   }
 
   /** The instruction at `pc` against any backend: its `sem`, or an undefined-instruction trap;
@@ -346,8 +450,9 @@ export class Translator {
     }
   }
 
-  /** Translate one block: until a branch, the length cap or the end of the page. */
-  private emitBlock(e: RegionEmitter, start: number, index: number, trace: boolean): void {
+  /** Translate one block: until a branch, the length cap or the end of the page. Returns the
+   *  pc after its last instruction. */
+  private emitBlock(e: RegionEmitter, start: number, index: number, trace: boolean): number {
     e.beginBlock(start, index);
     const pageEnd = (Math.floor(start / PAGE_SIZE) + 1) * PAGE_SIZE;
     let pc = start;
@@ -364,6 +469,7 @@ export class Translator {
       }
     }
     e.endBlock();
+    return pc;
   }
 
   private allocSlots(n: number): number {
@@ -423,6 +529,7 @@ export class Translator {
     this.evalCachePc.fill(1);
     this.evalCache.fill(undefined);
     this.hotQueue = [];
+    this.saved.reset();
     // Nothing refers to the old entries any more: release them (and their modules) for reuse.
     for (let i = 0; i < this.used; i++) this.table.set(i, null);
     this.used = 0;

@@ -21,8 +21,9 @@ const SOCKET = `tsemu-test-${process.pid}`;
 const tmux = (...args: string[]) => spawnSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 const screen = (pane = 't') => tmux('capture-pane', '-p', '-t', pane).stdout ?? '';
 const lines = (pane = 't') => screen(pane).split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
-/** The bash, with the Debian root as sysroot (-L) or, `confined`, as its whole file system (--root). */
-const bashCommand = (confined = false) => `env -i TERM=xterm HOME=/tmp PS1='tsemu$ ' ${process.execPath} ${TSEMU} ` +
+/** The bash, with the Debian root as sysroot (-L) or, `confined`, as its whole file system (--root).
+ *  No translation cache: HOME=/tmp would put one in /tmp/.cache. */
+const bashCommand = (confined = false) => `env -i TERM=xterm HOME=/tmp TSEMU_NO_CACHE=1 PS1='tsemu$ ' ${process.execPath} ${TSEMU} ` +
   `${confined ? `--root ${ROOT} /usr/bin/bash` : `-L ${ROOT} ${BASH}`} --norc --noprofile -i;` + ' echo "EXITED $?"; sleep 600';
 
 /** Poll the pane (every 200 ms) until `ready` holds; the screen when it does. */

@@ -70,6 +70,11 @@ export interface KernelRecord {
   tls: number;
   /** The lock log the child joins (its host descriptor there) and the name it had in it. */
   locks?: { fd: number; token: string } | null;
+  /** The parent's on-disk translation cache file (translate/disk-cache.ts), -d cache, and a
+   *  file holding the parent's translations (translate/saved-translations.ts). */
+  cacheFile?: string | null;
+  cacheLog?: boolean;
+  translations?: string | null;
 }
 
 export interface Snapshot {
