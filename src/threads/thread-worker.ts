@@ -72,7 +72,7 @@ class ThreadExit {}
 
 const NR = {
   exit: 93, exit_group: 94, set_tid_address: 96, futex: 98, set_robust_list: 99, nanosleep: 101,
-  epoll_pwait: 22, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124, getpid: 172, gettid: 178, rseq: 293,
+  epoll_pwait: 22, waitid: 95, wait4: 260, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124, getpid: 172, gettid: 178, rseq: 293,
 } as const;
 
 /** The calls this thread makes on its own; undefined: hand it to the owner. */
@@ -131,6 +131,7 @@ function syscall(): void {
   }
   if (r !== undefined) cpu.setX(0, r);
   else if (nr === NR.epoll_pwait) pollWithoutBlockingOwner();
+  else if (nr === NR.wait4 || nr === NR.waitid) reapWithoutBlockingOwner(nr);
   else forward(CALL_KIND.SYSCALL);
 }
 
@@ -155,6 +156,40 @@ function pollWithoutBlockingOwner(): void {
     const left = end - performance.now();
     if (cpu.x(0) !== 0n || timeout === 0 || left <= 0) break;
     Atomics.wait(wake, 0, seen, Math.min(left, POLL_SLICE_MS));
+  }
+  const result = cpu.x(0);
+  saved.forEach((v, i) => cpu.setX(i, v));
+  cpu.setX(0, result);
+}
+
+/**
+ * wait4 and waitid without WNOHANG, as a thread that reaps a child makes them (Python asyncio's
+ * child watcher thread, Go's os/exec). Run by the owner as they stand, they would hold the
+ * owner's own guest code up until the child changes state, and the child may be waiting for
+ * that very code (the event loop that writes its stdin): a deadlock. Instead the owner is asked
+ * with WNOHANG and this thread sleeps in between on the word every child's exit bumps.
+ */
+function reapWithoutBlockingOwner(nr: number): void {
+  const WNOHANG = 1, REAP_SLICE_MS = 50;
+  const optionsReg = nr === NR.wait4 ? 2 : 3;
+  const infop = nr === NR.waitid ? Number(cpu.x(2)) : 0;
+  // waitid with no siginfo to look at cannot tell "none yet" from a child: ask the owner as is.
+  if (cpu.x(optionsReg) & BigInt(WNOHANG) || (nr === NR.waitid && !infop)) {
+    forward(CALL_KIND.SYSCALL);
+    return;
+  }
+  const saved = [0, 1, 2, 3, 4, 5].map((i) => cpu.x(i));
+  for (;;) {
+    saved.forEach((v, i) => cpu.setX(i, v));
+    cpu.setX(optionsReg, saved[optionsReg] | BigInt(WNOHANG));
+    forward(CALL_KIND.SYSCALL);
+    // Read after the call, which bumps the word itself; an exit between the two is what the
+    // slice bounds.
+    const seen = Atomics.load(wake, 0);
+    // None changed state yet: wait4 returns 0; waitid returns 0 with si_pid 0 (Linux zeroes it).
+    const none = cpu.x(0) === 0n && (nr === NR.wait4 || mem.readU32(infop + 16) === 0);
+    if (!none) break;
+    Atomics.wait(wake, 0, seen, REAP_SLICE_MS);
   }
   const result = cpu.x(0);
   saved.forEach((v, i) => cpu.setX(i, v));
