@@ -1,6 +1,6 @@
 // Rust: libtest programs cross-built with Debian's rustc 1.63 and its arm64 std
 // (fixtures/build-rust.sh), static and dynamic, run under tsemu-user and compared with what
-// qemu-aarch64-static recorded. libtest runs the tests on 4 threads of its own and the tests
+// qemu-aarch64-static recorded. libtest runs the tests on 2 threads of its own and the tests
 // spawn more (channels, Mutex, Condvar, Barrier, RwLock, scoped threads, park, a panic caught at
 // join) and one runs the binary itself again with std::process::Command.
 //
@@ -17,7 +17,7 @@ import { PROGRAM_TEST_MS } from '../support/limits.js';
 
 const SYSROOT = '/usr/aarch64-linux-gnu';
 // What build-rust.sh recorded with (TEST_ARGS there).
-const ARGS = ['--test-threads=4'];
+const ARGS = ['--test-threads=2'];
 
 /** libtest's output without what varies between correct runs: result order and the duration. */
 function libtestResult(stdout: string): { results: string[]; rest: string[] } {
