@@ -10,7 +10,8 @@
 //              start-up cases keep the median of max(N, 3)
 // --only       run only the named benchmarks (repeatable or comma separated);
 //              `startup` names the start-up cases (benchmarks/startup.mjs), which
-//              run after the others unless --only leaves them out
+//              run after the others unless --only leaves them out; `parallel`
+//              (parallel.c) runs with 1 thread and with 2 and prints the speed-up
 // --scale S    multiply each benchmark's work by S (passed as argv[1]; default 1)
 // --runners    which runners to use (default all three; native is always the
 //              reference for the checksum when present)
@@ -21,6 +22,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runStartup, startupMemory } from './startup.mjs';
@@ -80,16 +82,16 @@ function parseArgs(argv) {
 }
 
 // The command line for one runner on one benchmark.
-function command(runner, name, scaleArg) {
+function command(runner, name, args) {
   switch (runner) {
     case 'native':
-      return [join(buildDir, `${name}.native`), [scaleArg]];
+      return [join(buildDir, `${name}.native`), args];
     case 'qemu':
-      return ['qemu-aarch64-static', [join(buildDir, `${name}.arm64`), scaleArg]];
+      return ['qemu-aarch64-static', [join(buildDir, `${name}.arm64`), ...args]];
     case 'tsemu':
       return [
         process.execPath,
-        [join(repoRoot, 'bin', 'tsemu-user'), join(buildDir, `${name}.arm64`), scaleArg],
+        [join(repoRoot, 'bin', 'tsemu-user'), join(buildDir, `${name}.arm64`), ...args],
       ];
   }
   throw new Error(`unknown runner ${runner}`);
@@ -107,10 +109,10 @@ function summarize(text) {
 }
 
 // Run once; returns { seconds, output } or { error }.
-function runOnce(runner, name, scaleArg, timeoutSec) {
-  const [file, args] = command(runner, name, scaleArg);
+function runOnce(runner, name, args, timeoutSec) {
+  const [file, argv] = command(runner, name, args);
   const start = process.hrtime.bigint();
-  const r = spawnSync(file, args, {
+  const r = spawnSync(file, argv, {
     cwd: repoRoot,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -130,14 +132,14 @@ function runOnce(runner, name, scaleArg, timeoutSec) {
   return { seconds, output: r.stdout.trim() };
 }
 
-// Best of `reps` runs; a run that fails ends the series.
-function runBest(runner, name, opts) {
+// Best of `reps` runs; a run that fails ends the series. `extra`: arguments after the scale.
+function runBest(runner, name, opts, extra = []) {
   if (runner === 'tsemu' && !existsSync(join(repoRoot, 'bin', 'tsemu-user'))) {
     return { error: 'bin/tsemu-user not found' };
   }
   let best = null;
   for (let i = 0; i < opts.reps; i++) {
-    const r = runOnce(runner, name, String(opts.scale), opts.timeout);
+    const r = runOnce(runner, name, [String(opts.scale), ...extra], opts.timeout);
     if (r.error) return r;
     if (best && r.output !== best.output) return { error: 'output differs between repetitions' };
     if (!best || r.seconds < best.seconds) best = r;
@@ -179,6 +181,46 @@ function printTable(rows, opts, fmt) {
   console.log(line(table[table.length - 1]));
 }
 
+// The parallel case: the same work with 1 thread and with 2, per runner; the speed-up is what
+// guest threads on several host cores buy (a single-core runner shows about 1). Other load on
+// the machine shows here first: the load average is printed beside it.
+function runParallel(opts) {
+  const rows = [];
+  let bad = 0;
+  let reference = null;
+  for (const runner of opts.runners) {
+    const res = {};
+    for (const threads of ['1', '2']) {
+      process.stderr.write(`running  parallel, ${threads} thread(s) (${runner})... `);
+      const r = runBest(runner, 'parallel', opts, [threads]);
+      process.stderr.write(r.error ? `FAILED: ${r.error}\n` : `${r.seconds.toFixed(2)}s\n`);
+      if (r.error) bad++;
+      else if (reference === null) reference = r.output;
+      else if (r.output !== reference) {
+        r.error = `MISMATCH: "${r.output}" vs "${reference}"`;
+        bad++;
+      }
+      res[threads] = r;
+    }
+    rows.push({ runner, res });
+  }
+  const sec = (r) => (r.error ? 'FAIL' : r.seconds.toFixed(2));
+  const header = ['parallel', '1 thread s', '2 threads s', 'speed-up'];
+  const table = [header, ...rows.map(({ runner, res }) => [runner, sec(res['1']), sec(res['2']),
+    res['1'].error || res['2'].error ? '-' : `${(res['1'].seconds / res['2'].seconds).toFixed(2)}x`])];
+  const w = header.map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  const l = (row) => row.map((cell, c) => (c === 0 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('  ');
+  console.log();
+  console.log(`parallel: scale ${opts.scale}, best of ${opts.reps}, ${cpus().length} host cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(l(header));
+  console.log(w.map((x) => '-'.repeat(x)).join('  '));
+  for (const row of table.slice(1)) console.log(l(row));
+  for (const { runner, res } of rows) {
+    for (const t of ['1', '2']) if (res[t].error) console.log(`parallel (${runner}, ${t} thread(s)): ${res[t].error}`);
+  }
+  return bad;
+}
+
 function main() {
   const opts = parseArgs(process.argv.slice(2));
 
@@ -187,10 +229,12 @@ function main() {
     .map((f) => f.slice(0, -2))
     .sort();
   const startup = opts.only.length === 0 || opts.only.includes('startup');
+  const parallel = opts.only.length === 0 || opts.only.includes('parallel');
   if (opts.only.length) {
     for (const n of opts.only) if (n !== 'startup' && !names.includes(n)) usage(`no benchmark named ${n}`);
     names = names.filter((n) => opts.only.includes(n));
   }
+  names = names.filter((n) => n !== 'parallel'); // its own table (runParallel)
   const build = spawnSync('bash', [join(benchDir, 'build.sh')], { stdio: 'inherit' });
   if (build.status !== 0) {
     console.error('run.mjs: benchmarks/build.sh failed');
@@ -230,6 +274,8 @@ function main() {
 
   const fmt = (x) => (x === null ? '-' : x.toFixed(2));
   if (rows.length) printTable(rows, opts, fmt);
+
+  if (parallel) bad += runParallel(opts);
 
   if (startup) {
     const reps = Math.max(opts.reps, 3);

@@ -117,8 +117,8 @@ class ThreadExit {}
 
 const NR = {
   exit: 93, exit_group: 94, set_tid_address: 96, futex: 98, set_robust_list: 99, nanosleep: 101,
-  epoll_pwait: 22, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124, rt_sigsuspend: 133, rt_sigtimedwait: 137,
-  getpid: 172, gettid: 178, rseq: 293,
+  epoll_pwait: 22, waitid: 95, wait4: 260, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124,
+  rt_sigsuspend: 133, rt_sigtimedwait: 137, getpid: 172, gettid: 178, rseq: 293,
 } as const;
 
 /** The calls this thread makes on its own; undefined: hand it to the owner. */
@@ -217,6 +217,7 @@ function syscall(): void {
     cpu.setX(0, r);
     if (signalled()) takeSignals();
   } else if (nr === NR.epoll_pwait) pollWithoutBlockingOwner();
+  else if (nr === NR.wait4 || nr === NR.waitid) reapWithoutBlockingOwner(nr);
   else forward(CALL_KIND.SYSCALL); // signals for this thread are delivered as it is answered
 }
 
@@ -245,6 +246,51 @@ function pollWithoutBlockingOwner(): void {
     if (cpu.x(0) !== 0n || timeout === 0 || left <= 0) return;
     Atomics.wait(wake, 0, seen, Math.min(left, POLL_SLICE_MS));
   }
+}
+
+/**
+ * wait4 and waitid without WNOHANG, as a thread that reaps a child makes them (Python asyncio's
+ * child watcher thread, Go's os/exec). Run by the owner as they stand, they would hold the
+ * owner's own guest code up until the child changes state, and the child may be waiting for
+ * that very code (the event loop that writes its stdin): a deadlock. Instead the owner is asked
+ * with WNOHANG and this thread sleeps in between on the word every child's exit bumps.
+ */
+function reapWithoutBlockingOwner(nr: number): void {
+  const WNOHANG = 1, REAP_SLICE_MS = 50;
+  const optionsReg = nr === NR.wait4 ? 2 : 3;
+  const infop = nr === NR.waitid ? Number(cpu.x(2)) : 0;
+  // waitid with no siginfo to look at cannot tell "none yet" from a child: ask the owner as is.
+  if (cpu.x(optionsReg) & BigInt(WNOHANG) || (nr === NR.waitid && !infop)) {
+    forward(CALL_KIND.SYSCALL);
+    return;
+  }
+  const saved = [0, 1, 2, 3, 4, 5].map((i) => cpu.x(i));
+  for (;;) {
+    saved.forEach((v, i) => cpu.setX(i, v));
+    // A signal for this thread ends the wait as Linux's does (ERESTARTSYS: restarted under
+    // SA_RESTART, else EINTR), with the call's own arguments in place.
+    if (signalled()) {
+      takeSignals(RESTART.SYS);
+      return;
+    }
+    cpu.setX(optionsReg, saved[optionsReg] | BigInt(WNOHANG));
+    const pc = cpu.pc;
+    forward(CALL_KIND.SYSCALL);
+    // A signal that came during that one look was delivered as it was answered: the handler's
+    // frame holds the look's result (0 when none changed state: a spurious return the caller
+    // sees, in that narrow window, where Linux would restart).
+    if (cpu.pc !== pc) return;
+    // Read after the call, which bumps the word itself; an exit between the two is what the
+    // slice bounds.
+    const seen = Atomics.load(wake, 0);
+    // None changed state yet: wait4 returns 0; waitid returns 0 with si_pid 0 (Linux zeroes it).
+    const none = cpu.x(0) === 0n && (nr === NR.wait4 || mem.readU32(infop + 16) === 0);
+    if (!none) break;
+    Atomics.wait(wake, 0, seen, REAP_SLICE_MS);
+  }
+  const result = cpu.x(0);
+  saved.forEach((v, i) => cpu.setX(i, v));
+  cpu.setX(0, result);
 }
 
 /** Run the guest thread until it exits. */

@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { SysError } from './errno.js';
+import { ERESTARTSYS, SysError } from './errno.js';
 import { O, OpenFile, S_IFSOCK, type StatInfo } from './file.js';
 import type { Addr, Reply, Request } from './socket-protocol.js';
 
@@ -61,20 +61,51 @@ class SocketService {
   }
 
   private seq = 0;
+  /** The request waiting for its reply, if any (see call()). */
+  private outstanding?: Outstanding;
 
   /**
    * Send one request and sleep until its reply; a reply with err set becomes SysError. With
    * `interruptible`, a signal for the guest ends the wait: the worker drops the request and
    * answers ERESTARTSYS (unless the real answer came first, which is then used).
+   *
+   * The worker serves one request at a time, but calls can nest: the first guest thread,
+   * waiting interruptibly here (a poll), serves the calls other guest threads hand it
+   * (threads/group.ts), and one of those may be a socket call too (a thread writing to the
+   * socketpair the poll waits on: Python's asyncio wake-up). The nested call first takes the
+   * waiting request back, as a signal would (cancel: the worker answers it, or drops it with
+   * nothing done); the outer call then has its real answer, or asks again.
    */
   call(req: Request, interruptible = false): Reply {
     const w = this.worker ?? this.start();
-    const seen = Atomics.load(this.signal, 0);
-    const seq = ++this.seq;
-    w.postMessage({ ...req, seq });
-    if (interruptible && this.waiter) {
-      if (this.waiter.wait(() => Atomics.load(this.signal, 0) !== seen) === 'signal') w.postMessage({ op: 'cancel', seq });
+    const outer = this.outstanding;
+    if (outer && outer.reply === undefined) {
+      w.postMessage({ op: 'cancel', seq: outer.seq });
+      const r = this.receive(outer.seen);
+      outer.reply = r.err === ERESTARTSYS ? TAKEN_BACK : r;
     }
+    try {
+      for (;;) {
+        const seen = Atomics.load(this.signal, 0);
+        const mine: Outstanding = { seq: ++this.seq, seen };
+        this.outstanding = mine;
+        w.postMessage({ ...req, seq: mine.seq });
+        if (interruptible && this.waiter) {
+          const done = () => mine.reply !== undefined || Atomics.load(this.signal, 0) !== seen;
+          if (this.waiter.wait(done) === 'signal' && mine.reply === undefined) w.postMessage({ op: 'cancel', seq: mine.seq });
+        }
+        const r = mine.reply ?? this.receive(seen);
+        if (r === TAKEN_BACK) continue;
+        if (r.err) throw new SysError(r.err);
+        return r;
+      }
+    } finally {
+      this.outstanding = outer;
+    }
+  }
+
+  /** The reply to the request posted when the signal word was `seen`. */
+  private receive(seen: number): Reply {
     while (Atomics.load(this.signal, 0) === seen) Atomics.wait(this.signal, 0, seen);
     let m = receiveMessageOnPort(this.port!);
     // The reply is posted before the signal moves, so it is there; this only guards the
@@ -83,11 +114,16 @@ class SocketService {
       Atomics.wait(this.signal, 0, Atomics.load(this.signal, 0), 1);
       m = receiveMessageOnPort(this.port!);
     }
-    const r = m.message as Reply;
-    if (r.err) throw new SysError(r.err);
-    return r;
+    return m.message as Reply;
   }
 }
+
+/** A request a nested call took back before the worker answered it: ask again. */
+const TAKEN_BACK = Symbol('taken back');
+
+/** A request waiting for its reply: the signal word's value when it was posted, and the reply
+ *  once a nested call has received it. */
+interface Outstanding { seq: number; seen: number; reply?: Reply | typeof TAKEN_BACK }
 
 export const sockets = new SocketService();
 

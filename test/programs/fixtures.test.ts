@@ -1,9 +1,10 @@
 // Whole programs: every case in fixtures/cases.json (format in fixtures/README.md), every binary
 // of it, run under tsemu-user with exactly the case's arguments and environment and stdin from
 // /dev/null (or the case's `stdin`), compared byte for byte with what qemu-aarch64 recorded.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, tsemuAsync } from './run.js';
 import { needs, titled } from '../support/requires.js';
 import { PROGRAM_TEST_MS } from '../support/limits.js';
@@ -16,6 +17,8 @@ interface Case {
   stdin?: string;
   stdout: string;
   status: string;
+  /** A Go program too big to commit (fixtures/build-go.sh): built here from this folder. */
+  build?: string;
 }
 
 const SYSROOT = '/usr/aarch64-linux-gnu';
@@ -27,6 +30,27 @@ const HELD_OUT = new Set(['go_goroutines']);
 const cases: Case[] = ['cases.json', 'go-cases.json']
   .flatMap((f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as Case[])
   .filter((c) => !HELD_OUT.has(c.name));
+
+const noGo = needs('go');
+
+/**
+ * Build a case's Go program as build-go.sh does (its output was recorded from that build), with
+ * a build cache kept under fixtures/build. Asynchronous: a minute of spawnSync would stall
+ * vitest's worker RPC.
+ */
+function buildGo(c: Case): Promise<void> {
+  const cache = path.join(FIXTURES, 'build', 'go-cache');
+  const child = spawn('go', ['build', '-ldflags=-s -w -buildid=', '-o', path.join(FIXTURES, c.binaries[0]), '.'], {
+    cwd: path.join(FIXTURES, c.build!), stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, GOARCH: 'arm64', GOOS: 'linux', CGO_ENABLED: '0', GOFLAGS: '-trimpath', GOCACHE: cache, GOPATH: path.join(cache, 'gopath') },
+  });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => { err += d; });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => (status === 0 ? resolve() : reject(new Error(`go build of fixtures/${c.build} failed: ${err.trim()}`))));
+  });
+}
 
 /** The first line where two outputs differ, with a little context, for the failure message. */
 function firstDifference(want: string, got: string): string {
@@ -42,9 +66,14 @@ function firstDifference(want: string, got: string): string {
 }
 
 describe('fixtures/cases.json and go-cases.json under tsemu-user', () => {
+  beforeAll(async () => {
+    if (noGo) return;
+    for (const c of cases) if (c.build) await buildGo(c);
+  }, 600_000);
+
   for (const c of cases) {
     for (const bin of c.binaries) {
-      const lacking = bin.endsWith('.dynamic') ? noSysroot : undefined;
+      const lacking = bin.endsWith('.dynamic') ? noSysroot : c.build ? noGo : undefined;
       it.skipIf(lacking)(titled(`${c.name}: ${bin}`, lacking), async () => {
         const want = fs.readFileSync(path.join(FIXTURES, c.stdout));
         const wantStatus = Number(fs.readFileSync(path.join(FIXTURES, c.status), 'utf8').trim());
