@@ -162,6 +162,9 @@ function boot(machine: Machine, board: VirtBoard, opts: SystemOptions): void {
   const image = parseImage(opts.kernel, readInput('-kernel', opts.kernel));
   const initrd = opts.initrd !== undefined ? readInput('-initrd', opts.initrd) : null;
   const given = opts.dtb !== undefined ? readInput('-dtb', opts.dtb) : null;
+  if (given && !(given.length >= 40 && new DataView(given.buffer, given.byteOffset).getUint32(0) === 0xd00dfeed)) {
+    throw new BootError(`-dtb ${opts.dtb}: not a device tree blob (no 0xd00dfeed magic); compile a .dts with dtc -O dtb`);
+  }
   // The DTB's size depends on the initrd's place only through fixed-size cells: size it first.
   const sizing = given ?? buildFdt(board.deviceTree({ bootargs: opts.append, initrd: initrd ? { start: 0, end: 0 } : undefined }));
   const where = layout(VIRT.ram.base, board.ramSize, image, initrd?.length ?? null, sizing.length);

@@ -69,7 +69,7 @@ export class VirtBoard {
       node(`intc@${VIRT.gicDist.base.toString(16)}`, {
         phandle: [GIC],
         reg: cells64(VIRT.gicDist.base, VIRT.gicDist.size, VIRT.gicCpu.base, VIRT.gicCpu.size),
-        compatible: 'arm,cortex-a15-gic', 'interrupt-controller': null, '#interrupt-cells': [3],
+        compatible: 'arm,cortex-a15-gic', 'interrupt-controller': null, '#interrupt-cells': [3], '#address-cells': [0],
       }),
       // The PL011 driver binds only with its bus clock named apb_pclk (research notes, [M]).
       node('apb-pclk', {

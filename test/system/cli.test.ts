@@ -46,6 +46,21 @@ describe('tsemu-system command line', () => {
     expect(r.stdout).toBe(fs.readFileSync(path.join(SYSTEM_FIXTURES, 'timer.expected'), 'utf8'));
     expect(r.status).toBe(0);
   });
+  it('a -dtb that is not a device tree blob', () => {
+    const f = path.join(dir, 'virt.dts');
+    fs.writeFileSync(f, '/dts-v1/;\n/ { };\n'.repeat(4));
+    oneLine(['-kernel', img, '-dtb', f], /-dtb .*virt\.dts: not a device tree blob .*dtc -O dtb/);
+  });
+  it('-dtb passes the given blob in x0 (the fixture checks its magic)', () => {
+    const f = path.join(dir, 'given.dtb');
+    const blob = Buffer.alloc(64);
+    blob.writeUInt32BE(0xd00dfeed, 0);
+    blob.writeUInt32BE(64, 4);
+    fs.writeFileSync(f, blob);
+    const r = tsemuSystem(['-kernel', img, '-dtb', f]);
+    expect(r.stdout).toContain('DTB magic 0xd00dfeed\n');
+    expect(r.status).toBe(0);
+  });
   it('another machine', () => oneLine(['-M', 'raspi3b', '-kernel', img], /-M raspi3b: unknown machine; tsemu-system models -M virt only/));
   it('more than one CPU', () => oneLine(['-smp', '2', '-kernel', img], /-smp 2: one CPU only for now/));
   it('a bad RAM size', () => oneLine(['-m', 'lots', '-kernel', img], /-m lots: not a RAM size/));
