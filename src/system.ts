@@ -58,9 +58,16 @@ export function runSystem(opts: SystemOptions): number {
     return gic.irqLine();
   };
   machine.interruptCheck = irqDue;
+  let lastVector = -1;
   const sync = (ec: number, iss: number, ret: number, far?: bigint) => {
     logInt?.(`exception: EC 0x${ec.toString(16)} ISS 0x${iss.toString(16)} at pc 0x${ret.toString(16)} (EL${el1.el})`);
+    // An abort fetching the very vector it was sent to would repeat for ever (as it does on
+    // hardware): say so instead.
+    if ((ec === EC.instAbortSame || ec === EC.pcAlign) && ret === lastVector) {
+      throw new Unsupported(`the guest's exception vector at 0x${ret.toString(16)} cannot be fetched (VBAR_EL1 = 0x${el1.vbar.toString(16)}), after an exception with ESR_EL1 = 0x${el1.esr.toString(16)} from ELR_EL1 = 0x${el1.elr.toString(16)}; -d int logs them`);
+    }
     el1.takeSync(ec, iss, ret, far);
+    lastVector = cpu.pc;
   };
   const undefinedInsn = (pc: number) => sync(EC.unknown, 0, pc);
   const sleeper = new Int32Array(new SharedArrayBuffer(4));

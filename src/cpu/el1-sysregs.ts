@@ -146,7 +146,10 @@ export function performSystemInsn(c: SysContext, bits: number): SysOutcome {
     c.unimp?.(`system instruction ${name}`);
     return 'undefined';
   }
-  const r = table.get(key(op0, op1, crn, crm, op2));
+  // The rest of the ID space (op0=3, op1=0, CRn=0, CRm=1..7: the AArch32 ID registers and the
+  // AArch64 ones of features not implemented) reads as zero, as the Arm ARM reserves it.
+  const r = table.get(key(op0, op1, crn, crm, op2)) ??
+    (op0 === 3 && op1 === 0 && crn === 0 && crm >= 1 ? constant(name.toLowerCase(), 0n) : undefined);
   if (!r || (c.el1.el === 0 && !(r.el0 && (L || r.el0 === 'rw')))) {
     if (!r) c.unimp?.(`${L ? 'mrs' : 'msr'} ${name}`);
     return 'undefined';
