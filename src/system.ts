@@ -13,6 +13,7 @@ import { Machine, type StopReason } from './translate/machine.js';
 import { BootError, layout, parseImage, readInput } from './system/boot.js';
 import { buildFdt } from './system/fdt.js';
 import { psciCall } from './system/psci.js';
+import { SerialInput } from './system/serial-input.js';
 import { INTID, VIRT, VirtBoard } from './system/virt.js';
 
 export { BootError, Unsupported };
@@ -26,6 +27,9 @@ export interface SystemOptions {
   ramSize: number;
   /** Serial output (the PL011's transmitted bytes). */
   serial: (bytes: Uint8Array) => void;
+  /** Serial input: a host file descriptor (stdin for -nographic), or null for none. Ctrl-A x
+   *  in it ends the run (exit status 0), Ctrl-A Ctrl-A sends one Ctrl-A, as qemu's -nographic. */
+  serialIn?: number | null;
   /** -d items: in_asm, int (exceptions and interrupts), unimp. */
   log?: { inAsm?: (pc: number, text: string) => void; int?: (line: string) => void; unimp?: (line: string) => void };
 }
@@ -57,7 +61,28 @@ export function runSystem(opts: SystemOptions): number {
     updateLines();
     return gic.irqLine();
   };
-  machine.interruptCheck = irqDue;
+  const input = new SerialInput(opts.serialIn ?? null);
+  let escape = false;
+  let quit = false;
+  /** Move host input into the UART while it has room. */
+  const pumpInput = () => {
+    while (input.available() > 0 && board.uart.canReceive()) {
+      const b = input.take();
+      if (escape) {
+        escape = false;
+        if (b === 0x78) { quit = true; return; } // Ctrl-A x
+        if (b !== 0x01) continue; // other escapes: nothing yet
+      } else if (b === 0x01) {
+        escape = true;
+        continue;
+      }
+      board.uart.receive(b);
+    }
+  };
+  machine.interruptCheck = () => {
+    pumpInput();
+    return quit || irqDue();
+  };
   let lastVector = -1;
   const sync = (ec: number, iss: number, ret: number, far?: bigint) => {
     logInt?.(`exception: EC 0x${ec.toString(16)} ISS 0x${iss.toString(16)} at pc 0x${ret.toString(16)} (EL${el1.el})`);
@@ -70,20 +95,23 @@ export function runSystem(opts: SystemOptions): number {
     lastVector = cpu.pc;
   };
   const undefinedInsn = (pc: number) => sync(EC.unknown, 0, pc);
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-  /** WFI: return once an interrupt is pending at the CPU (masked or not), sleeping meanwhile. */
+  /** WFI: return once an interrupt is pending at the CPU (masked or not), sleeping until the
+   *  next timer deadline or serial input meanwhile. */
   const waitForInterrupt = () => {
     serial.flush();
     for (;;) {
+      const token = input.wakeToken();
+      pumpInput();
+      if (quit) return;
       updateLines();
       if (gic.irqLine()) return;
       const deadline = el1.timer.nextDeadline();
       const now = counterNow();
-      if (deadline === null || deadline <= now) {
-        throw new Unsupported('the guest waits in WFI for an interrupt that cannot come (no timer armed that the GIC would signal)');
+      const timer = deadline !== null && deadline > now;
+      if (!timer && input.ended) {
+        throw new Unsupported('the guest waits in WFI for an interrupt that cannot come (no timer armed that the GIC would signal, no more serial input)');
       }
-      Atomics.wait(sleeper, 0, 0, Math.min(Number(deadline - now) / 1e6, MAX_SLEEP_MS));
+      input.sleep(token, timer ? Math.min(Number(deadline! - now) / 1e6, MAX_SLEEP_MS) : MAX_SLEEP_MS);
     }
   };
 
@@ -154,6 +182,8 @@ export function runSystem(opts: SystemOptions): number {
     for (;;) {
       const status = handle(machine.run());
       if (status !== null) return status;
+      pumpInput();
+      if (quit) return 0;
       if (irqDue()) {
         logInt?.(`interrupt: IRQ at pc 0x${cpu.pc.toString(16)}`);
         el1.takeException(VECTOR_IRQ, cpu.pc);
@@ -161,6 +191,7 @@ export function runSystem(opts: SystemOptions): number {
     }
   } finally {
     serial.flush();
+    input.close();
   }
 }
 

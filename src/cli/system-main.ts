@@ -62,6 +62,7 @@ export function main(argv: string[]): void {
     const status = runSystem({
       kernel: o.kernel, initrd: o.initrd, append: o.append, dtb: o.dtb, ramSize: ram,
       serial: serialTo(1),
+      serialIn: 0,
       log: {
         inAsm: items.has('in_asm') ? (pc, text) => line(`0x${pc.toString(16).padStart(16, '0')}:  ${text}`) : undefined,
         int: items.has('int') ? line : undefined,

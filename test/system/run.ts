@@ -8,16 +8,16 @@ export const SYSTEM_FIXTURES = path.join(ROOT, 'fixtures/system');
 
 export interface SystemRun { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
-export function tsemuSystem(args: string[], env: Record<string, string> = {}): SystemRun {
+export function tsemuSystem(args: string[], env: Record<string, string> = {}, input = ''): SystemRun {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/tsemu-system'), ...args], {
-    env, input: '', cwd: ROOT, timeout: RUN_LIMIT_MS, killSignal: 'SIGKILL', maxBuffer: 16 * 2 ** 20,
+    env, input, cwd: ROOT, timeout: RUN_LIMIT_MS, killSignal: 'SIGKILL', maxBuffer: 16 * 2 ** 20,
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
 /** The same machine under Debian's qemu-system-aarch64 (serial on stdout, no network ROM). */
-export function qemuSystem(args: string[]): SystemRun {
+export function qemuSystem(args: string[], input = ''): SystemRun {
   const r = spawnSync('qemu-system-aarch64', ['-M', 'virt', '-cpu', 'cortex-a57', '-nographic', '-nic', 'none',
-    '-monitor', 'none', '-serial', 'stdio', ...args], { input: '', timeout: RUN_LIMIT_MS, killSignal: 'SIGKILL' });
+    '-monitor', 'none', '-serial', 'stdio', ...args], { input, timeout: RUN_LIMIT_MS, killSignal: 'SIGKILL' });
   return { status: r.status, signal: r.signal, stdout: r.stdout.toString().replace(/\r/g, ''), stderr: r.stderr.toString() };
 }
