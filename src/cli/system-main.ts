@@ -57,6 +57,12 @@ export function main(argv: string[]): void {
   const items = new Set(o.d ? String(o.d).split(',') : []);
   for (const it of items) if (!['in_asm', 'int', 'unimp'].includes(it)) err(`-d ${it}: unknown log item; use in_asm, int or unimp`);
   const logFd = o.D ? fs.openSync(o.D, 'w') : 2;
+  // A terminal goes to raw mode, as under qemu -nographic: keys reach the guest one by one,
+  // unechoed, Ctrl-C included (Ctrl-A x ends the run). Restored on the way out.
+  if (process.stdin.isTTY) {
+    process.stdin.setRawMode(true);
+    process.on('exit', () => process.stdin.setRawMode(false));
+  }
   const line = (s: string) => fs.writeSync(logFd, s + '\n');
   try {
     const status = runSystem({
