@@ -16,5 +16,7 @@ export function exceptionSignal(stop: Exclude<StopReason, { kind: 'svc' | 'inter
     case 'fault':
       if (stop.access === 'align') return [SIGBUS, BUS_ADRALN, stop.addr, stop.addr];
       return [SIGSEGV, stop.mapped ? SEGV_ACCERR : SEGV_MAPERR, stop.addr, stop.addr];
+    case 'system': case 'wfi': // only a system-mode Machine reports these
+      throw new Error(`internal error: user-mode machine stopped for ${stop.kind}`);
   }
 }

@@ -1,6 +1,7 @@
 // The module seams of DESIGN.md §1, read from the import statements: imports go one way
-// (bin → user → loader, translate → cpu; user → syscalls → vfs) and cpu/ knows nothing of
-// system calls, translation or loading.
+// (bin → user → loader, translate → cpu; user → syscalls → vfs; bin → system → translate → cpu,
+// system → system/ devices) and cpu/ knows nothing of system calls, translation, loading or the
+// board's devices.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,11 @@ const ALLOWED: Record<string, string[]> = {
   'user-process.ts': ['cpu', 'translate', 'loader', 'syscalls', 'vfs'],
   // what the thread owning the host process needs, without the emulator
   'user-host.ts': ['syscalls'],
-  cli: ['user.ts', 'user-host.ts', 'bundled.ts'],
+  // full-system mode: the board's devices, device tree and boot protocol need only guest
+  // memory; the run loop ties them to the CPU's EL1 side and the translator
+  system: ['cpu'],
+  'system.ts': ['cpu', 'translate', 'system'],
+  cli: ['user.ts', 'user-host.ts', 'system.ts', 'bundled.ts'],
   // which file a worker starts from: the module or its bundle
   'bundled.ts': [],
 };

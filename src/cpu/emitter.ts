@@ -21,6 +21,18 @@ export enum Trap {
   Undefined = 1,
   /** BRK: SIGTRAP. */
   Breakpoint = 2,
+  // What follows exists at EL1 only: in user mode (EL0 under Linux) each is an undefined
+  // instruction (SIGILL); in system mode the run loop performs it. The instruction is defined
+  // once either way; only the run loop's reading of the exit differs.
+  /** HVC #imm: a hypervisor call (PSCI on the virt machine). */
+  Hypervisor = 3,
+  /** SMC #imm: a secure monitor call (no EL3 here: undefined in both modes). */
+  SecureMonitor = 4,
+  /** MRS/MSR/SYS/MSR-immediate that the run loop performs: the immediate is the
+   *  instruction's bits 21:0 (L, op0, op1, CRn, CRm, op2, Rt). */
+  SystemRegister = 5,
+  /** ERET: return from an exception (PC = ELR_EL1, PSTATE = SPSR_EL1). */
+  ExceptionReturn = 6,
 }
 
 /** What an instruction may ask the run loop to do after it completes (pc = next instruction). */
@@ -29,6 +41,8 @@ export enum Sync {
   InvalidateCode = 1,
   /** FPCR changed: translations depend on its mode bits. */
   FpcrWritten = 2,
+  /** WFI: the run loop may idle until an interrupt is pending (user mode goes straight on). */
+  WaitForInterrupt = 3,
 }
 
 /** A pure host function that generated code may call (no access to guest state). */
@@ -44,6 +58,9 @@ export interface Emitter {
   readonly pc: number;
   /** FPCR mode bits (AHP, DN, FZ, RMode, FZ16) the block was translated under. */
   readonly fpcrMode: number;
+  /** Translating for full-system mode (tsemu-system): system registers that Linux emulates
+   *  for EL0 in user mode are the real EL1 ones there, reached through the run loop. */
+  readonly system: boolean;
 
   // ---- constants
   i32(n: number): Val;

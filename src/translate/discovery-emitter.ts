@@ -8,6 +8,8 @@ import { SYS_SLOT } from '../cpu/state.js';
 const V: Record<Ty, Val> = { i32: { ty: 'i32' }, i64: { ty: 'i64' }, f32: { ty: 'f32' }, f64: { ty: 'f64' }, v128: { ty: 'v128' } };
 export class DiscoveryEmitter implements Emitter {
   pc = 0;
+  /** See Emitter.system (set by the translator). */
+  system = false;
   ended = false;
   successors: number[] = [];
 

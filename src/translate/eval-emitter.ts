@@ -87,6 +87,8 @@ export function runSteps(steps: Step[]): number {
 
 export class EvalEmitter implements Emitter {
   pc = 0;
+  /** See Emitter.system (set by the translator). */
+  system = false;
   /** Set when the current instruction ended the block. */
   ended = false;
   steps: Step[] = [];
@@ -153,7 +155,7 @@ export class EvalEmitter implements Emitter {
     return s;
   }
 
-  private slot(v: Val): Slot {
+  protected slot(v: Val): Slot {
     if (!(v instanceof Slot)) throw new Error('foreign Val');
     return v;
   }

@@ -2,7 +2,8 @@
 // (a system call, a fault, a trap, a sync request). Knows nothing of Linux.
 import { a64Decoder } from '../cpu/aarch64/index.js';
 import { CpuState } from '../cpu/cpustate.js';
-import { Sync } from '../cpu/emitter.js';
+import { Sync, Trap } from '../cpu/emitter.js';
+import type { IoBus } from '../cpu/io.js';
 import { GuestMemory, pageDown } from '../cpu/memory.js';
 import { Exit, FaultKind, PAGE_SIZE, PERM_CODE, PERM_W, REG, STATE_BASE } from '../cpu/state.js';
 import { CHAIN } from './eval-emitter.js';
@@ -23,6 +24,9 @@ export interface MachineOptions extends TranslatorOptions {
   tier?: Tier;
   /** Entries of a first-tier block before it is translated (auto only). */
   hotThreshold?: number;
+  /** Blocks run between looks at interruptCheck (default about a million; system mode wants
+   *  its timer interrupts sooner). */
+  budget?: number;
 }
 
 /** The engine tier from $TSEMU_TIER (set by --tier, so forked children inherit it). */
@@ -42,7 +46,12 @@ export type StopReason =
   | { kind: 'undefined'; pc: number }
   | { kind: 'breakpoint'; pc: number; imm: number }
   /** `interruptCheck` said something asynchronous needs the run loop; pc is the next block. */
-  | { kind: 'interrupt' };
+  | { kind: 'interrupt' }
+  /** System mode only (user mode reports these as 'undefined', or goes on after a WFI): an
+   *  HVC, SMC, ERET or system-register access for the run loop to perform (pc = the
+   *  instruction; see Trap), or a WFI (pc = the next instruction). */
+  | { kind: 'system'; trap: Trap; imm: number; pc: number }
+  | { kind: 'wfi' };
 
 const BUDGET = 1 << 20;
 /** First-tier blocks run between looks at interruptCheck (a wasm budget counts blocks too). */
@@ -69,6 +78,10 @@ export class Machine {
   private readonly hot: number;
   private readonly hotWait: number;
   private evalBudget = EVAL_BUDGET;
+  private readonly budget: number;
+  private readonly evalBudgetSize: number;
+  /** Full-system mode (MachineOptions.system): traps and WFI reach the run loop. */
+  readonly system: boolean;
   private readonly pcWords: Int32Array;
   /** Asked whenever the block budget runs out (about every million blocks): should the run
    *  loop look at asynchronous events (timers, signals) now? */
@@ -93,6 +106,9 @@ export class Machine {
     this.hot = opts.hotThreshold ?? (Number(process.env.TSEMU_HOT_THRESHOLD) || HOT_THRESHOLD);
     // A hot block waits this many more entries for others to share its module.
     this.hotWait = Math.ceil(this.hot / 2);
+    this.system = !!opts.system;
+    this.budget = opts.budget ?? BUDGET;
+    this.evalBudget = this.evalBudgetSize = Math.min(EVAL_BUDGET, this.budget);
     this.mem = memory ?? new GuestMemory();
     this.cpu = new CpuState(this.mem.dv, opts.stateBase);
     this.fpcrMode = 0;
@@ -209,7 +225,7 @@ export class Machine {
           const code = b.run();
           if (code === CHAIN) {
             if (--this.evalBudget > 0) continue;
-            this.evalBudget = EVAL_BUDGET;
+            this.evalBudget = this.evalBudgetSize;
             if (this.interruptCheck?.()) return { kind: 'interrupt' };
             continue;
           }
@@ -224,12 +240,20 @@ export class Machine {
         return { kind: 'fault', addr: BigInt(pc), access: 'exec', pc, mapped: this.mem.isMapped(pageDown(pc), pageDown(pc) + 1) };
       }
       if (pc % 4 !== 0) return { kind: 'fault', addr: BigInt(pc), access: 'align', pc, mapped: true };
-      cpu.budget = BUDGET;
+      cpu.budget = this.budget;
       const code = (this.table.get(slot) as () => number)();
       if (code === Exit.Miss) continue;
       const stop = this.exit(code);
       if (stop) return stop;
     }
+  }
+
+  /** Perform the instruction at the state's pc with its device accesses going to `io` (system
+   *  mode, after that instruction faulted on a device page): null when it completed (pc is the
+   *  next instruction), else why it stopped. */
+  stepIo(io: IoBus): StopReason | null {
+    const code = this.translator.singleStepIo(this.pc(), io);
+    return code === CHAIN ? null : this.exit(code);
   }
 
   /** The guest pc, without a BigInt when it is below 2^32 (always, for code that can run). */
@@ -248,9 +272,9 @@ export class Machine {
       case Exit.Svc:
         return { kind: 'svc', imm: cpu.exitArg };
       case Exit.Trap:
-        if (cpu.exitArg === 2) return { kind: 'breakpoint', pc: cpu.pc, imm: Number(cpu.syncArg) };
-        return { kind: 'undefined', pc: cpu.pc };
+        return this.trap();
       case Exit.Sync:
+        if (cpu.exitArg === Sync.WaitForInterrupt) return this.system ? { kind: 'wfi' } : null;
         this.sync(cpu.exitArg, cpu.syncArg);
         return null;
       case Exit.Fault:
@@ -258,6 +282,15 @@ export class Machine {
       default:
         throw new Error(`internal error: generated code returned ${code}`);
     }
+  }
+
+  /** A Trap exit: what it means to the run loop (see Trap in cpu/emitter.ts). */
+  private trap(): StopReason {
+    const cpu = this.cpu;
+    const kind = cpu.exitArg as Trap;
+    if (kind === Trap.Breakpoint) return { kind: 'breakpoint', pc: cpu.pc, imm: Number(cpu.syncArg) };
+    if (kind === Trap.Undefined || !this.system) return { kind: 'undefined', pc: cpu.pc };
+    return { kind: 'system', trap: kind, imm: Number(cpu.syncArg), pc: cpu.pc };
   }
 
   private sync(what: number, arg: bigint): void {
@@ -286,7 +319,7 @@ export class Machine {
         let code: number;
         if (this.tier === 'wasm') {
           const slot = this.translator.singleStepSlot(pc);
-          cpu.budget = BUDGET;
+          cpu.budget = this.budget;
           code = (this.table.get(slot) as () => number)();
         } else {
           code = this.translator.singleStepEval(pc);
@@ -294,9 +327,12 @@ export class Machine {
         // The single-stepped block chains on into translated code: any exit can come back.
         if (code === Exit.Fault) return this.fault();
         if (code === Exit.Svc) return { kind: 'svc', imm: cpu.exitArg };
-        if (code === Exit.Trap) return cpu.exitArg === 2 ? { kind: 'breakpoint', pc: cpu.pc, imm: Number(cpu.syncArg) } : { kind: 'undefined', pc: cpu.pc };
+        if (code === Exit.Trap) return this.trap();
         // A Sync (an IC IVAU right after the store, as in every JIT) must not be lost.
-        if (code === Exit.Sync) this.sync(cpu.exitArg, cpu.syncArg);
+        if (code === Exit.Sync) {
+          if (cpu.exitArg === Sync.WaitForInterrupt) return this.system ? { kind: 'wfi' } : null;
+          this.sync(cpu.exitArg, cpu.syncArg);
+        }
         return null;
       }
     }

@@ -55,6 +55,8 @@ const LOOP_BUDGET = 65536;
 export class RegionEmitter implements Emitter {
   pc = 0;
   readonly fpcrMode: number;
+  /** See Emitter.system (set by the translator). */
+  system = false;
   /** Set when the current instruction ended the block. */
   ended = false;
 

@@ -16,6 +16,8 @@ import {
 import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
 import { ConstPool, EvalEmitter, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
+import { IoEmitter } from './io-emitter.js';
+import type { IoBus } from '../cpu/io.js';
 import { operators } from './operators.js';
 import { RegionEmitter } from './region-emitter.js';
 import { SavedIndex, type SavedModule } from './saved-translations.js';
@@ -34,6 +36,8 @@ export interface TranslatorOptions {
   /** Other translators (other guest threads) share the permission table: leave PERM_CODE to
    *  the invalidation that is broadcast to them all. */
   sharedCodeBits?: boolean;
+  /** Translate for full-system mode (see Emitter.system). */
+  system?: boolean;
 }
 
 /** Most bytes of modules recorded in one process: beyond it, new ones are not kept. */
@@ -201,13 +205,14 @@ export class Translator {
     return this.buildEvalBlock(pc, true);
   }
 
-  private buildEvalBlock(start: number, cache: boolean): EvalBlock {
+  private buildEvalBlock(start: number, cache: boolean, io?: IoBus): EvalBlock {
     if (!this.evalRt) {
       const buf = this.memory.buffer;
       this.evalRt = { u8: this.u8, i32: new Int32Array(buf), dv: new DataView(buf), ops: operators(this.memory), consts: new ConstPool() };
     }
     if (!this.evalRt.consts.room) this.dropEvalBlocks();
-    const e = new EvalEmitter(this.fpcrMode(), this.evalRt);
+    const e = io ? new IoEmitter(this.fpcrMode(), this.evalRt, io) : new EvalEmitter(this.fpcrMode(), this.evalRt);
+    e.system = !!this.opts.system;
     const pageEnd = (Math.floor(start / PAGE_SIZE) + 1) * PAGE_SIZE;
     const max = cache ? this.maxInsns : 1;
     let pc = start;
@@ -243,6 +248,12 @@ export class Translator {
     return this.buildEvalBlock(pc, false).run();
   }
 
+  /** Run the one instruction at pc in the first tier with its device accesses going to `io`
+   *  (system mode: the instruction's access to a device page faulted). Uncached. */
+  singleStepIo(pc: number, io: IoBus): number {
+    return this.buildEvalBlock(pc, false, io).run();
+  }
+
   private addRegion(region: Region): void {
     for (const page of region.pages) {
       let set = this.pages.get(page);
@@ -259,6 +270,7 @@ export class Translator {
     const seen = new Set<number>([root]);
     const queue = [root];
     const scratch = new DiscoveryEmitter(this.fpcrMode());
+    scratch.system = !!this.opts.system;
     while (queue.length && found.length < this.regionBlocks) {
       const pc = queue.shift()!;
       if (this.blocks.has(pc) || claimed?.has(pc) || !this.executable(pc) || pc % 4 !== 0) continue;
@@ -348,6 +360,7 @@ export class Translator {
     const code: Uint8Array[] = [];
     const bodies = regions.map((pcs) => {
       const e = new RegionEmitter(this.fpcrMode(), importOf, new Map(pcs.map((pc, i) => [pc, i])));
+      e.system = !!this.opts.system;
       pcs.forEach((pc, i) => {
         const end = this.emitBlock(e, pc, i, trace);
         code.push(this.u8.slice(pc, end));

@@ -65,6 +65,34 @@ export const SVC = insn({
   },
 });
 
+/** HVC: at EL0 (user mode) undefined; in system mode the run loop makes it a hypervisor call
+ *  (PSCI on the virt machine). */
+export const HVC = insn({
+  pattern: '11010100 000 imm16:16 000 10',
+  asm: 'hvc #{imm16}',
+  sem(e, a) {
+    e.trap(Trap.Hypervisor, a.imm16);
+  },
+});
+
+/** SMC: no EL3 on the machines we model, so undefined at every level. */
+export const SMC = insn({
+  pattern: '11010100 000 imm16:16 000 11',
+  asm: 'smc #{imm16}',
+  sem(e, a) {
+    e.trap(Trap.SecureMonitor, a.imm16);
+  },
+});
+
+/** ERET: the run loop restores PSTATE from SPSR_EL1 and continues at ELR_EL1. */
+export const ERET = insn({
+  pattern: '1101011 0100 11111 000000 11111 00000',
+  asm: 'eret',
+  sem(e) {
+    e.trap(Trap.ExceptionReturn);
+  },
+});
+
 export const BRK = insn({
   pattern: '11010100 001 imm16:16 000 00',
   asm: 'brk #{imm16}',

@@ -105,6 +105,11 @@ const table = new Map<number, SysReg>([
   [key(3, 0, 0, 7, 0), constant('id_aa64mmfr0_el1', 0xff000000)], // TGran4/TGran64 safe values
 ]);
 
+/** The name of the EL0-visible register at this encoding ('' if none). */
+export function sysRegName(op0: number, op1: number, crn: number, crm: number, op2: number): string {
+  return table.get(key(op0, op1, crn, crm, op2))?.name ?? '';
+}
+
 /**
  * What EL0 may do with the system register at this encoding, or null (SIGILL). Linux emulates
  * MRS of the whole ID space (op0=3, op1=0, CRn=0, CRm=0 for MIDR/MPIDR/REVIDR, CRm=2..7 for all):

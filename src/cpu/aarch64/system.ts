@@ -7,7 +7,16 @@
 import { Sync, Trap } from '../emitter.js';
 import type { Emitter, Val } from '../emitter.js';
 import { insn } from '../insn.js';
-import { sysReg } from './sysregs.js';
+import { sysReg, sysRegName } from './sysregs.js';
+
+/** EL0 system registers that mean the same at EL1 and can stay inline in system mode. */
+const SAME_AT_EL1 = new Set(['nzcv', 'fpcr', 'fpsr', 'tpidr_el0', 'cntvct_el0', 'cntpct_el0']);
+
+/** The low 22 bits of a system instruction word (L, op0, op1, CRn, CRm, op2, Rt): what a
+ *  Trap.SystemRegister exit carries to the run loop. */
+export function insnBits(op1: number, crn: number, crm: number, op2: number, rt: number, op0: number, L: number): number {
+  return (L << 21) | (op0 << 19) | (op1 << 16) | (crn << 12) | (crm << 8) | (op2 << 5) | rt;
+}
 
 export * from './sysregs.js';
 
@@ -18,7 +27,12 @@ export * from './sysregs.js';
 export const HINT = insn({
   pattern: '11010101 00000011 0010 crm:4 op2:3 11111',
   asm: 'hint #{crm}:{op2}',
-  sem() {},
+  sem(e, a) {
+    // WFI ends the block so that a system-mode run loop can idle until an interrupt; the user-
+    // mode run loop goes straight on. WFE stays a NOP: with one CPU and no event stream
+    // returning at once is allowed.
+    if (e.system && a.crm === 0 && a.op2 === 3) e.sync(Sync.WaitForInterrupt);
+  },
 });
 
 /** CLREX, DSB, DMB, ISB, SB (and SSBB/PSSBB, which are DSB encodings). */
@@ -57,6 +71,8 @@ export const MSR_imm = insn({
       e.setFlags(e.flag('n'), e.flag('z'), e.op('i32.xor', [e.flag('c'), e.i32(1)]), e.flag('v')); // CFINV
       return;
     }
+    // DAIFSet/DAIFClr, SPSel, PAN...: PSTATE the run loop keeps (system mode only).
+    if (e.system) return e.trap(Trap.SystemRegister, insnBits(a.op1, 4, a.crm, a.op2, 31, 0, 0));
     e.trap(Trap.Undefined);
   },
 });
@@ -70,6 +86,10 @@ export const SYS = insn({
   pattern: '1101010100 L:1 01 op1:3 crn:4 crm:4 op2:3 rt:5',
   asm: 'sys{L} #{op1}, C{crn}, C{crm}, #{op2}, {rt}',
   sem(e, a) {
+    // In system mode the EL1 operations (TLBI, AT, DC ISW/CISW/IVAC, IC IALLU...) go to the run
+    // loop; the EL0 ones below stay inline in both modes.
+    const el0 = !a.L && a.op1 === 3 && a.crn === 7 && a.op2 === 1 && [4, 5, 10, 11, 14].includes(a.crm);
+    if (e.system && !el0) return e.trap(Trap.SystemRegister, insnBits(a.op1, a.crn, a.crm, a.op2, a.rt, 1, a.L));
     if (a.L || a.op1 !== 3 || a.crn !== 7 || a.op2 !== 1) return e.trap(Trap.Undefined);
     switch (a.crm) {
       case 4: return dcZva(e, e.x(a.rt));
@@ -99,6 +119,12 @@ export const MRS_MSR = insn({
   pattern: '1101010100 L:1 1 o0:1 op1:3 crn:4 crm:4 op2:3 rt:5',
   asm: '{L}mrs/msr S{o0}_{op1}_C{crn}_C{crm}_{op2}, {rt}',
   sem(e, a) {
+    // System mode: the registers that are the same at EL0 and EL1 (NZCV, FPCR, FPSR, TPIDR_EL0,
+    // the counters) stay inline; every other one is the run loop's (cpu/el1-sysregs.ts), which
+    // knows the exception level at run time, so translations need no EL in their key.
+    if (e.system && !SAME_AT_EL1.has(sysRegName(2 + a.o0, a.op1, a.crn, a.crm, a.op2))) {
+      return e.trap(Trap.SystemRegister, insnBits(a.op1, a.crn, a.crm, a.op2, a.rt, 2 + a.o0, a.L));
+    }
     const reg = sysReg(2 + a.o0, a.op1, a.crn, a.crm, a.op2);
     if (!reg) return e.trap(Trap.Undefined);
     if (a.L) {

@@ -1,0 +1,12 @@
+// Memory-mapped devices as the CPU sees them (system mode). Device pages carry no permission in
+// the page table generated code checks, so any access to one leaves translated code as a
+// precise fault; the run loop then performs that one instruction again in the first tier with
+// its loads and stores sent here (translate/io-emitter.ts). Instructions keep one definition,
+// and the fast path of every RAM access is untouched: no device check is ever emitted.
+export interface IoBus {
+  /** Whether a device answers at this physical address. */
+  claims(addr: number): boolean;
+  /** Read `size` (1, 2 or 4) bytes; wider accesses arrive as 4-byte halves. */
+  read(addr: number, size: number): number;
+  write(addr: number, size: number, value: number): void;
+}

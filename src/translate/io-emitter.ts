@@ -1,0 +1,57 @@
+// The first tier with device access: an EvalEmitter whose loads and stores go to an IoBus when
+// the address is a device's, and to guest memory (with the usual checks) otherwise. Used for one
+// instruction at a time, after that instruction's access to a device page faulted (cpu/io.ts).
+import type { IoBus } from '../cpu/io.js';
+import type { Val } from '../cpu/emitter.js';
+import { EvalEmitter, type EvalRuntime } from './eval-emitter.js';
+
+export class IoEmitter extends EvalEmitter {
+  private readonly view: DataView;
+
+  constructor(fpcrMode: number, rt: EvalRuntime, private readonly bus: IoBus) {
+    super(fpcrMode, rt);
+    this.view = rt.dv;
+  }
+
+  /** The device address in the slot at `off`, or -1 for an address no device claims. */
+  private device(off: number): number {
+    const a = this.view.getBigUint64(off, true);
+    if (a >= 2n ** 32n) return -1;
+    const n = Number(a);
+    return this.bus.claims(n) ? n : -1;
+  }
+
+  override load(addr: Val, size: 1 | 2 | 4 | 8 | 16): Val {
+    const d = super.load(addr, size);
+    const ram = this.steps.pop()!; // the memory access super.load built: the fallback
+    const at = this.slot(addr).off;
+    const to = this.slot(d).off;
+    const dv = this.view;
+    const bus = this.bus;
+    this.steps.push(() => {
+      const a = this.device(at);
+      if (a < 0) return ram();
+      for (let i = 0; i < 16; i += 4) dv.setUint32(to + i, 0, true);
+      if (size <= 4) dv.setUint32(to, bus.read(a, size) >>> 0, true);
+      else for (let i = 0; i < size; i += 4) dv.setUint32(to + i, bus.read(a + i, 4) >>> 0, true);
+      return 0;
+    });
+    return d;
+  }
+
+  override store(addr: Val, v: Val, size: 1 | 2 | 4 | 8 | 16): void {
+    super.store(addr, v, size);
+    const ram = this.steps.pop()!;
+    const at = this.slot(addr).off;
+    const from = this.slot(v).off;
+    const dv = this.view;
+    const bus = this.bus;
+    this.steps.push(() => {
+      const a = this.device(at);
+      if (a < 0) return ram();
+      if (size <= 4) bus.write(a, size, dv.getUint32(from, true) & (size === 4 ? 0xffffffff : (1 << (8 * size)) - 1));
+      else for (let i = 0; i < size; i += 4) bus.write(a + i, 4, dv.getUint32(from + i, true));
+      return 0;
+    });
+  }
+}

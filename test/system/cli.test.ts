@@ -1,0 +1,69 @@
+// tsemu-system as a person meets it: input it cannot boot gets one line on stderr naming the
+// fix, exit status 1, and no JS stack.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, SYSTEM_FIXTURES, tsemuSystem } from './run.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsemu-system-cli-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function oneLine(args: string[], pattern: RegExp): void {
+  const r = tsemuSystem(args);
+  expect(r.status, r.stderr).toBe(1);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^tsemu-system: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at |Error:/);
+  expect(r.stdout).toBe('');
+}
+
+describe('tsemu-system command line', () => {
+  const img = path.join(SYSTEM_FIXTURES, 'timer.img');
+  it('no -kernel', () => oneLine(['-M', 'virt'], /no kernel: pass -kernel/));
+  it('a missing kernel file', () => oneLine(['-kernel', path.join(dir, 'nope')], /-kernel .*nope: no such file/));
+  it('a directory as the kernel', () => oneLine(['-kernel', dir], /not a regular file/));
+  it('a text file as the kernel', () => {
+    const f = path.join(dir, 'notes.txt');
+    fs.writeFileSync(f, 'not a kernel\n'.repeat(20));
+    oneLine(['-kernel', f], /not an arm64 Image: no "ARM\\x64" magic at 0x38; pass an arm64 Linux Image/);
+  });
+  it('an ELF file (a vmlinux) as the kernel', () => {
+    oneLine(['-kernel', path.join(ROOT, 'fixtures/bin/hello.static')], /an ELF file \(vmlinux\?\)/);
+  });
+  it('a damaged gzip file', () => {
+    const f = path.join(dir, 'Image.gz');
+    fs.writeFileSync(f, Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]));
+    oneLine(['-kernel', f], /damaged gzip/);
+  });
+  it('a gzip-compressed Image boots like the Image', async () => {
+    const zlib = await import('node:zlib');
+    const f = path.join(dir, 'timer.img.gz');
+    fs.writeFileSync(f, zlib.gzipSync(fs.readFileSync(img)));
+    const r = tsemuSystem(['-kernel', f]);
+    expect(r.stdout).toBe(fs.readFileSync(path.join(SYSTEM_FIXTURES, 'timer.expected'), 'utf8'));
+    expect(r.status).toBe(0);
+  });
+  it('a -dtb that is not a device tree blob', () => {
+    const f = path.join(dir, 'virt.dts');
+    fs.writeFileSync(f, '/dts-v1/;\n/ { };\n'.repeat(4));
+    oneLine(['-kernel', img, '-dtb', f], /-dtb .*virt\.dts: not a device tree blob .*dtc -O dtb/);
+  });
+  it('-dtb passes the given blob in x0 (the fixture checks its magic)', () => {
+    const f = path.join(dir, 'given.dtb');
+    const blob = Buffer.alloc(64);
+    blob.writeUInt32BE(0xd00dfeed, 0);
+    blob.writeUInt32BE(64, 4);
+    fs.writeFileSync(f, blob);
+    const r = tsemuSystem(['-kernel', img, '-dtb', f]);
+    expect(r.stdout).toContain('DTB magic 0xd00dfeed\n');
+    expect(r.status).toBe(0);
+  });
+  it('another machine', () => oneLine(['-M', 'raspi3b', '-kernel', img], /-M raspi3b: unknown machine; tsemu-system models -M virt only/));
+  it('more than one CPU', () => oneLine(['-smp', '2', '-kernel', img], /-smp 2: one CPU only for now/));
+  it('a bad RAM size', () => oneLine(['-m', 'lots', '-kernel', img], /-m lots: not a RAM size/));
+  it('too much RAM', () => oneLine(['-m', '8G', '-kernel', img], /at most 2G/));
+  it('a missing initrd', () => oneLine(['-kernel', img, '-initrd', path.join(dir, 'none.cpio')], /-initrd .*none\.cpio: no such file/));
+});
