@@ -193,6 +193,9 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
 }
 
 let translationSeq = 0;
+/** The last modules encoded for a child, to encode them again only when they changed (a shell
+ *  forks many times over the same translations; python3's are ~3 MB). */
+let lastEncoded: { modules: Set<SavedModule>; bytes: Buffer } | null = null;
 
 /** The translations a forked child starts with (saved-translations.ts): the parent's region
  *  modules in a file of their own, which the child reads once and removes. */
@@ -202,7 +205,9 @@ function writeTranslations(machine: Machine): { cacheFile: string | null; transl
   if (!t.modules.length) return { cacheFile: t.cacheFile, translations: null };
   const file = path.join(os.tmpdir(), `tsemu-translations-${process.pid}-${++translationSeq}`);
   try {
-    fs.writeFileSync(file, encodeSaved(t.modules), { mode: 0o600 });
+    const same = lastEncoded && lastEncoded.modules.size === t.modules.length && t.modules.every((m) => lastEncoded!.modules.has(m));
+    if (!same) lastEncoded = { modules: new Set(t.modules), bytes: encodeSaved(t.modules) };
+    fs.writeFileSync(file, lastEncoded!.bytes, { mode: 0o600 });
   } catch {
     fs.rmSync(file, { force: true }); // a full disk: the child translates again
     return { cacheFile: t.cacheFile, translations: null };
@@ -356,8 +361,8 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
   for (const fd of k.fds.list()) if (k.fds.entry(fd).cloexec) k.fds.close(fd);
   releaseVforkParent(machine, k);
   const mem = machine.mem;
-  mem.unmap(GUEST_MIN, GUEST_END - GUEST_MIN);
   machine.endProgramCache();
+  mem.unmap(GUEST_MIN, GUEST_END - GUEST_MIN);
   machine.translator.flush();
   let prog;
   try {

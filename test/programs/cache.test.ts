@@ -90,6 +90,17 @@ describe('translation cache on disk', () => {
     expect(readdirSync(cache)).toEqual([]);
   }, PROGRAM_TEST_MS);
 
+  it('concurrent runs writing the same cache file leave one whole file', async () => {
+    const cache = tempDir();
+    const runs = await Promise.all([1, 2, 3, 4].map(() => run(cache, [SHA])));
+    for (const r of runs) expect([r.status, r.out]).toEqual([0, EXPECTED]);
+    const files = cacheFiles(cache);
+    expect(files.map((f) => f.endsWith('.tsc'))).toEqual([true]); // no temporary file left
+    const next = await run(cache, [SHA]);
+    expect(summary(next.log).loaded).toBeGreaterThan(0);
+    expect(summary(next.log).installed).toBeGreaterThan(0);
+  }, PROGRAM_TEST_MS);
+
   it('a cache that cannot be written is skipped: the run goes on as without one', async () => {
     // XDG_CACHE_HOME names a file: the directory cannot be made (as with a full or read-only disk).
     const file = join(tempDir(), 'not-a-directory');
