@@ -4,28 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { PERM_R, PERM_W, PERM_X } from '../../src/cpu/state.js';
 import { Machine, type Tier } from '../../src/translate/machine.js';
+import { ADD2, SELF_MODIFYING } from '../support/self-modifying.js';
 import { decodeSaved, encodeSaved, type SavedModule } from '../../src/translate/saved-translations.js';
 
 const CODE = 0x400000;
-/** x0 counts x1 iterations of `add x0, x0, #1`; then the add is rewritten to `add x0, x0, #2`
- *  (store, DC CVAU, IC IVAU) and the loop runs 100 more times (as in tiers.test.ts). */
-const SELF_MODIFYING = [
-  0xd2800000, // movz x0, #0
-  0x91000400, // loop: add x0, x0, #1
-  0xf1000421, // subs x1, x1, #1
-  0x54ffffc1, // b.ne loop
-  0xb5000123, // cbnz x3, done
-  0xd2800023, // movz x3, #1
-  0xb9000082, // str w2, [x4]
-  0xd50b7b24, // dc cvau, x4
-  0xd5033b9f, // dsb ish
-  0xd50b7524, // ic ivau, x4
-  0xd5033fdf, // isb
-  0xd2800c81, // movz x1, #100
-  0x17fffff5, // b loop
-  0xd4200000, // done: brk #0
-];
-const ADD2 = 0x91000800; // add x0, x0, #2
 const ADD3 = 0x91000c00; // add x0, x0, #3
 
 /** Run the loop at `at` with `saved` modules from elsewhere; returns the machine. */
