@@ -49,6 +49,33 @@ describe('identity', () => {
     if (groups.length > 1) expect(g.call('getgroups', 1, BUF)).toBe(-E.EINVAL);
   });
 
+  it('lets the ids be set to what they are, and refuses a change (EPERM), as Linux does for an unprivileged caller', () => {
+    const uid = process.getuid!(), gid = process.getgid!();
+    const other = (id: number) => (id + 1) >>> 0;
+    const KEEP = -1; // "unchanged" for the setre*/setres* forms
+    expect(g.call('setuid', uid)).toBe(0);
+    expect(g.call('setgid', gid)).toBe(0);
+    expect(g.call('setreuid', KEEP, uid)).toBe(0);
+    expect(g.call('setregid', gid, KEEP)).toBe(0);
+    expect(g.call('setresuid', uid, uid, uid)).toBe(0);
+    expect(g.call('setresgid', KEEP, KEEP, KEEP)).toBe(0);
+    expect(g.call('setuid', other(uid))).toBe(-E.EPERM);
+    expect(g.call('setgid', other(gid))).toBe(-E.EPERM);
+    expect(g.call('setreuid', other(uid), KEEP)).toBe(-E.EPERM);
+    expect(g.call('setresgid', gid, other(gid), gid)).toBe(-E.EPERM);
+    // setfsuid answers the previous fsuid whatever it is asked.
+    expect(g.call('setfsuid', other(uid))).toBe(uid);
+    expect(g.call('setfsgid', gid)).toBe(gid);
+    expect(g.call('getuid')).toBe(uid);
+    // setgroups: EINVAL past NGROUPS_MAX; a different list is EPERM; the same list only for root.
+    expect(g.call('setgroups', 65537, BUF)).toBe(-E.EINVAL);
+    const groups = process.getgroups!();
+    groups.forEach((grp, i) => g.mem.writeU32(BUF + i * 4, grp));
+    expect(g.call('setgroups', groups.length, BUF)).toBe(uid === 0 ? 0 : -E.EPERM);
+    g.mem.writeU32(BUF, other(Math.max(...groups)));
+    expect(g.call('setgroups', 1, BUF)).toBe(-E.EPERM);
+  });
+
   it('handles process groups and sessions', () => {
     const pgid = g.call('getpgid', 0);
     expect(pgid).toBeGreaterThan(0);
