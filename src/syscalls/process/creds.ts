@@ -14,6 +14,8 @@ import type { Kernel } from '../kernel.js';
 export interface Creds {
   ruid: number; euid: number; suid: number; fsuid: number;
   rgid: number; egid: number; sgid: number; fsgid: number;
+  /** Supplementary groups once the guest set them (setgroups); the host process's until then. */
+  groups?: readonly number[];
 }
 
 const table = new WeakMap<Kernel, Creds>();
@@ -117,3 +119,25 @@ syscall('setresuid', 'ruid:int euid:int suid:int', (k, r, e, s) => setResId(k, U
 syscall('setresgid', 'rgid:int egid:int sgid:int', (k, r, e, s) => setResId(k, GROUP, [r, e, s]));
 syscall('setfsuid', 'uid:int', (k, uid) => setFsId(k, USER, uid));
 syscall('setfsgid', 'gid:int', (k, gid) => setFsId(k, GROUP, gid));
+
+syscall('getgroups', 'size:int list:ptr', (k, size, list) => {
+  const groups = credsOf(k).groups ?? (process.getgroups?.() ?? []).map((g) => g >>> 0);
+  if (size < 0) throw new SysError(E.EINVAL);
+  if (size === 0) return groups.length;
+  if (size < groups.length) throw new SysError(E.EINVAL);
+  const b = Buffer.alloc(groups.length * 4);
+  groups.forEach((g, i) => b.writeUInt32LE(g, i * 4));
+  if (b.length) k.mem.write(list, b);
+  return groups.length;
+});
+
+/** setgroups: CAP_SETGID first, then the size, then the list (kernel/groups.c's order). Go's
+ *  os/exec calls it for a Credential, even one equal to the process's own. */
+syscall('setgroups', 'size:int list:ptr', (k, size, list) => {
+  const NGROUPS_MAX = 65536;
+  if (!privileged(k)) throw new SysError(E.EPERM);
+  if (size < 0 || size > NGROUPS_MAX) throw new SysError(E.EINVAL);
+  const b = Buffer.from(k.mem.read(list, size * 4));
+  credsOf(k).groups = Array.from({ length: size }, (_, i) => b.readUInt32LE(i * 4));
+  return 0;
+});

@@ -28,53 +28,6 @@ syscall('exit_group', 'status:int', (k, status) => exit(k, status));
 syscall('getpid', '', (k) => k.pid);
 syscall('gettid', '', (k) => k.pid);
 syscall('getppid', '', () => process.ppid);
-syscall('getgroups', 'size:int list:ptr', (k, size, list) => {
-  const groups = process.getgroups?.() ?? [];
-  if (size < 0) throw new SysError(E.EINVAL);
-  if (size === 0) return groups.length;
-  if (size < groups.length) throw new SysError(E.EINVAL);
-  const b = Buffer.alloc(groups.length * 4);
-  groups.forEach((g, i) => b.writeUInt32LE(g >>> 0, i * 4));
-  if (b.length) k.mem.write(list, b);
-  return groups.length;
-});
-
-// Changing identity. tsemu runs as one host process whose ids it cannot change (guest code
-// runs on a worker thread, where Node has no setuid), so the guest's real, effective and saved
-// ids are all the host's. A call that keeps them is what Linux allows anyone (Go's os/exec sets
-// a Credential equal to its own ids, daemons drop to the uid they have); a change is EPERM, as
-// Linux answers an unprivileged caller, and also for root, who Linux would let change them.
-const UNCHANGED = 0xffffffff;
-
-function keepIds(current: number, ...wanted: number[]): number {
-  if (wanted.some((id) => id >>> 0 !== UNCHANGED && id >>> 0 !== current)) throw new SysError(E.EPERM);
-  return 0;
-}
-const uid = () => process.getuid?.() ?? 0;
-const gid = () => process.getgid?.() ?? 0;
-syscall('setuid', 'uid:int', (k, u) => keepIds(uid(), u));
-syscall('setgid', 'gid:int', (k, g) => keepIds(gid(), g));
-syscall('setreuid', 'ruid:int euid:int', (k, r, e) => keepIds(uid(), r, e));
-syscall('setregid', 'rgid:int egid:int', (k, r, e) => keepIds(gid(), r, e));
-syscall('setresuid', 'ruid:int euid:int suid:int', (k, r, e, s) => keepIds(uid(), r, e, s));
-syscall('setresgid', 'rgid:int egid:int sgid:int', (k, r, e, s) => keepIds(gid(), r, e, s));
-// setfsuid/setfsgid never fail: they return the previous id, and a change they may not make
-// is ignored.
-syscall('setfsuid', 'fsuid:int', () => uid());
-syscall('setfsgid', 'fsgid:int', () => gid());
-
-syscall('setgroups', 'size:int list:ptr', (k, size, list) => {
-  const NGROUPS_MAX = 65536;
-  if (size < 0 || size > NGROUPS_MAX) throw new SysError(E.EINVAL);
-  const b = Buffer.from(k.mem.read(list, size * 4));
-  const wanted = new Set(Array.from({ length: size }, (_, i) => b.readUInt32LE(i * 4)));
-  const have = new Set((process.getgroups?.() ?? []).map((g) => g >>> 0));
-  // Linux requires CAP_SETGID even to set the same list; root may keep it (see above).
-  const same = wanted.size === have.size && [...wanted].every((g) => have.has(g));
-  if (uid() !== 0 || !same) throw new SysError(E.EPERM);
-  return 0;
-});
-
 syscall('set_tid_address', 'tidptr:ptr', (k, tidptr) => {
   k.clearChildTid = tidptr;
   return k.pid;
