@@ -9,6 +9,7 @@ import { EC, El1, Unsupported, VECTOR_IRQ } from './cpu/el1.js';
 import { performSystemInsn, type SysContext } from './cpu/el1-sysregs.js';
 import { Trap } from './cpu/emitter.js';
 import { counterNow } from './cpu/generic-timer.js';
+import { SoftMmu } from './cpu/soft-mmu.js';
 import { Machine, type StopReason } from './translate/machine.js';
 import { BootError, layout, parseImage, readInput } from './system/boot.js';
 import { buildFdt } from './system/fdt.js';
@@ -49,7 +50,24 @@ export function runSystem(opts: SystemOptions): number {
 
   const el1 = new El1(cpu);
   const gic = board.gic;
-  const ctx: SysContext = { el1, cpu, irqLine: () => gic.irqLine(), unimp: opts.log?.unimp };
+  const mmu = new SoftMmu(el1, machine.mem);
+  let mmuOn = false;
+  /** A register the translation depends on changed, or a TLBI ran: drop the TLB and every
+   *  translation of guest code (they are keyed by virtual address), and switch strategy when
+   *  the MMU was turned on or off. */
+  const translationChanged = () => {
+    mmu.flush();
+    mmuOn = mmu.enabled;
+    logInt?.(`mmu: translation changed (MMU ${mmuOn ? 'on' : 'off'})`);
+    machine.setTranslation(mmuOn ? mmu : null, board.bus);
+  };
+  const ctx: SysContext = { el1, cpu, irqLine: () => gic.irqLine(), unimp: opts.log?.unimp, translationChanged };
+  /** With the MMU on, code was translated for one exception level's execute permissions. */
+  const elMayChange = (f: () => void) => {
+    const el = el1.el;
+    f();
+    if (mmuOn && el1.el !== el) machine.setTranslation(mmu, board.bus);
+  };
   const logInt = opts.log?.int;
   const updateLines = () => {
     const now = counterNow();
@@ -91,7 +109,7 @@ export function runSystem(opts: SystemOptions): number {
     if ((ec === EC.instAbortSame || ec === EC.pcAlign) && ret === lastVector) {
       throw new Unsupported(`the guest's exception vector at 0x${ret.toString(16)} cannot be fetched (VBAR_EL1 = 0x${el1.vbar.toString(16)}), after an exception with ESR_EL1 = 0x${el1.esr.toString(16)} from ELR_EL1 = 0x${el1.elr.toString(16)}; -d int logs them`);
     }
-    el1.takeSync(ec, iss, ret, far);
+    elMayChange(() => el1.takeSync(ec, iss, ret, far));
     lastVector = cpu.pc;
   };
   const undefinedInsn = (pc: number) => sync(EC.unknown, 0, pc);
@@ -124,7 +142,9 @@ export function runSystem(opts: SystemOptions): number {
       case 'breakpoint': sync(EC.brk, stop.imm, stop.pc); return null;
       case 'undefined': undefinedInsn(stop.pc); return null;
       case 'fault': {
-        if (stop.access !== 'exec' && stop.addr < 2n ** 32n && board.bus.claims(Number(stop.addr))) {
+        // With the MMU off a device access leaves translated code as a fault and is replayed
+        // here; with it on the first tier reaches devices itself (mmu-emitter.ts).
+        if (!mmuOn && stop.access !== 'exec' && stop.addr < 2n ** 32n && board.bus.claims(Number(stop.addr))) {
           const next = machine.stepIo(board.bus);
           return next ? handle(next) : null;
         }
@@ -136,6 +156,14 @@ export function runSystem(opts: SystemOptions): number {
 
   const abort = (stop: Extract<StopReason, { kind: 'fault' }>): null => {
     const lower = el1.el === 0;
+    const f = mmu.lastFault;
+    if (mmuOn && f) { // stage-1 translation refused it: FAR is the virtual address
+      mmu.lastFault = null;
+      if (f.access === 'exec') sync(lower ? EC.instAbortLower : EC.instAbortSame, f.fsc, stop.pc, f.va);
+      else sync(lower ? EC.dataAbortLower : EC.dataAbortSame, f.fsc | (f.access === 'write' ? 1 << 6 : 0), stop.pc, f.va);
+      return null;
+    }
+    if (mmuOn && stop.access !== 'exec' && stop.access !== 'align') stop = { ...stop, addr: mmu.lastVa };
     if (stop.access === 'exec') {
       if (stop.pc % 4 !== 0) sync(EC.pcAlign, 0, stop.pc, BigInt(stop.pc));
       else sync(lower ? EC.instAbortLower : EC.instAbortSame, 0x10, stop.pc, BigInt(stop.pc)); // external abort
@@ -170,7 +198,7 @@ export function runSystem(opts: SystemOptions): number {
         return null;
       case Trap.ExceptionReturn:
         if (el1.el === 0) return undefinedInsn(stop.pc), null;
-        el1.eret();
+        elMayChange(() => el1.eret());
         return null;
       default: // SMC: no EL3
         undefinedInsn(stop.pc);
@@ -186,7 +214,7 @@ export function runSystem(opts: SystemOptions): number {
       if (quit) return 0;
       if (irqDue()) {
         logInt?.(`interrupt: IRQ at pc 0x${cpu.pc.toString(16)}`);
-        el1.takeException(VECTOR_IRQ, cpu.pc);
+        elMayChange(() => el1.takeException(VECTOR_IRQ, cpu.pc));
       }
     }
   } finally {

@@ -35,6 +35,8 @@ export interface Translation {
   asid: number;
   /** MAIR_EL1 index of the memory attributes. */
   attrIndex: number;
+  /** The level of the walk the mapping was found at (for permission faults). */
+  level: number;
 }
 
 /** A translation fault as ESR_ELx's fault status code reports it (DFSC/IFSC). */
@@ -127,6 +129,7 @@ export function walk(va: bigint, kind: Access, el: 0 | 1, regs: TranslationRegs,
       global: bits(desc, 11, 11) === 0n,
       asid,
       attrIndex: Number(bits(desc, 4, 2)),
+      level,
     };
     const p = el === 0 ? t.el0 : t.el1;
     const ok = kind === 'read' ? p.r : kind === 'write' ? p.w : p.x;

@@ -17,7 +17,8 @@ import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
 import { ConstPool, EvalEmitter, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
 import { IoEmitter } from './io-emitter.js';
-import type { IoBus } from '../cpu/io.js';
+import { MmuEmitter } from './mmu-emitter.js';
+import type { AddressTranslation, IoBus } from '../cpu/io.js';
 import { operators } from './operators.js';
 import { RegionEmitter } from './region-emitter.js';
 
@@ -119,8 +120,21 @@ export class Translator {
     this.clearJumpCache();
   }
 
+  /** System mode: the MMU's translation while it is on (first tier only, see mmu-emitter.ts),
+   *  and the device bus its accesses may reach. Set through Machine.setTranslation. */
+  mmu: AddressTranslation | null = null;
+  io: IoBus | null = null;
+
+  /** Where the instruction at pc is in memory: pc itself, or its physical address with the MMU
+   *  on (-1: not executable). */
+  private codeAddress(pc: number): number {
+    if (!this.mmu) return pc;
+    return this.mmu.fetch(pc);
+  }
+
   private executable(pc: number): boolean {
-    return pc >= 0 && pc < 2 ** 32 && (this.u8[PERM_BASE + Math.floor(pc / PAGE_SIZE)] & PERM_X) !== 0;
+    const at = this.codeAddress(pc);
+    return at >= 0 && at < 2 ** 32 && (this.u8[PERM_BASE + Math.floor(at / PAGE_SIZE)] & PERM_X) !== 0;
   }
 
   /**
@@ -196,7 +210,8 @@ export class Translator {
       this.evalRt = { u8: this.u8, i32: new Int32Array(buf), dv: new DataView(buf), ops: operators(this.memory), consts: new ConstPool() };
     }
     if (!this.evalRt.consts.room) this.dropEvalBlocks();
-    const e = io ? new IoEmitter(this.fpcrMode(), this.evalRt, io) : new EvalEmitter(this.fpcrMode(), this.evalRt);
+    const e = this.mmu ? new MmuEmitter(this.fpcrMode(), this.evalRt, this.io!, this.mmu)
+      : io ? new IoEmitter(this.fpcrMode(), this.evalRt, io) : new EvalEmitter(this.fpcrMode(), this.evalRt);
     e.system = !!this.opts.system;
     const pageEnd = (Math.floor(start / PAGE_SIZE) + 1) * PAGE_SIZE;
     const max = cache ? this.maxInsns : 1;
@@ -214,7 +229,8 @@ export class Translator {
     const block = new EvalBlock(e.finish());
     if (!cache) return block;
     this.evalBlocks.set(start, block);
-    this.addRegion({ pcs: [start], pages: new Set([Math.floor(start / PAGE_SIZE)]), evalBlock: block });
+    // Registered by the page its code is in (physical with the MMU on), where stores land.
+    this.addRegion({ pcs: [start], pages: new Set([Math.floor(this.codeAddress(start) / PAGE_SIZE)]), evalBlock: block });
     return block;
   }
 
@@ -338,7 +354,7 @@ export class Translator {
   /** The instruction at `pc` against any backend: its `sem`, or an undefined-instruction trap;
    *  logged for -d in_asm when `trace`. */
   private emitInsn(e: Emitter, pc: number, trace: boolean): void {
-    const word = this.u32[pc >>> 2];
+    const word = this.u32[(this.mmu ? this.codeAddress(pc) : pc) >>> 2];
     const d = this.decoder.decode(word);
     if (trace) this.opts.trace?.(pc, d ? formatAsm(d.insn, d.fields) : `.inst 0x${word.toString(16).padStart(8, '0')} (undefined)`);
     if (d) d.insn.sem(e, d.fields);
