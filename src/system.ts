@@ -103,11 +103,11 @@ export function runSystem(opts: SystemOptions): number {
   };
   let lastVector = -1;
   const sync = (ec: number, iss: number, ret: number, far?: bigint) => {
-    logInt?.(`exception: EC 0x${ec.toString(16)} ISS 0x${iss.toString(16)} at pc 0x${ret.toString(16)} (EL${el1.el})`);
+    logInt?.(`exception: EC 0x${ec.toString(16)} ISS 0x${iss.toString(16)} at pc 0x${u64(ret).toString(16)} (EL${el1.el})`);
     // An abort fetching the very vector it was sent to would repeat for ever (as it does on
     // hardware): say so instead.
     if ((ec === EC.instAbortSame || ec === EC.pcAlign) && ret === lastVector) {
-      throw new Unsupported(`the guest's exception vector at 0x${ret.toString(16)} cannot be fetched (VBAR_EL1 = 0x${el1.vbar.toString(16)}), after an exception with ESR_EL1 = 0x${el1.esr.toString(16)} from ELR_EL1 = 0x${el1.elr.toString(16)}; -d int logs them`);
+      throw new Unsupported(`the guest's exception vector at 0x${u64(ret).toString(16)} cannot be fetched (VBAR_EL1 = 0x${el1.vbar.toString(16)}), after an exception with ESR_EL1 = 0x${el1.esr.toString(16)} from ELR_EL1 = 0x${el1.elr.toString(16)}; -d int logs them`);
     }
     elMayChange(() => el1.takeSync(ec, iss, ret, far));
     lastVector = cpu.pc;
@@ -165,8 +165,8 @@ export function runSystem(opts: SystemOptions): number {
     }
     if (mmuOn && stop.access !== 'exec' && stop.access !== 'align') stop = { ...stop, addr: mmu.lastVa };
     if (stop.access === 'exec') {
-      if (stop.pc % 4 !== 0) sync(EC.pcAlign, 0, stop.pc, BigInt(stop.pc));
-      else sync(lower ? EC.instAbortLower : EC.instAbortSame, 0x10, stop.pc, BigInt(stop.pc)); // external abort
+      if (stop.pc % 4 !== 0) sync(EC.pcAlign, 0, stop.pc, u64(stop.pc));
+      else sync(lower ? EC.instAbortLower : EC.instAbortSame, 0x10, stop.pc, u64(stop.pc)); // external abort
       return null;
     }
     // Alignment fault (0x21), or a synchronous external abort (0x10): nothing answers at that
@@ -213,7 +213,7 @@ export function runSystem(opts: SystemOptions): number {
       pumpInput();
       if (quit) return 0;
       if (irqDue()) {
-        logInt?.(`interrupt: IRQ at pc 0x${cpu.pc.toString(16)}`);
+        logInt?.(`interrupt: IRQ at pc 0x${u64(cpu.pc).toString(16)}`);
         elMayChange(() => el1.takeException(VECTOR_IRQ, cpu.pc));
       }
     }
@@ -264,6 +264,9 @@ class SerialBuffer {
     this.n = 0;
   }
 }
+
+/** A pc (a signed JS number, see CpuState.pc) as the unsigned 64-bit address. */
+const u64 = (pc: number): bigint => BigInt.asUintN(64, BigInt(pc));
 
 /** Write serial output to a file descriptor (stdout for -nographic). */
 export const serialTo = (fd: number) => (bytes: Uint8Array) => { fs.writeSync(fd, bytes); };

@@ -162,6 +162,8 @@ export class Translator {
 
   /** The first tier's block at pc if there is one (none once pc has a wasm translation). */
   cachedEvalBlock(pc: number): EvalBlock | undefined {
+    // System mode: pcs need not fit in 32 bits (the cache below compares the low 32 only).
+    if (this.opts.system) return this.evalBlocks.get(pc);
     // A direct-mapped cache in front of the map: guest pcs above 2^30 are not small integers,
     // and hashing them cost more than running a short block.
     const i = (pc >>> 2) & (EVAL_CACHE - 1);
