@@ -103,7 +103,7 @@ export function runSystem(opts: SystemOptions): number {
   };
   let lastVector = -1;
   const sync = (ec: number, iss: number, ret: number, far?: bigint) => {
-    logInt?.(`exception: EC 0x${ec.toString(16)} ISS 0x${iss.toString(16)} at pc 0x${u64(ret).toString(16)} (EL${el1.el})`);
+    logInt?.(`exception: EC 0x${ec.toString(16)} ISS 0x${iss.toString(16)} at pc 0x${u64(ret).toString(16)} (EL${el1.el})${far !== undefined ? ` FAR 0x${far.toString(16)}` : ''}`);
     // An abort fetching the very vector it was sent to would repeat for ever (as it does on
     // hardware): say so instead.
     if ((ec === EC.instAbortSame || ec === EC.pcAlign) && ret === lastVector) {
