@@ -61,7 +61,12 @@ export function runSystem(opts: SystemOptions): number {
     logInt?.(`mmu: translation changed (MMU ${mmuOn ? 'on' : 'off'})`);
     machine.setTranslation(mmuOn ? mmu : null, board.bus);
   };
-  const ctx: SysContext = { el1, cpu, irqLine: () => gic.irqLine(), unimp: opts.log?.unimp, translationChanged };
+  /** TLBI by address: that page's TLB entry and the code translated from that virtual page. */
+  const translationPageChanged = (va: bigint) => {
+    mmu.flushPage(va);
+    if (mmuOn) machine.translator.invalidateVirtualPage(Math.floor(Number(BigInt.asIntN(64, va)) / 4096));
+  };
+  const ctx: SysContext = { el1, cpu, irqLine: () => gic.irqLine(), unimp: opts.log?.unimp, translationChanged, translationPageChanged };
   /** With the MMU on, code was translated for one exception level's execute permissions. */
   const elMayChange = (f: () => void) => {
     const el = el1.el;

@@ -24,6 +24,8 @@ export interface SysContext {
    *  ran: cached translations (TLB, translated code) are stale. Without it, turning the MMU
    *  on is refused. */
   translationChanged?(): void;
+  /** TLBI of one virtual page (VAE1, VALE1, VAAE1, VAALE1 and their IS forms). */
+  translationPageChanged?(va: bigint): void;
 }
 
 interface Reg {
@@ -149,7 +151,11 @@ export function performSystemInsn(c: SysContext, bits: number): SysOutcome {
     // TLBI: every cached translation goes (no ASID tags yet). DC by set/way or to the point of
     // coherency, IC IALLU(IS): no caches, and stores to translated code invalidate it already.
     if (crn === 8) {
-      c.translationChanged?.();
+      // By VA (op2 1, 3, 5, 7 of CRm 3 or 7): Xt[43:0] is VA[55:12]; only that page goes.
+      if ((crm === 3 || crm === 7) && op2 & 1 && c.translationPageChanged) {
+        const xt = rt === 31 ? 0n : c.cpu.x(rt);
+        c.translationPageChanged(BigInt.asUintN(64, BigInt.asIntN(56, (xt & 0xfffffffffffn) << 12n)));
+      } else c.translationChanged?.();
       return 'done';
     }
     if (crn === 7 && crm !== 8) return 'done';

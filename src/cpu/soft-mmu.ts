@@ -3,9 +3,10 @@
 // the page-table walk (mmu.ts), reading descriptors from guest RAM. Faults are recorded for
 // the run loop, which raises the abort (ESR's fault status code, FAR = the virtual address).
 //
-// The TLB holds no ASID tags yet: it is dropped on every TLBI and every write to a register
-// the translation depends on (SCTLR, TCR, TTBR0/1), which is correct and, for a kernel that
-// switches address spaces often, slow; QEMU tags entries by ASID/mmu index instead.
+// The TLB holds no ASID tags yet: it is dropped on every TLBI other than by address, and on
+// every write to a register the translation depends on (SCTLR, TCR, TTBR0/1), which is correct
+// and, for a kernel that switches address spaces often, slow; QEMU tags entries by ASID and
+// mmu index instead.
 import type { AddressTranslation } from './io.js';
 import type { El1 } from './el1.js';
 import type { GuestMemory } from './memory.js';
@@ -31,6 +32,13 @@ export class SoftMmu implements AddressTranslation {
   constructor(private readonly el1: El1, private readonly mem: GuestMemory) {}
 
   get enabled(): boolean { return ((this.el1.stored.get('sctlr_el1') ?? 0n) & 1n) === 1n; }
+
+  /** Forget the translation of one virtual page (every ASID). */
+  flushPage(va: bigint): void {
+    const page = BigInt.asUintN(64, va) >> 12n;
+    this.tlb[0].delete(page);
+    this.tlb[1].delete(page);
+  }
 
   flush(): void {
     this.tlb[0].clear();

@@ -232,7 +232,14 @@ export class Translator {
     if (!cache) return block;
     this.evalBlocks.set(start, block);
     // Registered by the page its code is in (physical with the MMU on), where stores land.
-    this.addRegion({ pcs: [start], pages: new Set([Math.floor(this.codeAddress(start) / PAGE_SIZE)]), evalBlock: block });
+    const region: Region = { pcs: [start], pages: new Set([Math.floor(this.codeAddress(start) / PAGE_SIZE)]), evalBlock: block };
+    this.addRegion(region);
+    if (this.mmu) {
+      const vpage = Math.floor(start / PAGE_SIZE);
+      let list = this.byVirtualPage.get(vpage);
+      if (!list) this.byVirtualPage.set(vpage, (list = []));
+      list.push(region);
+    }
     return block;
   }
 
@@ -446,8 +453,20 @@ export class Translator {
     }
   }
 
+  /** With the MMU on: first-tier blocks by virtual page (a TLBI of one page drops its code). */
+  private byVirtualPage = new Map<number, Region[]>();
+
+  /** Drop the translations of code at virtual page `vpage` (its mapping may have changed). */
+  invalidateVirtualPage(vpage: number): void {
+    const regions = this.byVirtualPage.get(vpage);
+    if (!regions) return;
+    this.byVirtualPage.delete(vpage);
+    for (const r of regions) this.dropRegion(r); // (a no-op for one dropped already)
+  }
+
   /** Drop everything (e.g. when the FPCR mode that translations depend on changes). */
   flush(): void {
+    this.byVirtualPage.clear();
     for (const page of [...this.pages.keys()]) this.invalidate(page * PAGE_SIZE, PAGE_SIZE);
     this.clearJumpCache();
     this.evalBlocks.clear();
