@@ -9,6 +9,7 @@ import { EC, El1, Unsupported, VECTOR_IRQ } from './cpu/el1.js';
 import { performSystemInsn, type SysContext } from './cpu/el1-sysregs.js';
 import { Trap } from './cpu/emitter.js';
 import { counterNow } from './cpu/generic-timer.js';
+import { SoftMmu } from './cpu/soft-mmu.js';
 import { Machine, type StopReason } from './translate/machine.js';
 import { BootError, layout, parseImage, readInput } from './system/boot.js';
 import { buildFdt } from './system/fdt.js';
@@ -49,7 +50,29 @@ export function runSystem(opts: SystemOptions): number {
 
   const el1 = new El1(cpu);
   const gic = board.gic;
-  const ctx: SysContext = { el1, cpu, irqLine: () => gic.irqLine(), unimp: opts.log?.unimp };
+  const mmu = new SoftMmu(el1, machine.mem);
+  let mmuOn = false;
+  /** A register the translation depends on changed, or a TLBI ran: drop the TLB and every
+   *  translation of guest code (they are keyed by virtual address), and switch strategy when
+   *  the MMU was turned on or off. */
+  const translationChanged = () => {
+    mmu.flush();
+    mmuOn = mmu.enabled;
+    logInt?.(`mmu: translation changed (MMU ${mmuOn ? 'on' : 'off'})`);
+    machine.setTranslation(mmuOn ? mmu : null, board.bus);
+  };
+  /** TLBI by address: that page's TLB entry and the code translated from that virtual page. */
+  const translationPageChanged = (va: bigint) => {
+    mmu.flushPage(va);
+    if (mmuOn) machine.translator.invalidateVirtualPage(Math.floor(Number(BigInt.asIntN(64, va)) / 4096));
+  };
+  const ctx: SysContext = { el1, cpu, irqLine: () => gic.irqLine(), unimp: opts.log?.unimp, translationChanged, translationPageChanged };
+  /** With the MMU on, code was translated for one exception level's execute permissions. */
+  const elMayChange = (f: () => void) => {
+    const el = el1.el;
+    f();
+    if (mmuOn && el1.el !== el) machine.setTranslation(mmu, board.bus);
+  };
   const logInt = opts.log?.int;
   const updateLines = () => {
     const now = counterNow();
@@ -85,13 +108,13 @@ export function runSystem(opts: SystemOptions): number {
   };
   let lastVector = -1;
   const sync = (ec: number, iss: number, ret: number, far?: bigint) => {
-    logInt?.(`exception: EC 0x${ec.toString(16)} ISS 0x${iss.toString(16)} at pc 0x${ret.toString(16)} (EL${el1.el})`);
+    logInt?.(`exception: EC 0x${ec.toString(16)} ISS 0x${iss.toString(16)} at pc 0x${u64(ret).toString(16)} (EL${el1.el})${far !== undefined ? ` FAR 0x${far.toString(16)}` : ''}`);
     // An abort fetching the very vector it was sent to would repeat for ever (as it does on
     // hardware): say so instead.
     if ((ec === EC.instAbortSame || ec === EC.pcAlign) && ret === lastVector) {
-      throw new Unsupported(`the guest's exception vector at 0x${ret.toString(16)} cannot be fetched (VBAR_EL1 = 0x${el1.vbar.toString(16)}), after an exception with ESR_EL1 = 0x${el1.esr.toString(16)} from ELR_EL1 = 0x${el1.elr.toString(16)}; -d int logs them`);
+      throw new Unsupported(`the guest's exception vector at 0x${u64(ret).toString(16)} cannot be fetched (VBAR_EL1 = 0x${el1.vbar.toString(16)}), after an exception with ESR_EL1 = 0x${el1.esr.toString(16)} from ELR_EL1 = 0x${el1.elr.toString(16)}; -d int logs them`);
     }
-    el1.takeSync(ec, iss, ret, far);
+    elMayChange(() => el1.takeSync(ec, iss, ret, far));
     lastVector = cpu.pc;
   };
   const undefinedInsn = (pc: number) => sync(EC.unknown, 0, pc);
@@ -124,7 +147,9 @@ export function runSystem(opts: SystemOptions): number {
       case 'breakpoint': sync(EC.brk, stop.imm, stop.pc); return null;
       case 'undefined': undefinedInsn(stop.pc); return null;
       case 'fault': {
-        if (stop.access !== 'exec' && stop.addr < 2n ** 32n && board.bus.claims(Number(stop.addr))) {
+        // With the MMU off a device access leaves translated code as a fault and is replayed
+        // here; with it on the first tier reaches devices itself (mmu-emitter.ts).
+        if (!mmuOn && stop.access !== 'exec' && stop.addr < 2n ** 32n && board.bus.claims(Number(stop.addr))) {
           const next = machine.stepIo(board.bus);
           return next ? handle(next) : null;
         }
@@ -136,9 +161,17 @@ export function runSystem(opts: SystemOptions): number {
 
   const abort = (stop: Extract<StopReason, { kind: 'fault' }>): null => {
     const lower = el1.el === 0;
+    const f = mmu.lastFault;
+    if (mmuOn && f) { // stage-1 translation refused it: FAR is the virtual address
+      mmu.lastFault = null;
+      if (f.access === 'exec') sync(lower ? EC.instAbortLower : EC.instAbortSame, f.fsc, stop.pc, f.va);
+      else sync(lower ? EC.dataAbortLower : EC.dataAbortSame, f.fsc | (f.access === 'write' ? 1 << 6 : 0), stop.pc, f.va);
+      return null;
+    }
+    if (mmuOn && stop.access !== 'exec' && stop.access !== 'align') stop = { ...stop, addr: mmu.lastVa };
     if (stop.access === 'exec') {
-      if (stop.pc % 4 !== 0) sync(EC.pcAlign, 0, stop.pc, BigInt(stop.pc));
-      else sync(lower ? EC.instAbortLower : EC.instAbortSame, 0x10, stop.pc, BigInt(stop.pc)); // external abort
+      if (stop.pc % 4 !== 0) sync(EC.pcAlign, 0, stop.pc, u64(stop.pc));
+      else sync(lower ? EC.instAbortLower : EC.instAbortSame, 0x10, stop.pc, u64(stop.pc)); // external abort
       return null;
     }
     // Alignment fault (0x21), or a synchronous external abort (0x10): nothing answers at that
@@ -170,7 +203,7 @@ export function runSystem(opts: SystemOptions): number {
         return null;
       case Trap.ExceptionReturn:
         if (el1.el === 0) return undefinedInsn(stop.pc), null;
-        el1.eret();
+        elMayChange(() => el1.eret());
         return null;
       default: // SMC: no EL3
         undefinedInsn(stop.pc);
@@ -185,8 +218,8 @@ export function runSystem(opts: SystemOptions): number {
       pumpInput();
       if (quit) return 0;
       if (irqDue()) {
-        logInt?.(`interrupt: IRQ at pc 0x${cpu.pc.toString(16)}`);
-        el1.takeException(VECTOR_IRQ, cpu.pc);
+        logInt?.(`interrupt: IRQ at pc 0x${u64(cpu.pc).toString(16)}`);
+        elMayChange(() => el1.takeException(VECTOR_IRQ, cpu.pc));
       }
     }
   } finally {
@@ -236,6 +269,9 @@ class SerialBuffer {
     this.n = 0;
   }
 }
+
+/** A pc (a signed JS number, see CpuState.pc) as the unsigned 64-bit address. */
+const u64 = (pc: number): bigint => BigInt.asUintN(64, BigInt(pc));
 
 /** Write serial output to a file descriptor (stdout for -nographic). */
 export const serialTo = (fd: number) => (bytes: Uint8Array) => { fs.writeSync(fd, bytes); };

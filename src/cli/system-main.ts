@@ -70,7 +70,7 @@ export function main(argv: string[]): void {
       serial: serialTo(1),
       serialIn: 0,
       log: {
-        inAsm: items.has('in_asm') ? (pc, text) => line(`0x${pc.toString(16).padStart(16, '0')}:  ${text}`) : undefined,
+        inAsm: items.has('in_asm') ? (pc, text) => line(`0x${BigInt.asUintN(64, BigInt(pc)).toString(16).padStart(16, '0')}:  ${text}`) : undefined,
         int: items.has('int') ? line : undefined,
         unimp: items.has('unimp') ? line : undefined,
       },

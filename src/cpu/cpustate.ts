@@ -15,8 +15,11 @@ export class CpuState {
 
   get sp(): bigint { return this.x(31); }
   set sp(v: bigint) { this.setX(31, v); }
-  get pc(): number { return Number(this.dv.getBigUint64(this.base + REG.pc, true)); }
-  set pc(v: number) { this.dv.setBigUint64(this.base + REG.pc, BigInt(v), true); }
+  /** The pc as a JS number: read as a signed 64-bit value, so that every canonical address,
+   *  the upper half's (0xffff…, Linux's kernel in system mode) included, is exact (|pc| < 2^48).
+   *  Below 2^63, as every user-mode pc is, that is the same number. */
+  get pc(): number { return Number(this.dv.getBigInt64(this.base + REG.pc, true)); }
+  set pc(v: number) { this.dv.setBigInt64(this.base + REG.pc, BigInt(v), true); }
 
   /** NZCV packed as in the NZCV system register (bits 31..28). */
   get nzcv(): number {

@@ -20,6 +20,12 @@ export interface SysContext {
   irqLine(): boolean;
   /** -d unimp: an access to a register tsemu does not know (it is then undefined). */
   unimp?(what: string): void;
+  /** A register stage-1 translation depends on was written, or a TLB maintenance instruction
+   *  ran: cached translations (TLB, translated code) are stale. Without it, turning the MMU
+   *  on is refused. */
+  translationChanged?(): void;
+  /** TLBI of one virtual page (VAE1, VALE1, VAAE1, VAALE1 and their IS forms). */
+  translationPageChanged?(va: bigint): void;
 }
 
 interface Reg {
@@ -47,18 +53,24 @@ const stored = { reg: storedReg };
 // SCTLR_EL1: reset with its RES1 bits set, as QEMU does. M (bit 0) would turn the MMU on.
 const SCTLR_RESET = 0x30d00800n;
 const sctlr = stored.reg('sctlr_el1', SCTLR_RESET);
+/** A stored register whose writes make cached translations stale. */
+const translationReg = (name: string, reset = 0n): Reg => {
+  const r = stored.reg(name, reset);
+  return { ...r, write(c, v) { r.write!(c, v); c.translationChanged?.(); } };
+};
 def(3, 0, 1, 0, 0, {
   name: 'sctlr_el1', read: sctlr.read,
   write(c, v) {
-    if (v & 1n) throw new Unsupported('the guest turned the MMU on (SCTLR_EL1.M); stage-1 translation is not implemented yet');
+    if (v & 1n && !c.translationChanged) throw new Unsupported('the guest turned the MMU on (SCTLR_EL1.M); stage-1 translation is not available here');
     sctlr.write!(c, v);
+    c.translationChanged?.();
   },
 });
 def(3, 0, 1, 0, 1, stored.reg('actlr_el1'));
 def(3, 0, 1, 0, 2, stored.reg('cpacr_el1'));
-def(3, 0, 2, 0, 0, stored.reg('ttbr0_el1'));
-def(3, 0, 2, 0, 1, stored.reg('ttbr1_el1'));
-def(3, 0, 2, 0, 2, stored.reg('tcr_el1'));
+def(3, 0, 2, 0, 0, translationReg('ttbr0_el1'));
+def(3, 0, 2, 0, 1, translationReg('ttbr1_el1'));
+def(3, 0, 2, 0, 2, translationReg('tcr_el1'));
 def(3, 0, 5, 1, 0, stored.reg('afsr0_el1'));
 def(3, 0, 5, 1, 1, stored.reg('afsr1_el1'));
 def(3, 0, 7, 4, 0, stored.reg('par_el1'));
@@ -136,10 +148,18 @@ export function performSystemInsn(c: SysContext, bits: number): SysOutcome {
   if (op0 === 0) return pstateField(c, op1, crm, op2);
   if (op0 === 1) {
     if (c.el1.el === 0 || L) return 'undefined';
-    // TLBI, DC by set/way or to the point of coherency, IC IALLU(IS): no TLB yet (the MMU is
-    // off), no caches, and stores to translated code invalidate it already.
-    if (crn === 8 || (crn === 7 && crm !== 8)) return 'done';
-    if (crn === 7 && crm === 8) { // AT: the MMU is off, so PA = VA and PAR_EL1.F = 0
+    // TLBI: every cached translation goes (no ASID tags yet). DC by set/way or to the point of
+    // coherency, IC IALLU(IS): no caches, and stores to translated code invalidate it already.
+    if (crn === 8) {
+      // By VA (op2 1, 3, 5, 7 of CRm 3 or 7): Xt[43:0] is VA[55:12]; only that page goes.
+      if ((crm === 3 || crm === 7) && op2 & 1 && c.translationPageChanged) {
+        const xt = rt === 31 ? 0n : c.cpu.x(rt);
+        c.translationPageChanged(BigInt.asUintN(64, BigInt.asIntN(56, (xt & 0xfffffffffffn) << 12n)));
+      } else c.translationChanged?.();
+      return 'done';
+    }
+    if (crn === 7 && crm !== 8) return 'done';
+    if (crn === 7 && crm === 8) { // AT (with the MMU off: PA = VA and PAR_EL1.F = 0; TODO with it on)
       c.el1.stored.set('par_el1', c.cpu.x(rt) & 0xfffffffff000n);
       return 'done';
     }

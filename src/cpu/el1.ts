@@ -90,13 +90,13 @@ export class El1 {
   takeException(vector: number, returnAddr: bigint | number, esr?: number, far?: bigint): void {
     const from = this.el === 0 ? FROM_LOWER_A64 : this.spsel ? FROM_CURRENT_SPX : FROM_CURRENT_SP0;
     this.spsr = this.pstate();
-    this.elr = BigInt(returnAddr);
+    this.elr = BigInt.asUintN(64, BigInt(returnAddr));
     if (esr !== undefined) this.esr = BigInt(esr >>> 0);
     if (far !== undefined) this.far = far;
     this.daif = DAIF_MASK;
     this.switchStack(1, 1);
     this.cpu.clearExclusive();
-    this.cpu.pc = Number(BigInt.asUintN(64, this.vbar + BigInt(from + vector)));
+    this.cpu.pc = Number(BigInt.asIntN(64, this.vbar + BigInt(from + vector))); // see CpuState.pc
   }
 
   /** A synchronous exception with this class and syndrome (IL = 1: every A64 instruction is 32 bits). */
@@ -115,6 +115,6 @@ export class El1 {
     this.daif = spsr & DAIF_MASK;
     this.switchStack(m >> 2, m & 1);
     this.cpu.clearExclusive();
-    this.cpu.pc = Number(this.elr);
+    this.cpu.pc = Number(BigInt.asIntN(64, this.elr));
   }
 }

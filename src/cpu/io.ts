@@ -10,3 +10,13 @@ export interface IoBus {
   read(addr: number, size: number): number;
   write(addr: number, size: number, value: number): void;
 }
+
+/** Stage-1 translation for the first tier's memory accesses and instruction fetch (system mode
+ *  with the MMU on; see translate/mmu-emitter.ts). */
+export interface AddressTranslation {
+  /** The physical address of [va, va+size) for this access, or -1 after recording the fault
+   *  for the run loop. */
+  data(va: bigint, size: number, write: boolean): number;
+  /** The physical address of the instruction at va, or -1 (fault recorded). */
+  fetch(va: number): number;
+}

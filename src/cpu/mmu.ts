@@ -35,6 +35,8 @@ export interface Translation {
   asid: number;
   /** MAIR_EL1 index of the memory attributes. */
   attrIndex: number;
+  /** The level of the walk the mapping was found at (for permission faults). */
+  level: number;
 }
 
 /** A translation fault as ESR_ELx's fault status code reports it (DFSC/IFSC). */
@@ -83,6 +85,10 @@ export function walk(va: bigint, kind: Access, el: 0 | 1, regs: TranslationRegs,
   let level = 4 - Math.ceil((inputSize - 12) / 9);
   let table = ttbr & OA_MASK & ~0xfffn;
   // The start-level table holds only as many entries as the input size needs.
+  // Output addresses must fit the physical address size TCR.IPS configures (bits 51:48 of a
+  // descriptor are not address bits with a 4 KiB granule: 51 is DBM, 50 GP).
+  const paBits = [32, 36, 40, 42, 44, 48, 52][Number(bits(tcr, 34, 32))] ?? 48;
+  const tooWide = (oa: bigint) => (oa >> BigInt(paBits)) !== 0n;
   let apTableNoEl0 = false;
   let apTableRo = false;
   let uxnTable = false;
@@ -96,7 +102,7 @@ export function walk(va: bigint, kind: Access, el: 0 | 1, regs: TranslationRegs,
     const type = Number(desc & 3n);
     if ((type & 1) === 0) return fault('translation', level);
     if (type === 3 && level < 3) { // table
-      if (bits(desc, 51, 48) !== 0n) return fault('address-size', level);
+      if (tooWide(desc & OA_MASK)) return fault('address-size', level);
       apTableNoEl0 ||= bits(desc, 61, 61) === 1n;
       apTableRo ||= bits(desc, 62, 62) === 1n;
       uxnTable ||= bits(desc, 60, 60) === 1n;
@@ -108,7 +114,7 @@ export function walk(va: bigint, kind: Access, el: 0 | 1, regs: TranslationRegs,
     // A block (levels 1 and 2) or a page (level 3, type 0b11); a block at level 0 or a
     // type-0b01 entry at level 3 is invalid with the 4 KiB granule.
     if ((type === 1 && (level === 0 || level === 3))) return fault('translation', level);
-    if (bits(desc, 51, 48) !== 0n) return fault('address-size', level);
+    if (tooWide(desc & OA_MASK)) return fault('address-size', level);
     const size = 1n << BigInt(shift);
     const pa = (desc & OA_MASK & ~(size - 1n)) | (va & (size - 1n));
     if (bits(desc, 10, 10) === 0n) return fault('access-flag', level);
@@ -127,6 +133,7 @@ export function walk(va: bigint, kind: Access, el: 0 | 1, regs: TranslationRegs,
       global: bits(desc, 11, 11) === 0n,
       asid,
       attrIndex: Number(bits(desc, 4, 2)),
+      level,
     };
     const p = el === 0 ? t.el0 : t.el1;
     const ok = kind === 'read' ? p.r : kind === 'write' ? p.w : p.x;

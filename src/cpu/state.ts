@@ -116,4 +116,7 @@ export enum FaultKind {
   /** Store to a page that is not writable, or that holds translated code. */
   Write = 2,
   Align = 3,
+  /** System mode with the MMU on: stage-1 translation refused the access (the run loop's
+   *  translation object knows the details). */
+  Translation = 4,
 }

@@ -133,7 +133,7 @@ export class EvalEmitter implements Emitter {
   get constRoom(): boolean { return this.consts.room; }
 
   // ---------------------------------------------------------------- slots
-  private tempSlot(ty: Ty, mutable = false): Slot {
+  protected tempSlot(ty: Ty, mutable = false): Slot {
     const off = this.temp;
     this.temp += 16;
     if (this.temp > TEMP_LIMIT) throw new Error(`internal error: instruction at 0x${this.pc.toString(16)} has too many values for the evaluator`);

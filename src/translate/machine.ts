@@ -3,7 +3,7 @@
 import { a64Decoder } from '../cpu/aarch64/index.js';
 import { CpuState } from '../cpu/cpustate.js';
 import { Sync, Trap } from '../cpu/emitter.js';
-import type { IoBus } from '../cpu/io.js';
+import type { AddressTranslation, IoBus } from '../cpu/io.js';
 import { GuestMemory, pageDown } from '../cpu/memory.js';
 import { Exit, FaultKind, PAGE_SIZE, PERM_CODE, PERM_W, REG, STATE_BASE } from '../cpu/state.js';
 import { CHAIN } from './eval-emitter.js';
@@ -195,7 +195,8 @@ export class Machine {
   run(): StopReason {
     const cpu = this.cpu;
     const tr = this.translator;
-    const tier = this.tier;
+    // With the MMU on (system mode) only the first tier translates addresses (mmu-emitter.ts).
+    const tier = tr.mmu ? 'eval' : this.tier;
     const hot = tier === 'eval' ? Infinity : this.hot;
     for (;;) {
       this.takeInvalidations?.();
@@ -246,6 +247,15 @@ export class Machine {
       const stop = this.exit(code);
       if (stop) return stop;
     }
+  }
+
+  /** System mode: run guest code through this stage-1 translation (null: the MMU is off), with
+   *  device accesses going to `io`. Every translation made so far is dropped: it was made for
+   *  other addresses. */
+  setTranslation(mmu: AddressTranslation | null, io: IoBus): void {
+    this.translator.flush();
+    this.translator.mmu = mmu;
+    this.translator.io = io;
   }
 
   /** Perform the instruction at the state's pc with its device accesses going to `io` (system
@@ -317,7 +327,7 @@ export class Machine {
       if (writable && perms.some((p) => p & PERM_CODE)) {
         for (const p of pages) this.invalidate(p, PAGE_SIZE);
         let code: number;
-        if (this.tier === 'wasm') {
+        if (this.tier === 'wasm' && !this.translator.mmu) {
           const slot = this.translator.singleStepSlot(pc);
           cpu.budget = this.budget;
           code = (this.table.get(slot) as () => number)();

@@ -17,7 +17,8 @@ import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
 import { ConstPool, EvalEmitter, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
 import { IoEmitter } from './io-emitter.js';
-import type { IoBus } from '../cpu/io.js';
+import { MmuEmitter } from './mmu-emitter.js';
+import type { AddressTranslation, IoBus } from '../cpu/io.js';
 import { operators } from './operators.js';
 import { RegionEmitter } from './region-emitter.js';
 import { SavedIndex, type SavedModule } from './saved-translations.js';
@@ -133,8 +134,21 @@ export class Translator {
     this.clearJumpCache();
   }
 
+  /** System mode: the MMU's translation while it is on (first tier only, see mmu-emitter.ts),
+   *  and the device bus its accesses may reach. Set through Machine.setTranslation. */
+  mmu: AddressTranslation | null = null;
+  io: IoBus | null = null;
+
+  /** Where the instruction at pc is in memory: pc itself, or its physical address with the MMU
+   *  on (-1: not executable). */
+  private codeAddress(pc: number): number {
+    if (!this.mmu) return pc;
+    return this.mmu.fetch(pc);
+  }
+
   private executable(pc: number): boolean {
-    return pc >= 0 && pc < 2 ** 32 && (this.u8[PERM_BASE + Math.floor(pc / PAGE_SIZE)] & PERM_X) !== 0;
+    const at = this.codeAddress(pc);
+    return at >= 0 && at < 2 ** 32 && (this.u8[PERM_BASE + Math.floor(at / PAGE_SIZE)] & PERM_X) !== 0;
   }
 
   /**
@@ -163,6 +177,8 @@ export class Translator {
 
   /** The first tier's block at pc if there is one (none once pc has a wasm translation). */
   cachedEvalBlock(pc: number): EvalBlock | undefined {
+    // System mode: pcs need not fit in 32 bits (the cache below compares the low 32 only).
+    if (this.opts.system) return this.evalBlocks.get(pc);
     // A direct-mapped cache in front of the map: guest pcs above 2^30 are not small integers,
     // and hashing them cost more than running a short block.
     const i = (pc >>> 2) & (EVAL_CACHE - 1);
@@ -211,7 +227,8 @@ export class Translator {
       this.evalRt = { u8: this.u8, i32: new Int32Array(buf), dv: new DataView(buf), ops: operators(this.memory), consts: new ConstPool() };
     }
     if (!this.evalRt.consts.room) this.dropEvalBlocks();
-    const e = io ? new IoEmitter(this.fpcrMode(), this.evalRt, io) : new EvalEmitter(this.fpcrMode(), this.evalRt);
+    const e = this.mmu ? new MmuEmitter(this.fpcrMode(), this.evalRt, this.io!, this.mmu)
+      : io ? new IoEmitter(this.fpcrMode(), this.evalRt, io) : new EvalEmitter(this.fpcrMode(), this.evalRt);
     e.system = !!this.opts.system;
     const pageEnd = (Math.floor(start / PAGE_SIZE) + 1) * PAGE_SIZE;
     const max = cache ? this.maxInsns : 1;
@@ -229,7 +246,15 @@ export class Translator {
     const block = new EvalBlock(e.finish());
     if (!cache) return block;
     this.evalBlocks.set(start, block);
-    this.addRegion({ pcs: [start], pages: new Set([Math.floor(start / PAGE_SIZE)]), evalBlock: block });
+    // Registered by the page its code is in (physical with the MMU on), where stores land.
+    const region: Region = { pcs: [start], pages: new Set([Math.floor(this.codeAddress(start) / PAGE_SIZE)]), evalBlock: block };
+    this.addRegion(region);
+    if (this.mmu) {
+      const vpage = Math.floor(start / PAGE_SIZE);
+      let list = this.byVirtualPage.get(vpage);
+      if (!list) this.byVirtualPage.set(vpage, (list = []));
+      list.push(region);
+    }
     return block;
   }
 
@@ -442,7 +467,7 @@ export class Translator {
   /** The instruction at `pc` against any backend: its `sem`, or an undefined-instruction trap;
    *  logged for -d in_asm when `trace`. */
   private emitInsn(e: Emitter, pc: number, trace: boolean): void {
-    const word = this.u32[pc >>> 2];
+    const word = this.u32[(this.mmu ? this.codeAddress(pc) : pc) >>> 2];
     const d = this.decoder.decode(word);
     if (trace) this.opts.trace?.(pc, d ? formatAsm(d.insn, d.fields) : `.inst 0x${word.toString(16).padStart(8, '0')} (undefined)`);
     if (d) d.insn.sem(e, d.fields);
@@ -534,8 +559,20 @@ export class Translator {
     }
   }
 
+  /** With the MMU on: first-tier blocks by virtual page (a TLBI of one page drops its code). */
+  private byVirtualPage = new Map<number, Region[]>();
+
+  /** Drop the translations of code at virtual page `vpage` (its mapping may have changed). */
+  invalidateVirtualPage(vpage: number): void {
+    const regions = this.byVirtualPage.get(vpage);
+    if (!regions) return;
+    this.byVirtualPage.delete(vpage);
+    for (const r of regions) this.dropRegion(r); // (a no-op for one dropped already)
+  }
+
   /** Drop everything (e.g. when the FPCR mode that translations depend on changes). */
   flush(): void {
+    this.byVirtualPage.clear();
     for (const page of [...this.pages.keys()]) this.invalidate(page * PAGE_SIZE, PAGE_SIZE);
     this.clearJumpCache();
     this.evalBlocks.clear();

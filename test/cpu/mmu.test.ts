@@ -132,6 +132,17 @@ describe('stage-1 walk, 4 KiB granule', () => {
     expect(walk(va, 'read', 1, { ...r39, tcr: r39.tcr | (1n << 7n) }, t2.read)).toEqual({ fault: 'translation', level: 0, fsc: 0x04 });
   });
 
+  it('DBM (bit 51) is not an address bit; an output address beyond TCR.IPS is an address size fault', () => {
+    const va = 0x0000_0000_4000_0000n;
+    mapPage(t, root0, va, 0x4e00_0000n, 1n << 51n);
+    const r = walk(va, 'read', 1, regs, t.read);
+    expect(isFault(r) ? r : r.pa).toBe(0x4e00_0000n);
+    const far = 0x0000_0000_5000_0000n;
+    mapPage(t, root0, far, 0x1_0000_0000n, 0n); // 4 GiB: beyond IPS = 0 (32 bits)
+    expect(walk(far, 'read', 1, regs, t.read)).toEqual({ fault: 'address-size', level: 3, fsc: 0x03 });
+    expect(isFault(walk(far, 'read', 1, { ...regs, tcr: regs.tcr | (1n << 32n) }, t.read))).toBe(false); // IPS 36 bits
+  });
+
   it('a walk reaching memory that is not there: synchronous external abort on the walk', () => {
     const bad: TranslationRegs = { ...regs, ttbr0: 0x1000_0000n };
     expect(walk(0x1000n, 'read', 1, bad, t.read)).toEqual({ fault: 'external', level: 0, fsc: 0x14 });

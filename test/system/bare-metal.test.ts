@@ -4,7 +4,9 @@
 //   exceptions  undefined instruction, BRK and an external data abort at EL1; ERET to EL0, SVC
 //               and an undefined MRS from EL0 (vector +0x400, SP_EL1/SP_EL0 banking), back to EL1;
 //   echo        serial input (echo.input on stdin) through the PL011's receive interrupt, out of
-//               WFI, until a 'q'.
+//               WFI, until a 'q';
+//   mmu         stage-1 tables built by the guest, the MMU on: aliases, translation, permission
+//               and access-flag faults (EC, WnR, fault status code, FAR), the MMU off again.
 // Their expected serial output and exit status were recorded under qemu-system-aarch64 -M virt
 // by fixtures/system/build.sh; a test checks that qemu still says so, so the expectation never
 // comes from tsemu.
@@ -16,7 +18,7 @@ import { qemuSystem, SYSTEM_FIXTURES, tsemuSystem } from './run.js';
 
 const lacking = needs('qemuSystem');
 
-for (const name of ['timer', 'exceptions', 'echo']) {
+for (const name of ['timer', 'exceptions', 'echo', 'mmu']) {
   const image = path.join(SYSTEM_FIXTURES, `${name}.img`);
   const inputFile = path.join(SYSTEM_FIXTURES, `${name}.input`);
   const input = fs.existsSync(inputFile) ? fs.readFileSync(inputFile, 'utf8') : '';
@@ -28,6 +30,9 @@ for (const name of ['timer', 'exceptions', 'echo']) {
       if (name === 'timer') {
         expect(expected.match(/^TICK /gm)).toHaveLength(3);
         expect(expected).toMatch(/SYSTEM_OFF\n$/);
+      } else if (name === 'mmu') {
+        expect(expected.match(/^abort ec=0x25 /gm)).toHaveLength(4);
+        expect(expected).toMatch(/MMU off\n$/);
       } else if (name === 'echo') {
         expect(expected).toContain('HELLO, PL011\n');
         expect(expected).toMatch(/bytes read: 0xe\n$/);

@@ -1,0 +1,105 @@
+// The MMU as the first tier uses it (system mode): stage-1 translation of the current exception
+// level through a soft TLB (a map from virtual page to the walk's result, per EL) in front of
+// the page-table walk (mmu.ts), reading descriptors from guest RAM. Faults are recorded for
+// the run loop, which raises the abort (ESR's fault status code, FAR = the virtual address).
+//
+// The TLB holds no ASID tags yet: it is dropped on every TLBI other than by address, and on
+// every write to a register the translation depends on (SCTLR, TCR, TTBR0/1), which is correct
+// and, for a kernel that switches address spaces often, slow; QEMU tags entries by ASID and
+// mmu index instead.
+import type { AddressTranslation } from './io.js';
+import type { El1 } from './el1.js';
+import type { GuestMemory } from './memory.js';
+import { isFault, walk, type Access, type Translation } from './mmu.js';
+import { PAGE_SIZE, PERM_R } from './state.js';
+
+export interface MmuFault {
+  va: bigint;
+  /** ESR's DFSC/IFSC. */
+  fsc: number;
+  access: Access;
+}
+
+/** A physical address beyond what exists: a synchronous external abort (not on a walk). */
+const FSC_EXTERNAL = 0x10;
+
+export class SoftMmu implements AddressTranslation {
+  private readonly tlb = [new Map<bigint, Translation>(), new Map<bigint, Translation>()];
+  /** The last translation that failed (for the run loop), and the last virtual address used. */
+  lastFault: MmuFault | null = null;
+  lastVa = 0n;
+
+  constructor(private readonly el1: El1, private readonly mem: GuestMemory) {}
+
+  get enabled(): boolean { return ((this.el1.stored.get('sctlr_el1') ?? 0n) & 1n) === 1n; }
+
+  /** Forget the translation of one virtual page (every ASID). */
+  flushPage(va: bigint): void {
+    const page = BigInt.asUintN(64, va) >> 12n;
+    this.tlb[0].delete(page);
+    this.tlb[1].delete(page);
+  }
+
+  flush(): void {
+    this.tlb[0].clear();
+    this.tlb[1].clear();
+  }
+
+  private readPhys = (pa: bigint): bigint | null => {
+    if (pa >= 2n ** 32n - 8n) return null;
+    const a = Number(pa);
+    if (!(this.mem.perms[Math.floor(a / PAGE_SIZE)] & PERM_R)) return null; // RAM only
+    return this.mem.dv.getBigUint64(a, true);
+  };
+
+  /** The physical address for `va`, or -1 with lastFault set. */
+  private translate(va: bigint, access: Access): number {
+    va = BigInt.asUintN(64, va);
+    this.lastVa = va;
+    const el = this.el1.el as 0 | 1;
+    const page = va >> 12n;
+    let t = this.tlb[el].get(page);
+    if (!t) {
+      const stored = this.el1.stored;
+      // Walk as an EL1 read (always allowed where mapped) and check this access below, so that
+      // the entry serves every kind of access.
+      const r = walk(va, 'read', 1, {
+        tcr: stored.get('tcr_el1') ?? 0n, ttbr0: stored.get('ttbr0_el1') ?? 0n, ttbr1: stored.get('ttbr1_el1') ?? 0n,
+        wxn: (((stored.get('sctlr_el1') ?? 0n) >> 19n) & 1n) === 1n,
+      }, this.readPhys);
+      if (isFault(r)) {
+        this.lastFault = { va, fsc: r.fsc, access };
+        return -1;
+      }
+      t = r;
+      this.tlb[el].set(page, t);
+    }
+    const p = el === 0 ? t.el0 : t.el1;
+    if (!(access === 'read' ? p.r : access === 'write' ? p.w : p.x)) {
+      this.lastFault = { va, fsc: 0x0c + t.level, access };
+      return -1;
+    }
+    const pa = (t.pa & ~0xfffn) | (va & 0xfffn);
+    if (pa >= 2n ** 32n) {
+      this.lastFault = { va, fsc: FSC_EXTERNAL, access };
+      return -1;
+    }
+    return Number(pa);
+  }
+
+  data(va: bigint, size: number, write: boolean): number {
+    const pa = this.translate(va, write ? 'write' : 'read');
+    if (pa < 0 || Number(va & 0xfffn) + size <= 4096) return pa;
+    // Crossing into the next virtual page: it must be mapped too, and (a limit of this first
+    // version) right after the first one physically.
+    const next = this.translate(BigInt.asUintN(64, (va | 0xfffn) + 1n), write ? 'write' : 'read');
+    if (next < 0) return -1;
+    if (next !== (pa | 0xfff) + 1) throw new Error(`internal error: an access at 0x${va.toString(16)} crosses onto a page mapped elsewhere (not supported yet)`);
+    this.lastVa = va;
+    return pa;
+  }
+
+  fetch(va: number): number {
+    return this.translate(BigInt(va), 'exec');
+  }
+}
