@@ -24,10 +24,6 @@ interface Case {
 const SYSROOT = '/usr/aarch64-linux-gnu';
 const noSysroot = needs('sysroot');
 // cases.json: C and assembly (fixtures/build.sh); go-cases.json: Go (fixtures/build-go.sh).
-// go_goroutines is held out of the suite until its hang is found: about one run in 15 on a
-// loaded machine stops in its GC phase (issue #9). Not the lost SIGURG once suspected (threads
-// get signals now, and it still hangs about as often): the first thread stops serving other
-// threads' calls, in the hangs looked at right after serving a thread's epoll_pwait.
 // go_pipes is held out until the end of an os.Pipe reaches Go's netpoller: under tsemu, after
 // main's write and close, the reading goroutine's read returns the data, then EAGAIN where
 // Linux gives 0 (end of file), and no epoll_pwait reports the pipe again; it waits for ever,
@@ -35,7 +31,7 @@ const noSysroot = needs('sysroot');
 // examples and os/exec's TestExplicitPWD (issue #9). A C program shows it single-threaded: a
 // pipe whose write end was closed before its first poll never reports POLLHUP (the pipe is
 // read through the socket worker's watch, vfs/socket-watch.ts).
-const HELD_OUT = new Set(['go_goroutines', 'go_pipes']);
+const HELD_OUT = new Set(['go_pipes']);
 const cases: Case[] = ['cases.json', 'go-cases.json']
   .flatMap((f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as Case[])
   .filter((c) => !HELD_OUT.has(c.name));
