@@ -26,13 +26,7 @@ const noSysroot = needs('sysroot');
 // cases.json: C and assembly (fixtures/build.sh); go-cases.json: Go (fixtures/build-go.sh).
 // go_goroutines is held out of the suite until its hang is found: about one run in 15 on a
 // loaded machine stops in the GC while a thread waits on a forwarded madvise (issue #9).
-// go_pipes is held out until the end of an os.Pipe reaches Go's netpoller: under tsemu, after
-// main's write and close, the reading goroutine's read returns the data, then EAGAIN where
-// Linux gives 0 (end of file), and no epoll_pwait reports the pipe again; it waits for ever,
-// within the first few rounds, with GOMAXPROCS=1 too. Cause not found yet (the pipe is read
-// through the socket worker's watch, vfs/socket-watch.ts). The same wait stops encoding/json's
-// examples and os/exec's TestExplicitPWD (issue #9).
-const HELD_OUT = new Set(['go_goroutines', 'go_pipes']);
+const HELD_OUT = new Set(['go_goroutines']);
 const cases: Case[] = ['cases.json', 'go-cases.json']
   .flatMap((f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as Case[])
   .filter((c) => !HELD_OUT.has(c.name));
