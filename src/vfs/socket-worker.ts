@@ -60,6 +60,8 @@ interface Sock {
   want: number;
   reading: boolean;
   buf?: Buffer;
+  /** A watched pipe reads on past a short read until the loop's check phase (see onDemand). */
+  lingering?: boolean;
   /** A listening socket no Node server accepts on yet: its host descriptor, and the handle
    *  that holds it (see activate, share). */
   fd?: number;
@@ -207,7 +209,14 @@ function watchStream(s: Sock, st: net.Socket): void {
     s.connecting = false;
     wakeUp(s);
   });
-  st.on('close', () => { s.eof = true; s.broken = true; s.connecting = false; wakeUp(s); });
+  st.on('close', () => {
+    // A watched pipe closes right after its end, which was the wake-up (an edge for EPOLLET).
+    const news = !(s.watch && s.eof);
+    s.eof = true;
+    s.broken = true;
+    s.connecting = false;
+    if (news) wakeUp(s);
+  });
   st.on('drain', () => wakeUp(s, 'out'));
 }
 
@@ -229,16 +238,38 @@ function onDemand(s: Sock): { onread: { buffer: () => Buffer; callback: (n: numb
       buffer: () => (s.buf = Buffer.alloc(Math.max(1, s.want || POLL_CHUNK))),
       callback: (n) => {
         s.reading = false;
+        const short = n < s.buf!.length;
         const d = Buffer.from(s.buf!.subarray(0, n));
         s.rx.push(d);
         s.rxBytes += d.length;
         s.want = 0;
         s.wakesIn++;
-        settle(); // a waiter that needs more calls pull() again, which keeps reading
+        // A short read of a pipe may bring its end with it: waiters learn of both at once.
+        if (short && s.watch) linger(s);
+        else settle(); // a waiter that needs more calls pull() again, which keeps reading
         return s.reading;
       },
     },
   };
+}
+
+/**
+ * A short read of a pipe whose writers are gone came with POLLHUP, which libuv turns into
+ * end-of-file right after the read, but only for a stream still reading. Stay reading until
+ * the check phase that follows (no bytes can come in before it: libuv reads only in its poll
+ * phase), so that the end is seen along with the last bytes, as Linux's POLLIN|POLLHUP says.
+ */
+function linger(s: Sock): void {
+  s.reading = true;
+  s.lingering = true;
+  setImmediate(() => {
+    if (s.lingering) {
+      s.lingering = false;
+      s.reading = false;
+      if (s.stream && !s.stream.destroyed) s.stream.pause();
+    }
+    settle(); // a waiter that needs more calls pull() again, which reads on
+  });
 }
 
 /** Let the host kernel's bytes for `s` in: up to `n` of them, with the next read. */
@@ -246,6 +277,7 @@ function pull(s: Sock, n: number): void {
   const st = s.stream;
   if (!st || s.peer || s.eof || s.connecting || st.destroyed) return;
   s.want = Math.min(Math.max(n, 1), HIGH_WATER);
+  s.lingering = false;
   if (s.reading) return;
   s.reading = true;
   const h = (st as unknown as { _handle?: { reading?: boolean; useUserBuffer?: (b: Buffer) => void } })._handle;
@@ -255,6 +287,22 @@ function pull(s: Sock, n: number): void {
     h.useUserBuffer?.(s.buf);
   }
   st.resume();
+}
+
+/**
+ * Let a new reader of one of our pipes (an unlinked FIFO, see pipe.ts) see end-of-file. Linux
+ * reports POLLHUP on a FIFO only to a reader that was open while some writer was (fifo_open
+ * suppresses it for a non-blocking reader opened with no writer, so that a fresh FIFO does not
+ * poll as hung up). A watch opened after the guest closed the write end would therefore never
+ * be woken for its end, though read() returns 0; a pipe(2) reader sees POLLHUP. Opening and
+ * closing a writer counts as one seen. Not for a guest's own FIFO, where the suppression is
+ * what Linux shows.
+ */
+function seeWriters(fdPath: string): void {
+  try {
+    if (!/\/tsemu-pipe-[^/]*\/fifo \(deleted\)$/.test(fs.readlinkSync(fdPath))) return;
+    fs.closeSync(fs.openSync(fdPath, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+  } catch { /* the pipe is gone: nothing to see */ }
 }
 
 /** A stream socket on a connection Node accepted (paused, unread) or on an inherited descriptor. */
@@ -547,6 +595,7 @@ const handlers: { [K in Op]: (r: Extract<Request, { op: K }>) => void } = {
     } catch (e) {
       return fail(errnoOf(e));
     }
+    seeWriters(r.path);
     const s = newSock('unix', false);
     // Read on demand, like a connected stream (see pull): a forked child or an exec'd program
     // reading the same pipe or terminal gets what arrives while this guest is not asking.

@@ -24,17 +24,8 @@ interface Case {
 const SYSROOT = '/usr/aarch64-linux-gnu';
 const noSysroot = needs('sysroot');
 // cases.json: C and assembly (fixtures/build.sh); go-cases.json: Go (fixtures/build-go.sh).
-// go_pipes is held out until the end of an os.Pipe reaches Go's netpoller: under tsemu, after
-// main's write and close, the reading goroutine's read returns the data, then EAGAIN where
-// Linux gives 0 (end of file), and no epoll_pwait reports the pipe again; it waits for ever,
-// within the first few rounds, with GOMAXPROCS=1 too. The same wait stops encoding/json's
-// examples and os/exec's TestExplicitPWD (issue #9). A C program shows it single-threaded: a
-// pipe whose write end was closed before its first poll never reports POLLHUP (the pipe is
-// read through the socket worker's watch, vfs/socket-watch.ts).
-const HELD_OUT = new Set(['go_pipes']);
 const cases: Case[] = ['cases.json', 'go-cases.json']
-  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as Case[])
-  .filter((c) => !HELD_OUT.has(c.name));
+  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as Case[]);
 
 const noGo = needs('go');
 

@@ -113,11 +113,28 @@ syscall('epoll_ctl', 'epfd:int op:int fd:int event:ptr', (k, epfd, op, fd, ev) =
   }
 });
 
+/** How long the first thread of a threaded process waits before it looks at its interests
+ *  again (see wait). */
+const RELIST_MS = 10;
+
 function wait(k: Kernel, epfd: number, events: number, max: number, timeoutMs: number): number {
   if (max <= 0 || max > 0x7fffffff / 16) throw new SysError(E.EINVAL);
   const ep = epollOf(k, epfd);
   // The result array must be writable even when nothing is ready (Linux checks it first).
   k.mem.check(events, Math.min(max, 4096) * 16, PERM_W);
+  // The first thread serves the other threads' calls while it waits (threads/group.ts), an
+  // epoll_ctl ADD on this very epoll among them (Go's netpoller waits while a goroutine adds a
+  // new pipe): it waits in slices, taking up the interests as they are now after each.
+  if (!k.threads || timeoutMs === 0) return waitOnce(k, ep, events, max, timeoutMs);
+  const end = timeoutMs < 0 ? Infinity : Date.now() + timeoutMs;
+  for (;;) {
+    const left = end - Date.now();
+    const n = waitOnce(k, ep, events, max, Math.max(0, Math.min(left, RELIST_MS)));
+    if (n || left <= RELIST_MS) return n;
+  }
+}
+
+function waitOnce(k: Kernel, ep: EpollFile, events: number, max: number, timeoutMs: number): number {
   const list = ep.live(k);
   const tokens: string[] = [];
   const edge = (it: Interest) => (it.events & EPOLLET) !== 0;
