@@ -166,7 +166,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     altstack: k.altstack, persona: personaOf(k), creds: credsOf(k), sid: k.sid, pgid: k.pgid, confinement: k.confinement,
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
     setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify, vforkReturn,
-    stack: req.stack, tls: req.tls, locks, cacheLog: !!machine.cacheLog, ...translations,
+    stack: req.stack, tls: req.tls, locks, cacheLog: !!machine.cacheLog, tierLog: !!machine.translator.tierLog, ...translations,
   }, records, k.cpu.base); // k.cpu: the forking thread's registers (another thread's on its behalf)
   let pid: number;
   try {
@@ -246,6 +246,7 @@ export function resumeInto(machine: Machine, snapshotFile: string, log: (line: s
   cpu.clearExclusive();
   machine.setFpcrMode(cpu.fpcr);
   if (r.cacheLog) machine.cacheLog = log;
+  if (r.tierLog) machine.translator.tierLog = log;
   machine.forked = true;
   readTranslations(machine, r.cacheFile, r.translations);
   const k = makeKernel(r.prefix, r.cwd, { strace: r.strace, unimp: r.unimp });

@@ -41,6 +41,8 @@ export interface UserOptions {
   inAsm?: (pc: number, text: string) => void;
   /** -d cache: what the on-disk translation cache did. */
   cacheLog?: (line: string) => void;
+  /** -d tier: modules compiled, code cache evictions. */
+  tierLog?: (line: string) => void;
   /** The thread owning the host process, when the guest runs on a worker (see cli/guest-thread.ts). */
   host?: HostLink;
 }
@@ -73,6 +75,7 @@ export function runProgram(opts: UserOptions): GuestResult {
   machine.cpu.pc = prog.entry;
   machine.cpu.setX(31, prog.sp);
   machine.cacheLog = opts.cacheLog ?? null;
+  machine.translator.tierLog = opts.tierLog ?? null;
   machine.useDiskCache(programBytes(hostPath));
   installProcessHooks(machine, kernel);
   allowThreads(machine, kernel);

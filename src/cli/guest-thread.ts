@@ -12,7 +12,7 @@ import { HOST_EVENTS, LoadError, resumeProgram, runProgram, type GuestResult, ty
 export type GuestRequest =
   | { kind: 'run'; program: string; argv: string[]; envp: string[]; sysroot: string | null;
       root: string | null; memfs: boolean; allowHostExec: boolean; allowAbstractSockets: boolean; noNetwork: boolean; logFd: number | null; strace: boolean; unimp: boolean; inAsm: boolean;
-      cacheLog: boolean; noCache: boolean; tier: 'auto' | 'eval' | 'wasm' }
+      cacheLog: boolean; tierLog: boolean; noCache: boolean; tier: 'auto' | 'eval' | 'wasm' }
   | { kind: 'resume'; snapshot: string };
 
 /** What the guest thread answers, once. */
@@ -69,6 +69,7 @@ function run(req: GuestRequest, host: HostLink): GuestResult {
     strace: req.strace ? log : undefined,
     unimp: req.unimp ? log : undefined,
     cacheLog: req.cacheLog ? log : undefined,
+    tierLog: req.tierLog ? log : undefined,
     inAsm: req.inAsm ? (pc, text) => log(`0x${pc.toString(16).padStart(16, '0')}:  ${text}`) : undefined,
     host,
   });

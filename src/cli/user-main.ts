@@ -57,7 +57,7 @@ export function main(argv: string[]): void {
     .option('-U <var>', 'remove a variable from the guest environment (repeatable)', collect, [])
     .option('-0 <argv0>', 'argv[0] passed to the guest (default: the program as given)')
     .option('--strace', 'log system calls to stderr (also -strace, as qemu-user spells it)')
-    .option('-d <items>', 'log: unimp (unimplemented system calls), in_asm (translated instructions), cache (translation cache)')
+    .option('-d <items>', 'log: unimp (unimplemented system calls), in_asm (translated instructions), cache (translation cache), tier (modules compiled, code cache evictions)')
     .option('-D <file>', 'write -d and -strace logs to a file instead of stderr')
     .option('--tier <tier>', 'engine: auto (default: the first tier, then wasm for hot code), eval (first tier only), wasm (env TSEMU_TIER)')
     .option('--no-cache', 'neither use nor write the translation cache in $XDG_CACHE_HOME/tsemu (env TSEMU_NO_CACHE=1)')
@@ -89,7 +89,7 @@ export function main(argv: string[]): void {
   if (!['auto', 'eval', 'wasm'].includes(tier)) { err(`--tier ${tier}: expected auto, eval or wasm`); process.exit(1); }
   const items = new Set((o.d ?? '').split(',').filter(Boolean));
   for (const it of items) {
-    if (!['unimp', 'in_asm', 'cache'].includes(it)) { err(`-d ${it}: unknown log item (known: unimp, in_asm, cache)`); process.exit(1); }
+    if (!['unimp', 'in_asm', 'cache', 'tier'].includes(it)) { err(`-d ${it}: unknown log item (known: unimp, in_asm, cache, tier)`); process.exit(1); }
   }
   const logFd = o.D ? fs.openSync(o.D, 'w') : null;
   runOnGuestThread(guest ?? startGuestThread(true), {
@@ -108,6 +108,7 @@ export function main(argv: string[]): void {
     unimp: items.has('unimp'),
     inAsm: items.has('in_asm'),
     cacheLog: items.has('cache'),
+    tierLog: items.has('tier'),
     noCache: !o.cache,
     tier: tier as 'auto' | 'eval' | 'wasm',
   });

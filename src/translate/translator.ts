@@ -39,6 +39,10 @@ export interface TranslatorOptions {
   sharedCodeBits?: boolean;
   /** Translate for full-system mode (see Emitter.system). */
   system?: boolean;
+  /** Bounds of the code cache (default: SLOT_CAP, BYTES_CAP, EVAL_CAP). */
+  codeSlots?: number;
+  codeBytes?: number;
+  evalBlocks?: number;
 }
 
 /** Most bytes of modules recorded in one process: beyond it, new ones are not kept. */
@@ -52,6 +56,21 @@ const HOT_BATCH = 16;
 const WARM_BATCH = 64;
 /** Entries of the first tier's direct-mapped block cache. */
 const EVAL_CACHE = 4096;
+
+/**
+ * Bounds of the code cache. V8 keeps a module's machine code for as long as anything refers to
+ * one of its functions, and the table refers to every entry ever made: without a bound, a long
+ * run over much code (Go's net/http tests, ~5 min) ran V8 out of wasm code space and killed the
+ * process. When a new module would take the slots in use past SLOT_CAP, or the wasm compiled
+ * since the last eviction past BYTES_CAP, every wasm translation is dropped and the table
+ * starts again from slot 0 (v86 flushes its cache at 900 slots; qemu-wasm evicts half at 15,000
+ * instances); hot code is translated again as it runs. For scale: `python3 -c pass` compiles
+ * ~2,000 slots and ~1 MiB of wasm. First-tier blocks beyond EVAL_CAP are dropped the same way.
+ * The TSEMU_CODE_* variables set other bounds (for tests).
+ */
+const SLOT_CAP = Number(process.env.TSEMU_CODE_SLOTS) || 1 << 16;
+const BYTES_CAP = Number(process.env.TSEMU_CODE_BYTES) || 96 * 2 ** 20;
+const EVAL_CAP = Number(process.env.TSEMU_CODE_EVAL_BLOCKS) || 1 << 17;
 
 interface Region {
   pcs: number[];
@@ -97,6 +116,13 @@ export class Translator {
   private readonly memory: WebAssembly.Memory;
   private readonly jcache: { base: number; entries: number };
   private imports: WebAssembly.Imports;
+  private readonly caps: { slots: number; bytes: number; evalBlocks: number };
+  /** Wasm bytes compiled or installed since the last eviction (see BYTES_CAP). */
+  private codeBytes = 0;
+  /** -d tier: what the tiers did (modules compiled, code cache evictions). */
+  tierLog: ((line: string) => void) | null = null;
+  /** Code cache counters for -d tier and tests. */
+  readonly stats = { modules: 0, evictions: 0, evalDrops: 0 };
   /** See TranslatorOptions.sharedCodeBits; set when the process gains a second thread. */
   sharedCodeBits: boolean;
   private maxInsns: number;
@@ -122,6 +148,7 @@ export class Translator {
     this.jc = new DataView(memory.buffer, this.jcache.base, this.jcache.entries * JCACHE_ENTRY_SIZE);
     this.maxInsns = opts.maxBlockInsns ?? 64;
     this.sharedCodeBits = !!opts.sharedCodeBits;
+    this.caps = { slots: opts.codeSlots ?? SLOT_CAP, bytes: opts.codeBytes ?? BYTES_CAP, evalBlocks: opts.evalBlocks ?? EVAL_CAP };
     // Small regions: translating code that never runs costs more start-up time than crossing
     // between regions costs later (measured: glibc hello 0.7 s with 4, 1.2 s with 24).
     this.regionBlocks = opts.regionBlocks ?? 8;
@@ -226,7 +253,11 @@ export class Translator {
       const buf = this.memory.buffer;
       this.evalRt = { u8: this.u8, i32: new Int32Array(buf), dv: new DataView(buf), ops: operators(this.memory), consts: new ConstPool() };
     }
-    if (!this.evalRt.consts.room) this.dropEvalBlocks();
+    if (!this.evalRt.consts.room || this.evalBlocks.size >= this.caps.evalBlocks) {
+      this.stats.evalDrops++;
+      this.tierLog?.(`tier: first tier full (${this.evalBlocks.size} blocks): dropped its blocks`);
+      this.dropEvalBlocks();
+    }
     const e = this.mmu ? new MmuEmitter(this.fpcrMode(), this.evalRt, this.io!, this.mmu)
       : io ? new IoEmitter(this.fpcrMode(), this.evalRt, io) : new EvalEmitter(this.fpcrMode(), this.evalRt);
     e.system = !!this.opts.system;
@@ -330,7 +361,11 @@ export class Translator {
     } catch (err) {
       throw new Error(`internal error: generated wasm for 0x${regions[0][0].toString(16)} is invalid: ${(err as Error).message}`);
     }
-    const first = this.instantiate(module, regions);
+    const t0 = this.tierLog ? performance.now() : 0;
+    const first = this.instantiate(module, regions, m.wasm.length);
+    if (this.tierLog) {
+      this.tierLog(`tier: module ${this.stats.modules}: ${regions.length} regions, ${regions.reduce((n, r) => n + r.length, 0)} blocks at 0x${regions[0][0].toString(16)}, ${m.wasm.length} bytes, instantiated in ${(performance.now() - t0).toFixed(2)} ms`);
+    }
     if (!cache) return first;
     if (this.recording && this.saved.madeBytes < RECORD_CAP) {
       this.compiled.set(m, module);
@@ -396,10 +431,14 @@ export class Translator {
     return { wasm, fpcr: this.fpcrMode(), regions, code };
   }
 
-  /** Instantiate a region module and put its entries in the table; returns the first slot. */
-  private instantiate(module: WebAssembly.Module, regions: readonly number[][]): number {
-    const exports = new WebAssembly.Instance(module, this.imports).exports;
+  /** Instantiate a region module (of `bytes` bytes of wasm) and put its entries in the table,
+   *  evicting first if the cache is full (SLOT_CAP, BYTES_CAP); returns the first slot. */
+  private instantiate(module: WebAssembly.Module, regions: readonly number[][], bytes: number): number {
     const total = regions.reduce((n, r) => n + r.length, 0);
+    if (this.used + total > this.caps.slots || this.codeBytes + bytes > this.caps.bytes) this.evict();
+    this.codeBytes += bytes;
+    this.stats.modules++;
+    const exports = new WebAssembly.Instance(module, this.imports).exports;
     const first = this.allocSlots(total);
     for (let i = 0; i < total; i++) this.table.set(first + i, exports[String(i)] as Function);
     return first;
@@ -445,7 +484,7 @@ export class Translator {
       }
       this.saved.tried(m, !!module);
       if (!module) continue;
-      let base = this.instantiate(module, m.regions);
+      let base = this.instantiate(module, m.regions, m.wasm.length);
       m.regions.forEach((pcs, r) => {
         if (valid[r]) this.enterRegion(pcs, pcs.map((p) => !this.blocks.has(p)), base);
         base += pcs.length;
@@ -540,11 +579,14 @@ export class Translator {
     }
   }
 
-  private dropRegion(r: Region): void {
+  private dropRegion(r: Region, clearBits = true): void {
     if (r.evalBlock) {
       if (this.evalBlocks.get(r.pcs[0]) === r.evalBlock) this.evalBlocks.delete(r.pcs[0]);
       this.uncacheEval(r.pcs[0]);
     } else for (const pc of r.pcs) {
+      // Its table entry goes too, so that V8 can free the module once all of its have gone.
+      const slot = this.blocks.get(pc);
+      if (slot !== undefined) this.table.set(slot, null);
       this.blocks.delete(pc);
       const off = ((pc >>> 2) & (this.jcache.entries - 1)) * JCACHE_ENTRY_SIZE;
       if (this.jc.getBigUint64(off, true) === BigInt(pc)) this.jc.setBigUint64(off, 1n, true);
@@ -554,7 +596,7 @@ export class Translator {
       set?.delete(r);
       if (set && set.size === 0) {
         this.pages.delete(page);
-        if (!this.sharedCodeBits) this.u8[PERM_BASE + page] &= ~PERM_CODE;
+        if (clearBits && !this.sharedCodeBits) this.u8[PERM_BASE + page] &= ~PERM_CODE;
       }
     }
   }
@@ -570,6 +612,24 @@ export class Translator {
     for (const r of regions) this.dropRegion(r); // (a no-op for one dropped already)
   }
 
+  /**
+   * The code cache is full: drop every wasm translation and start the table again (SLOT_CAP).
+   * First-tier blocks stay. Called only from the run loop's side of a translation, never while
+   * an entry being dropped could be called again: running code reaches other entries only
+   * through the jump cache, which is cleared. The pages' PERM_CODE bits stay set (a store to
+   * them takes the slow path once and clears them in invalidate); another thread's translations
+   * may be on them.
+   */
+  private evict(): void {
+    this.tierLog?.(`tier: code cache full (${this.used} slots, ${this.codeBytes} bytes of wasm): evicted every translation`);
+    this.stats.evictions++;
+    for (const regions of [...this.pages.values()]) for (const r of [...regions]) if (!r.evalBlock) this.dropRegion(r, false);
+    this.clearJumpCache();
+    for (let i = 0; i < this.used; i++) this.table.set(i, null);
+    this.used = 0;
+    this.codeBytes = 0;
+  }
+
   /** Drop everything (e.g. when the FPCR mode that translations depend on changes). */
   flush(): void {
     this.byVirtualPage.clear();
@@ -583,6 +643,7 @@ export class Translator {
     // Nothing refers to the old entries any more: release them (and their modules) for reuse.
     for (let i = 0; i < this.used; i++) this.table.set(i, null);
     this.used = 0;
+    this.codeBytes = 0;
   }
 
   /** Translate exactly one block at pc without caching it or marking its page as code (used to

@@ -74,6 +74,7 @@ export interface KernelRecord {
    *  file holding the parent's translations (translate/saved-translations.ts). */
   cacheFile?: string | null;
   cacheLog?: boolean;
+  tierLog?: boolean;
   translations?: string | null;
 }
 
