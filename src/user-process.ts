@@ -16,7 +16,7 @@ import { personaOf, setPersona } from './syscalls/process/process.js';
 import { credsOf, setCreds } from './syscalls/process/creds.js';
 import { dropShared } from './syscalls/mm/shared.js';
 import { readSnapshot, writeSnapshot, type FdRecord } from './syscalls/process/snapshot.js';
-import type { Machine } from './translate/machine.js';
+import { execLine, type Machine } from './translate/machine.js';
 import { decodeSaved, encodeSaved, type SavedModule } from './translate/saved-translations.js';
 import { HostFile } from './vfs/host.js';
 import type { OpenFile } from './vfs/file.js';
@@ -166,7 +166,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     altstack: k.altstack, persona: personaOf(k), creds: credsOf(k), sid: k.sid, pgid: k.pgid, confinement: k.confinement,
     strace: !!k.opts.strace, unimp: !!k.opts.unimp,
     setChildTid: req.setChildTid, clearChildTid: req.clearChildTid, vforkNotify, vforkReturn,
-    stack: req.stack, tls: req.tls, locks, cacheLog: !!machine.cacheLog, tierLog: !!machine.translator.tierLog, ...translations,
+    stack: req.stack, tls: req.tls, locks, cacheLog: !!machine.cacheLog, tierLog: !!machine.translator.tierLog, outAsm: !!machine.translator.outAsm, execLog: !!machine.execLog, ...translations,
   }, records, k.cpu.base); // k.cpu: the forking thread's registers (another thread's on its behalf)
   let pid: number;
   try {
@@ -247,6 +247,8 @@ export function resumeInto(machine: Machine, snapshotFile: string, log: (line: s
   machine.setFpcrMode(cpu.fpcr);
   if (r.cacheLog) machine.cacheLog = log;
   if (r.tierLog) machine.translator.tierLog = log;
+  if (r.outAsm) machine.translator.outAsm = log;
+  if (r.execLog) machine.execLog = (pc) => log(execLine(pc));
   machine.forked = true;
   readTranslations(machine, r.cacheFile, r.translations);
   const k = makeKernel(r.prefix, r.cwd, { strace: r.strace, unimp: r.unimp });

@@ -43,6 +43,10 @@ export interface UserOptions {
   cacheLog?: (line: string) => void;
   /** -d tier: modules compiled, code cache evictions. */
   tierLog?: (line: string) => void;
+  /** -d out_asm: each module's wasm. */
+  outAsm?: (line: string) => void;
+  /** -d exec: each block run (the first tier). */
+  execLog?: (pc: number) => void;
   /** The thread owning the host process, when the guest runs on a worker (see cli/guest-thread.ts). */
   host?: HostLink;
 }
@@ -76,6 +80,8 @@ export function runProgram(opts: UserOptions): GuestResult {
   machine.cpu.setX(31, prog.sp);
   machine.cacheLog = opts.cacheLog ?? null;
   machine.translator.tierLog = opts.tierLog ?? null;
+  machine.translator.outAsm = opts.outAsm ?? null;
+  machine.execLog = opts.execLog ?? null;
   machine.useDiskCache(programBytes(hostPath));
   installProcessHooks(machine, kernel);
   allowThreads(machine, kernel);

@@ -6,13 +6,14 @@
 // Atomics.wait whenever it waits (DESIGN §4: block the honest way).
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { execLine } from '../translate/machine.js';
 import { HOST_EVENTS, LoadError, resumeProgram, runProgram, type GuestResult, type HostLink } from '../user.js';
 
 /** What the main thread asks for: a program to start, or a forked guest to resume. */
 export type GuestRequest =
   | { kind: 'run'; program: string; argv: string[]; envp: string[]; sysroot: string | null;
       root: string | null; memfs: boolean; allowHostExec: boolean; allowAbstractSockets: boolean; noNetwork: boolean; logFd: number | null; strace: boolean; unimp: boolean; inAsm: boolean;
-      cacheLog: boolean; tierLog: boolean; noCache: boolean; tier: 'auto' | 'eval' | 'wasm' }
+      cacheLog: boolean; tierLog: boolean; outAsm: boolean; execLog: boolean; oneInsnPerTb: boolean; noCache: boolean; tier: 'auto' | 'eval' | 'wasm' }
   | { kind: 'resume'; snapshot: string };
 
 /** What the guest thread answers, once. */
@@ -56,6 +57,7 @@ function run(req: GuestRequest, host: HostLink): GuestResult {
   // Forked children start from this thread's environment: they keep the tier.
   process.env.TSEMU_TIER = req.tier;
   if (req.noCache) process.env.TSEMU_NO_CACHE = '1';
+  if (req.oneInsnPerTb) process.env.TSEMU_ONE_INSN_PER_TB = '1';
   return runProgram({
     program: req.program,
     argv: req.argv,
@@ -70,6 +72,8 @@ function run(req: GuestRequest, host: HostLink): GuestResult {
     unimp: req.unimp ? log : undefined,
     cacheLog: req.cacheLog ? log : undefined,
     tierLog: req.tierLog ? log : undefined,
+    outAsm: req.outAsm ? log : undefined,
+    execLog: req.execLog ? (pc) => log(execLine(pc)) : undefined,
     inAsm: req.inAsm ? (pc, text) => log(`0x${pc.toString(16).padStart(16, '0')}:  ${text}`) : undefined,
     host,
   });

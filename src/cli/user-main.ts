@@ -57,9 +57,10 @@ export function main(argv: string[]): void {
     .option('-U <var>', 'remove a variable from the guest environment (repeatable)', collect, [])
     .option('-0 <argv0>', 'argv[0] passed to the guest (default: the program as given)')
     .option('--strace', 'log system calls to stderr (also -strace, as qemu-user spells it)')
-    .option('-d <items>', 'log: unimp (unimplemented system calls), in_asm (translated instructions), cache (translation cache), tier (modules compiled, code cache evictions)')
+    .option('-d <items>', 'log: unimp (unimplemented system calls), in_asm (translated instructions), out_asm (generated wasm), exec (each block run; runs the first tier only), cache (translation cache), tier (modules compiled, code cache evictions)')
     .option('-D <file>', 'write -d and -strace logs to a file instead of stderr')
     .option('--tier <tier>', 'engine: auto (default: the first tier, then wasm for hot code), eval (first tier only), wasm (env TSEMU_TIER)')
+    .option('--one-insn-per-tb', 'translate one guest instruction per block, for debugging the translator (also -one-insn-per-tb, -singlestep)')
     .option('--no-cache', 'neither use nor write the translation cache in $XDG_CACHE_HOME/tsemu (env TSEMU_NO_CACHE=1)')
     .argument('<program>', 'aarch64 ELF executable')
     .argument('[args...]', 'arguments passed to the program')
@@ -72,7 +73,7 @@ export function main(argv: string[]): void {
     })
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 1));
   program.parse(line);
-  const o = program.opts<{ memfs?: boolean; root?: string; allowHostExec?: boolean; allowAbstractSockets?: boolean; net?: string; L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string; tier?: string; cache: boolean }>();
+  const o = program.opts<{ memfs?: boolean; root?: string; allowHostExec?: boolean; allowAbstractSockets?: boolean; net?: string; L?: string; E: string[]; U: string[]; '0'?: string; strace?: boolean; d?: string; D?: string; tier?: string; cache: boolean; oneInsnPerTb?: boolean }>();
   const [prog, args] = program.processedArgs as [string, string[]];
 
   const env = new Map<string, string>();
@@ -85,12 +86,15 @@ export function main(argv: string[]): void {
   for (const u of o.U) env.delete(u);
 
   if (o.net !== undefined && o.net !== 'none' && o.net !== 'host') { err(`--net ${o.net}: expected none or host`); process.exit(1); }
-  const tier = o.tier ?? process.env.TSEMU_TIER ?? 'auto';
-  if (!['auto', 'eval', 'wasm'].includes(tier)) { err(`--tier ${tier}: expected auto, eval or wasm`); process.exit(1); }
   const items = new Set((o.d ?? '').split(',').filter(Boolean));
+  const known = ['unimp', 'in_asm', 'out_asm', 'exec', 'cache', 'tier'];
   for (const it of items) {
-    if (!['unimp', 'in_asm', 'cache', 'tier'].includes(it)) { err(`-d ${it}: unknown log item (known: unimp, in_asm, cache, tier)`); process.exit(1); }
+    if (!known.includes(it)) { err(`-d ${it}: unknown log item (known: ${known.join(', ')})`); process.exit(1); }
   }
+  // -d exec sees every block only in the first tier (the run loop logs it; wasm chains on).
+  const tier = items.has('exec') ? 'eval' : o.tier ?? process.env.TSEMU_TIER ?? 'auto';
+  if (!['auto', 'eval', 'wasm'].includes(tier)) { err(`--tier ${tier}: expected auto, eval or wasm`); process.exit(1); }
+  if (items.has('exec') && o.tier && o.tier !== 'eval') { err(`-d exec runs the first tier only: drop --tier ${o.tier}`); process.exit(1); }
   const logFd = o.D ? fs.openSync(o.D, 'w') : null;
   runOnGuestThread(guest ?? startGuestThread(true), {
     kind: 'run',
@@ -109,6 +113,9 @@ export function main(argv: string[]): void {
     inAsm: items.has('in_asm'),
     cacheLog: items.has('cache'),
     tierLog: items.has('tier'),
+    outAsm: items.has('out_asm'),
+    execLog: items.has('exec'),
+    oneInsnPerTb: !!o.oneInsnPerTb,
     noCache: !o.cache,
     tier: tier as 'auto' | 'eval' | 'wasm',
   });
@@ -311,6 +318,7 @@ function qemuStyle(argv: string[]): string[] {
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-strace') out.push('--strace');
+    else if (a === '-one-insn-per-tb' || a === '-singlestep') out.push('--one-insn-per-tb');
     else if (withValue.has(a)) out.push(a, argv[++i] ?? '');
     else if (a.startsWith('-')) out.push(a);
     else break;

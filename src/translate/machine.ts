@@ -37,6 +37,9 @@ export function tierFromEnv(): Tier {
   return t as Tier;
 }
 
+/** A -d exec line, as qemu's `-d exec` begins its lines. */
+export const execLine = (pc: number) => `Trace: 0x${pc.toString(16).padStart(16, '0')}`;
+
 /** FPCR bits translations depend on: AHP(26), DN(25), FZ(24), RMode(23:22), FZ16(19). */
 export const FPCR_MODE_MASK = 0x07c80000;
 
@@ -97,6 +100,9 @@ export class Machine {
   forked = false;
   /** -d cache: what the translation cache did. */
   cacheLog: ((line: string) => void) | null = null;
+  /** -d exec: told the pc of every block entered. Only the first tier returns to the run loop
+   *  after each block (wasm chains on), so -d exec runs the first tier (TSEMU_TIER=eval). */
+  execLog: ((pc: number) => void) | null = null;
 
   constructor(opts: MachineOptions = {}, memory?: GuestMemory) {
     // The first tier keeps its temporaries and constants in one scratch area and reads the first
@@ -223,6 +229,7 @@ export class Machine {
           else b.queued = false;
         }
         if (b) {
+          this.execLog?.(pc);
           const code = b.run();
           if (code === CHAIN) {
             if (--this.evalBudget > 0) continue;

@@ -95,6 +95,14 @@ export class EvalBlock {
   }
 }
 
+/** -d out_asm: a module's wasm bytes, 32 to a line, after the guest pcs of its regions. */
+function logWasm(log: (line: string) => void, n: number, regions: readonly number[][], wasm: Uint8Array): void {
+  log(`OUT: module ${n}, ${wasm.length} bytes of wasm, regions at ${regions.map((r) => r.map((pc) => '0x' + pc.toString(16)).join(' ')).join(' | ')}`);
+  for (let i = 0; i < wasm.length; i += 32) {
+    log(`  ${i.toString(16).padStart(6, '0')}: ${Buffer.from(wasm.subarray(i, i + 32)).toString('hex').replace(/(..)(?!$)/g, '$1 ')}`);
+  }
+}
+
 export class Translator {
   /** Entry functions of translated blocks, by slot. Only the runtime module imports it. */
   readonly table = new WebAssembly.Table({ initial: 4096, element: 'anyfunc' });
@@ -121,6 +129,8 @@ export class Translator {
   private codeBytes = 0;
   /** -d tier: what the tiers did (modules compiled, code cache evictions). */
   tierLog: ((line: string) => void) | null = null;
+  /** -d out_asm: each module's wasm, in hex. */
+  outAsm: ((line: string) => void) | null = null;
   /** Code cache counters for -d tier and tests. */
   readonly stats = { modules: 0, evictions: 0, evalDrops: 0 };
   /** See TranslatorOptions.sharedCodeBits; set when the process gains a second thread. */
@@ -146,7 +156,8 @@ export class Translator {
     this.u32 = new Uint32Array(memory.buffer);
     this.jcache = opts.jumpCache ?? { base: JCACHE_BASE, entries: JCACHE_ENTRIES };
     this.jc = new DataView(memory.buffer, this.jcache.base, this.jcache.entries * JCACHE_ENTRY_SIZE);
-    this.maxInsns = opts.maxBlockInsns ?? 64;
+    // -one-insn-per-tb (TSEMU_ONE_INSN_PER_TB, so forked children and threads keep it).
+    this.maxInsns = opts.maxBlockInsns ?? (process.env.TSEMU_ONE_INSN_PER_TB === '1' ? 1 : 64);
     this.sharedCodeBits = !!opts.sharedCodeBits;
     this.caps = { slots: opts.codeSlots ?? SLOT_CAP, bytes: opts.codeBytes ?? BYTES_CAP, evalBlocks: opts.evalBlocks ?? EVAL_CAP };
     // Small regions: translating code that never runs costs more start-up time than crossing
@@ -364,8 +375,9 @@ export class Translator {
     const t0 = this.tierLog ? performance.now() : 0;
     const first = this.instantiate(module, regions, m.wasm.length);
     if (this.tierLog) {
-      this.tierLog(`tier: module ${this.stats.modules}: ${regions.length} regions, ${regions.reduce((n, r) => n + r.length, 0)} blocks at 0x${regions[0][0].toString(16)}, ${m.wasm.length} bytes, instantiated in ${(performance.now() - t0).toFixed(2)} ms`);
+      this.tierLog(`tier: module ${this.stats.modules - 1}: ${regions.length} regions, ${regions.reduce((n, r) => n + r.length, 0)} blocks at 0x${regions[0][0].toString(16)}, ${m.wasm.length} bytes, instantiated in ${(performance.now() - t0).toFixed(2)} ms`);
     }
+    if (this.outAsm) logWasm(this.outAsm, this.stats.modules - 1, regions, m.wasm);
     if (!cache) return first;
     if (this.recording && this.saved.madeBytes < RECORD_CAP) {
       this.compiled.set(m, module);

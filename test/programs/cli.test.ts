@@ -167,3 +167,35 @@ describe('a failure inside tsemu itself', () => {
     expect(tsemu(['--resume', path.join(dir, 'no-such-snapshot')], { env: { TSEMU_DEBUG: '1' } }).stderr).toMatch(/\n\s+at /);
   });
 });
+
+describe('debugging the translator: -d exec, out_asm, tier and -one-insn-per-tb', () => {
+  const HELLO = path.join(FIXTURES, 'bin', 'asm_hello');
+  /** The pcs of a `-d exec` log, qemu's ("Trace 0: host [.../guest pc/...]") or ours. */
+  const tracePcs = (log: string) => [...log.matchAll(/^Trace(?: \d+: \S+ \[[0-9a-f]+\/([0-9a-f]+)\/|: 0x([0-9a-f]+))/gm)]
+    .map((m) => BigInt('0x' + (m[1] ?? m[2])));
+  const qemu = (args: string[]) => spawnSync('qemu-aarch64-static', [...args, HELLO], { encoding: 'utf8' }).stderr;
+
+  it('-d exec logs the block starts qemu-aarch64 logs, and with -one-insn-per-tb every instruction', () => {
+    const blocks = tsemu(['-d', 'exec', HELLO]);
+    expect(blocks.stdout.toString()).toBe('hello\n');
+    const want = tracePcs(qemu(['-d', 'exec']));
+    expect(want.length).toBeGreaterThan(1);
+    expect(tracePcs(blocks.stderr)).toEqual(want);
+    const insns = tracePcs(tsemu(['-one-insn-per-tb', '-d', 'exec', HELLO]).stderr);
+    const wantInsns = tracePcs(qemu(['-singlestep', '-d', 'exec']));
+    expect(wantInsns.length).toBeGreaterThan(want.length);
+    expect(insns).toEqual(wantInsns);
+  });
+
+  it('-d exec runs the first tier, and says so if another tier is asked for', () => {
+    expectOneLineError(['-d', 'exec', '--tier', 'wasm', HELLO], /^tsemu-user: -d exec runs the first tier only: drop --tier wasm$/);
+  });
+
+  it('-d out_asm logs each module\'s wasm and -d tier each module compiled', () => {
+    const r = tsemu(['--tier', 'wasm', '--no-cache', '-d', 'out_asm,tier', HELLO]);
+    expect(r.stdout.toString()).toBe('hello\n');
+    expect(r.stderr).toMatch(/^tier: module 0: 1 regions, \d+ blocks at 0x400078, (\d+) bytes/m);
+    expect(r.stderr).toMatch(/^OUT: module 0, \d+ bytes of wasm, regions at 0x400078 /m);
+    expect(r.stderr).toMatch(/^ {2}000000: 00 61 73 6d 01 00 00 00 /m); // the wasm magic and version
+  });
+});

@@ -75,6 +75,8 @@ export interface KernelRecord {
   cacheFile?: string | null;
   cacheLog?: boolean;
   tierLog?: boolean;
+  outAsm?: boolean;
+  execLog?: boolean;
   translations?: string | null;
 }
 
