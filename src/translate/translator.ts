@@ -13,6 +13,7 @@ import { formatAsm } from '../cpu/insn.js';
 import {
   JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PAGE_SHIFT, PAGE_SIZE, PERM_BASE, PERM_CODE, PERM_X, STATE_BASE,
 } from '../cpu/state.js';
+import { collectGarbage } from './host-gc.js';
 import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
 import { ConstPool, EvalEmitter, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
@@ -42,6 +43,7 @@ export interface TranslatorOptions {
   /** Bounds of the code cache (default: SLOT_CAP, BYTES_CAP, EVAL_CAP). */
   codeSlots?: number;
   codeBytes?: number;
+  codeModules?: number;
   evalBlocks?: number;
 }
 
@@ -59,9 +61,9 @@ const EVAL_CACHE = 4096;
 
 /**
  * Bounds of the code cache. V8 keeps a module's machine code for as long as anything refers to
- * one of its functions, and the table refers to every entry ever made: without a bound, a long
- * run over much code (Go's net/http tests, ~5 min) ran V8 out of wasm code space and killed the
- * process. When a new module would take the slots in use past SLOT_CAP, or the wasm compiled
+ * one of its functions, and the table referred to every entry ever made: a long run over much
+ * code (Go's net/http tests, 25 threads) took the process past Linux's limit on mappings (each
+ * module's code is one) in ~4 minutes, and V8 aborted. When a new module would take the slots in use past SLOT_CAP, or the wasm compiled
  * since the last eviction past BYTES_CAP, every wasm translation is dropped and the table
  * starts again from slot 0 (v86 flushes its cache at 900 slots; qemu-wasm evicts half at 15,000
  * instances); hot code is translated again as it runs. For scale: `python3 -c pass` compiles
@@ -69,6 +71,12 @@ const EVAL_CACHE = 4096;
  * The TSEMU_CODE_* variables set other bounds (for tests).
  */
 const SLOT_CAP = Number(process.env.TSEMU_CODE_SLOTS) || 1 << 16;
+/** Modules instantiated since the last eviction: each is a mapping of its own until V8 frees it
+ *  (host-gc.ts), and every guest thread has its translator (25 threads × 1,024 stays well
+ *  under Linux's 65,530 mappings). */
+const MODULE_CAP = Number(process.env.TSEMU_CODE_MODULES) || 1024;
+/** Table entries released (their translations dropped) between garbage collections. */
+const RELEASED_GC = 8192;
 const BYTES_CAP = Number(process.env.TSEMU_CODE_BYTES) || 96 * 2 ** 20;
 const EVAL_CAP = Number(process.env.TSEMU_CODE_EVAL_BLOCKS) || 1 << 17;
 
@@ -124,7 +132,11 @@ export class Translator {
   private readonly memory: WebAssembly.Memory;
   private readonly jcache: { base: number; entries: number };
   private imports: WebAssembly.Imports;
-  private readonly caps: { slots: number; bytes: number; evalBlocks: number };
+  private readonly caps: { slots: number; bytes: number; modules: number; evalBlocks: number };
+  /** Modules instantiated since the last eviction (see MODULE_CAP). */
+  private liveModules = 0;
+  /** Table entries released since the last garbage collection (see RELEASED_GC). */
+  private released = 0;
   /** Wasm bytes compiled or installed since the last eviction (see BYTES_CAP). */
   private codeBytes = 0;
   /** -d tier: what the tiers did (modules compiled, code cache evictions). */
@@ -159,7 +171,7 @@ export class Translator {
     // -one-insn-per-tb (TSEMU_ONE_INSN_PER_TB, so forked children and threads keep it).
     this.maxInsns = opts.maxBlockInsns ?? (process.env.TSEMU_ONE_INSN_PER_TB === '1' ? 1 : 64);
     this.sharedCodeBits = !!opts.sharedCodeBits;
-    this.caps = { slots: opts.codeSlots ?? SLOT_CAP, bytes: opts.codeBytes ?? BYTES_CAP, evalBlocks: opts.evalBlocks ?? EVAL_CAP };
+    this.caps = { slots: opts.codeSlots ?? SLOT_CAP, bytes: opts.codeBytes ?? BYTES_CAP, modules: opts.codeModules ?? MODULE_CAP, evalBlocks: opts.evalBlocks ?? EVAL_CAP };
     // Small regions: translating code that never runs costs more start-up time than crossing
     // between regions costs later (measured: glibc hello 0.7 s with 4, 1.2 s with 24).
     this.regionBlocks = opts.regionBlocks ?? 8;
@@ -447,8 +459,10 @@ export class Translator {
    *  evicting first if the cache is full (SLOT_CAP, BYTES_CAP); returns the first slot. */
   private instantiate(module: WebAssembly.Module, regions: readonly number[][], bytes: number): number {
     const total = regions.reduce((n, r) => n + r.length, 0);
-    if (this.used + total > this.caps.slots || this.codeBytes + bytes > this.caps.bytes) this.evict();
+    if (this.used + total > this.caps.slots || this.codeBytes + bytes > this.caps.bytes || this.liveModules >= this.caps.modules) this.evict();
+    else if (this.released >= RELEASED_GC) this.collect();
     this.codeBytes += bytes;
+    this.liveModules++;
     this.stats.modules++;
     const exports = new WebAssembly.Instance(module, this.imports).exports;
     const first = this.allocSlots(total);
@@ -598,7 +612,10 @@ export class Translator {
     } else for (const pc of r.pcs) {
       // Its table entry goes too, so that V8 can free the module once all of its have gone.
       const slot = this.blocks.get(pc);
-      if (slot !== undefined) this.table.set(slot, null);
+      if (slot !== undefined) {
+        this.table.set(slot, null);
+        this.released++;
+      }
       this.blocks.delete(pc);
       const off = ((pc >>> 2) & (this.jcache.entries - 1)) * JCACHE_ENTRY_SIZE;
       if (this.jc.getBigUint64(off, true) === BigInt(pc)) this.jc.setBigUint64(off, 1n, true);
@@ -633,13 +650,23 @@ export class Translator {
    * may be on them.
    */
   private evict(): void {
-    this.tierLog?.(`tier: code cache full (${this.used} slots, ${this.codeBytes} bytes of wasm): evicted every translation`);
+    this.tierLog?.(`tier: code cache full (${this.used} slots, ${this.liveModules} modules, ${this.codeBytes} bytes of wasm): evicted every translation`);
     this.stats.evictions++;
     for (const regions of [...this.pages.values()]) for (const r of [...regions]) if (!r.evalBlock) this.dropRegion(r, false);
     this.clearJumpCache();
     for (let i = 0; i < this.used; i++) this.table.set(i, null);
     this.used = 0;
     this.codeBytes = 0;
+    this.liveModules = 0;
+    this.collect();
+  }
+
+  /** Let V8 free the modules nothing refers to any more (host-gc.ts). */
+  private collect(): void {
+    this.released = 0;
+    const t0 = performance.now();
+    collectGarbage();
+    this.tierLog?.(`tier: garbage collected in ${(performance.now() - t0).toFixed(1)} ms`);
   }
 
   /** Drop everything (e.g. when the FPCR mode that translations depend on changes). */
@@ -656,6 +683,7 @@ export class Translator {
     for (let i = 0; i < this.used; i++) this.table.set(i, null);
     this.used = 0;
     this.codeBytes = 0;
+    this.liveModules = 0;
   }
 
   /** Translate exactly one block at pc without caching it or marking its page as code (used to
