@@ -4,7 +4,7 @@ import { loadProgram, LoadError, requireExecutable } from './loader/index.js';
 import { dispatchSyscall } from './syscalls/dispatch.js';
 import { deliverSignals, forceSignal, hangUpStoppedJobs } from './syscalls/signal/signals.js';
 import { GuestExit, GuestKilled, Kernel, type HostLink } from './syscalls/kernel.js';
-import { Machine } from './translate/machine.js';
+import { execLine, Machine } from './translate/machine.js';
 import { installProcessHooks, resumeInto } from './user-process.js';
 import { exceptionSignal } from './user-faults.js';
 import { ThreadGroup } from './threads/group.js';
@@ -46,7 +46,7 @@ export interface UserOptions {
   /** -d out_asm: each module's wasm. */
   outAsm?: (line: string) => void;
   /** -d exec: each block run (the first tier). */
-  execLog?: (pc: number) => void;
+  execLog?: (line: string) => void;
   /** The thread owning the host process, when the guest runs on a worker (see cli/guest-thread.ts). */
   host?: HostLink;
 }
@@ -81,7 +81,8 @@ export function runProgram(opts: UserOptions): GuestResult {
   machine.cacheLog = opts.cacheLog ?? null;
   machine.translator.tierLog = opts.tierLog ?? null;
   machine.translator.outAsm = opts.outAsm ?? null;
-  machine.execLog = opts.execLog ?? null;
+  const execLog = opts.execLog;
+  machine.execLog = execLog ? (pc) => execLog(execLine(pc)) : null;
   machine.useDiskCache(programBytes(hostPath));
   installProcessHooks(machine, kernel);
   allowThreads(machine, kernel);

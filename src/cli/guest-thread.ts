@@ -6,7 +6,6 @@
 // Atomics.wait whenever it waits (DESIGN §4: block the honest way).
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { execLine } from '../translate/machine.js';
 import { HOST_EVENTS, LoadError, resumeProgram, runProgram, type GuestResult, type HostLink } from '../user.js';
 
 /** What the main thread asks for: a program to start, or a forked guest to resume. */
@@ -73,7 +72,7 @@ function run(req: GuestRequest, host: HostLink): GuestResult {
     cacheLog: req.cacheLog ? log : undefined,
     tierLog: req.tierLog ? log : undefined,
     outAsm: req.outAsm ? log : undefined,
-    execLog: req.execLog ? (pc) => log(execLine(pc)) : undefined,
+    execLog: req.execLog ? log : undefined,
     inAsm: req.inAsm ? (pc, text) => log(`0x${pc.toString(16).padStart(16, '0')}:  ${text}`) : undefined,
     host,
   });
