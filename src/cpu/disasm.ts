@@ -1,0 +1,55 @@
+// Helpers for the disassembly functions in the instruction definitions: operand spellings as
+// GNU objdump prints them (register names, immediates, conditions, branch targets), so that
+// `-d in_asm` can be compared with `aarch64-linux-gnu-objdump -d` word for word.
+
+/** General-purpose register n, 64-bit (sf=1) or 32-bit; 31 is the zero register. */
+export function xr(n: number, sf: number | boolean = 1): string {
+  if (n === 31) return sf ? 'xzr' : 'wzr';
+  return (sf ? 'x' : 'w') + n;
+}
+
+/** General-purpose register n where 31 is the stack pointer. */
+export function xsp(n: number, sf: number | boolean = 1): string {
+  if (n === 31) return sf ? 'sp' : 'wsp';
+  return (sf ? 'x' : 'w') + n;
+}
+
+/** Unsigned hexadecimal immediate: #0x1f. Accepts bigints for 64-bit values. */
+export function hex(v: number | bigint): string {
+  return '#0x' + BigInt.asUintN(64, BigInt(v)).toString(16);
+}
+
+/** A code or literal address, as objdump prints it for a stripped binary: 0x400080. */
+export function target(pc: number, off: number): string {
+  return '0x' + BigInt.asUintN(64, BigInt(pc) + BigInt(off)).toString(16);
+}
+
+export const COND = ['eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le', 'al', 'nv'];
+
+export const SHIFT = ['lsl', 'lsr', 'asr', 'ror'];
+
+export const EXTEND = ['uxtb', 'uxth', 'uxtw', 'uxtx', 'sxtb', 'sxth', 'sxtw', 'sxtx'];
+
+/** SIMD&FP scalar register of `bytes` width: b0, h0, s0, d0, q0. */
+export function fpr(n: number, bytes: number): string {
+  return ({ 1: 'b', 2: 'h', 4: 's', 8: 'd', 16: 'q' } as Record<number, string>)[bytes] + n;
+}
+
+/** [base, #off] with the offset left out when it is 0, as objdump does. */
+export function memOff(rn: number, off: number): string {
+  return off ? `[${xsp(rn)}, #${off}]` : `[${xsp(rn)}]`;
+}
+
+/** PRFM operation: pldl1keep ... pstl3strm, or #imm when unnamed. */
+export function prfop(rt: number): string {
+  const type = ['pld', 'pli', 'pst'][rt >> 3];
+  const tgt = (rt >> 1) & 3;
+  if (!type || tgt === 3) return hex(rt);
+  return `${type}l${tgt + 1}${rt & 1 ? 'strm' : 'keep'}`;
+}
+
+/** Instruction text for words whose definition has no disassembly yet: what objdump prints for
+ *  an unknown word, with what the definition does say as a comment. */
+export function rawInsn(word: number, note: string): string {
+  return `.inst 0x${(word >>> 0).toString(16).padStart(8, '0')} // ${note}`;
+}
