@@ -72,8 +72,8 @@ export const BARRIER = insn({
   asm(a) {
     switch (a.op2) {
       case 2: return a.crm === 15 ? 'clrex' : `clrex ${hex(a.crm)}`;
-      case 4: if (a.crm === 0) return 'ssbb'; if (a.crm === 4) return 'pssbb'; // fall through
-      case 5: return `${a.op2 === 4 ? 'dsb' : 'dmb'} ${BARRIER_OPTION[a.crm] || hex(a.crm)}`;
+      case 4: return a.crm === 0 ? 'ssbb' : a.crm === 4 ? 'pssbb' : `dsb ${BARRIER_OPTION[a.crm] || hex(a.crm)}`;
+      case 5: return `dmb ${BARRIER_OPTION[a.crm] || hex(a.crm)}`;
       case 6: return a.crm === 15 ? 'isb' : `isb ${hex(a.crm)}`;
       case 7: return a.crm === 0 ? 'sb' : null;
       default: return null;
