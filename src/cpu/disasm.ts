@@ -54,3 +54,25 @@ export function prfop(rt: number): string {
 export function rawInsn(word: number, note: string): string {
   return `.inst 0x${(word >>> 0).toString(16).padStart(8, '0')} // ${note}`;
 }
+
+/** What a single-register load or store moves (ldst-access.ts decodeAccess). */
+export interface AccessShape { op: 'load' | 'store' | 'prefetch'; size: number; fp: boolean; sext: number }
+
+/**
+ * Mnemonic of a single-register access: `kind` is r (ldr, scaled or register offset), ur
+ * (unscaled: ldur) or tr (unprivileged: ldtr); the b/h/sb/sh/sw suffix follows the access.
+ */
+export function ldstMnemonic(acc: AccessShape, kind: 'r' | 'ur' | 'tr'): string {
+  if (acc.op === 'prefetch') return kind === 'ur' ? 'prfum' : 'prfm';
+  const base = (acc.op === 'load' ? 'ld' : 'st') + kind;
+  if (acc.fp) return base;
+  const width = acc.size === 1 ? 'b' : acc.size === 2 ? 'h' : acc.size === 4 && acc.sext ? 'w' : '';
+  return base + (acc.sext ? 's' : '') + width;
+}
+
+/** The transfer register of a single-register access (the prfop of a prefetch). */
+export function ldstReg(acc: AccessShape, rt: number): string {
+  if (acc.op === 'prefetch') return prfop(rt);
+  if (acc.fp) return fpr(rt, acc.size);
+  return xr(rt, acc.sext === 64 || (acc.size === 8 && !acc.sext));
+}
