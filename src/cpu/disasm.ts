@@ -45,7 +45,7 @@ export function memOff(rn: number, off: number): string {
 export function prfop(rt: number): string {
   const type = ['pld', 'pli', 'pst'][rt >> 3];
   const tgt = (rt >> 1) & 3;
-  if (!type || tgt === 3) return hex(rt);
+  if (!type || tgt === 3) return `#0x${rt.toString(16).padStart(2, '0')}`;
   return `${type}l${tgt + 1}${rt & 1 ? 'strm' : 'keep'}`;
 }
 

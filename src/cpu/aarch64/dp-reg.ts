@@ -41,7 +41,7 @@ export const ADDSUB_shifted = insn({
   pattern: 'sf:1 op:1 S:1 01011 shift:2 0 rm:5 imm6:6 rn:5 rd:5',
   asm(a) {
     if (a.shift === 3 || (!a.sf && a.imm6 >= 32)) return null;
-    const rm = xr(a.rm, a.sf) + (a.imm6 ? `, ${SHIFT[a.shift]} #${a.imm6}` : '');
+    const rm = xr(a.rm, a.sf) + (a.imm6 || a.shift ? `, ${SHIFT[a.shift]} #${a.imm6}` : '');
     if (a.S && a.rd === 31) return `${a.op ? 'cmp' : 'cmn'} ${xr(a.rn, a.sf)}, ${rm}`;
     if (a.op && a.rn === 31) return `neg${a.S ? 's' : ''} ${xr(a.rd, a.sf)}, ${rm}`;
     return `${a.op ? 'sub' : 'add'}${a.S ? 's' : ''} ${xr(a.rd, a.sf)}, ${xr(a.rn, a.sf)}, ${rm}`;

@@ -24,25 +24,34 @@ export * from './sysregs.js';
 
 /** HINT #n names objdump uses (n = CRm:op2); BTI (CRm=4) is spelled with its targets. */
 const HINTS: Record<number, string> = {
-  0: 'nop', 1: 'yield', 2: 'wfe', 3: 'wfi', 4: 'sev', 5: 'sevl', 6: 'dgh', 7: 'xpaclri',
+  0: 'nop', 1: 'yield', 2: 'wfe', 3: 'wfi', 4: 'sev', 5: 'sevl', 7: 'xpaclri',
   8: 'pacia1716', 10: 'pacib1716', 12: 'autia1716', 14: 'autib1716', 16: 'esb', 17: 'psb csync',
-  18: 'tsb csync', 20: 'csdb', 24: 'paciaz', 25: 'paciasp', 26: 'pacibz', 27: 'pacibsp',
+  18: 'tsb csync', 20: 'csdb', 22: 'clearbhb', 24: 'paciaz', 25: 'paciasp', 26: 'pacibz', 27: 'pacibsp',
   28: 'autiaz', 29: 'autiasp', 30: 'autibz', 31: 'autibsp',
 };
 
+/** A DMB/DSB option, unnamed ones as objdump prints them (two hex digits). */
+const barrierOption = (crm: number) => BARRIER_OPTION[crm] || `#0x${crm.toString(16).padStart(2, '0')}`;
+
 /** MSR (immediate) PSTATE field names by op1_op2. */
 const PSTATE_FIELDS: Record<string, string> = {
-  '0_3': 'uao', '0_4': 'pan', '0_5': 'spsel', '3_1': 'ssbs', '3_2': 'dit', '3_4': 'tco', '3_6': 'daifset', '3_7': 'daifclr',
+  '0_3': 'uao', '0_4': 'pan', '0_5': 'spsel', '3_1': 'ssbs', '3_2': 'dit', '3_4': 'tco', '3_6': 'daifset', '3_7': 'daifclr', '1_0': 'allint',
 };
 
 /** DMB/DSB option names by CRm. */
 const BARRIER_OPTION = ['', 'oshld', 'oshst', 'osh', '', 'nshld', 'nshst', 'nsh', '', 'ishld', 'ishst', 'ish', '', 'ld', 'st', 'sy'];
 
-/** SYS aliases with CRn=7 by op1_CRm_op2 (the EL0 ones and the common EL1 cache operations). */
-const DC_OPS = new Map<string, string>([
-  ['3_4_1', 'dc zva'], ['3_4_3', 'dc gva'], ['3_4_4', 'dc gzva'], ['3_10_1', 'dc cvac'], ['3_11_1', 'dc cvau'], ['3_12_1', 'dc cvap'], ['3_13_1', 'dc cvadp'],
-  ['3_14_1', 'dc civac'], ['3_5_1', 'ic ivau'], ['0_6_1', 'dc ivac'], ['0_6_2', 'dc isw'], ['0_10_2', 'dc csw'],
-  ['0_14_2', 'dc cisw'],
+/** SYS aliases by op1_CRn_CRm_op2: the EL0 cache operations and the common EL1 ones; a
+ *  trailing ! marks those that take no register. */
+const SYS_OPS = new Map<string, string>([
+  ['3_7_4_1', 'dc zva'], ['3_7_4_3', 'dc gva'], ['3_7_4_4', 'dc gzva'], ['3_7_10_1', 'dc cvac'],
+  ['3_7_11_1', 'dc cvau'], ['3_7_12_1', 'dc cvap'], ['3_7_13_1', 'dc cvadp'], ['3_7_14_1', 'dc civac'],
+  ['3_7_5_1', 'ic ivau'], ['0_7_6_1', 'dc ivac'], ['0_7_6_2', 'dc isw'], ['0_7_10_2', 'dc csw'], ['0_7_14_2', 'dc cisw'],
+  ['0_7_5_0', 'ic iallu!'], ['0_7_1_0', 'ic ialluis!'],
+  ['0_7_8_0', 'at s1e1r'], ['0_7_8_1', 'at s1e1w'], ['0_7_8_2', 'at s1e0r'], ['0_7_8_3', 'at s1e0w'],
+  ['0_8_3_0', 'tlbi vmalle1is!'], ['0_8_7_0', 'tlbi vmalle1!'], ['0_8_3_1', 'tlbi vae1is'], ['0_8_7_1', 'tlbi vae1'],
+  ['0_8_3_2', 'tlbi aside1is'], ['0_8_7_2', 'tlbi aside1'], ['0_8_3_3', 'tlbi vaae1is'], ['0_8_7_3', 'tlbi vaae1'],
+  ['0_8_3_5', 'tlbi vale1is'], ['0_8_7_5', 'tlbi vale1'], ['0_8_3_7', 'tlbi vaale1is'], ['0_8_7_7', 'tlbi vaale1'],
 ]);
 
 /** HINT space: NOP, YIELD, WFE, WFI, SEV, SEVL, DGH, ESB, PSB, TSB, CSDB, BTI and the PAC hints
@@ -72,11 +81,13 @@ export const BARRIER = insn({
   asm(a) {
     switch (a.op2) {
       case 2: return a.crm === 15 ? 'clrex' : `clrex ${hex(a.crm)}`;
-      case 4: return a.crm === 0 ? 'ssbb' : a.crm === 4 ? 'pssbb' : `dsb ${BARRIER_OPTION[a.crm] || hex(a.crm)}`;
-      case 5: return `dmb ${BARRIER_OPTION[a.crm] || hex(a.crm)}`;
+      case 4: return a.crm === 0 ? 'ssbb' : a.crm === 4 ? 'pssbb' : `dsb ${barrierOption(a.crm)}`;
+      case 5: return `dmb ${barrierOption(a.crm)}`;
       case 6: return a.crm === 15 ? 'isb' : `isb ${hex(a.crm)}`;
-      case 7: return a.crm === 0 ? 'sb' : null;
-      default: return null;
+      case 7: return a.crm === 0 ? 'sb' : `msr s0_3_c3_c${a.crm}_7, xzr`;
+      case 1: return (a.crm & 3) !== 2 ? `msr s0_3_c3_c${a.crm}_1, xzr` : `dsb ${['osh', 'nsh', 'ish', 'sy'][a.crm >> 2]}nxs`;
+      case 3: return null; // TME
+      default: return `msr s0_3_c3_c${a.crm}_${a.op2}, xzr`;
     }
   },
   sem(e, a) {
@@ -108,7 +119,10 @@ export const MSR_imm = insn({
   asm(a) {
     if (a.op1 === 0 && a.crm === 0 && a.op2 <= 2) return ['cfinv', 'xaflag', 'axflag'][a.op2];
     const field = PSTATE_FIELDS[`${a.op1}_${a.op2}`];
-    return field ? `msr ${field}, ${hex(a.crm)}` : null;
+    // Single-bit fields take #0 or #1; objdump prints other values as a register write.
+    if (a.op1 === 3 && a.op2 === 3) return null; // SME's smstart/smstop
+    if (!field || (a.crm > 1 && !field.startsWith('daif'))) return `msr s0_${a.op1}_c4_c${a.crm}_${a.op2}, xzr`;
+    return `msr ${field}, ${hex(a.crm)}`;
   },
   sem(e, a) {
     if (a.op1 === 0 && a.op2 === 0 && a.crm === 0) {
@@ -130,8 +144,10 @@ export const SYS = insn({
   pattern: '1101010100 L:1 01 op1:3 crn:4 crm:4 op2:3 rt:5',
   asm(a) {
     if (a.L) return `sysl ${xr(a.rt)}, #${a.op1}, C${a.crn}, C${a.crm}, #${a.op2}`;
-    const dc = a.crn === 7 ? DC_OPS.get(`${a.op1}_${a.crm}_${a.op2}`) : undefined;
-    if (dc) return `${dc}, ${xr(a.rt)}`;
+    const op = SYS_OPS.get(`${a.op1}_${a.crn}_${a.crm}_${a.op2}`);
+    if (op) return op.endsWith('!') ? (a.rt === 31 ? op.slice(0, -1) : null) : `${op}, ${xr(a.rt)}`;
+    // objdump names hundreds of AT, DC, IC and TLBI operations; those not in SYS_OPS stay .inst.
+    if (a.crn >= 7 && a.crn <= 9) return null;
     return `sys #${a.op1}, C${a.crn}, C${a.crm}, #${a.op2}${a.rt === 31 ? '' : `, ${xr(a.rt)}`}`;
   },
   sem(e, a) {
