@@ -76,3 +76,16 @@ export function ldstReg(acc: AccessShape, rt: number): string {
   if (acc.fp) return fpr(rt, acc.size);
   return xr(rt, acc.sext === 64 || (acc.size === 8 && !acc.sext));
 }
+
+/** A scalar FP register by the ftype field (0 S, 1 D, 3 H); null for 2 (unallocated). */
+export function fpType(n: number, ftype: number): string | null {
+  const p = ['s', 'd', '', 'h'][ftype];
+  return p ? p + n : null;
+}
+
+/** A floating-point immediate as objdump prints it: C's %.18e (2.500000000000000000e+00). */
+export function fpImm(v: number): string {
+  const [m, e] = v.toExponential(18).split('e');
+  const exp = Number(e);
+  return `#${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+}
