@@ -21,7 +21,7 @@ export function hex(v: number | bigint): string {
 
 /** A code or literal address, as objdump prints it for a stripped binary: 0x400080. */
 export function target(pc: number, off: number): string {
-  if (Number.isNaN(pc)) return off < 0 ? `.-${-off}` : `.+${off}`; // address unknown: GNU as syntax
+  if (Number.isNaN(pc)) return off < 0 ? `.-0x${(-off).toString(16)}` : `.+0x${off.toString(16)}`; // address unknown: GNU as syntax
   return '0x' + BigInt.asUintN(64, BigInt(pc) + BigInt(off)).toString(16);
 }
 
