@@ -89,3 +89,22 @@ export function fpImm(v: number): string {
   const exp = Number(e);
   return `#${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 }
+
+/**
+ * The mnemonic a SIMD definition's name list gives for its U bit (and, for the bitwise group,
+ * its size field): 's/uhadd' → shadd or uhadd, 'add/sub' → add or sub, 'sq(r)dmulh' → sqdmulh
+ * or sqrdmulh, 'and/bic/orr/orn/eor/bsl/bit/bif' → one of eight by U:size.
+ */
+export function simdMnemonic(names: string, u: number, size: number): string {
+  if (names.startsWith('s/u')) return (u ? 'u' : 's') + names.slice(3);
+  const m = /^(\w*)\((\w+)\)(\w*)$/.exec(names);
+  if (m) return m[1] + (u ? m[2] : '') + m[3];
+  const list = names.split('/');
+  if (list.length === 8) return list[u * 4 + size];
+  return list[Math.min(u, list.length - 1)];
+}
+
+/** A vector register with its arrangement: v3.16b, v0.2d. */
+export function vreg(n: number, size: number, q: number): string {
+  return `v${n}.${(q ? 16 : 8) >> size}${'bhsd'[size]}`;
+}
