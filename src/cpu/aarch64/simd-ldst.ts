@@ -4,6 +4,7 @@
 // the registers unchanged.
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
+import { vreg, xr, xsp } from '../disasm.js';
 import { insn } from '../insn.js';
 import { low64, SH } from './simd-util.js';
 
@@ -40,7 +41,17 @@ const MULTI: Record<number, [number, number]> = { // opcode -> [rpt, selem]
 
 export const LDST_MULTI = insn({
   pattern: '0 q:1 001100 p:1 l:1 0 rm:5 opc:4 size:2 rn:5 rt:5',
-  asm: 'ld/st{l}-multi{opc} v{rt}.., [x{rn}], x{rm} (size {size}, q {q})',
+  asm(a) {
+    const shape = MULTI[a.opc];
+    if (!shape || (!a.p && a.rm !== 0)) return null;
+    const [rpt, selem] = shape;
+    if (a.size === 3 && !a.q && selem > 1) return null;
+    const regs = Array.from({ length: rpt * selem }, (_, i) => vreg((a.rt + i) & 31, a.size, a.q));
+    const post = !a.p ? '' : a.rm === 31 ? `, #${regs.length * (a.q ? 16 : 8)}` : `, ${xr(a.rm)}`;
+    // objdump writes three or four registers that do not wrap past v31 as a range.
+    const list = regs.length >= 3 && a.rt + regs.length <= 32 ? `${regs[0]}-${regs[regs.length - 1]}` : regs.join(', ');
+    return `${a.l ? 'ld' : 'st'}${selem} {${list}}, [${xsp(a.rn)}]${post}`;
+  },
   sem(e, a) {
     const shape = MULTI[a.opc];
     if (!shape || (!a.p && a.rm !== 0)) return e.trap(Trap.Undefined);
