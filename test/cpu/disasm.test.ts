@@ -53,12 +53,16 @@ describe.skipIf(lacking)(titled('disassembly against aarch64-linux-gnu-objdump',
       if (typeof d.asm !== 'function') continue;
       for (let i = 0; i < 400; i++) words.push(((next() & ~d.mask) | d.value) >>> 0);
     }
-    const c = compare(objdumpWords(words, 0x400000));
+    const lines = objdumpWords(words, 0x400000);
+    const c = compare(lines);
     // objdump knows ~1,500 system register names; tsemu names the ones an OS and programs
     // commonly use and spells the rest s<op0>_<op1>_c<n>_c<m>_<op2>, which objdump then names.
     const generic = /^(mrs x\w+, s\d_\d_c\d+_c\d+_\d|msr s\d_\d_c\d+_c\d+_\d, x\w+)$/;
     c.differ = c.differ.filter((d) => !(generic.test(d.tsemu) && /^(mrs|msr) /.test(d.objdump)));
     expect(differences(c)).toEqual([]);
-    expect(c.same / c.total).toBeGreaterThan(0.75);
+    // Of the words objdump decodes (many random field values are unallocated), nearly all are
+    // disassembled rather than left as .inst.
+    const decoded = compare(lines.filter((l) => !l.text.startsWith('.inst')));
+    expect(decoded.same / decoded.total).toBeGreaterThan(0.95);
   });
 });
