@@ -2,14 +2,18 @@
 // integer across-lanes reductions (ADDV, S/UADDLV, S/UMAXV, S/UMINV) and scalar ADDP.
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
-import { vreg, xr } from '../disasm.js';
+import { simdMnemonic, vreg, xr } from '../disasm.js';
 import { insn } from '../insn.js';
 import { bsel, vecAndScalar, fit, lane0, low64, max, min, or, shuffleLanes, splat, vop } from './simd-util.js';
 import { addlp } from './simd-misc.js';
 
 export const PERMUTE = insn({
   pattern: '0 q:1 001110 size:2 0 rm:5 0 opc:3 10 rn:5 rd:5',
-  asm: 'uzp/trn/zip{opc} v{rd}, v{rn}, v{rm} (size {size}, q {q})',
+  asm(a) {
+    if ((a.opc & 3) === 0 || (a.size === 3 && !a.q)) return null;
+    const name = `${['', 'uzp', 'trn', 'zip'][a.opc & 3]}${(a.opc >> 2) + 1}`;
+    return `${name} ${vreg(a.rd, a.size, a.q)}, ${vreg(a.rn, a.size, a.q)}, ${vreg(a.rm, a.size, a.q)}`;
+  },
   sem(e, a) {
     const { q, size, opc } = a;
     if ((opc & 3) === 0 || (size === 3 && !q)) return e.trap(Trap.Undefined);
@@ -52,7 +56,11 @@ export const EXT = insn({
 
 export const TBL = insn({
   pattern: '0 q:1 001110 000 rm:5 0 len:2 op:1 00 rn:5 rd:5',
-  asm: 'tbl/tbx{op} v{rd}, {{v{rn}, {len}+1 regs}}, v{rm}',
+  asm(a) {
+    const regs = Array.from({ length: a.len + 1 }, (_, k) => vreg((a.rn + k) & 31, 0, 1));
+    const list = regs.length >= 3 && a.rn + regs.length <= 32 ? `${regs[0]}-${regs[regs.length - 1]}` : regs.join(', ');
+    return `${a.op ? 'tbx' : 'tbl'} ${vreg(a.rd, 0, a.q)}, {${list}}, ${vreg(a.rm, 0, a.q)}`;
+  },
   sem(e, a) {
     const idx = e.v(a.rm);
     let r: Val | null = null;
@@ -195,7 +203,12 @@ export function reduce(e: Emitter, size: number, v: Val, lanes: number, f: (x: V
 function across(opc: string, asm: string, u: string, kind: 'addlv' | 'max' | 'min' | 'add') {
   return insn({
     pattern: `0 q:1 ${u} 01110 size:2 11000 ${opc} 10 rn:5 rd:5`,
-    asm: `${asm} v{rd}, v{rn} (size {size}, q {q})`,
+    asm(a) {
+      const { q, size } = a;
+      if (size === 3 || (size === 2 && !q)) return null;
+      const name = simdMnemonic(asm, a.u ?? 0, size);
+      return `${name} ${'bhsd'[kind === 'addlv' ? size + 1 : size]}${a.rd}, ${vreg(a.rn, size, q)}`;
+    },
     sem(e, a) {
       const { q, size } = a;
       const signed = !a.u;
@@ -224,7 +237,7 @@ export const ADDV = across('11011', 'addv', '0', 'add');
 
 export const ADDP_scalar = insn({
   pattern: '01 0 11110 size:2 11000 11011 10 rn:5 rd:5',
-  asm: 'addp d{rd}, v{rn}.2d',
+  asm: (a) => (a.size === 3 ? `addp d${a.rd}, v${a.rn}.2d` : null),
   sem(e, a) {
     if (a.size !== 3) return e.trap(Trap.Undefined);
     const n = e.v(a.rn);
