@@ -106,7 +106,33 @@ export const LDST_MULTI = insn({
 
 export const LDST_SINGLE = insn({
   pattern: '0 q:1 001101 p:1 l:1 r:1 rm:5 opc:3 s:1 size:2 rn:5 rt:5',
-  asm: 'ld/st{l}-single{opc}{r} v{rt}.., [x{rn}], x{rm} (size {size}, s {s}, q {q})',
+  asm(a) {
+    if (!a.p && a.rm !== 0) return null;
+    const selem = (((a.opc & 1) << 1) | a.r) + 1;
+    const scale = a.opc >> 1;
+    let size: number;
+    let index = 0;
+    switch (scale) {
+      case 0: size = 0; index = (a.q << 3) | (a.s << 2) | a.size; break;
+      case 1:
+        if (a.size & 1) return null;
+        size = 1; index = (a.q << 2) | (a.s << 1) | (a.size >> 1); break;
+      case 2:
+        if (a.size === 0) { size = 2; index = (a.q << 1) | a.s; }
+        else if (a.size === 1 && !a.s) { size = 3; index = a.q; }
+        else return null;
+        break;
+      default:
+        if (!a.l || a.s) return null;
+        size = a.size;
+    }
+    const regs = Array.from({ length: selem }, (_, i) =>
+      (scale === 3 ? vreg((a.rt + i) & 31, size, a.q) : `v${(a.rt + i) & 31}.${'bhsd'[size]}`));
+    const list = regs.length >= 3 && a.rt + regs.length <= 32 ? `${regs[0]}-${regs[regs.length - 1]}` : regs.join(', ');
+    const post = !a.p ? '' : a.rm === 31 ? `, #${selem << size}` : `, ${xr(a.rm)}`;
+    const name = `${a.l ? 'ld' : 'st'}${selem}${scale === 3 ? 'r' : ''}`;
+    return `${name} {${list}}${scale === 3 ? '' : `[${index}]`}, [${xsp(a.rn)}]${post}`;
+  },
   sem(e, a) {
     if (!a.p && a.rm !== 0) return e.trap(Trap.Undefined);
     const selem = (((a.opc & 1) << 1) | a.r) + 1;
