@@ -92,7 +92,7 @@ export const SMC = insn({
 /** ERET: the run loop restores PSTATE from SPSR_EL1 and continues at ELR_EL1. */
 export const ERET = insn({
   pattern: '1101011 0100 11111 000000 11111 00000',
-  asm: 'eret',
+  asm: () => 'eret',
   sem(e) {
     e.trap(Trap.ExceptionReturn);
   },
