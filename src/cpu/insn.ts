@@ -1,5 +1,6 @@
 // One definition per instruction: its encoding pattern, its semantics written against the
 // Emitter interface, and its disassembly text. Every execution tier runs the same `sem`.
+import { rawInsn } from './disasm.js';
 import type { Emitter } from './emitter.js';
 
 export type Fields = Record<string, number>;
@@ -7,10 +8,17 @@ export type Fields = Record<string, number>;
 export interface InsnSpec {
   /** 32 bits, most significant first: literal bits (0/1), don't-care bits (x), and fields name:width. */
   pattern: string;
-  /** Disassembly template; {name} is replaced by the field's value. */
-  asm: string;
+  /**
+   * Disassembly. A function of the fields and the instruction's address gives what GNU objdump
+   * prints for the word (null where a form is not written yet); a string is an older template
+   * ({name} replaced by the field's value), shown only as a comment after `.inst 0x...`.
+   */
+  asm: string | AsmFn;
   sem(e: Emitter, a: Fields): void;
 }
+
+/** pc is NaN when the caller does not know it (branch targets are then printed relative). */
+export type AsmFn = (a: Fields, pc: number) => string | null;
 
 export interface Insn extends InsnSpec {
   name: string;
@@ -66,8 +74,21 @@ export function collect(...groups: Record<string, unknown>[]): Insn[] {
   return out;
 }
 
-/** Disassemble with the definition's template: {f} → decimal value, {f:x} → hex. */
-export function formatAsm(d: Insn, a: Fields): string {
-  return d.asm.replace(/\{(\w+)(:x)?\}/g, (_, n: string, hex?: string) =>
+/** The instruction word again from its fields (don't-care bits read as 0). */
+export function encodeFields(d: Insn, a: Fields): number {
+  let w = d.value;
+  for (const f of d.fields) w |= (a[f.name] & (2 ** f.width - 1)) << f.shift;
+  return w >>> 0;
+}
+
+/** Disassemble as GNU objdump does; forms without a disassembly yet print as `.inst 0x...`. */
+export function formatAsm(d: Insn, a: Fields, pc = NaN): string {
+  if (typeof d.asm === 'function') {
+    const text = d.asm(a, pc);
+    if (text !== null) return text;
+    return rawInsn(encodeFields(d, a), d.name || 'not disassembled yet');
+  }
+  const old = d.asm.replace(/\{(\w+)(:x)?\}/g, (_, n: string, hex?: string) =>
     n in a ? (hex ? '0x' + a[n].toString(16) : String(a[n])) : `{${n}}`);
+  return rawInsn(encodeFields(d, a), old);
 }

@@ -16,7 +16,7 @@ export interface HostTool {
 // The list lives in a JSON file that .ci/run reads too: one list of what the machine needs.
 // A tool is found by its command on PATH, or by the absolute path of a file its package installs
 // (the arm64 glibc that the dynamic fixtures run against with -L /usr/aarch64-linux-gnu).
-const listed: Record<'qemu' | 'tmux' | 'cc' | 'sysroot' | 'ps' | 'rustc' | 'go' | 'qemuSystem' | 'dtc', HostTool> =
+const listed: Record<'qemu' | 'tmux' | 'cc' | 'objdump' | 'sysroot' | 'ps' | 'rustc' | 'go' | 'qemuSystem' | 'dtc', HostTool> =
   JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'setup', 'host-tools.json'), 'utf8'));
 if (process.env.TSEMU_QEMU) listed.qemu = { ...listed.qemu, probe: process.env.TSEMU_QEMU };
 export const HOST_TOOLS = listed;

@@ -2,6 +2,7 @@
 // SBFX, UBFX, SBFIZ, UBFIZ) and EXTR (ROR #imm). The field positions are decode-time numbers,
 // so each form becomes a couple of shifts or masks; 32-bit forms use i32 operations.
 import { Trap, type Emitter, type Val } from '../emitter.js';
+import { xr } from '../disasm.js';
 import { insn } from '../insn.js';
 
 /** Operations on a 32- or 64-bit operand, chosen by sf at translation time. */
@@ -34,7 +35,27 @@ const ones = (n: number) => (1n << BigInt(n)) - 1n;
 
 export const BITFIELD = insn({
   pattern: 'sf:1 opc:2 100110 N:1 immr:6 imms:6 rn:5 rd:5',
-  asm: 'sbfm/bfm/ubfm{opc} {rd}, {rn}, #{immr}, #{imms}',
+  asm(a) {
+    if (a.opc === 3 || a.N !== a.sf || (!a.sf && (a.immr >= 32 || a.imms >= 32))) return null;
+    const W = a.sf ? 64 : 32;
+    const R = a.immr;
+    const S = a.imms;
+    const rd = xr(a.rd, a.sf);
+    const rn = xr(a.rn, a.sf);
+    // The aliases in the Arm ARM's order of preference.
+    if (a.opc === 1) {
+      if (S < R) return a.rn === 31 ? `bfc ${rd}, #${W - R}, #${S + 1}` : `bfi ${rd}, ${rn}, #${W - R}, #${S + 1}`;
+      return `bfxil ${rd}, ${rn}, #${R}, #${S - R + 1}`;
+    }
+    const u = a.opc === 2 ? 'u' : 's';
+    if (S === W - 1) return `${u === 'u' ? 'lsr' : 'asr'} ${rd}, ${rn}, #${R}`;
+    if (u === 'u' && S + 1 === R) return `lsl ${rd}, ${rn}, #${W - 1 - S}`;
+    if (S < R) return `${u}bfiz ${rd}, ${rn}, #${W - R}, #${S + 1}`;
+    if (R === 0 && (S === 7 || S === 15 || (S === 31 && u === 's')) && (u === 's' || !a.sf)) {
+      return `${u}xt${S === 7 ? 'b' : S === 15 ? 'h' : 'w'} ${rd}, ${xr(a.rn, 0)}`;
+    }
+    return `${u}bfx ${rd}, ${rn}, #${R}, #${S - R + 1}`;
+  },
   sem(e, a) {
     if (a.opc === 3 || a.N !== a.sf || (!a.sf && (a.immr >= 32 || a.imms >= 32))) return e.trap(Trap.Undefined);
     const w = width(e, a.sf);
@@ -77,7 +98,11 @@ export const BITFIELD = insn({
 /** EXTR: bits lsb.. of the concatenation Rn:Rm; ROR #imm when Rn = Rm. */
 export const EXTR = insn({
   pattern: 'sf:1 00 100111 N:1 0 rm:5 imms:6 rn:5 rd:5',
-  asm: 'extr {rd}, {rn}, {rm}, #{imms}',
+  asm(a) {
+    if (a.N !== a.sf || (!a.sf && a.imms >= 32)) return null;
+    if (a.rn === a.rm) return `ror ${xr(a.rd, a.sf)}, ${xr(a.rn, a.sf)}, #${a.imms}`;
+    return `extr ${xr(a.rd, a.sf)}, ${xr(a.rn, a.sf)}, ${xr(a.rm, a.sf)}, #${a.imms}`;
+  },
   sem(e, a) {
     if (a.N !== a.sf || (!a.sf && a.imms >= 32)) return e.trap(Trap.Undefined);
     const w = width(e, a.sf);

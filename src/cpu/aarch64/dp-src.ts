@@ -2,6 +2,7 @@
 // variable shifts, CRC32, multiply(-add) including the widening and high-half forms.
 import { Trap, type Emitter, type Val } from '../emitter.js';
 import { helper } from '../helpers.js';
+import { SHIFT, xr } from '../disasm.js';
 import { insn } from '../insn.js';
 import { width, type Width } from './dp-bitfield.js';
 
@@ -19,7 +20,11 @@ const M16 = 0x0000ffff0000ffffn;
 /** RBIT, REV16, REV32, REV (opc 0-3; sf=0 opc 2 is the 32-bit REV, opc 3 is reserved). */
 export const REV = insn({
   pattern: 'sf:1 1 0 11010110 00000 0000 opc:2 rn:5 rd:5',
-  asm: 'rbit/rev16/rev32/rev{opc} {rd}, {rn}',
+  asm(a) {
+    if (!a.sf && a.opc === 3) return null;
+    const name = a.opc === 3 || (!a.sf && a.opc === 2) ? 'rev' : ['rbit', 'rev16', 'rev32'][a.opc];
+    return `${name} ${xr(a.rd, a.sf)}, ${xr(a.rn, a.sf)}`;
+  },
   sem(e, a) {
     if (!a.sf && a.opc === 3) return e.trap(Trap.Undefined);
     const w = width(e, a.sf);
@@ -44,7 +49,7 @@ export const REV = insn({
 /** CLZ, CLS. */
 export const CLZ = insn({
   pattern: 'sf:1 1 0 11010110 00000 00010 op:1 rn:5 rd:5',
-  asm: 'clz/cls{op} {rd}, {rn}',
+  asm: (a) => `${a.op ? 'cls' : 'clz'} ${xr(a.rd, a.sf)}, ${xr(a.rn, a.sf)}`,
   sem(e, a) {
     const w = width(e, a.sf);
     const v = w.reg(a.rn);
@@ -59,7 +64,7 @@ export const CLZ = insn({
 /** UDIV, SDIV: x / 0 = 0 and INT_MIN / -1 = INT_MIN, where wasm would trap. */
 export const DIV = insn({
   pattern: 'sf:1 0 0 11010110 rm:5 00001 signed:1 rn:5 rd:5',
-  asm: 'udiv/sdiv{signed} {rd}, {rn}, {rm}',
+  asm: (a) => `${a.signed ? 'sdiv' : 'udiv'} ${xr(a.rd, a.sf)}, ${xr(a.rn, a.sf)}, ${xr(a.rm, a.sf)}`,
   sem(e, a) {
     const w = width(e, a.sf);
     const t = a.sf ? 'i64' : 'i32';
@@ -81,7 +86,7 @@ export const DIV = insn({
 /** LSLV, LSRV, ASRV, RORV: the amount is Rm modulo the width, as wasm shifts already do. */
 export const SHIFTV = insn({
   pattern: 'sf:1 0 0 11010110 rm:5 0010 op2:2 rn:5 rd:5',
-  asm: 'lslv/lsrv/asrv/rorv{op2} {rd}, {rn}, {rm}',
+  asm: (a) => `${SHIFT[a.op2]} ${xr(a.rd, a.sf)}, ${xr(a.rn, a.sf)}, ${xr(a.rm, a.sf)}`,
   sem(e, a) {
     const w = width(e, a.sf);
     w.put(a.rd, w.op(['shl', 'shr_u', 'shr_s', 'rotr'][a.op2], w.reg(a.rn), w.reg(a.rm)));
@@ -118,7 +123,10 @@ const crc32c = crcHelper('crc32c', 0x82f63b78);
 /** CRC32B/H/W/X, CRC32CB/H/W/X (X needs sf=1, the others sf=0). */
 export const CRC32 = insn({
   pattern: 'sf:1 0 0 11010110 rm:5 010 C:1 sz:2 rn:5 rd:5',
-  asm: 'crc32{C} size {sz} {rd}, {rn}, {rm}',
+  asm(a) {
+    if ((a.sz === 3) !== (a.sf === 1)) return null;
+    return `crc32${a.C ? 'c' : ''}${'bhwx'[a.sz]} ${xr(a.rd, 0)}, ${xr(a.rn, 0)}, ${xr(a.rm, a.sz === 3)}`;
+  },
   sem(e, a) {
     if ((a.sz === 3) !== (a.sf === 1)) return e.trap(Trap.Undefined);
     const m = e.x(a.rm);
@@ -148,7 +156,22 @@ function umulh(e: Emitter, a: Val, b: Val): Val {
 /** MADD, MSUB, SMADDL, SMSUBL, UMADDL, UMSUBL, SMULH, UMULH. */
 export const MUL = insn({
   pattern: 'sf:1 00 11011 op31:3 rm:5 o0:1 ra:5 rn:5 rd:5',
-  asm: 'madd/msub/smaddl/umaddl/smulh/umulh{op31}{o0} {rd}, {rn}, {rm}, {ra}',
+  asm(a) {
+    const { op31, o0 } = a;
+    const n = (r: number, sf: number) => xr(r, sf);
+    if (op31 === 0) {
+      if (a.ra === 31) return `${o0 ? 'mneg' : 'mul'} ${n(a.rd, a.sf)}, ${n(a.rn, a.sf)}, ${n(a.rm, a.sf)}`;
+      return `${o0 ? 'msub' : 'madd'} ${n(a.rd, a.sf)}, ${n(a.rn, a.sf)}, ${n(a.rm, a.sf)}, ${n(a.ra, a.sf)}`;
+    }
+    if (!a.sf) return null;
+    if (op31 === 1 || op31 === 5) {
+      const u = op31 === 5 ? 'u' : 's';
+      if (a.ra === 31) return `${u}${o0 ? 'mnegl' : 'mull'} ${n(a.rd, 1)}, ${n(a.rn, 0)}, ${n(a.rm, 0)}`;
+      return `${u}${o0 ? 'msubl' : 'maddl'} ${n(a.rd, 1)}, ${n(a.rn, 0)}, ${n(a.rm, 0)}, ${n(a.ra, 1)}`;
+    }
+    if ((op31 === 2 || op31 === 6) && !o0) return `${op31 === 2 ? 's' : 'u'}mulh ${n(a.rd, 1)}, ${n(a.rn, 1)}, ${n(a.rm, 1)}`;
+    return null;
+  },
   sem(e, a) {
     const { op31, o0 } = a;
     if (op31 === 0) { // MADD, MSUB

@@ -5,6 +5,7 @@
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
 import { helper } from '../helpers.js';
+import { fpType, xr } from '../disasm.js';
 import { insn } from '../insn.js';
 import {
   bitsOf, DOUBLE, fixNaN, floatOf, flushIn, fpcrDN, fpcrRMode, fpFast, fpRoundInt, fpTypeOf, readScalar, roundAway, SINGLE,
@@ -32,7 +33,10 @@ const CODE = [1, 2, 0, 0]; // ftype → format code of the soft helpers
 /** FCVT: ftype is the source, opc the destination (0 S, 1 D, 3 H). */
 export const FCVT = insn({
   pattern: '000 11110 ftype:2 1 0001 opc:2 10000 rn:5 rd:5',
-  asm: 'fcvt {rd}, {rn}',
+  asm(a) {
+    if (a.ftype === 2 || a.opc === 2 || a.ftype === a.opc) return null;
+    return `fcvt ${fpType(a.rd, a.opc)}, ${fpType(a.rn, a.ftype)}`;
+  },
   sem(e, a) {
     if (a.ftype === 2 || a.opc === 2 || a.ftype === a.opc) return e.trap(Trap.Undefined);
     if (a.ftype === 0 && a.opc === 1) {
@@ -65,7 +69,10 @@ export const FCVT = insn({
 /** FRINTN FRINTP FRINTM FRINTZ FRINTA FRINTX FRINTI (op 5 is unallocated). */
 export const FRINT = insn({
   pattern: '000 11110 ftype:2 1 001 op:3 10000 rn:5 rd:5',
-  asm: 'frint.{op} {rd}, {rn}',
+  asm(a) {
+    const rd = fpType(a.rd, a.ftype);
+    return rd && a.op !== 5 ? `frint${'npmza-xi'[a.op]} ${rd}, ${fpType(a.rn, a.ftype)}` : null;
+  },
   sem(e, a) {
     if (a.ftype === 2 || a.op === 5) return e.trap(Trap.Undefined);
     // op: 0 N, 1 P, 2 M, 3 Z, 4 A, 6 X (FPCR), 7 I (FPCR).
@@ -82,7 +89,10 @@ export const FRINT = insn({
 /** FRINT32Z FRINT32X FRINT64Z FRINT64X: out-of-range, NaN and infinity give -2^(N-1). */
 export const FRINT_N = insn({
   pattern: '000 11110 ftype:2 1 0100 n64:1 x:1 10000 rn:5 rd:5',
-  asm: 'frint{n64}{x} {rd}, {rn}',
+  asm(a) {
+    if (a.ftype > 1) return null;
+    return `frint${a.n64 ? 64 : 32}${a.x ? 'x' : 'z'} ${fpType(a.rd, a.ftype)}, ${fpType(a.rn, a.ftype)}`;
+  },
   sem(e, a) {
     const t = fpTypeOf(a.ftype);
     if (!t) return e.trap(Trap.Undefined);
@@ -151,7 +161,22 @@ function fjcvtzs(e: Emitter, rd: number, rn: number): void {
 /** Conversion between floating-point and integer, and FMOV to/from general registers. */
 export const FP_INT = insn({
   pattern: 'sf:1 00 11110 ftype:2 1 rmode:2 opcode:3 000000 rn:5 rd:5',
-  asm: 'fcvt/cvtf/fmov.{rmode}.{opcode} {rd}, {rn}',
+  asm(a) {
+    const { sf, ftype, rmode, opcode } = a;
+    const fr = (n: number) => fpType(n, ftype);
+    if (opcode >= 6) {
+      const toGp = opcode === 6;
+      if (rmode === 3 && ftype === 1 && !sf && toGp) return `fjcvtzs ${xr(a.rd, 0)}, ${fr(a.rn)}`;
+      if (rmode === 1 && ftype === 2 && sf) return toGp ? `fmov ${xr(a.rd)}, v${a.rn}.d[1]` : `fmov v${a.rd}.d[1], ${xr(a.rn)}`;
+      if (rmode !== 0 || !(ftype === 3 || (ftype === 0 && !sf) || (ftype === 1 && sf))) return null;
+      return toGp ? `fmov ${xr(a.rd, sf)}, ${fr(a.rn)}` : `fmov ${fr(a.rd)}, ${xr(a.rn, sf)}`;
+    }
+    if (ftype === 2) return null;
+    if (opcode <= 1) return `fcvt${'npmz'[rmode]}${opcode ? 'u' : 's'} ${xr(a.rd, sf)}, ${fr(a.rn)}`;
+    if (rmode !== 0) return null;
+    if (opcode <= 3) return `${opcode === 3 ? 'u' : 's'}cvtf ${fr(a.rd)}, ${xr(a.rn, sf)}`;
+    return `fcvta${opcode === 5 ? 'u' : 's'} ${xr(a.rd, sf)}, ${fr(a.rn)}`;
+  },
   sem(e, a) {
     const { sf, ftype, rmode, opcode } = a;
     if (opcode >= 6) return fmovGeneral(e, a);
@@ -191,7 +216,15 @@ function fmovGeneral(e: Emitter, a: Record<string, number>): void {
 /** Conversion between floating-point and fixed-point: FCVTZS/FCVTZU/SCVTF/UCVTF #fbits. */
 export const FP_FIXED = insn({
   pattern: 'sf:1 00 11110 ftype:2 0 rmode:2 opcode:3 scale:6 rn:5 rd:5',
-  asm: 'fcvt/cvtf.{opcode} {rd}, {rn}, #{scale}',
+  asm(a) {
+    const { sf, ftype, rmode, opcode } = a;
+    if (ftype === 2 || (!sf && a.scale < 32)) return null;
+    const fbits = 64 - a.scale;
+    const fr = (n: number) => fpType(n, ftype);
+    if (opcode <= 1 && rmode === 3) return `fcvtz${opcode ? 'u' : 's'} ${xr(a.rd, sf)}, ${fr(a.rn)}, #${fbits}`;
+    if ((opcode === 2 || opcode === 3) && rmode === 0) return `${opcode === 3 ? 'u' : 's'}cvtf ${fr(a.rd)}, ${xr(a.rn, sf)}, #${fbits}`;
+    return null;
+  },
   sem(e, a) {
     const { sf, ftype, rmode, opcode } = a;
     if (ftype === 2 || (!sf && a.scale < 32)) return e.trap(Trap.Undefined);

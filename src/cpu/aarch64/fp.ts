@@ -3,6 +3,7 @@
 // ftype: 0 single, 1 double, 3 half (FEAT_FP16, through the software path), 2 unallocated.
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
+import { COND, fpImm, fpType, hex } from '../disasm.js';
 import { insn } from '../insn.js';
 import { condHolds } from './common.js';
 import {
@@ -29,7 +30,10 @@ function signMask(bytes: number): number[] {
 /** FMOV (register), FABS, FNEG, FSQRT (the bit-pattern ones work for every size). */
 export const FP_1SRC_BASIC = insn({
   pattern: '000 11110 ftype:2 1 0000 opc:2 10000 rn:5 rd:5',
-  asm: 'fmov/fabs/fneg/fsqrt {rd}, {rn}',
+  asm(a) {
+    const rd = fpType(a.rd, a.ftype);
+    return rd && `${['fmov', 'fabs', 'fneg', 'fsqrt'][a.opc]} ${rd}, ${fpType(a.rn, a.ftype)}`;
+  },
   sem(e, a) {
     const bytes = BYTES[a.ftype];
     if (!bytes) return e.trap(Trap.Undefined);
@@ -50,7 +54,12 @@ export const FP_1SRC_BASIC = insn({
 /** FMUL FDIV FADD FSUB FMAX FMIN FMAXNM FMINNM FNMUL. */
 export const FP_2SRC = insn({
   pattern: '000 11110 ftype:2 1 rm:5 opcode:4 10 rn:5 rd:5',
-  asm: 'fp2src.{opcode} {rd}, {rn}, {rm}',
+  asm(a) {
+    const rd = fpType(a.rd, a.ftype);
+    if (!rd || a.opcode > 8) return null;
+    const name = ['fmul', 'fdiv', 'fadd', 'fsub', 'fmax', 'fmin', 'fmaxnm', 'fminnm', 'fnmul'][a.opcode];
+    return `${name} ${rd}, ${fpType(a.rn, a.ftype)}, ${fpType(a.rm, a.ftype)}`;
+  },
   sem(e, a) {
     if (a.opcode > 8 || a.ftype === 2) return e.trap(Trap.Undefined);
     const t = fpTypeOf(a.ftype);
@@ -67,7 +76,11 @@ export const FP_2SRC = insn({
 /** FMADD FMSUB FNMADD FNMSUB: Ra + Rn*Rm with negations, one rounding. */
 export const FP_3SRC = insn({
   pattern: '000 11111 ftype:2 o1:1 rm:5 o0:1 ra:5 rn:5 rd:5',
-  asm: 'fmadd.{o1}{o0} {rd}, {rn}, {rm}, {ra}',
+  asm(a) {
+    const rd = fpType(a.rd, a.ftype);
+    const name = ['fmadd', 'fmsub', 'fnmadd', 'fnmsub'][a.o1 * 2 + a.o0];
+    return rd && `${name} ${rd}, ${fpType(a.rn, a.ftype)}, ${fpType(a.rm, a.ftype)}, ${fpType(a.ra, a.ftype)}`;
+  },
   sem(e, a) {
     if (a.ftype === 2) return e.trap(Trap.Undefined);
     const t = fpTypeOf(a.ftype);
@@ -102,7 +115,10 @@ function compareFlags(e: Emitter, ftype: number, rn: number, rm: number, withZer
 /** FCMP, FCMPE (the E forms differ only in exceptions for quiet NaNs), against Rm or #0.0. */
 export const FCMP = insn({
   pattern: '000 11110 ftype:2 1 rm:5 00 1000 rn:5 x:1 zero:1 000',
-  asm: 'fcmp{x} {rn}, {rm}',
+  asm(a) {
+    const rn = fpType(a.rn, a.ftype);
+    return rn && `fcmp${a.x ? 'e' : ''} ${rn}, ${a.zero ? '#0.0' : fpType(a.rm, a.ftype)}`;
+  },
   sem(e, a) {
     const f = compareFlags(e, a.ftype, a.rn, a.rm, a.zero === 1);
     if (!f) return e.trap(Trap.Undefined);
@@ -113,7 +129,10 @@ export const FCMP = insn({
 /** FCCMP, FCCMPE: compare if cond holds, else set NZCV to the immediate. */
 export const FCCMP = insn({
   pattern: '000 11110 ftype:2 1 rm:5 cond:4 01 rn:5 x:1 nzcv:4',
-  asm: 'fccmp{x} {rn}, {rm}, #{nzcv}, {cond}',
+  asm(a) {
+    const rn = fpType(a.rn, a.ftype);
+    return rn && `fccmp${a.x ? 'e' : ''} ${rn}, ${fpType(a.rm, a.ftype)}, ${hex(a.nzcv)}, ${COND[a.cond]}`;
+  },
   sem(e, a) {
     const f = compareFlags(e, a.ftype, a.rn, a.rm, false);
     if (!f) return e.trap(Trap.Undefined);
@@ -126,7 +145,10 @@ export const FCCMP = insn({
 /** FCSEL. */
 export const FCSEL = insn({
   pattern: '000 11110 ftype:2 1 rm:5 cond:4 11 rn:5 rd:5',
-  asm: 'fcsel {rd}, {rn}, {rm}, {cond}',
+  asm(a) {
+    const rd = fpType(a.rd, a.ftype);
+    return rd && `fcsel ${rd}, ${fpType(a.rn, a.ftype)}, ${fpType(a.rm, a.ftype)}, ${COND[a.cond]}`;
+  },
   sem(e, a) {
     const bytes = BYTES[a.ftype];
     if (!bytes) return e.trap(Trap.Undefined);
@@ -151,7 +173,11 @@ export function expandFpImm(imm8: number, bits: 16 | 32 | 64): bigint {
 /** FMOV (scalar, immediate). */
 export const FMOV_imm = insn({
   pattern: '000 11110 ftype:2 1 imm8:8 100 00000 rd:5',
-  asm: 'fmov {rd}, #{imm8:x}',
+  asm(a) {
+    const rd = fpType(a.rd, a.ftype);
+    // Every FMOV immediate is exact in a double: widen it and print that.
+    return rd && `fmov ${rd}, ${fpImm(new Float64Array(new BigUint64Array([expandFpImm(a.imm8, 64)]).buffer)[0])}`;
+  },
   sem(e, a) {
     const bits = ([32, 64, 0, 16] as const)[a.ftype];
     if (!bits) return e.trap(Trap.Undefined);

@@ -5,6 +5,7 @@
 // compare-and-swap loop.
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
+import { xr, xsp } from '../disasm.js';
 import { insn } from '../insn.js';
 
 type N = 1 | 2 | 4 | 8;
@@ -17,7 +18,21 @@ function extendOperand(e: Emitter, v: Val, size: N, signed: boolean): Val {
 
 export const LSE_atomic = insn({
   pattern: 'size:2 111 0 00 A:1 R:1 1 rs:5 o3:1 opc:3 00 rn:5 rt:5',
-  asm: 'ld<op>/swp(size={size},A={A},R={R},o3={o3},opc={opc}) {rs}, {rt}, [{rn}]',
+  asm(a) {
+    const sf = a.size === 3;
+    const bh = a.size === 0 ? 'b' : a.size === 1 ? 'h' : '';
+    const order = (a.A ? 'a' : '') + (a.R ? 'l' : '');
+    const mem = `[${xsp(a.rn)}]`;
+    if (a.o3) {
+      if (a.opc === 0) return `swp${order}${bh} ${xr(a.rs, sf)}, ${xr(a.rt, sf)}, ${mem}`;
+      if (a.opc === 4 && a.A && !a.R && a.rs === 31) return `ldapr${bh} ${xr(a.rt, sf)}, ${mem}`;
+      return null;
+    }
+    const op = ['add', 'clr', 'eor', 'set', 'smax', 'smin', 'umax', 'umin'][a.opc];
+    // ST<op> is the alias when the old value is discarded and there is no acquire.
+    if (a.rt === 31 && !a.A) return `st${op}${order}${bh} ${xr(a.rs, sf)}, ${mem}`;
+    return `ld${op}${order}${bh} ${xr(a.rs, sf)}, ${xr(a.rt, sf)}, ${mem}`;
+  },
   sem(e, a) {
     const size = (1 << a.size) as N;
     const addr = e.xsp(a.rn);

@@ -12,6 +12,7 @@
 // atomic.fence (after the load, before the store).
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
+import { ldstMnemonic, ldstReg, memOff, xr, xsp } from '../disasm.js';
 import { insn } from '../insn.js';
 import { sext } from './common.js';
 import { decodeAccess, extendLoaded } from './ldst-access.js';
@@ -82,7 +83,31 @@ function storeExclusivePair128(e: Emitter, addr: Val, lo: Val, hi: Val): Val {
  */
 export const LDST_excl = insn({
   pattern: 'size:2 001000 o2:1 L:1 o1:1 rs:5 o0:1 rt2:5 rn:5 rt:5',
-  asm: 'ldxr/stxr/ldar/stlr/cas(size={size},o2={o2},L={L},o1={o1},o0={o0}) {rs}, {rt}, {rt2}, [{rn}]',
+  asm(a) {
+    const sf = a.size === 3;
+    const bh = a.size === 0 ? 'b' : a.size === 1 ? 'h' : '';
+    const mem = `[${xsp(a.rn)}]`;
+    // objdump takes LDAR's should-be-ones fields as part of the encoding (others it ignores).
+    if (a.o2 && !a.o1 && a.L && a.o0 && (a.rs !== 31 || a.rt2 !== 31)) return null;
+    if (!a.o2 && !a.o1) {
+      const name = `${a.L ? 'ld' : 'st'}${a.o0 ? (a.L ? 'a' : 'l') : ''}xr${bh}`;
+      return a.L ? `${name} ${xr(a.rt, sf)}, ${mem}` : `${name} ${xr(a.rs, 0)}, ${xr(a.rt, sf)}, ${mem}`;
+    }
+    if (!a.o2) {
+      const wide = a.size & 1;
+      if (a.size & 2) {
+        const name = `${a.L ? 'ld' : 'st'}${a.o0 ? (a.L ? 'a' : 'l') : ''}xp`;
+        const pair = `${xr(a.rt, wide)}, ${xr(a.rt2, wide)}`;
+        return a.L ? `${name} ${pair}, ${mem}` : `${name} ${xr(a.rs, 0)}, ${pair}, ${mem}`;
+      }
+      if (a.rt2 !== 31 || (a.rs & 1) || (a.rt & 1)) return null;
+      const r2 = (r: number) => `${xr(r, wide)}, ${xr(r + 1, wide)}`;
+      return `casp${a.L ? 'a' : ''}${a.o0 ? 'l' : ''} ${r2(a.rs)}, ${r2(a.rt)}, ${mem}`;
+    }
+    if (!a.o1) return `${a.L ? 'ld' : 'st'}${a.o0 ? (a.L ? 'ar' : 'lr') : (a.L ? 'lar' : 'llr')}${bh} ${xr(a.rt, sf)}, ${mem}`;
+    if (a.rt2 !== 31) return null;
+    return `cas${a.L ? 'a' : ''}${a.o0 ? 'l' : ''}${bh} ${xr(a.rs, sf)}, ${xr(a.rt, sf)}, ${mem}`;
+  },
   sem(e, a) {
     const size = (1 << a.size) as N;
     const addr = e.xsp(a.rn);
@@ -191,7 +216,12 @@ function casPair(e: Emitter, a: Record<string, number>, addr: Val): void {
 /** LDAPUR*, STLUR* (RCpc, unscaled signed offset): natural alignment required. */
 export const LDAPUR = insn({
   pattern: 'size:2 011001 opc:2 0 imm9:9 00 rn:5 rt:5',
-  asm: 'ldapur/stlur(size={size},opc={opc}) {rt}, [{rn}, #{imm9}]',
+  asm(a) {
+    const acc = decodeAccess(a.size, 0, a.opc);
+    if (!acc || acc.op === 'prefetch') return null;
+    const name = acc.op === 'load' ? ldstMnemonic(acc, 'ur').replace(/^ldur/, 'ldapur') : ldstMnemonic(acc, 'ur').replace(/^stur/, 'stlur');
+    return `${name} ${ldstReg(acc, a.rt)}, ${memOff(a.rn, sext(a.imm9, 9))}`;
+  },
   sem(e, a) {
     const acc = decodeAccess(a.size, 0, a.opc);
     if (!acc || acc.op === 'prefetch') return e.trap(Trap.Undefined);

@@ -4,6 +4,7 @@
 // needs two 16-byte accesses (loads: both made before any register is written).
 import { Trap } from '../emitter.js';
 import type { Emitter, Val } from '../emitter.js';
+import { fpr, memOff, xr, xsp } from '../disasm.js';
 import { insn } from '../insn.js';
 import { sext } from './common.js';
 import { offsetAddr, scalarToVector, vectorLow } from './ldst-access.js';
@@ -14,7 +15,19 @@ const HIGH_DOWN = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]
 
 export const LDST_pair = insn({
   pattern: 'opc:2 101 V:1 0 mode:2 L:1 imm7:7 rt2:5 rn:5 rt:5',
-  asm: 'ldp/stp(opc={opc},V={V},mode={mode},L={L}) {rt}, {rt2}, [{rn}, #{imm7}]',
+  asm(a) {
+    if (a.opc === 3 || (!a.V && a.opc === 1 && a.mode === 0)) return null;
+    const wb = (off: number) => (a.mode === 1 ? `[${xsp(a.rn)}], #${off}` : a.mode === 3 ? `[${xsp(a.rn)}, #${off}]!` : memOff(a.rn, off));
+    if (!a.V && a.opc === 1 && !a.L) return `stgp ${xr(a.rt)}, ${xr(a.rt2)}, ${wb(sext(a.imm7, 7) * 16)}`; // MTE
+    // objdump rejects an LDPSW that loads one register twice or its writeback base
+    // (constrained unpredictable).
+    if (!a.V && a.opc === 1 && a.L && (a.rt === a.rt2 || (a.mode !== 2 && a.rn !== 31 && (a.rn === a.rt || a.rn === a.rt2)))) return null;
+    const size = a.V ? 4 << a.opc : a.opc === 2 ? 8 : 4;
+    const reg = (r: number) => (a.V ? fpr(r, size) : xr(r, a.opc !== 0));
+    const name = (a.L ? 'ld' : 'st') + (a.mode === 0 ? 'np' : 'p') + (!a.V && a.opc === 1 ? 'sw' : '');
+    const off = sext(a.imm7, 7) * size;
+    return `${name} ${reg(a.rt)}, ${reg(a.rt2)}, ${wb(off)}`;
+  },
   sem(e, a) {
     let size: 4 | 8 | 16;
     let signed = false;

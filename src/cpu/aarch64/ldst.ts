@@ -2,6 +2,7 @@
 // This file holds the single-register forms (general-purpose and SIMD&FP registers, all sizes);
 // the other kinds live in the ldst-*.ts files re-exported below.
 import { Trap } from '../emitter.js';
+import { EXTEND, fpr, ldstMnemonic, ldstReg, memOff, prfop, target, xr, xsp } from '../disasm.js';
 import { insn } from '../insn.js';
 import { extendReg, sext } from './common.js';
 import { decodeAccess, log2, offsetAddr, transfer } from './ldst-access.js';
@@ -13,7 +14,11 @@ export * from './ldst-atomic.js';
 /** LDR/STR/LDRB/.../LDRSW/PRFM (immediate, unsigned offset), B/H/S/D/Q registers included. */
 export const LDST_uimm = insn({
   pattern: 'size:2 111 V:1 01 opc:2 imm12:12 rn:5 rt:5',
-  asm: 'ldr/str(size={size},V={V},opc={opc}) {rt}, [{rn}, #{imm12}]',
+  asm(a) {
+    const acc = decodeAccess(a.size, a.V, a.opc);
+    if (!acc) return null;
+    return `${ldstMnemonic(acc, 'r')} ${ldstReg(acc, a.rt)}, ${memOff(a.rn, a.imm12 << log2(acc.size))}`;
+  },
   sem(e, a) {
     const acc = decodeAccess(a.size, a.V, a.opc);
     if (!acc) return e.trap(Trap.Undefined);
@@ -29,7 +34,14 @@ export const LDST_uimm = insn({
  */
 export const LDST_imm9 = insn({
   pattern: 'size:2 111 V:1 00 opc:2 0 imm9:9 op:2 rn:5 rt:5',
-  asm: 'ldr/str(size={size},V={V},opc={opc},mode={op}) {rt}, [{rn}], #{imm9}',
+  asm(a) {
+    const acc = decodeAccess(a.size, a.V, a.opc);
+    if (!acc || (a.op === 2 && acc.fp) || (acc.op === 'prefetch' && a.op !== 0)) return null;
+    const imm = sext(a.imm9, 9);
+    const name = ldstMnemonic(acc, a.op === 0 ? 'ur' : a.op === 2 ? 'tr' : 'r');
+    const mem = a.op === 1 ? `[${xsp(a.rn)}], #${imm}` : a.op === 3 ? `[${xsp(a.rn)}, #${imm}]!` : memOff(a.rn, imm);
+    return `${name} ${ldstReg(acc, a.rt)}, ${mem}`;
+  },
   sem(e, a) {
     const acc = decodeAccess(a.size, a.V, a.opc);
     if (!acc || (a.op === 2 && acc.fp)) return e.trap(Trap.Undefined);
@@ -49,7 +61,13 @@ export const LDST_imm9 = insn({
 /** Register offset: [Xn, Rm{, UXTW|LSL|SXTW|SXTX {#log2 size}}]. */
 export const LDST_reg = insn({
   pattern: 'size:2 111 V:1 00 opc:2 1 rm:5 option:3 S:1 10 rn:5 rt:5',
-  asm: 'ldr/str(size={size},V={V},opc={opc}) {rt}, [{rn}, {rm}, ext {option} #{S}]',
+  asm(a) {
+    const acc = decodeAccess(a.size, a.V, a.opc);
+    if (!acc || (a.option & 2) === 0) return null;
+    const amount = a.S ? ` #${log2(acc.size)}` : '';
+    const ext = a.option === 3 ? (a.S ? `, lsl${amount}` : '') : `, ${EXTEND[a.option]}${amount}`;
+    return `${ldstMnemonic(acc, 'r')} ${ldstReg(acc, a.rt)}, [${xsp(a.rn)}, ${xr(a.rm, a.option & 1)}${ext}]`;
+  },
   sem(e, a) {
     const acc = decodeAccess(a.size, a.V, a.opc);
     if (!acc || (a.option & 2) === 0) return e.trap(Trap.Undefined);
@@ -62,7 +80,12 @@ export const LDST_reg = insn({
 /** LDR (literal) of W/X/S/D/Q, LDRSW (literal), PRFM (literal). */
 export const LDR_lit = insn({
   pattern: 'opc:2 011 V:1 00 imm19:19 rt:5',
-  asm: 'ldr(opc={opc},V={V}) {rt}, pc+{imm19}*4',
+  asm(a, pc) {
+    const at = target(pc, sext(a.imm19, 19) * 4);
+    if (a.V) return a.opc === 3 ? null : `ldr ${fpr(a.rt, 4 << a.opc)}, ${at}`;
+    if (a.opc === 3) return `prfm ${prfop(a.rt)}, ${at}`;
+    return `${a.opc === 2 ? 'ldrsw' : 'ldr'} ${xr(a.rt, a.opc !== 0)}, ${at}`;
+  },
   sem(e, a) {
     const addr = e.i64(e.pc + sext(a.imm19, 19) * 4);
     if (a.V) {

@@ -83,7 +83,7 @@ function invMixColumns(e: Emitter, a: Val): Val {
 
 export const AES = insn({
   pattern: '01001110 00 10100 001 op:2 10 rn:5 rd:5',
-  asm: 'aes{op} v{rd}.16b, v{rn}.16b',
+  asm: (a) => `${['aese', 'aesd', 'aesmc', 'aesimc'][a.op]} v${a.rd}.16b, v${a.rn}.16b`,
   sem(e, a) {
     const n = e.v(a.rn);
     switch (a.op) {
@@ -149,7 +149,12 @@ function sha1hash(e: Emitter, X: Val[], y: Val, W: Val[], f: (a: Val, b: Val, c:
 
 export const SHA3REG = insn({
   pattern: '01011110 00 0 rm:5 0 opc:3 00 rn:5 rd:5',
-  asm: 'sha{opc} q{rd}, q{rn}, v{rm}.4s',
+  asm(a) {
+    const name = ['sha1c', 'sha1p', 'sha1m', 'sha1su0', 'sha256h', 'sha256h2', 'sha256su1'][a.opc];
+    if (!name) return null;
+    if (a.opc === 3 || a.opc === 6) return `${name} v${a.rd}.4s, v${a.rn}.4s, v${a.rm}.4s`;
+    return `${name} q${a.rd}, ${a.opc < 3 ? 's' : 'q'}${a.rn}, v${a.rm}.4s`;
+  },
   sem(e, a) {
     const o = I(e);
     const d = lanes(e, e.v(a.rd));
@@ -181,7 +186,10 @@ export const SHA3REG = insn({
 
 export const SHA2REG = insn({
   pattern: '01011110 00 10100 000 opc:2 10 rn:5 rd:5',
-  asm: 'sha-2reg{opc} v{rd}, v{rn}',
+  asm(a) {
+    if (a.opc === 0) return `sha1h s${a.rd}, s${a.rn}`;
+    return a.opc === 3 ? null : `${a.opc === 1 ? 'sha1su1' : 'sha256su0'} v${a.rd}.4s, v${a.rn}.4s`;
+  },
   sem(e, a) {
     const o = I(e);
     const n = lanes(e, e.v(a.rn));

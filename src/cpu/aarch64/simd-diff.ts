@@ -2,6 +2,7 @@
 // multiplies and the saturating doubling multiplies, vector and scalar forms.
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
+import { vreg } from '../disasm.js';
 import {
   fit, lane0, narrowPack, qadd, qsub, setQC, shr, splat, vecAndScalar, vop, widen, writeNarrow, type Sat,
 } from './simd-util.js';
@@ -32,7 +33,25 @@ export function accumulate(e: Emitter, size: number, d: Val, p: Val | Sat, sub: 
 
 export const [THREE_DIFF, THREE_DIFF_s] = vecAndScalar({
   pattern: '0 q:1 u:1 s:1 1110 size:2 1 rm:5 opc:4 00 rn:5 rd:5',
-  asm: '3diff{u}{opc} v{rd}, v{rn}, v{rm} (size {size}, q {q})',
+  asm(a) {
+    const { u, size, q, opc } = a;
+    const scalar = !!a.s;
+    const satOp = opc === 9 || opc === 11 || opc === 13;
+    if (scalar && (!q || !satOp || u)) return null;
+    if (opc === 15 || (satOp && (u || size === 0 || size === 3))) return null;
+    if (opc === 14 && (u || (size !== 0 && size !== 3))) return null;
+    if (size === 3 && opc !== 14) return null;
+    const base = ['addl', 'addw', 'subl', 'subw', 'addhn', 'abal', 'subhn', 'abdl', 'mlal', 'qdmlal', 'mlsl', 'qdmlsl',
+      'mull', 'qdmull', 'pmull'][opc];
+    const name = opc === 14 ? base : opc === 4 || opc === 6 ? (u ? 'r' : '') + base : (u ? 'u' : 's') + base;
+    if (scalar) return `${name} ${'bhsd'[size + 1]}${a.rd}, ${'bhsd'[size]}${a.rn}, ${'bhsd'[size]}${a.rm}`;
+    const two = q ? '2' : '';
+    const wide = (r: number) => (size === 3 ? `v${r}.1q` : vreg(r, size + 1, 1));
+    const half = (r: number) => vreg(r, size, q);
+    if (opc === 4 || opc === 6) return `${name}${two} ${half(a.rd)}, ${wide(a.rn)}, ${wide(a.rm)}`;
+    if (opc === 1 || opc === 3) return `${name}${two} ${wide(a.rd)}, ${wide(a.rn)}, ${half(a.rm)}`;
+    return `${name}${two} ${wide(a.rd)}, ${half(a.rn)}, ${half(a.rm)}`;
+  },
   sem(e, a) {
     const { u, size, q, opc } = a;
     const scalar = !!a.s;

@@ -2,6 +2,7 @@
 // SQDMULH, SQRDMULH, SQDMULL, SQDMLAL, SQDMLSL. The FP by-element opcodes belong to simd-fp.
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
+import { vreg } from '../disasm.js';
 import { insn, type Fields, type Insn, type InsnSpec } from '../insn.js';
 import { fit, lane0, mul, setQC, shuffleLanes, vecAndScalar, vop, type Sat } from './simd-util.js';
 import { qdmulh, writeResult } from './simd-same.js';
@@ -27,7 +28,17 @@ function element(e: Emitter, a: Fields): Val | null {
 function spec(u: string, opc: string, kind: Kind, scalar: boolean): InsnSpec {
   return {
     pattern: `0 q:1 ${u} ${scalar ? 's:1' : '0'} 1111 size:2 l:1 m:1 rm:4 ${opc} h:1 0 rn:5 rd:5`,
-    asm: `${kind} v{rd}, v{rn}, v{rm}[{h}{l}{m}] (size {size}, q {q})`,
+    asm(a) {
+      let el: string;
+      if (a.size === 1) el = `v${a.rm}.h[${(a.h << 2) | (a.l << 1) | a.m}]`;
+      else if (a.size === 2) el = `v${(a.m << 4) | a.rm}.s[${(a.h << 1) | a.l}]`;
+      else return null;
+      const long = ['mull', 'mlal', 'mlsl', 'qdmull', 'qdmlal', 'qdmlsl'].includes(kind);
+      const name = (kind.startsWith('q') ? 's' : long ? (a.u ? 'u' : 's') : '') + kind;
+      if (a.s) return `${name} ${'bhsd'[a.size + (long ? 1 : 0)]}${a.rd}, ${'bhsd'[a.size]}${a.rn}, ${el}`;
+      if (long) return `${name}${a.q ? '2' : ''} ${vreg(a.rd, a.size + 1, 1)}, ${vreg(a.rn, a.size, a.q)}, ${el}`;
+      return `${name} ${vreg(a.rd, a.size, a.q)}, ${vreg(a.rn, a.size, a.q)}, ${el}`;
+    },
     sem(e, a) {
       const isScalar = !!a.s;
       const mm = element(e, a);

@@ -2,6 +2,7 @@
 // matching by-element forms. The FP opcodes of these classes (FCMLA, FCADD) belong to simd-fp.
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
+import { vreg } from '../disasm.js';
 import { insn, type InsnSpec } from '../insn.js';
 import { clamp, fit, shuffleLanes, splat, SMAX, SMIN, vecAndScalar, vop } from './simd-util.js';
 import { writeResult } from './simd-same.js';
@@ -39,7 +40,11 @@ export function dot(e: Emitter, d: Val, n: Val, m: Val, signed: boolean): Val {
 
 export const [SQRDMLAH, SQRDMLAH_s] = vecAndScalar({
   pattern: '0 q:1 1 s:1 1110 size:2 0 rm:5 1 000 sub:1 1 rn:5 rd:5',
-  asm: 'sqrdmlah/sqrdmlsh{sub} v{rd}, v{rn}, v{rm} (size {size}, q {q})',
+  asm(a) {
+    if (a.size !== 1 && a.size !== 2) return null;
+    const r = (n: number) => (a.s ? `${'bhsd'[a.size]}${n}` : vreg(n, a.size, a.q));
+    return `sqrdml${a.sub ? 'sh' : 'ah'} ${r(a.rd)}, ${r(a.rn)}, ${r(a.rm)}`;
+  },
   sem(e, a) {
     if (a.size !== 1 && a.size !== 2) return e.trap(Trap.Undefined);
     const sc = !!a.s;
@@ -50,7 +55,7 @@ export const [SQRDMLAH, SQRDMLAH_s] = vecAndScalar({
 
 export const SDOT = insn({
   pattern: '0 q:1 u:1 0 1110 size:2 0 rm:5 1 0010 1 rn:5 rd:5',
-  asm: 'sdot/udot{u} v{rd}.s, v{rn}.b, v{rm}.b',
+  asm: (a) => (a.size !== 2 ? null : `${a.u ? 'u' : 's'}dot ${vreg(a.rd, 2, a.q)}, ${vreg(a.rn, 0, a.q)}, ${vreg(a.rm, 0, a.q)}`),
   sem(e, a) {
     if (a.size !== 2) return e.trap(Trap.Undefined);
     const r = dot(e, e.v(a.rd), e.v(a.rn), e.v(a.rm), !a.u);
@@ -61,7 +66,14 @@ export const SDOT = insn({
 function byElemRdm(): InsnSpec {
   return {
     pattern: '0 q:1 1 s:1 1111 size:2 l:1 m:1 rm:4 11 sub:1 1 h:1 0 rn:5 rd:5',
-    asm: 'sqrdmlah/sqrdmlsh{sub} v{rd}, v{rn}, v{rm}[{h}{l}{m}] (size {size})',
+    asm(a) {
+      let el: string;
+      if (a.size === 1) el = `v${a.rm}.h[${(a.h << 2) | (a.l << 1) | a.m}]`;
+      else if (a.size === 2) el = `v${(a.m << 4) | a.rm}.s[${(a.h << 1) | a.l}]`;
+      else return null;
+      const r = (n: number) => (a.s ? `${'bhsd'[a.size]}${n}` : vreg(n, a.size, a.q));
+      return `sqrdml${a.sub ? 'sh' : 'ah'} ${r(a.rd)}, ${r(a.rn)}, ${el}`;
+    },
     sem(e, a) {
       let reg: number;
       let idx: number;
@@ -80,7 +92,8 @@ export const [SQRDMLAH_elem, SQRDMLAH_elem_s] = vecAndScalar(byElemRdm());
 
 export const SDOT_elem = insn({
   pattern: '0 q:1 u:1 0 1111 size:2 l:1 m:1 rm:4 1110 h:1 0 rn:5 rd:5',
-  asm: 'sdot/udot{u} v{rd}.s, v{rn}.b, v{rm}.4b[{h}{l}]',
+  asm: (a) => (a.size !== 2 ? null
+    : `${a.u ? 'u' : 's'}dot ${vreg(a.rd, 2, a.q)}, ${vreg(a.rn, 0, a.q)}, v${(a.m << 4) | a.rm}.4b[${(a.h << 1) | a.l}]`),
   sem(e, a) {
     if (a.size !== 2) return e.trap(Trap.Undefined);
     const v = e.v((a.m << 4) | a.rm);

@@ -3,6 +3,7 @@
 // immediate classes, and FMOV (vector, immediate).
 import type { Emitter, Val } from '../emitter.js';
 import type { Fields } from '../insn.js';
+import { fpImm, vreg } from '../disasm.js';
 import { insn } from '../insn.js';
 import { arith2, dupLane, minMax, neg, pairs, type Shape } from './simd-fp-common.js';
 import { mulAdd, mulx } from './simd-fp-fma.js';
@@ -26,12 +27,21 @@ function byElement(e: Emitter, f: Fields, sh: Shape, kind: 'mla' | 'mul'): void 
   e.setV(f.rd, r);
 }
 
+/** The by-element forms as objdump prints them (scalar: Sd/Dd operands). */
+function elementAsm(f: Fields, scalar: boolean, name: string): string | null {
+  if (f.sz && f.l) return null;
+  if (!scalar && f.sz && !f.q) return null;
+  const el = `v${(f.m << 4) | f.rm}.${f.sz ? 'd' : 's'}[${f.sz ? f.h : (f.h << 1) | f.l}]`;
+  const r = (n: number) => (scalar ? `${f.sz ? 'd' : 's'}${n}` : vreg(n, 2 + f.sz, f.q));
+  return `${name} ${r(f.rd)}, ${r(f.rn)}, ${el}`;
+}
+
 const vshape = (f: Fields): Shape | null => (f.sz && !f.q ? null : { es: f.sz ? 64 : 32, bytes: f.q ? 16 : 8 });
 const sshape = (f: Fields): Shape => ({ es: f.sz ? 64 : 32, bytes: f.sz ? 8 : 4 });
 
 export const SIMD_FP_MLA_ELEM = insn({
   pattern: '0 q:1 0 01111 1 sz:1 l:1 m:1 rm:4 0 s:1 01 h:1 0 rn:5 rd:5',
-  asm: 'fmla/fmls{s} v{rd}, v{rn}, v{rm}[]',
+  asm: (f) => elementAsm(f, false, f.s ? 'fmls' : 'fmla'),
   sem(e, f) {
     const sh = vshape(f);
     if (!sh) return e.trap(1);
@@ -41,7 +51,7 @@ export const SIMD_FP_MLA_ELEM = insn({
 
 export const SIMD_FP_MUL_ELEM = insn({
   pattern: '0 q:1 u:1 01111 1 sz:1 l:1 m:1 rm:4 1001 h:1 0 rn:5 rd:5',
-  asm: 'fmul/fmulx{u} v{rd}, v{rn}, v{rm}[]',
+  asm: (f) => elementAsm(f, false, f.u ? 'fmulx' : 'fmul'),
   sem(e, f) {
     const sh = vshape(f);
     if (!sh) return e.trap(1);
@@ -51,13 +61,13 @@ export const SIMD_FP_MUL_ELEM = insn({
 
 export const SIMD_FP_SCALAR_MLA_ELEM = insn({
   pattern: '01 0 11111 1 sz:1 l:1 m:1 rm:4 0 s:1 01 h:1 0 rn:5 rd:5',
-  asm: 'fmla/fmls{s} {rd}, {rn}, v{rm}[]',
+  asm: (f) => elementAsm(f, true, f.s ? 'fmls' : 'fmla'),
   sem: (e, f) => byElement(e, f, sshape(f), 'mla'),
 });
 
 export const SIMD_FP_SCALAR_MUL_ELEM = insn({
   pattern: '01 u:1 11111 1 sz:1 l:1 m:1 rm:4 1001 h:1 0 rn:5 rd:5',
-  asm: 'fmul/fmulx{u} {rd}, {rn}, v{rm}[]',
+  asm: (f) => elementAsm(f, true, f.u ? 'fmulx' : 'fmul'),
   sem: (e, f) => byElement(e, f, sshape(f), 'mul'),
 });
 
@@ -65,7 +75,10 @@ export const SIMD_FP_SCALAR_MUL_ELEM = insn({
 /** FMAXNMV/FMINNMV (op 00) and FMAXV/FMINV (op 11), 4S only: op(op(e0,e1), op(e2,e3)). */
 export const SIMD_FP_ACROSS = insn({
   pattern: '0 q:1 u:1 01110 a:1 sz:1 11000 011 op:2 10 rn:5 rd:5',
-  asm: 'fmaxv/fminv{a}{op} s{rd}, v{rn}.4s',
+  asm(f) {
+    if (!f.u || f.sz || !f.q || (f.op !== 0 && f.op !== 3)) return null;
+    return `f${f.a ? 'min' : 'max'}${f.op ? '' : 'nm'}v s${f.rd}, v${f.rn}.4s`;
+  },
   sem(e, f) {
     if (!f.u || f.sz || !f.q || (f.op !== 0 && f.op !== 3)) return e.trap(1);
     const max = f.a === 0;
@@ -81,7 +94,11 @@ export const SIMD_FP_ACROSS = insn({
 /** Scalar pairwise: FMAXNMP/FMINNMP (op 00), FADDP (01), FMAXP/FMINP (11) of Vn's two elements. */
 export const SIMD_FP_SCALAR_PAIRWISE = insn({
   pattern: '01 u:1 11110 a:1 sz:1 11000 011 op:2 10 rn:5 rd:5',
-  asm: 'fpairwise{a}{op} {rd}, v{rn}',
+  asm(f) {
+    if (!f.u || f.op === 2 || (f.op === 1 && f.a)) return null;
+    const name = f.op === 1 ? 'faddp' : `f${f.a ? 'min' : 'max'}${f.op ? '' : 'nm'}p`;
+    return `${name} ${f.sz ? 'd' : 's'}${f.rd}, v${f.rn}.${f.sz ? '2d' : '2s'}`;
+  },
   sem(e, f) {
     if (!f.u || f.op === 2 || (f.op === 1 && f.a)) return e.trap(1);
     const sh: Shape = { es: f.sz ? 64 : 32, bytes: f.sz ? 8 : 4 };
@@ -110,7 +127,13 @@ function fixed(e: Emitter, f: Fields, scalar: boolean, dbl: boolean, toFloat: bo
 function fixedInsns(prefix: string, scalar: boolean) {
   const mk = (dbl: boolean, toFloat: boolean) => insn({
     pattern: `${prefix} ${dbl ? '1 ih:3' : '01 ih:2'} immb:3 111 ${toFloat ? '00' : '11'} 1 rn:5 rd:5`,
-    asm: `${toFloat ? 'scvtf/ucvtf' : 'fcvtzs/fcvtzu'}{u} ${scalar ? '' : 'v'}{rd}, {rn}, #fbits`,
+    asm(f: Fields) {
+      if (!scalar && dbl && !f.q) return null;
+      const fbits = (dbl ? 128 : 64) - ((dbl ? 8 : 4) + f.ih) * 8 - f.immb;
+      const name = toFloat ? (f.u ? 'ucvtf' : 'scvtf') : f.u ? 'fcvtzu' : 'fcvtzs';
+      const r = (n: number) => (scalar ? `${dbl ? 'd' : 's'}${n}` : vreg(n, dbl ? 3 : 2, f.q));
+      return `${name} ${r(f.rd)}, ${r(f.rn)}, #${fbits}`;
+    },
     sem: (e, f) => fixed(e, f, scalar, dbl, toFloat),
   });
   return [mk(true, true), mk(false, true), mk(true, false), mk(false, false)];
@@ -137,7 +160,14 @@ export function expandFpImm(imm8: number, n: 16 | 32 | 64): bigint {
 
 export const SIMD_FMOV_IMM = insn({
   pattern: '0 q:1 op:1 0111100000 abc:3 1111 o2:1 1 defgh:5 rd:5',
-  asm: 'fmov v{rd}, #{abc}{defgh}',
+  asm(f) {
+    const imm8 = (f.abc << 5) | f.defgh;
+    const n = !f.o2 ? (f.op ? 64 : 32) : !f.op ? 16 : 0;
+    if (!n || (n === 64 && !f.q)) return null;
+    // Every such immediate is exact in a double.
+    const value = new Float64Array(new BigUint64Array([expandFpImm(imm8, 64)]).buffer)[0];
+    return `fmov ${vreg(f.rd, n === 16 ? 1 : n === 32 ? 2 : 3, f.q)}, ${fpImm(value)}`;
+  },
   sem(e, f) {
     const imm8 = (f.abc << 5) | f.defgh;
     let n: 16 | 32 | 64;

@@ -4,6 +4,7 @@
 // simd-int, so the patterns below leave them out.
 import type { Emitter, Val } from '../emitter.js';
 import type { Fields } from '../insn.js';
+import { vreg } from '../disasm.js';
 import { insn } from '../insn.js';
 import { arith1, compare, fconst, fty, keep, neg, type Shape } from './simd-fp-common.js';
 import {
@@ -43,6 +44,29 @@ function misc(e: Emitter, sh: Shape, u: number, key: number, x: Val, scalar: boo
   }
 }
 
+/** misc()'s operation as objdump prints it (same key; null where misc() is null). */
+function miscAsm(f: Fields, key: number, scalar: boolean): string | null {
+  const { u } = f;
+  let name: string | null = null;
+  let zero = false;
+  switch (key) {
+    case 0x2c: name = u ? 'fcmge' : 'fcmgt'; zero = true; break;
+    case 0x2d: name = u ? 'fcmle' : 'fcmeq'; zero = true; break;
+    case 0x2e: name = u ? null : 'fcmlt'; zero = true; break;
+    case 0x2f: name = scalar ? null : u ? 'fneg' : 'fabs'; break;
+    case 0x18: case 0x38: case 0x19: case 0x39:
+      name = scalar ? null : ((u ? { 0x18: 'frinta', 0x19: 'frintx', 0x39: 'frinti' } : { 0x18: 'frintn', 0x38: 'frintp', 0x19: 'frintm', 0x39: 'frintz' }) as Record<number, string>)[key] ?? null;
+      break;
+    case 0x1a: case 0x3a: case 0x1b: case 0x3b: case 0x1c: name = `fcvt${CVT_MODE[key]}${u ? 'u' : 's'}`; break;
+    case 0x1d: name = u ? 'ucvtf' : 'scvtf'; break;
+    case 0x3d: name = u ? 'frsqrte' : 'frecpe'; break;
+    case 0x3f: name = u ? (scalar ? null : 'fsqrt') : scalar ? 'frecpx' : null; break;
+  }
+  if (!name || (!scalar && f.sz && !f.q)) return null;
+  const r = (n: number) => (scalar ? `${f.sz ? 'd' : 's'}${n}` : vreg(n, 2 + f.sz, f.q));
+  return `${name} ${r(f.rd)}, ${r(f.rn)}${zero ? ', #0.0' : ''}`;
+}
+
 function vectorMisc(e: Emitter, f: Fields, key: number): void {
   if (f.sz && !f.q) return e.trap(1);
   const r = misc(e, { es: f.sz ? 64 : 32, bytes: f.q ? 16 : 8 }, f.u, key, e.v(f.rn), false);
@@ -58,38 +82,44 @@ function scalarMisc(e: Emitter, f: Fields, key: number): void {
 
 export const SIMD_FP_CMP0 = insn({
   pattern: '0 q:1 u:1 01110 1 sz:1 10000 011 op:2 10 rn:5 rd:5',
-  asm: 'fcm0/fabs/fneg{u}{op} v{rd}, v{rn}',
+  asm: (f) => miscAsm(f, 0x2c | f.op, false),
   sem: (e, f) => vectorMisc(e, f, 0x2c | f.op),
 });
 
 export const SIMD_FP_MISC_A0 = insn({
   pattern: '0 q:1 u:1 01110 0 sz:1 10000 11 op:3 10 rn:5 rd:5',
-  asm: 'fpmisc{u}0{op} v{rd}, v{rn}',
+  asm: (f) => miscAsm(f, 0x18 | f.op, false),
   sem: (e, f) => vectorMisc(e, f, 0x18 | f.op),
 });
 
 export const SIMD_FP_MISC_A1 = insn({
   pattern: '0 q:1 u:1 01110 1 sz:1 10000 11 0 op:2 10 rn:5 rd:5',
-  asm: 'fpmisc{u}1{op} v{rd}, v{rn}',
+  asm: (f) => miscAsm(f, 0x38 | f.op, false),
   sem: (e, f) => vectorMisc(e, f, 0x38 | f.op),
 });
 
 export const SIMD_FP_ESTIMATE = insn({
   pattern: '0 q:1 u:1 01110 1 sz:1 10000 11101 10 rn:5 rd:5',
-  asm: 'frecpe/frsqrte{u} v{rd}, v{rn}',
+  asm: (f) => miscAsm(f, 0x3d, false),
   sem: (e, f) => vectorMisc(e, f, 0x3d),
 });
 
 export const SIMD_FP_SQRT = insn({
   pattern: '0 q:1 u:1 01110 1 sz:1 10000 1111 op:1 10 rn:5 rd:5',
-  asm: 'fsqrt{u}{op} v{rd}, v{rn}',
+  asm: (f) => miscAsm(f, 0x3e | f.op, false),
   sem: (e, f) => vectorMisc(e, f, 0x3e | f.op),
 });
 
 /** FCVTN/FCVTN2, FCVTXN/FCVTXN2 (opcode 10110) and FCVTL/FCVTL2 (10111). */
 export const SIMD_FP_CVT_WIDTH = insn({
   pattern: '0 q:1 u:1 01110 a:1 sz:1 10000 1011 op:1 10 rn:5 rd:5',
-  asm: 'fcvtn/fcvtl{u}{op} v{rd}, v{rn}',
+  asm(f) {
+    if (f.a || (f.u && (f.op || !f.sz))) return null;
+    const name = f.op ? 'fcvtl' : f.u ? 'fcvtxn' : 'fcvtn';
+    const wide = vreg(f.op ? f.rd : f.rn, 2 + f.sz, 1);
+    const narrow = vreg(f.op ? f.rn : f.rd, 1 + f.sz, f.q);
+    return `${name}${f.q ? '2' : ''} ${f.op ? `${wide}, ${narrow}` : `${narrow}, ${wide}`}`;
+  },
   sem(e, f) {
     if (f.a || (f.u && (f.op || !f.sz))) return e.trap(1);
     const x = e.v(f.rn);
@@ -108,38 +138,38 @@ export const SIMD_FP_CVT_WIDTH = insn({
 // ---------------------------------------------------------------- scalar forms
 export const SIMD_FP_SCALAR_CMP0 = insn({
   pattern: '01 u:1 11110 1 sz:1 10000 011 op:2 10 rn:5 rd:5',
-  asm: 'fcm0{u}{op} {rd}, {rn}',
+  asm: (f) => miscAsm(f, 0x2c | f.op, true),
   sem: (e, f) => scalarMisc(e, f, 0x2c | f.op),
 });
 
 export const SIMD_FP_SCALAR_MISC_A0 = insn({
   pattern: '01 u:1 11110 0 sz:1 10000 11 op:3 10 rn:5 rd:5',
-  asm: 'fpmisc{u}0{op} {rd}, {rn}',
+  asm: (f) => miscAsm(f, 0x18 | f.op, true),
   sem: (e, f) => scalarMisc(e, f, 0x18 | f.op),
 });
 
 export const SIMD_FP_SCALAR_MISC_A1 = insn({
   pattern: '01 u:1 11110 1 sz:1 10000 11 0 op:2 10 rn:5 rd:5',
-  asm: 'fpmisc{u}1{op} {rd}, {rn}',
+  asm: (f) => miscAsm(f, 0x38 | f.op, true),
   sem: (e, f) => scalarMisc(e, f, 0x38 | f.op),
 });
 
 export const SIMD_FP_SCALAR_ESTIMATE = insn({
   pattern: '01 u:1 11110 1 sz:1 10000 11101 10 rn:5 rd:5',
-  asm: 'frecpe/frsqrte{u} {rd}, {rn}',
+  asm: (f) => miscAsm(f, 0x3d, true),
   sem: (e, f) => scalarMisc(e, f, 0x3d),
 });
 
 export const SIMD_FP_SCALAR_RECPX = insn({
   pattern: '01 u:1 11110 1 sz:1 10000 1111 op:1 10 rn:5 rd:5',
-  asm: 'frecpx{u}{op} {rd}, {rn}',
+  asm: (f) => miscAsm(f, 0x3e | f.op, true),
   sem: (e, f) => scalarMisc(e, f, 0x3e | f.op),
 });
 
 /** FCVTXN Sd, Dn (round to odd). */
 export const SIMD_FP_SCALAR_FCVTXN = insn({
   pattern: '01 u:1 11110 a:1 sz:1 10000 1011 op:1 10 rn:5 rd:5',
-  asm: 'fcvtxn {rd}, {rn}',
+  asm: (f) => (!f.u || f.a || !f.sz || f.op ? null : `fcvtxn s${f.rd}, d${f.rn}`),
   sem(e, f) {
     if (!f.u || f.a || !f.sz || f.op) return e.trap(1);
     e.setV(f.rd, keep(e, 4, doubleToSingle(e, e.v(f.rn), true)));

@@ -2,6 +2,7 @@
 // miscellaneous, by-element, pairwise/across-lanes, fixed-point conversions and FMOV immediate
 // in the files exported below. Shared lane machinery is in simd-fp-common.ts.
 import type { Emitter, Val } from '../emitter.js';
+import { vreg } from '../disasm.js';
 import { insn } from '../insn.js';
 import { arith2, compare, fty, minMax, neg, pairs, type Shape } from './simd-fp-common.js';
 import { mulAdd, mulx, recipStep } from './simd-fp-fma.js';
@@ -48,9 +49,21 @@ function threeSame(e: Emitter, sh: Shape, u: number, a: number, op: number, n: V
   }
 }
 
+/** FP three-same mnemonics by U:a:opcode<2:0> (threeSame's key). */
+const FP3_NAMES: Record<number, string> = {
+  0x00: 'fmaxnm', 0x08: 'fminnm', 0x01: 'fmla', 0x09: 'fmls', 0x02: 'fadd', 0x0a: 'fsub', 0x03: 'fmulx', 0x04: 'fcmeq',
+  0x06: 'fmax', 0x0e: 'fmin', 0x07: 'frecps', 0x0f: 'frsqrts', 0x13: 'fmul', 0x14: 'fcmge', 0x1c: 'fcmgt', 0x15: 'facge',
+  0x1d: 'facgt', 0x17: 'fdiv', 0x1a: 'fabd', 0x10: 'fmaxnmp', 0x18: 'fminnmp', 0x12: 'faddp', 0x16: 'fmaxp', 0x1e: 'fminp',
+};
+
 export const SIMD_FP_3SAME = insn({
   pattern: '0 q:1 u:1 01110 a:1 sz:1 1 rm:5 11 op:3 1 rn:5 rd:5',
-  asm: 'fp3same{u}{a}{op} v{rd}, v{rn}, v{rm}',
+  asm(f) {
+    const name = FP3_NAMES[(f.u << 4) | (f.a << 3) | f.op];
+    if ((f.sz && !f.q) || !name) return null;
+    const v = (r: number) => vreg(r, 2 + f.sz, f.q);
+    return `${name} ${v(f.rd)}, ${v(f.rn)}, ${v(f.rm)}`;
+  },
   sem(e, f) {
     if (f.sz && !f.q) return e.trap(1);
     const sh: Shape = { es: f.sz ? 64 : 32, bytes: f.q ? 16 : 8 };
@@ -63,7 +76,12 @@ export const SIMD_FP_3SAME = insn({
 /** Scalar three same: FMULX, FCMEQ/GE/GT, FACGE/GT, FABD, FRECPS, FRSQRTS on s/d registers. */
 export const SIMD_FP_SCALAR_3SAME = insn({
   pattern: '01 u:1 11110 a:1 sz:1 1 rm:5 11 op:3 1 rn:5 rd:5',
-  asm: 'fp3same{u}{a}{op} {rd}, {rn}, {rm}',
+  asm(f) {
+    const key = (f.u << 4) | (f.a << 3) | f.op;
+    if (![0x03, 0x04, 0x07, 0x0f, 0x1a, 0x14, 0x1c, 0x15, 0x1d].includes(key)) return null;
+    const r = (n: number) => `${f.sz ? 'd' : 's'}${n}`;
+    return `${FP3_NAMES[key]} ${r(f.rd)}, ${r(f.rn)}, ${r(f.rm)}`;
+  },
   sem(e, f) {
     const key = (f.u << 4) | (f.a << 3) | f.op;
     if (![0x03, 0x04, 0x07, 0x0f, 0x1a, 0x14, 0x1c, 0x15, 0x1d].includes(key)) return e.trap(1);

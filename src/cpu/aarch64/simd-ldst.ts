@@ -4,6 +4,7 @@
 // the registers unchanged.
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
+import { vreg, xr, xsp } from '../disasm.js';
 import { insn } from '../insn.js';
 import { low64, SH } from './simd-util.js';
 
@@ -40,7 +41,17 @@ const MULTI: Record<number, [number, number]> = { // opcode -> [rpt, selem]
 
 export const LDST_MULTI = insn({
   pattern: '0 q:1 001100 p:1 l:1 0 rm:5 opc:4 size:2 rn:5 rt:5',
-  asm: 'ld/st{l}-multi{opc} v{rt}.., [x{rn}], x{rm} (size {size}, q {q})',
+  asm(a) {
+    const shape = MULTI[a.opc];
+    if (!shape || (!a.p && a.rm !== 0)) return null;
+    const [rpt, selem] = shape;
+    if (a.size === 3 && !a.q && selem > 1) return null;
+    const regs = Array.from({ length: rpt * selem }, (_, i) => vreg((a.rt + i) & 31, a.size, a.q));
+    const post = !a.p ? '' : a.rm === 31 ? `, #${regs.length * (a.q ? 16 : 8)}` : `, ${xr(a.rm)}`;
+    // objdump writes three or four registers that do not wrap past v31 as a range.
+    const list = regs.length >= 3 && a.rt + regs.length <= 32 ? `${regs[0]}-${regs[regs.length - 1]}` : regs.join(', ');
+    return `${a.l ? 'ld' : 'st'}${selem} {${list}}, [${xsp(a.rn)}]${post}`;
+  },
   sem(e, a) {
     const shape = MULTI[a.opc];
     if (!shape || (!a.p && a.rm !== 0)) return e.trap(Trap.Undefined);
@@ -95,7 +106,33 @@ export const LDST_MULTI = insn({
 
 export const LDST_SINGLE = insn({
   pattern: '0 q:1 001101 p:1 l:1 r:1 rm:5 opc:3 s:1 size:2 rn:5 rt:5',
-  asm: 'ld/st{l}-single{opc}{r} v{rt}.., [x{rn}], x{rm} (size {size}, s {s}, q {q})',
+  asm(a) {
+    if (!a.p && a.rm !== 0) return null;
+    const selem = (((a.opc & 1) << 1) | a.r) + 1;
+    const scale = a.opc >> 1;
+    let size: number;
+    let index = 0;
+    switch (scale) {
+      case 0: size = 0; index = (a.q << 3) | (a.s << 2) | a.size; break;
+      case 1:
+        if (a.size & 1) return null;
+        size = 1; index = (a.q << 2) | (a.s << 1) | (a.size >> 1); break;
+      case 2:
+        if (a.size === 0) { size = 2; index = (a.q << 1) | a.s; }
+        else if (a.size === 1 && !a.s) { size = 3; index = a.q; }
+        else return null;
+        break;
+      default:
+        if (!a.l || a.s) return null;
+        size = a.size;
+    }
+    const regs = Array.from({ length: selem }, (_, i) =>
+      (scale === 3 ? vreg((a.rt + i) & 31, size, a.q) : `v${(a.rt + i) & 31}.${'bhsd'[size]}`));
+    const list = regs.length >= 3 && a.rt + regs.length <= 32 ? `${regs[0]}-${regs[regs.length - 1]}` : regs.join(', ');
+    const post = !a.p ? '' : a.rm === 31 ? `, #${selem << size}` : `, ${xr(a.rm)}`;
+    const name = `${a.l ? 'ld' : 'st'}${selem}${scale === 3 ? 'r' : ''}`;
+    return `${name} {${list}}${scale === 3 ? '' : `[${index}]`}, [${xsp(a.rn)}]${post}`;
+  },
   sem(e, a) {
     if (!a.p && a.rm !== 0) return e.trap(Trap.Undefined);
     const selem = (((a.opc & 1) << 1) | a.r) + 1;

@@ -2,6 +2,7 @@
 // integer opcodes are matched (00xxx, 010xx, 1001x, 10100); the rest belong to simd-fp.
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
+import { simdMnemonic, vreg } from '../disasm.js';
 import { insn, type Fields, type Insn, type InsnSpec } from '../insn.js';
 import {
   and, anyTrue, clamp, cmp, fit, lane0, narrowPack, not, or, qadd, qsub, setQC, shl, shr, splat, SMAX, SMIN, UMAX,
@@ -84,7 +85,21 @@ function miscS(d: MiscDef): [Insn, Insn] {
 function miscSpec(d: MiscDef): InsnSpec {
   return {
     pattern: `0 q:1 u:1 ${d.scalar ? 's:1' : '0'} 1110 size:2 10000 ${d.opc} 10 rn:5 rd:5`,
-    asm: `${d.asm} v{rd}, v{rn} (size {size}, q {q})`,
+    asm(a) {
+      const scalar = !!a.s;
+      const ok = scalar ? a.q === 1 && d.scalar!(a.size, a.u) : d.sizes(a.size, a.q, a.u);
+      if (!ok) return null;
+      const zero = d.asm.endsWith(' #0');
+      const names = zero ? d.asm.slice(0, -3) : d.asm;
+      // NOT is printed as its alias MVN; NOT and RBIT use the size field as an opcode.
+      const name = names === 'cnt/not/rbit' ? ['cnt', 'mvn', 'rbit'][a.u ? 1 + a.size : 0] : simdMnemonic(names, a.u, a.size);
+      const size = names === 'cnt/not/rbit' ? 0 : a.size;
+      const tail = zero ? ', #0' : '';
+      if (scalar) return `${name} ${'bhsd'[size]}${a.rd}, ${'bhsd'[size]}${a.rn}${tail}`;
+      // The pairwise long additions write lanes twice as wide.
+      const dsize = /addlp|adalp/.test(name) ? size + 1 : size;
+      return `${name} ${vreg(a.rd, dsize, a.q)}, ${vreg(a.rn, size, a.q)}${tail}`;
+    },
     sem(e, a) {
       const scalar = !!a.s;
       const ok = scalar ? a.q === 1 && d.scalar!(a.size, a.u) : d.sizes(a.size, a.q, a.u);
@@ -179,7 +194,13 @@ export const [ABS_v, ABS_v_s] = miscS({
 function narrowInsn(opc: string, asm: string, kind: (u: number) => number, scalarOk: (u: number) => boolean) {
   return vecAndScalar({
     pattern: `0 q:1 u:1 s:1 1110 size:2 10000 ${opc} 10 rn:5 rd:5`,
-    asm: `${asm} v{rd}, v{rn} (size {size}, q {q})`,
+    asm(a) {
+      const scalar = !!a.s;
+      if (a.size === 3 || (scalar && (!a.q || !scalarOk(a.u)))) return null;
+      const name = simdMnemonic(asm, a.u, a.size);
+      if (scalar) return `${name} ${'bhsd'[a.size]}${a.rd}, ${'bhsd'[a.size + 1]}${a.rn}`;
+      return `${name}${a.q ? '2' : ''} ${vreg(a.rd, a.size, a.q)}, ${vreg(a.rn, a.size + 1, 1)}`;
+    },
     sem(e, a) {
       const scalar = !!a.s;
       if (a.size === 3 || (scalar && (!a.q || !scalarOk(a.u)))) return e.trap(Trap.Undefined);
@@ -196,7 +217,7 @@ export const [SQXTN, SQXTN_s] = narrowInsn('10100', 'sqxtn/uqxtn', (u) => (u ? 2
 
 export const SHLL = insn({
   pattern: '0 q:1 1 0 1110 size:2 10000 10011 10 rn:5 rd:5',
-  asm: 'shll v{rd}, v{rn} (size {size}, q {q})',
+  asm: (a) => (a.size === 3 ? null : `shll${a.q ? '2' : ''} ${vreg(a.rd, a.size + 1, 1)}, ${vreg(a.rn, a.size, a.q)}, #${8 << a.size}`),
   sem(e, a) {
     if (a.size === 3) return e.trap(Trap.Undefined);
     e.setV(a.rd, shl(e, a.size + 1, widen(e, a.size, e.v(a.rn), a.q, false), 8 << a.size));

@@ -2,13 +2,18 @@
 // integer across-lanes reductions (ADDV, S/UADDLV, S/UMAXV, S/UMINV) and scalar ADDP.
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
+import { simdMnemonic, vreg, xr } from '../disasm.js';
 import { insn } from '../insn.js';
 import { bsel, vecAndScalar, fit, lane0, low64, max, min, or, shuffleLanes, splat, vop } from './simd-util.js';
 import { addlp } from './simd-misc.js';
 
 export const PERMUTE = insn({
   pattern: '0 q:1 001110 size:2 0 rm:5 0 opc:3 10 rn:5 rd:5',
-  asm: 'uzp/trn/zip{opc} v{rd}, v{rn}, v{rm} (size {size}, q {q})',
+  asm(a) {
+    if ((a.opc & 3) === 0 || (a.size === 3 && !a.q)) return null;
+    const name = `${['', 'uzp', 'trn', 'zip'][a.opc & 3]}${(a.opc >> 2) + 1}`;
+    return `${name} ${vreg(a.rd, a.size, a.q)}, ${vreg(a.rn, a.size, a.q)}, ${vreg(a.rm, a.size, a.q)}`;
+  },
   sem(e, a) {
     const { q, size, opc } = a;
     if ((opc & 3) === 0 || (size === 3 && !q)) return e.trap(Trap.Undefined);
@@ -32,7 +37,10 @@ export const PERMUTE = insn({
 
 export const EXT = insn({
   pattern: '0 q:1 101110 000 rm:5 0 imm4:4 0 rn:5 rd:5',
-  asm: 'ext v{rd}, v{rn}, v{rm}, #{imm4}',
+  asm(a) {
+    if (!a.q && a.imm4 >= 8) return null;
+    return `ext ${vreg(a.rd, 0, a.q)}, ${vreg(a.rn, 0, a.q)}, ${vreg(a.rm, 0, a.q)}, #${a.imm4}`;
+  },
   sem(e, a) {
     const { q, imm4 } = a;
     if (!q && imm4 >= 8) return e.trap(Trap.Undefined);
@@ -48,7 +56,11 @@ export const EXT = insn({
 
 export const TBL = insn({
   pattern: '0 q:1 001110 000 rm:5 0 len:2 op:1 00 rn:5 rd:5',
-  asm: 'tbl/tbx{op} v{rd}, {{v{rn}, {len}+1 regs}}, v{rm}',
+  asm(a) {
+    const regs = Array.from({ length: a.len + 1 }, (_, k) => vreg((a.rn + k) & 31, 0, 1));
+    const list = regs.length >= 3 && a.rn + regs.length <= 32 ? `${regs[0]}-${regs[regs.length - 1]}` : regs.join(', ');
+    return `${a.op ? 'tbx' : 'tbl'} ${vreg(a.rd, 0, a.q)}, {${list}}, ${vreg(a.rm, 0, a.q)}`;
+  },
   sem(e, a) {
     const idx = e.v(a.rm);
     let r: Val | null = null;
@@ -66,6 +78,9 @@ export const TBL = insn({
 });
 
 /** Element size and index from imm5 (null: reserved). */
+/** A vector register's lanes of one size, for an element operand: v1.s (then [index]). */
+const lane = (n: number, size: number): string => `v${n}.${'bhsd'[size]}`;
+
 export function elemOf(imm5: number): { size: number; index: number } | null {
   const size = 31 - Math.clz32(imm5 & -imm5);
   if (imm5 === 0 || size > 3) return null;
@@ -78,7 +93,12 @@ function dupLane(e: Emitter, v: Val, size: number, index: number): Val {
 
 export const [DUP_elem, DUP_elem_s] = vecAndScalar({
   pattern: '0 q:1 0 s:1 1110000 imm5:5 0 0000 1 rn:5 rd:5',
-  asm: 'dup v{rd}, v{rn}[imm5 {imm5}]',
+  asm(a) {
+    const el = elemOf(a.imm5);
+    if (!el || (a.s ? !a.q : el.size === 3 && !a.q)) return null;
+    const src = `${lane(a.rn, el.size)}[${el.index}]`;
+    return a.s ? `mov ${'bhsd'[el.size]}${a.rd}, ${src}` : `dup ${vreg(a.rd, el.size, a.q)}, ${src}`;
+  },
   sem(e, a) {
     const el = elemOf(a.imm5);
     const scalar = !!a.s;
@@ -90,7 +110,11 @@ export const [DUP_elem, DUP_elem_s] = vecAndScalar({
 
 export const DUP_gen = insn({
   pattern: '0 q:1 0 01110000 imm5:5 0 0001 1 rn:5 rd:5',
-  asm: 'dup v{rd}, x{rn}',
+  asm(a) {
+    const el = elemOf(a.imm5);
+    if (!el || (el.size === 3 && !a.q)) return null;
+    return `dup ${vreg(a.rd, el.size, a.q)}, ${xr(a.rn, el.size === 3)}`;
+  },
   sem(e, a) {
     const el = elemOf(a.imm5);
     if (!el || (el.size === 3 && !a.q)) return e.trap(Trap.Undefined);
@@ -102,7 +126,10 @@ export const DUP_gen = insn({
 
 export const INS_gen = insn({
   pattern: '0 1 0 01110000 imm5:5 0 0011 1 rn:5 rd:5',
-  asm: 'ins v{rd}[imm5 {imm5}], x{rn}',
+  asm(a) {
+    const el = elemOf(a.imm5);
+    return el && `mov ${lane(a.rd, el.size)}[${el.index}], ${xr(a.rn, el.size === 3)}`;
+  },
   sem(e, a) {
     const el = elemOf(a.imm5);
     if (!el) return e.trap(Trap.Undefined);
@@ -115,7 +142,10 @@ export const INS_gen = insn({
 
 export const INS_elem = insn({
   pattern: '0 1 1 01110000 imm5:5 0 imm4:4 1 rn:5 rd:5',
-  asm: 'ins v{rd}[imm5 {imm5}], v{rn}[imm4 {imm4}]',
+  asm(a) {
+    const el = elemOf(a.imm5);
+    return el && `mov ${lane(a.rd, el.size)}[${el.index}], ${lane(a.rn, el.size)}[${a.imm4 >> el.size}]`;
+  },
   sem(e, a) {
     const el = elemOf(a.imm5);
     if (!el) return e.trap(Trap.Undefined);
@@ -128,7 +158,17 @@ export const INS_elem = insn({
 
 export const UMOV = insn({
   pattern: '0 q:1 0 01110000 imm5:5 0 01 u:1 1 1 rn:5 rd:5',
-  asm: 'umov/smov{u} x{rd}, v{rn}[imm5 {imm5}]',
+  asm(a) {
+    const el = elemOf(a.imm5);
+    if (!el) return null;
+    const src = `${lane(a.rn, el.size)}[${el.index}]`;
+    if (a.u) {
+      if (a.q !== (el.size === 3 ? 1 : 0)) return null;
+      return `${el.size >= 2 ? 'mov' : 'umov'} ${xr(a.rd, a.q)}, ${src}`;
+    }
+    if (el.size === 3 || (el.size === 2 && !a.q)) return null;
+    return `smov ${xr(a.rd, a.q)}, ${src}`;
+  },
   sem(e, a) {
     const el = elemOf(a.imm5);
     if (!el) return e.trap(Trap.Undefined);
@@ -163,7 +203,12 @@ export function reduce(e: Emitter, size: number, v: Val, lanes: number, f: (x: V
 function across(opc: string, asm: string, u: string, kind: 'addlv' | 'max' | 'min' | 'add') {
   return insn({
     pattern: `0 q:1 ${u} 01110 size:2 11000 ${opc} 10 rn:5 rd:5`,
-    asm: `${asm} v{rd}, v{rn} (size {size}, q {q})`,
+    asm(a) {
+      const { q, size } = a;
+      if (size === 3 || (size === 2 && !q)) return null;
+      const name = simdMnemonic(asm, a.u ?? 0, size);
+      return `${name} ${'bhsd'[kind === 'addlv' ? size + 1 : size]}${a.rd}, ${vreg(a.rn, size, q)}`;
+    },
     sem(e, a) {
       const { q, size } = a;
       const signed = !a.u;
@@ -192,7 +237,7 @@ export const ADDV = across('11011', 'addv', '0', 'add');
 
 export const ADDP_scalar = insn({
   pattern: '01 0 11110 size:2 11000 11011 10 rn:5 rd:5',
-  asm: 'addp d{rd}, v{rn}.2d',
+  asm: (a) => (a.size === 3 ? `addp d${a.rd}, v${a.rn}.2d` : null),
   sem(e, a) {
     if (a.size !== 3) return e.trap(Trap.Undefined);
     const n = e.v(a.rn);

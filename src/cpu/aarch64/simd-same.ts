@@ -2,6 +2,7 @@
 // (0xxxx and 10xxx) are matched here; 11xxx belong to the floating-point group (simd-fp.ts).
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
+import { simdMnemonic, vreg } from '../disasm.js';
 import { insn, type Fields, type Insn, type InsnSpec } from '../insn.js';
 import {
   and, andnot, anyTrue, bsel, cmp, extend64, fit, max, min, mul, not, or, perLane, qadd, qsub, setQC,
@@ -50,7 +51,17 @@ function sameS(d: SameDef): [Insn, Insn] {
 function sameSpec(d: SameDef): InsnSpec {
   return {
     pattern: `0 q:1 u:1 ${d.scalar ? 's:1' : '0'} 1110 size:2 1 rm:5 ${d.opc} 1 rn:5 rd:5`,
-    asm: `${d.asm} v{rd}, v{rn}, v{rm} (size {size}, q {q})`,
+    asm(a) {
+      const scalar = !!a.s;
+      const ok = scalar ? a.q === 1 && d.scalar!(a.size, a.u) : (d.sizes ?? anyButD1)(a.size, a.q, a.u);
+      if (!ok) return null;
+      const name = simdMnemonic(d.asm, a.u, a.size);
+      if (scalar) return `${name} ${'bhsd'[a.size]}${a.rd}, ${'bhsd'[a.size]}${a.rn}, ${'bhsd'[a.size]}${a.rm}`;
+      // The bitwise group's lanes are bytes whatever the size field says (it selects the operation).
+      const size = d.opc === '00011' ? 0 : a.size;
+      if (name === 'orr' && a.rn === a.rm) return `mov ${vreg(a.rd, 0, a.q)}, ${vreg(a.rn, 0, a.q)}`;
+      return `${name} ${vreg(a.rd, size, a.q)}, ${vreg(a.rn, size, a.q)}, ${vreg(a.rm, size, a.q)}`;
+    },
     sem(e, a) {
       const scalar = !!a.s;
       const ok = scalar ? a.q === 1 && d.scalar!(a.size, a.u) : (d.sizes ?? anyButD1)(a.size, a.q, a.u);

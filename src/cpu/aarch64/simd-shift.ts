@@ -3,6 +3,7 @@
 // FP owns shift-by-immediate opcodes 11100/11111 (SCVTF/FCVTZS fixed point) and cmode 1111 (FMOV).
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
+import { hex, vreg } from '../disasm.js';
 import { insn, type Fields } from '../insn.js';
 import {
   and, andnot, anyTrue, bsel, clamp, cmp, fit, lane0, narrowPack, or, setQC, shl, shr, splat, SMAX, SMIN, UMAX, vop,
@@ -85,6 +86,63 @@ function modifiedImmediate(e: Emitter, a: Fields): void {
 
 // Each pattern covers shift opcodes and, with immh == 0 in the vector form, the modified
 // immediates with the same bits 15:11 (cmode:o2).
+/** MOVI, MVNI, ORR, BIC (vector, immediate) as objdump prints them. */
+function modifiedImmediateAsm(a: Fields): string | null {
+  const { q, u: op, cmode, o2 } = a;
+  const imm8 = (a.abc << 5) | a.defgh;
+  if (o2 || cmode === 15) return null;
+  const imm = hex(imm8);
+  const v = (size: number) => vreg(a.rd, size, q);
+  const lsl = (n: number) => (n ? `, lsl #${n}` : '');
+  if (cmode < 8) return `${(cmode & 1 ? ['orr', 'bic'] : ['movi', 'mvni'])[op]} ${v(2)}, ${imm}${lsl(8 * (cmode >> 1))}`;
+  if (cmode < 12) return `${(cmode & 1 ? ['orr', 'bic'] : ['movi', 'mvni'])[op]} ${v(1)}, ${imm}${lsl(8 * ((cmode >> 1) & 1))}`;
+  if (cmode < 14) return `${op ? 'mvni' : 'movi'} ${v(2)}, ${imm}, msl #${cmode & 1 ? 16 : 8}`;
+  if (!op) return `movi ${v(0)}, ${imm}`;
+  let v64 = 0n;
+  for (let i = 0; i < 8; i++) if ((imm8 >> i) & 1) v64 |= 0xffn << BigInt(8 * i);
+  return `movi ${q ? `v${a.rd}.2d` : `d${a.rd}`}, ${hex(v64)}`;
+}
+
+const SHIFT_NAMES = [['sshr', 'ushr'], ['ssra', 'usra'], ['srshr', 'urshr'], ['srsra', 'ursra'], ['', 'sri'], ['shl', 'sli'],
+  ['', 'sqshlu'], ['sqshl', 'uqshl']];
+const NARROW_NAMES = [['shrn', 'sqshrun'], ['rshrn', 'sqrshrun'], ['sqshrn', 'uqshrn'], ['sqrshrn', 'uqrshrn']];
+
+/** The shift-by-immediate group (and the modified immediates where immh is 0) as objdump prints it. */
+function shiftAsm(a: Fields): string | null {
+  const { immh, immb, u, q } = a;
+  const scalar = !!a.s;
+  if (immh === 0) return scalar ? null : modifiedImmediateAsm({ q, u, rd: a.rd, cmode: a.opc >> 1, o2: a.opc & 1, abc: immb, defgh: a.rn });
+  if (scalar && !q) return null;
+  const size = 31 - Math.clz32(immh);
+  const es = 8 << size;
+  const raw = (immh << 3) | immb;
+  const right = 2 * es - raw;
+  const left = raw - es;
+  const opc = a.opc;
+  const sc = (n: number, sz: number) => `${'bhsd'[sz]}${n}`;
+  if (opc >= 16) {
+    if (size === 3 || opc > 20) return null;
+    if (opc === 20) {
+      if (scalar) return null;
+      const name = left ? (u ? 'ushll' : 'sshll') : u ? 'uxtl' : 'sxtl';
+      return `${name}${q ? '2' : ''} ${vreg(a.rd, size + 1, 1)}, ${vreg(a.rn, size, q)}${left ? `, #${left}` : ''}`;
+    }
+    const name = NARROW_NAMES[opc - 16][u];
+    if (opc < 18 && !u && scalar) return null;
+    if (scalar) return `${name} ${sc(a.rd, size)}, ${sc(a.rn, size + 1)}, #${right}`;
+    return `${name}${q ? '2' : ''} ${vreg(a.rd, size, q)}, ${vreg(a.rn, size + 1, 1)}, #${right}`;
+  }
+  if (opc & 1) return null;
+  const op = opc >> 1;
+  const name = SHIFT_NAMES[op][u];
+  if (!name) return null;
+  if (op < 6 && (scalar ? size !== 3 : size === 3 && !q)) return null;
+  if (op >= 6 && !scalar && size === 3 && !q) return null;
+  const amount = op >= 5 ? left : right;
+  if (scalar) return `${name} ${sc(a.rd, size)}, ${sc(a.rn, size)}, #${amount}`;
+  return `${name} ${vreg(a.rd, size, q)}, ${vreg(a.rn, size, q)}, #${amount}`;
+}
+
 function shiftSem(e: Emitter, a: Fields): void {
   const { immh, immb, u, q } = a;
   const scalar = !!a.s;
@@ -160,17 +218,17 @@ function shiftSem(e: Emitter, a: Fields): void {
 
 export const [SHIFT_IMM_A, SHIFT_IMM_A_s] = vecAndScalar({
   pattern: '0 q:1 u:1 s:1 11110 immh:4 immb:3 0 opc:4 1 rn:5 rd:5',
-  asm: 'shift-imm{u}{opc} v{rd}, v{rn}, #{immh}:{immb}',
+  asm: shiftAsm,
   sem: shiftSem,
 });
 export const [SHIFT_IMM_B, SHIFT_IMM_B_s] = vecAndScalar({
   pattern: '0 q:1 u:1 s:1 11110 immh:4 immb:3 100 op2:2 1 rn:5 rd:5',
-  asm: 'shift-imm-narrow{u}{op2} v{rd}, v{rn}, #{immh}:{immb}',
+  asm: (a) => shiftAsm({ ...a, opc: 16 | a.op2 }),
   sem: (e, a) => shiftSem(e, { ...a, opc: 16 | a.op2 }),
 });
 export const [SHIFT_IMM_C, SHIFT_IMM_C_s] = vecAndScalar({
   pattern: '0 q:1 u:1 s:1 11110 immh:4 immb:3 10100 1 rn:5 rd:5',
-  asm: 'sshll/ushll{u} v{rd}, v{rn}, #{immh}:{immb}',
+  asm: (a) => shiftAsm({ ...a, opc: 20 }),
   sem: (e, a) => shiftSem(e, { ...a, opc: 20 }),
 });
 
@@ -178,7 +236,7 @@ export const [SHIFT_IMM_C, SHIFT_IMM_C_s] = vecAndScalar({
 function movi(bits: string, cmode: (a: Fields) => number) {
   return insn({
     pattern: `0 q:1 op:1 0 11110 0000 abc:3 ${bits} 1 defgh:5 rd:5`,
-    asm: 'movi/mvni/orr/bic v{rd}, #{abc}:{defgh}',
+    asm: (a) => modifiedImmediateAsm({ q: a.q, u: a.op, rd: a.rd, cmode: cmode(a), o2: bits === '1010 1' ? 1 : a.o2, abc: a.abc, defgh: a.defgh }),
     sem(e, a) {
       const o2 = bits === '1010 1' ? 1 : a.o2;
       modifiedImmediate(e, { q: a.q, u: a.op, rd: a.rd, cmode: cmode(a), o2, abc: a.abc, defgh: a.defgh });

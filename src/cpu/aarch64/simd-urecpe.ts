@@ -3,6 +3,7 @@
 // UnsignedRecipEstimate, UnsignedRSqrtEstimate). Rare, so one small helper call per lane.
 import { Trap } from '../emitter.js';
 import { helper } from '../helpers.js';
+import { vreg } from '../disasm.js';
 import { insn } from '../insn.js';
 import { recipEstimate, rsqrtEstimate } from './simd-fp-estimate.js';
 
@@ -15,7 +16,7 @@ const estimate = helper('urecpe_lane', ['i32', 'i32'], 'i32', (x: number, sqrt: 
 
 export const URECPE_URSQRTE = insn({
   pattern: '0 q:1 u:1 01110 1 sz:1 10000 11100 10 rn:5 rd:5',
-  asm: 'urecpe/ursqrte{u} v{rd}.{q}, v{rn}',
+  asm: (a) => (a.sz ? null : `${a.u ? 'ursqrte' : 'urecpe'} ${vreg(a.rd, 2, a.q)}, ${vreg(a.rn, 2, a.q)}`),
   sem(e, a) {
     if (a.sz) return e.trap(Trap.Undefined);
     const src = e.v(a.rn);

@@ -233,8 +233,11 @@ export function extend64(e: Emitter, size: number, x: Val, signed: boolean): Val
 export function vecAndScalar(spec: InsnSpec): [Insn, Insn] {
   const m = /^0 q:1 (\S+) s:1 (.*)$/.exec(spec.pattern);
   if (!m) throw new Error(`vecAndScalar: pattern '${spec.pattern}'`);
+  const asm = spec.asm;
   return [
-    insn({ ...spec, pattern: `0 q:1 ${m[1]} 0 ${m[2]}`, sem: (e, a) => spec.sem(e, { ...a, s: 0 }) }),
-    insn({ ...spec, pattern: `0 1 ${m[1]} 1 ${m[2]}`, asm: spec.asm + ' (scalar)', sem: (e, a) => spec.sem(e, { ...a, q: 1, s: 1 }) }),
+    insn({ ...spec, pattern: `0 q:1 ${m[1]} 0 ${m[2]}`, asm: typeof asm === 'string' ? asm : (a, pc) => asm({ ...a, s: 0 }, pc),
+      sem: (e, a) => spec.sem(e, { ...a, s: 0 }) }),
+    insn({ ...spec, pattern: `0 1 ${m[1]} 1 ${m[2]}`, asm: typeof asm === 'string' ? asm + ' (scalar)' : (a, pc) => asm({ ...a, q: 1, s: 1 }, pc),
+      sem: (e, a) => spec.sem(e, { ...a, q: 1, s: 1 }) }),
   ];
 }
