@@ -50,9 +50,25 @@ function hostLink(events: Int32Array, session: string | null): HostLink {
   };
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** A -d or -strace line, whole: stderr may be a non-blocking pipe (a test runner's, or one a
+ *  parent set O_NONBLOCK on) that is full for a while (-d in_asm writes megabytes). */
+function writeLine(fd: number, line: string): void {
+  const buf = Buffer.from(line + '\n');
+  for (let done = 0; done < buf.length;) {
+    try {
+      done += fs.writeSync(fd, buf, done);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
+
 function run(req: GuestRequest, host: HostLink): GuestResult {
-  if (req.kind === 'resume') return resumeProgram(req.snapshot, (line) => fs.writeSync(2, line + '\n'), host);
-  const log = (line: string) => fs.writeSync(req.logFd ?? 2, line + '\n');
+  if (req.kind === 'resume') return resumeProgram(req.snapshot, (line) => writeLine(2, line), host);
+  const log = (line: string) => writeLine(req.logFd ?? 2, line);
   // Forked children start from this thread's environment: they keep the tier.
   process.env.TSEMU_TIER = req.tier;
   if (req.noCache) process.env.TSEMU_NO_CACHE = '1';

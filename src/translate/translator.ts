@@ -534,7 +534,8 @@ export class Translator {
   private emitInsn(e: Emitter, pc: number, trace: boolean): void {
     const word = this.u32[(this.mmu ? this.codeAddress(pc) : pc) >>> 2];
     const d = this.decoder.decode(word);
-    if (trace) this.opts.trace?.(pc, d ? formatAsm(d.insn, d.fields) : `.inst 0x${word.toString(16).padStart(8, '0')} (undefined)`);
+    // As qemu's -d in_asm: the word, then its disassembly (objdump's text, targets absolute).
+    if (trace) this.opts.trace?.(pc, `${word.toString(16).padStart(8, '0')}  ${d ? formatAsm(d.insn, d.fields, pc) : `.inst 0x${word.toString(16).padStart(8, '0')} (undefined)`}`);
     if (d) d.insn.sem(e, d.fields);
     else e.trap(Trap.Undefined);
   }

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT, tsemu } from './run.js';
+import { normalise, objdumpElf } from '../support/objdump.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsemu-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -189,6 +190,18 @@ describe('debugging the translator: -d exec, out_asm, tier and -one-insn-per-tb'
 
   it('-d exec runs the first tier, and says so if another tier is asked for', () => {
     expectOneLineError(['-d', 'exec', '--tier', 'wasm', HELLO], /^tsemu-user: -d exec runs the first tier only: drop --tier wasm$/);
+  });
+
+  it('-d in_asm logs each translated instruction\'s address, word and the text objdump gives it', () => {
+    const prog = path.join(FIXTURES, 'bin', 'hello.static');
+    const r = tsemu(['-d', 'in_asm', prog]);
+    expect(r.stdout.toString()).toBe(fs.readFileSync(path.join(FIXTURES, 'expected', 'hello.stdout'), 'utf8'));
+    const dump = new Map(objdumpElf(prog).map((l) => [l.pc, l]));
+    const lines = [...r.stderr.matchAll(/^0x([0-9a-f]{16}):  ([0-9a-f]{8})  (.*)$/gm)];
+    expect(lines.length).toBeGreaterThan(1000);
+    const differ = lines.map(([, pc, word, text]) => ({ pc: parseInt(pc, 16), word: parseInt(word, 16), text }))
+      .filter((l) => dump.has(l.pc)).filter((l) => dump.get(l.pc)!.word !== l.word || dump.get(l.pc)!.text !== normalise(l.text));
+    expect(differ).toEqual([]);
   });
 
   it('-d out_asm logs each module\'s wasm and -d tier each module compiled', () => {
