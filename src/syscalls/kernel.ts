@@ -52,6 +52,8 @@ export interface ThreadHooks {
   futexWait(addr: number, val: number, timeoutMs: number): FutexWaitResult;
   /** Is `tid` one of the process's other threads? */
   has(tid: number): boolean;
+  /** The robust list head thread `tid` registered (set_robust_list), 0 if none. */
+  robustList(tid: number): number;
   /** Make `sig` pending for thread `tid` (tgkill/tkill; the first thread's tid is the pid) and
    *  get it to that thread promptly. */
   signal(tid: number, sig: number, info: Buffer): void;

@@ -127,6 +127,7 @@ export class ThreadGroup implements ThreadHooks {
     this.threads.set(slot, newThreadState(this.k.sigmask, this.k.comm));
     Atomics.store(this.box, slotWord(slot, SLOT.signal), 0);
     Atomics.store(this.box, slotWord(slot, SLOT.waitAddr), 0);
+    Atomics.store(this.box, slotWord(slot, SLOT.robustList), 0);
     const base = threadStateBase(slot);
     this.k.mem.u8.copyWithin(base, caller.base, caller.base + STATE_SIZE);
     const child = this.cpu(slot);
@@ -352,6 +353,11 @@ export class ThreadGroup implements ThreadHooks {
     const slot = this.tids.get(tid);
     return slot !== undefined && Atomics.load(this.box, slotWord(slot, SLOT.tid)) === tid &&
       Atomics.load(this.box, slotWord(slot, SLOT.status)) === STATUS.BUSY;
+  }
+
+  robustList(tid: number): number {
+    const slot = this.tids.get(tid);
+    return slot === undefined ? 0 : Atomics.load(this.box, slotWord(slot, SLOT.robustList)) >>> 0;
   }
 
   signal(tid: number, sig: number, info: Buffer): void {

@@ -34,6 +34,8 @@ export const SLOT = {
   faultCode: 9,
   faultAddrLo: 10,
   faultAddrHi: 11,
+  /** Guest address of the thread's robust list head (set_robust_list; 0: none). */
+  robustList: 12,
 } as const;
 export const SLOT_WORDS = 16;
 export const STATUS = { NONE: 0, IDLE: 1, BUSY: 2 } as const;
