@@ -54,6 +54,14 @@ export interface ThreadHooks {
   has(tid: number): boolean;
   /** The robust list head thread `tid` registered (set_robust_list), 0 if none. */
   robustList(tid: number): number;
+  /** The thread whose call runs now (the pid for the first thread). */
+  currentTid(): number;
+  /** Every thread of the process, the first (pid) included, as /proc/self/task lists them. */
+  tids(): number[];
+  /** What /proc/self/task/<tid> shows of thread `tid`, or null if it is none of the process's. */
+  thread(tid: number): { comm: string; sigmask: bigint } | null;
+  /** Write /proc/self/task/<tid>/comm. */
+  setComm(tid: number, comm: string): void;
   /** Make `sig` pending for thread `tid` (tgkill/tkill; the first thread's tid is the pid) and
    *  get it to that thread promptly. */
   signal(tid: number, sig: number, info: Buffer): void;

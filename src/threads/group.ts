@@ -74,7 +74,7 @@ export class ThreadGroup implements ThreadHooks {
   private readonly cpus = new Map<number, CpuState>();
   /** Per-thread state the Kernel holds only for the calling thread, by slot. */
   private readonly threads = new Map<number, PerThread>();
-  private readonly tids = new Map<number, number>(); // tid → slot
+  private readonly slotByTid = new Map<number, number>(); // tid → slot
   private nextTid = FIRST_TID;
   private seen = 0;
   private serving = false;
@@ -137,7 +137,7 @@ export class ThreadGroup implements ThreadHooks {
     child.clearExclusive();
     if (req.parentTid) this.k.mem.writeU32(req.parentTid, tid);
     if (req.setChildTid) this.k.mem.writeU32(req.setChildTid, tid);
-    this.tids.set(tid, slot);
+    this.slotByTid.set(tid, slot);
     const box = this.box;
     Atomics.store(box, slotWord(slot, SLOT.tid), tid);
     Atomics.store(box, slotWord(slot, SLOT.clearTid), req.clearChildTid);
@@ -350,18 +350,42 @@ export class ThreadGroup implements ThreadHooks {
   }
 
   has(tid: number): boolean {
-    const slot = this.tids.get(tid);
+    const slot = this.slotByTid.get(tid);
     return slot !== undefined && Atomics.load(this.box, slotWord(slot, SLOT.tid)) === tid &&
       Atomics.load(this.box, slotWord(slot, SLOT.status)) === STATUS.BUSY;
   }
 
+  currentTid(): number {
+    return this.current === 0 ? this.k.pid : Atomics.load(this.box, slotWord(this.current, SLOT.tid));
+  }
+
+  tids(): number[] {
+    return [this.k.pid, ...[...this.slotByTid.keys()].filter((tid) => this.has(tid)).sort((a, b) => a - b)];
+  }
+
+  private slotOf(tid: number): number | undefined {
+    return tid === this.k.pid ? 0 : this.has(tid) ? this.slotByTid.get(tid) : undefined;
+  }
+
+  thread(tid: number): { comm: string; sigmask: bigint } | null {
+    const slot = this.slotOf(tid);
+    if (slot === undefined) return null;
+    return slot === this.current ? { comm: this.k.comm, sigmask: this.k.sigmask } : this.perThread(slot);
+  }
+
+  setComm(tid: number, comm: string): void {
+    const slot = this.slotOf(tid);
+    if (slot === this.current) this.k.comm = comm;
+    else if (slot !== undefined) this.perThread(slot).comm = comm;
+  }
+
   robustList(tid: number): number {
-    const slot = this.tids.get(tid);
+    const slot = this.slotByTid.get(tid);
     return slot === undefined ? 0 : Atomics.load(this.box, slotWord(slot, SLOT.robustList)) >>> 0;
   }
 
   signal(tid: number, sig: number, info: Buffer): void {
-    const slot = tid === this.k.pid ? 0 : this.tids.get(tid);
+    const slot = tid === this.k.pid ? 0 : this.slotByTid.get(tid);
     if (slot === undefined || (slot === 0 ? this.mainGone : !this.has(tid))) throw new SysError(E.ESRCH);
     const blocked = (this.maskOf(slot) & signalBit(sig)) !== 0n;
     if (!addPending(this.perThread(slot).pending, sig, info, blocked || !this.k.signalIgnored(sig))) return;
