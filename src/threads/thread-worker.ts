@@ -75,6 +75,7 @@ function forward(kind: number, arg = 0): void {
   if (waitingOn) Atomics.notify(words, waitingOn / 4);
   for (let s; (s = Atomics.load(box, at)) !== CALL.DONE;) Atomics.wait(box, at, s);
   Atomics.store(box, at, CALL.IDLE);
+  if (Atomics.load(box, slotWord(slot, SLOT.zap))) throw new ThreadExit(); // another thread's execve
 }
 
 /** Take the signals waiting for this thread (see the top); `restart`: how the call they
@@ -309,14 +310,8 @@ function runThread(): void {
   machine.setFpcrMode(cpu.fpcr);
   for (;;) {
     const stop = machine.run();
-    if (stop.kind === 'svc') {
-      try {
-        syscall();
-      } catch (err) {
-        if (err instanceof ThreadExit) return;
-        throw err;
-      }
-    } else if (stop.kind === 'interrupt') {
+    if (stop.kind === 'svc') syscall();
+    else if (stop.kind === 'interrupt') {
       if (signalled()) takeSignals();
     } else {
       // A synchronous fault: the owning thread gives it to this thread's handler, or ends the
@@ -355,10 +350,13 @@ for (;;) {
   try {
     runThread();
   } catch (err) {
-    // The owner's event loop is busy running guest code: it would never report this thread's
-    // 'error' event. Say it here, and end the process as the owner would.
-    fs.writeSync(2, `tsemu-user: internal error in guest thread ${slot}: ${(err as Error)?.stack ?? err}\n`);
-    forward(CALL_KIND.FATAL_SIGNAL, 6);
+    // ThreadExit: exit, or another thread's execve. Anything else is an internal error: the
+    // owner's event loop is busy running guest code and would never report this thread's
+    // 'error' event, so say it here, and end the process as the owner would.
+    if (!(err instanceof ThreadExit)) {
+      fs.writeSync(2, `tsemu-user: internal error in guest thread ${slot}: ${(err as Error)?.stack ?? err}\n`);
+      try { forward(CALL_KIND.FATAL_SIGNAL, 6); } catch { /* zapped meanwhile */ }
+    }
   }
   threadExited();
 }
