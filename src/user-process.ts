@@ -403,6 +403,7 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
 
 /** execve of a host-native program: run it with the guest's descriptors and end as it ends. */
 function runNative(machine: Machine, k: Kernel, host: string, argv: string[], envp: string[]): never {
+  k.threads?.exec(); // the other threads end here too, before the host program starts
   const stdio: (number | 'ignore')[] = [];
   for (const fd of k.fds.list()) {
     const f = k.fds.get(fd);

@@ -296,6 +296,13 @@ export class ThreadGroup implements ThreadHooks {
    *  (user.ts catches ThreadExeced). */
   private becomeExecedThread(slot: number): void {
     this.execedFrom = -1;
+    // Its worker ends as soon as it sees the answer: wait for that, so that the new program
+    // never sees it among its threads.
+    for (let seen; Atomics.load(this.box, slotWord(slot, SLOT.status)) === STATUS.BUSY;) {
+      seen = Atomics.load(this.k.wake, 0);
+      if (Atomics.load(this.box, slotWord(slot, SLOT.status)) !== STATUS.BUSY) break;
+      Atomics.wait(this.k.wake, 0, seen, 10);
+    }
     this.threads.set(0, this.perThread(slot));
     this.threads.delete(slot);
     this.load(0);

@@ -96,7 +96,18 @@ class SocketService {
         w.postMessage({ ...req, seq: mine.seq });
         if (interruptible && this.waiter) {
           const done = () => mine.reply !== undefined || Atomics.load(this.signal, 0) !== seen || !!stop?.();
-          const woke = this.waiter.wait(done);
+          let woke;
+          try {
+            woke = this.waiter.wait(done);
+          } catch (err) {
+            // The wait itself ended the caller (another thread's execve, an exit): take the
+            // request back, or its reply, whenever it comes, would be read as the next call's.
+            if (mine.reply === undefined) {
+              w.postMessage({ op: 'cancel', seq: mine.seq });
+              this.receive(seen);
+            }
+            throw err;
+          }
           if ((woke === 'signal' || stop?.()) && mine.reply === undefined) w.postMessage({ op: 'cancel', seq: mine.seq });
         }
         const r = mine.reply ?? this.receive(seen);
