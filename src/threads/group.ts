@@ -393,10 +393,12 @@ export class ThreadGroup implements ThreadHooks {
   }
 
   /** The owner's futex wait: sleep on the guest word, in slices, serving calls between them. A
-   *  caller notifies the word too, so a slice ends early when someone needs this thread. */
+   *  caller notifies the word too, so a slice ends early when someone needs this thread. Timers
+   *  (alarm, setitimer, POSIX timers) fire between slices, so within one slice of their time. */
   futexWait(addr: number, val: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' | 'interrupted' {
     const end = performance.now() + timeoutMs;
     for (;;) {
+      this.k.pollEvents();
       this.serve();
       if (this.k.hasDeliverableSignal()) return 'interrupted';
       Atomics.store(this.box, WORD.ownerWait, addr);
