@@ -40,16 +40,20 @@ export function procSelfPart(k: Kernel, guest: string): string | null {
  *  'task/<tid>/…' (proc.ts); the rest (fd, maps, exe, cwd...) is the process's, /proc/self's. */
 function taskPart(k: Kernel, rest: string): string {
   const m = /^task\/(\d+)(\/.*)?$/.exec(rest);
-  const tid = Number(m?.[1]);
-  if (!m || (tid !== k.pid && !k.threads?.has(tid))) return rest;
+  if (!m || !isThread(k, Number(m[1]))) return rest;
   const sub = m[2] ?? '';
   return sub === '' || /^\/(comm|stat|status)$/.test(sub) ? rest : sub.slice(1);
 }
 
-/** The host file a synthetic /proc/self/task entry is stat'ed as: /proc/self's own. */
-function taskHost(rest: string): string | null {
-  const m = /^task\/\d+(\/.*)?$/.exec(rest);
-  return m ? `/proc/self${m[1] ?? ''}` : null;
+const isThread = (k: Kernel, tid: number) => tid === k.pid || !!k.threads?.has(tid);
+
+/** The host file a synthetic /proc/self/task entry is stat'ed as: /proc/self's own. A thread
+ *  that is none of the process's (any more) has no entry: ENOENT. */
+function taskHost(k: Kernel, rest: string): string | null {
+  const m = /^task\/(\d+)(\/.*)?$/.exec(rest);
+  if (!m) return null;
+  if (!isThread(k, Number(m[1]))) throw new SysError(E.ENOENT);
+  return `/proc/self${m[2] ?? ''}`;
 }
 
 /** Host path for a /proc/self path whose host counterpart differs from the guest's. */
@@ -62,7 +66,7 @@ function procHost(k: Kernel, rest: string): string | null {
     return h !== undefined && !isMemoryFd(h) ? `/proc/self/fd/${h}` : f.hostPath() ?? null;
   }
   if (rest === 'cwd') return k.paths.toHost(k.paths.cwd);
-  return taskHost(rest);
+  return taskHost(k, rest);
 }
 
 /** Resolve (dirfd, path) as openat and friends do. `p` must not be empty (see readPath).
@@ -176,6 +180,6 @@ function resolveConfined(k: Kernel, dirfd: number, p: string, follow: boolean, d
     return resolveConfined(k, AT_FDCWD, target + (link[3] ?? ''), follow, depth + 1);
   }
   if (rest === 'exe') return { guest: r.guest, host: k.exePath };
-  if (SELF_SYNTHETIC.test(rest)) return { guest: r.guest, host: taskHost(rest) ?? `/proc/self/${rest}` };
+  if (SELF_SYNTHETIC.test(rest)) return { guest: r.guest, host: taskHost(k, rest) ?? `/proc/self/${rest}` };
   throw new SysError(E.ENOENT);
 }
