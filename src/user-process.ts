@@ -15,6 +15,7 @@ import { GuestExit, GuestKilled, Kernel, type ForkRequest } from './syscalls/ker
 import { personaOf, setPersona } from './syscalls/process/process.js';
 import { credsOf, setCreds } from './syscalls/process/creds.js';
 import { dropShared } from './syscalls/mm/shared.js';
+import { exitRobustList } from './syscalls/process/robust.js';
 import { readSnapshot, writeSnapshot, type FdRecord } from './syscalls/process/snapshot.js';
 import { execLine, type Machine } from './translate/machine.js';
 import { decodeSaved, encodeSaved, type SavedModule } from './translate/saved-translations.js';
@@ -359,7 +360,13 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
     if (err instanceof LoadError) throw new SysError(E.ENOEXEC);
     throw err;
   }
-  // Point of no return: the old image goes (shared file mappings are written back first).
+  // Point of no return: the other threads end, then the old image goes (shared file mappings
+  // are written back first). The first thread's robust list is walked, whether it is the
+  // caller or ends for it (robust.ts).
+  k.threads?.exec();
+  exitRobustList(k.mem, k.robustList, k.pid);
+  k.robustList = 0;
+  k.clearChildTid = 0;
   dropShared(k, 0, ADDRESS_LIMIT);
   for (const fd of k.fds.list()) if (k.fds.entry(fd).cloexec) k.fds.close(fd);
   releaseVforkParent(machine, k);
@@ -399,6 +406,7 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
 
 /** execve of a host-native program: run it with the guest's descriptors and end as it ends. */
 function runNative(machine: Machine, k: Kernel, host: string, argv: string[], envp: string[]): never {
+  k.threads?.exec(); // the other threads end here too, before the host program starts
   const stdio: (number | 'ignore')[] = [];
   for (const fd of k.fds.list()) {
     const f = k.fds.get(fd);

@@ -3,7 +3,7 @@
 import { loadProgram, LoadError, requireExecutable } from './loader/index.js';
 import { dispatchSyscall } from './syscalls/dispatch.js';
 import { deliverSignals, forceSignal, hangUpStoppedJobs } from './syscalls/signal/signals.js';
-import { GuestExit, GuestKilled, Kernel, type HostLink } from './syscalls/kernel.js';
+import { GuestExit, GuestKilled, Kernel, ThreadExeced, type HostLink } from './syscalls/kernel.js';
 import { execLine, Machine } from './translate/machine.js';
 import { installProcessHooks, resumeInto } from './user-process.js';
 import { exceptionSignal } from './user-faults.js';
@@ -127,6 +127,7 @@ export function runLoop(machine: Machine, kernel: Kernel): GuestResult {
         machine.saveDiskCache(!machine.forked);
         hangUpStoppedJobs(kernel);
       }
+      if (err instanceof ThreadExeced) continue; // another thread's execve: the new image runs here
       if (err instanceof GuestExit) return { status: err.status };
       if (err instanceof GuestKilled) return { signal: err.signal };
       throw err;

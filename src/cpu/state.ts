@@ -45,15 +45,29 @@ export const JCACHE_ENTRY_SIZE = 16;
 /** Guest threads (src/threads/): thread slot 0 is the first thread and uses STATE_BASE and
  *  JCACHE_BASE; slot k > 0 has its state block k blocks above STATE_BASE and a jump cache of
  *  its own (each thread's table numbers its translations differently) in the 3 MiB above the
- *  first one's. */
+ *  first one's. That space is what bounds the number of threads alive at once (the state
+ *  blocks would allow 1024): the first BIG_JCACHE_SLOTS other threads (slots are taken lowest
+ *  first, so a program with few threads has only these) get 8192 entries each, the next ones
+ *  1024 each (16 KiB), enough for a pool of 64 or 128 threads or Go's thread per blocked call;
+ *  a smaller cache costs its thread more returns to the run loop, not correctness. */
 export const STATE_SLOT_SIZE = 0x400;
 export const THREAD_JCACHE_BASE = 0xffd00000;
-export const THREAD_JCACHE_ENTRIES = 8192;
-export const MAX_THREADS = 1 + (3 * 2 ** 20) / (THREAD_JCACHE_ENTRIES * JCACHE_ENTRY_SIZE);
+const THREAD_JCACHE_SPACE = 3 * 2 ** 20;
+const BIG_JCACHE_ENTRIES = 8192;
+const BIG_JCACHE_SLOTS = 8;
+const SMALL_JCACHE_ENTRIES = 1024;
+const SMALL_JCACHE_BASE = THREAD_JCACHE_BASE + BIG_JCACHE_SLOTS * BIG_JCACHE_ENTRIES * JCACHE_ENTRY_SIZE;
+/** Thread slots, the first thread's included: 1 + 8 + 128 = 137. */
+export const MAX_THREADS = 1 + BIG_JCACHE_SLOTS +
+  (THREAD_JCACHE_SPACE - BIG_JCACHE_SLOTS * BIG_JCACHE_ENTRIES * JCACHE_ENTRY_SIZE) / (SMALL_JCACHE_ENTRIES * JCACHE_ENTRY_SIZE);
 export const threadStateBase = (slot: number): number => STATE_BASE + slot * STATE_SLOT_SIZE;
-export const threadJumpCache = (slot: number): { base: number; entries: number } => slot === 0
-  ? { base: JCACHE_BASE, entries: JCACHE_ENTRIES }
-  : { base: THREAD_JCACHE_BASE + (slot - 1) * THREAD_JCACHE_ENTRIES * JCACHE_ENTRY_SIZE, entries: THREAD_JCACHE_ENTRIES };
+export const threadJumpCache = (slot: number): { base: number; entries: number } => {
+  if (slot === 0) return { base: JCACHE_BASE, entries: JCACHE_ENTRIES };
+  if (slot <= BIG_JCACHE_SLOTS) {
+    return { base: THREAD_JCACHE_BASE + (slot - 1) * BIG_JCACHE_ENTRIES * JCACHE_ENTRY_SIZE, entries: BIG_JCACHE_ENTRIES };
+  }
+  return { base: SMALL_JCACHE_BASE + (slot - 1 - BIG_JCACHE_SLOTS) * SMALL_JCACHE_ENTRIES * JCACHE_ENTRY_SIZE, entries: SMALL_JCACHE_ENTRIES };
+};
 
 /** Page permission bits. CODE marks pages holding translated code: a store there invalidates. */
 export const PERM_R = 1;

@@ -3,7 +3,7 @@
 import { GuestFault } from '../cpu/memory.js';
 import { convertArg, SYSCALLS, type SyscallDef } from './define.js';
 import { E, ERESTARTNOHAND, ERESTARTSYS, SysError } from './errno.js';
-import { GuestExit, GuestKilled, type Kernel } from './kernel.js';
+import { GuestExit, GuestKilled, ThreadExeced, type Kernel } from './kernel.js';
 import { AARCH64_SYSCALLS } from './numbers.js';
 import './all.js';
 
@@ -34,6 +34,7 @@ export function dispatchSyscall(k: Kernel): void {
         k.opts.strace?.(`${process.pid} ${shown} = ?`);
         throw err;
       }
+      if (err instanceof ThreadExeced) throw err; // what this thread did is void: a new image runs
       if (err instanceof GuestKilled) {
         k.opts.strace?.(`${process.pid} ${shown} = ? killed by signal ${err.signal}`);
         throw err;

@@ -52,6 +52,20 @@ export interface ThreadHooks {
   futexWait(addr: number, val: number, timeoutMs: number): FutexWaitResult;
   /** Is `tid` one of the process's other threads? */
   has(tid: number): boolean;
+  /** The robust list head thread `tid` registered (set_robust_list), 0 if none. */
+  robustList(tid: number): number;
+  /** The thread whose call runs now (the pid for the first thread). */
+  currentTid(): number;
+  /** Every thread of the process, the first (pid) included, as /proc/self/task lists them. */
+  tids(): number[];
+  /** What /proc/self/task/<tid> shows of thread `tid`, or null if it is none of the process's. */
+  thread(tid: number): { comm: string; sigmask: bigint } | null;
+  /** Write /proc/self/task/<tid>/comm. */
+  setComm(tid: number, comm: string): void;
+  /** execve's point of no return (Linux's de_thread): end every other thread. When the caller
+   *  is not the first thread, the owning thread then abandons what it was doing (ThreadExeced)
+   *  and runs the new image itself, as the caller, with the pid as its tid. */
+  exec(): void;
   /** Make `sig` pending for thread `tid` (tgkill/tkill; the first thread's tid is the pid) and
    *  get it to that thread promptly. */
   signal(tid: number, sig: number, info: Buffer): void;
@@ -80,6 +94,10 @@ export class GuestExit {
 }
 
 /** Thrown when the guest is killed by a signal whose default action terminates it. */
+/** Thrown out of the owning thread's wait or call when another thread's execve has put a new
+ *  image in place: the run loop goes on with the new program. */
+export class ThreadExeced {}
+
 export class GuestKilled {
   constructor(readonly signal: number) {}
 }

@@ -31,13 +31,14 @@ import { MAX_THREADS, REG, STATE_SIZE, threadStateBase } from '../cpu/state.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
 import { E, SysError } from '../syscalls/errno.js';
 import {
-  addPending, GuestKilled, signalBit, SS_DISABLE, type ForkRequest, type Kernel, type PendingSignals, type ThreadHooks,
+  addPending, GuestKilled, signalBit, SS_DISABLE, ThreadExeced, type ForkRequest, type Kernel, type PendingSignals, type ThreadHooks,
 } from '../syscalls/kernel.js';
 import { deliverSignals, forceSignal, sigsuspendOnce, sigwaitOnce } from '../syscalls/signal/signals.js';
 import type { Machine } from '../translate/machine.js';
 import { newestEntry } from '../bundled.js';
+import { exitRobustList } from '../syscalls/process/robust.js';
 import {
-  CALL, CALL_KIND, logInvalidation, newMailbox, replayInvalidations, RESTART, SLOT, slotWord, STATUS, WORD, WOULD_WAIT,
+  CALL, CALL_KIND, logFlush, logInvalidation, newMailbox, replayInvalidations, RESTART, SLOT, slotWord, STATUS, WORD, WOULD_WAIT,
 } from './mailbox.js';
 
 export interface ThreadWorkerData {
@@ -74,7 +75,7 @@ export class ThreadGroup implements ThreadHooks {
   private readonly cpus = new Map<number, CpuState>();
   /** Per-thread state the Kernel holds only for the calling thread, by slot. */
   private readonly threads = new Map<number, PerThread>();
-  private readonly tids = new Map<number, number>(); // tid → slot
+  private readonly slotByTid = new Map<number, number>(); // tid → slot
   private nextTid = FIRST_TID;
   private seen = 0;
   private serving = false;
@@ -84,6 +85,8 @@ export class ThreadGroup implements ThreadHooks {
   private current = 0;
   /** The first thread has exited (exit, not exit_group): it takes no more signals. */
   private mainGone = false;
+  /** The slot of a thread other than the first whose execve just succeeded (-1: none). */
+  private execedFrom = -1;
   private readonly ownCpu: CpuState;
 
   constructor(private readonly k: Kernel, private readonly machine: Machine) {
@@ -127,6 +130,8 @@ export class ThreadGroup implements ThreadHooks {
     this.threads.set(slot, newThreadState(this.k.sigmask, this.k.comm));
     Atomics.store(this.box, slotWord(slot, SLOT.signal), 0);
     Atomics.store(this.box, slotWord(slot, SLOT.waitAddr), 0);
+    Atomics.store(this.box, slotWord(slot, SLOT.robustList), 0);
+    Atomics.store(this.box, slotWord(slot, SLOT.zap), 0);
     const base = threadStateBase(slot);
     this.k.mem.u8.copyWithin(base, caller.base, caller.base + STATE_SIZE);
     const child = this.cpu(slot);
@@ -136,7 +141,7 @@ export class ThreadGroup implements ThreadHooks {
     child.clearExclusive();
     if (req.parentTid) this.k.mem.writeU32(req.parentTid, tid);
     if (req.setChildTid) this.k.mem.writeU32(req.setChildTid, tid);
-    this.tids.set(tid, slot);
+    this.slotByTid.set(tid, slot);
     const box = this.box;
     Atomics.store(box, slotWord(slot, SLOT.tid), tid);
     Atomics.store(box, slotWord(slot, SLOT.clearTid), req.clearChildTid);
@@ -239,12 +244,70 @@ export class ThreadGroup implements ThreadHooks {
           this.serveOne(s);
           Atomics.store(this.box, at, CALL.DONE);
           Atomics.notify(this.box, at);
+          if (this.execedFrom === s) this.becomeExecedThread(s);
           this.missed = true; // serving took time: others may have asked meanwhile
         }
       } while (this.missed);
     } finally {
       this.serving = false;
     }
+  }
+
+  /**
+   * execve's point of no return, Linux's de_thread: every other thread ends, with no handler
+   * run (zap: its worker ends as soon as it is answered, which this thread does for every call
+   * asked meanwhile, or leaves guest code, or wakes from a sleep), walking its robust list and
+   * clearing its tid in the old image, before the image goes. Idle workers drop their
+   * translations of the old image before they run a thread again.
+   */
+  exec(): void {
+    const self = this.current, box = this.box;
+    for (let s = 1; s < MAX_THREADS; s++) {
+      if (s === self || Atomics.load(box, slotWord(s, SLOT.status)) !== STATUS.BUSY) continue;
+      Atomics.store(box, slotWord(s, SLOT.zap), 1);
+      this.kick(s);
+    }
+    for (;;) {
+      const seen = Atomics.load(this.k.wake, 0);
+      for (let s = 1; s < MAX_THREADS; s++) {
+        const at = slotWord(s, SLOT.call);
+        if (s === self || Atomics.load(box, at) !== CALL.ASKED) continue;
+        Atomics.store(box, at, CALL.DONE);
+        Atomics.notify(box, at);
+      }
+      if (Atomics.load(box, WORD.live) <= (self === 0 ? 0 : 1)) break;
+      Atomics.wait(this.k.wake, 0, seen, 10);
+    }
+    logFlush(box);
+    this.seen = Atomics.load(box, WORD.logNext);
+    this.mainGone = false;
+    if (self === 0) return;
+    // The caller's robust list is walked as at its death (futex_exec_release); its worker then
+    // ends without touching memory, which holds the new image by then.
+    exitRobustList(this.k.mem, Atomics.load(box, slotWord(self, SLOT.robustList)) >>> 0, this.currentTid());
+    Atomics.store(box, slotWord(self, SLOT.robustList), 0);
+    Atomics.store(box, slotWord(self, SLOT.clearTid), 0);
+    Atomics.store(box, slotWord(self, SLOT.zap), 1);
+    this.execedFrom = self;
+  }
+
+  /** After the execve of the thread in `slot` (see exec): its mask, pending signals and name
+   *  become the first thread's, and this thread drops what it was doing to run the new image
+   *  (user.ts catches ThreadExeced). */
+  private becomeExecedThread(slot: number): void {
+    this.execedFrom = -1;
+    // Its worker ends as soon as it sees the answer: wait for that, so that the new program
+    // never sees it among its threads.
+    for (let seen; Atomics.load(this.box, slotWord(slot, SLOT.status)) === STATUS.BUSY;) {
+      seen = Atomics.load(this.k.wake, 0);
+      if (Atomics.load(this.box, slotWord(slot, SLOT.status)) !== STATUS.BUSY) break;
+      Atomics.wait(this.k.wake, 0, seen, 10);
+    }
+    this.threads.set(0, this.perThread(slot));
+    this.threads.delete(slot);
+    this.load(0);
+    this.k.restartSyscall = false;
+    throw new ThreadExeced();
   }
 
   /** Is a call waiting? (Asked at every block-budget exit, in case a wake-up was missed.) */
@@ -330,10 +393,12 @@ export class ThreadGroup implements ThreadHooks {
   }
 
   /** The owner's futex wait: sleep on the guest word, in slices, serving calls between them. A
-   *  caller notifies the word too, so a slice ends early when someone needs this thread. */
+   *  caller notifies the word too, so a slice ends early when someone needs this thread. Timers
+   *  (alarm, setitimer, POSIX timers) fire between slices, so within one slice of their time. */
   futexWait(addr: number, val: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' | 'interrupted' {
     const end = performance.now() + timeoutMs;
     for (;;) {
+      this.k.pollEvents();
       this.serve();
       if (this.k.hasDeliverableSignal()) return 'interrupted';
       Atomics.store(this.box, WORD.ownerWait, addr);
@@ -349,13 +414,42 @@ export class ThreadGroup implements ThreadHooks {
   }
 
   has(tid: number): boolean {
-    const slot = this.tids.get(tid);
+    const slot = this.slotByTid.get(tid);
     return slot !== undefined && Atomics.load(this.box, slotWord(slot, SLOT.tid)) === tid &&
       Atomics.load(this.box, slotWord(slot, SLOT.status)) === STATUS.BUSY;
   }
 
+  currentTid(): number {
+    return this.current === 0 ? this.k.pid : Atomics.load(this.box, slotWord(this.current, SLOT.tid));
+  }
+
+  tids(): number[] {
+    return [this.k.pid, ...[...this.slotByTid.keys()].filter((tid) => this.has(tid)).sort((a, b) => a - b)];
+  }
+
+  private slotOf(tid: number): number | undefined {
+    return tid === this.k.pid ? 0 : this.has(tid) ? this.slotByTid.get(tid) : undefined;
+  }
+
+  thread(tid: number): { comm: string; sigmask: bigint } | null {
+    const slot = this.slotOf(tid);
+    if (slot === undefined) return null;
+    return slot === this.current ? { comm: this.k.comm, sigmask: this.k.sigmask } : this.perThread(slot);
+  }
+
+  setComm(tid: number, comm: string): void {
+    const slot = this.slotOf(tid);
+    if (slot === this.current) this.k.comm = comm;
+    else if (slot !== undefined) this.perThread(slot).comm = comm;
+  }
+
+  robustList(tid: number): number {
+    const slot = this.slotByTid.get(tid);
+    return slot === undefined ? 0 : Atomics.load(this.box, slotWord(slot, SLOT.robustList)) >>> 0;
+  }
+
   signal(tid: number, sig: number, info: Buffer): void {
-    const slot = tid === this.k.pid ? 0 : this.tids.get(tid);
+    const slot = tid === this.k.pid ? 0 : this.slotByTid.get(tid);
     if (slot === undefined || (slot === 0 ? this.mainGone : !this.has(tid))) throw new SysError(E.ESRCH);
     const blocked = (this.maskOf(slot) & signalBit(sig)) !== 0n;
     if (!addPending(this.perThread(slot).pending, sig, info, blocked || !this.k.signalIgnored(sig))) return;

@@ -34,6 +34,11 @@ export const SLOT = {
   faultCode: 9,
   faultAddrLo: 10,
   faultAddrHi: 11,
+  /** Guest address of the thread's robust list head (set_robust_list; 0: none). */
+  robustList: 12,
+  /** Set when the thread must end at once, with no signal handler run: another thread's
+   *  execve (Linux's de_thread). Its worker checks it whenever the owner answers it. */
+  zap: 13,
 } as const;
 export const SLOT_WORDS = 16;
 export const STATUS = { NONE: 0, IDLE: 1, BUSY: 2 } as const;
@@ -62,6 +67,12 @@ export const MAILBOX_WORDS = LOG_AT + LOG_ENTRIES * 4;
 
 export function newMailbox(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(MAILBOX_WORDS * 4));
+}
+
+/** Make every thread drop all its translations before it next runs guest code (an execve
+ *  replaced the image): skipping more than the ring holds makes replayInvalidations flush. */
+export function logFlush(box: Int32Array): void {
+  Atomics.add(box, WORD.logNext, LOG_ENTRIES + 1);
 }
 
 /** Append an invalidation of [addr, addr+len) made by thread `origin`. */

@@ -14,6 +14,7 @@ import { GuestFault, GuestMemory } from '../cpu/memory.js';
 import { MAX_THREADS, REG, STATE_BASE, threadJumpCache, threadStateBase } from '../cpu/state.js';
 import { E, ERESTARTNOHAND, ERESTARTSYS, SysError } from '../syscalls/errno.js';
 import { futexCall, type FutexIo } from '../syscalls/process/futex.js';
+import { exitRobustList, ROBUST_LIST_HEAD_SIZE } from '../syscalls/process/robust.js';
 import { readTimespec, writeTimespec } from '../syscalls/structs.js';
 import { clockNs } from '../syscalls/time/time.js';
 import { Machine } from '../translate/machine.js';
@@ -74,6 +75,7 @@ function forward(kind: number, arg = 0): void {
   if (waitingOn) Atomics.notify(words, waitingOn / 4);
   for (let s; (s = Atomics.load(box, at)) !== CALL.DONE;) Atomics.wait(box, at, s);
   Atomics.store(box, at, CALL.IDLE);
+  if (Atomics.load(box, slotWord(slot, SLOT.zap))) throw new ThreadExit(); // another thread's execve
 }
 
 /** Take the signals waiting for this thread (see the top); `restart`: how the call they
@@ -116,7 +118,7 @@ const futexIo: FutexIo = {
 class ThreadExit {}
 
 const NR = {
-  exit: 93, exit_group: 94, set_tid_address: 96, futex: 98, set_robust_list: 99, nanosleep: 101,
+  exit: 93, exit_group: 94, set_tid_address: 96, futex: 98, set_robust_list: 99, get_robust_list: 100, nanosleep: 101,
   epoll_pwait: 22, waitid: 95, wait4: 260, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124,
   rt_sigsuspend: 133, rt_sigtimedwait: 137, getpid: 172, gettid: 178, rseq: 293,
 } as const;
@@ -131,7 +133,17 @@ function localCall(nr: number): bigint | undefined {
     case NR.set_tid_address:
       Atomics.store(box, slotWord(slot, SLOT.clearTid), x(0));
       return BigInt(Atomics.load(box, slotWord(slot, SLOT.tid)));
-    case NR.set_robust_list: return Number(cpu.x(1)) === 24 ? 0n : BigInt(-E.EINVAL);
+    case NR.set_robust_list:
+      if (x(1) !== ROBUST_LIST_HEAD_SIZE) return BigInt(-E.EINVAL);
+      Atomics.store(box, slotWord(slot, SLOT.robustList), x(0));
+      return 0n;
+    case NR.get_robust_list: { // its own; another thread's is the owner's to answer
+      const pid = Number(BigInt.asIntN(32, cpu.x(0)));
+      if (pid !== 0 && pid !== Atomics.load(box, slotWord(slot, SLOT.tid))) return undefined;
+      mem.writeU64(x(1), Atomics.load(box, slotWord(slot, SLOT.robustList)) >>> 0);
+      mem.writeU64(x(2), ROBUST_LIST_HEAD_SIZE);
+      return 0n;
+    }
     case NR.rseq: return BigInt(-E.ENOSYS);
     case NR.sched_yield: return 0n;
     case NR.futex: return BigInt(futexCall(futexIo, x(0), Number(BigInt.asIntN(32, cpu.x(1))), Number(cpu.x(2) & 0xffffffffn),
@@ -298,14 +310,8 @@ function runThread(): void {
   machine.setFpcrMode(cpu.fpcr);
   for (;;) {
     const stop = machine.run();
-    if (stop.kind === 'svc') {
-      try {
-        syscall();
-      } catch (err) {
-        if (err instanceof ThreadExit) return;
-        throw err;
-      }
-    } else if (stop.kind === 'interrupt') {
+    if (stop.kind === 'svc') syscall();
+    else if (stop.kind === 'interrupt') {
       if (signalled()) takeSignals();
     } else {
       // A synchronous fault: the owning thread gives it to this thread's handler, or ends the
@@ -322,6 +328,8 @@ function runThread(): void {
 
 /** CLONE_CHILD_CLEARTID: now that the thread has left its stack, zero the word and wake one. */
 function threadExited(): void {
+  // Linux marks the robust mutexes it held before it clears the tid (mm_release).
+  exitRobustList(mem, Atomics.load(box, slotWord(slot, SLOT.robustList)) >>> 0, Atomics.load(box, slotWord(slot, SLOT.tid)));
   const ctid = Atomics.load(box, slotWord(slot, SLOT.clearTid)) >>> 0;
   if (ctid) {
     try {
@@ -342,10 +350,13 @@ for (;;) {
   try {
     runThread();
   } catch (err) {
-    // The owner's event loop is busy running guest code: it would never report this thread's
-    // 'error' event. Say it here, and end the process as the owner would.
-    fs.writeSync(2, `tsemu-user: internal error in guest thread ${slot}: ${(err as Error)?.stack ?? err}\n`);
-    forward(CALL_KIND.FATAL_SIGNAL, 6);
+    // ThreadExit: exit, or another thread's execve. Anything else is an internal error: the
+    // owner's event loop is busy running guest code and would never report this thread's
+    // 'error' event, so say it here, and end the process as the owner would.
+    if (!(err instanceof ThreadExit)) {
+      fs.writeSync(2, `tsemu-user: internal error in guest thread ${slot}: ${(err as Error)?.stack ?? err}\n`);
+      try { forward(CALL_KIND.FATAL_SIGNAL, 6); } catch { /* zapped meanwhile */ }
+    }
   }
   threadExited();
 }

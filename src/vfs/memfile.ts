@@ -28,8 +28,8 @@ export class MemFile extends OpenFile {
     return part.length;
   }
 
-  override write(): number { throw new SysError(E.EBADF); }
-  override pwrite(): number { throw new SysError(E.EBADF); }
+  override write(_buf: Uint8Array): number { throw new SysError(E.EBADF); }
+  override pwrite(_buf: Uint8Array, _pos: number): number { throw new SysError(E.EBADF); }
 
   override seek(off: number, whence: number): number {
     const base = whence === 0 ? 0 : whence === 1 ? this.pos : whence === 2 ? this.data.length : NaN;

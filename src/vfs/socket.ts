@@ -75,8 +75,12 @@ class SocketService {
    * socketpair the poll waits on: Python's asyncio wake-up). The nested call first takes the
    * waiting request back, as a signal would (cancel: the worker answers it, or drops it with
    * nothing done); the outer call then has its real answer, or asks again.
+   *
+   * `stop`, checked with the signals while an interruptible call waits, takes the request back
+   * the same way once it holds (the reply is then ERESTARTSYS, or the real answer if it came
+   * first): an epoll_wait whose interest list another thread changed (fs/epoll.ts).
    */
-  call(req: Request, interruptible = false): Reply {
+  call(req: Request, interruptible = false, stop?: () => boolean): Reply {
     const w = this.worker ?? this.start();
     const outer = this.outstanding;
     if (outer && outer.reply === undefined) {
@@ -91,8 +95,20 @@ class SocketService {
         this.outstanding = mine;
         w.postMessage({ ...req, seq: mine.seq });
         if (interruptible && this.waiter) {
-          const done = () => mine.reply !== undefined || Atomics.load(this.signal, 0) !== seen;
-          if (this.waiter.wait(done) === 'signal' && mine.reply === undefined) w.postMessage({ op: 'cancel', seq: mine.seq });
+          const done = () => mine.reply !== undefined || Atomics.load(this.signal, 0) !== seen || !!stop?.();
+          let woke;
+          try {
+            woke = this.waiter.wait(done);
+          } catch (err) {
+            // The wait itself ended the caller (another thread's execve, an exit): take the
+            // request back, or its reply, whenever it comes, would be read as the next call's.
+            if (mine.reply === undefined) {
+              w.postMessage({ op: 'cancel', seq: mine.seq });
+              this.receive(seen);
+            }
+            throw err;
+          }
+          if ((woke === 'signal' || stop?.()) && mine.reply === undefined) w.postMessage({ op: 'cancel', seq: mine.seq });
         }
         const r = mine.reply ?? this.receive(seen);
         if (r === TAKEN_BACK) continue;

@@ -27,11 +27,33 @@ export function procSelfPart(k: Kernel, guest: string): string | null {
   const std = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(guest);
   if (std >= 0) return `fd/${std}`;
   if (guest.startsWith('/dev/fd/')) return `fd/${guest.slice(8)}`;
-  for (const base of ['/proc/self', `/proc/${k.pid}`, '/proc/thread-self', `/proc/${k.pid}/task/${k.pid}`]) {
+  for (const base of ['/proc/self', `/proc/${k.pid}`]) {
     if (guest === base) return '';
-    if (guest.startsWith(base + '/')) return guest.slice(base.length + 1);
+    if (guest.startsWith(base + '/')) return taskPart(k, guest.slice(base.length + 1));
   }
+  const me = '/proc/thread-self';
+  if (guest === me || guest.startsWith(me + '/')) return taskPart(k, `task/${k.threads?.currentTid() ?? k.pid}${guest.slice(me.length)}`);
   return null;
+}
+
+/** Below /proc/self/task/<tid> of a thread of the process: its own comm, stat and status stay
+ *  'task/<tid>/…' (proc.ts); the rest (fd, maps, exe, cwd...) is the process's, /proc/self's. */
+function taskPart(k: Kernel, rest: string): string {
+  const m = /^task\/(\d+)(\/.*)?$/.exec(rest);
+  if (!m || !isThread(k, Number(m[1]))) return rest;
+  const sub = m[2] ?? '';
+  return sub === '' || /^\/(comm|stat|status)$/.test(sub) ? rest : sub.slice(1);
+}
+
+const isThread = (k: Kernel, tid: number) => tid === k.pid || !!k.threads?.has(tid);
+
+/** The host file a synthetic /proc/self/task entry is stat'ed as: /proc/self's own. A thread
+ *  that is none of the process's (any more) has no entry: ENOENT. */
+function taskHost(k: Kernel, rest: string): string | null {
+  const m = /^task\/(\d+)(\/.*)?$/.exec(rest);
+  if (!m) return null;
+  if (!isThread(k, Number(m[1]))) throw new SysError(E.ENOENT);
+  return `/proc/self${m[2] ?? ''}`;
 }
 
 /** Host path for a /proc/self path whose host counterpart differs from the guest's. */
@@ -44,7 +66,7 @@ function procHost(k: Kernel, rest: string): string | null {
     return h !== undefined && !isMemoryFd(h) ? `/proc/self/fd/${h}` : f.hostPath() ?? null;
   }
   if (rest === 'cwd') return k.paths.toHost(k.paths.cwd);
-  return null;
+  return taskHost(k, rest);
 }
 
 /** Resolve (dirfd, path) as openat and friends do. `p` must not be empty (see readPath).
@@ -75,7 +97,7 @@ export function confinedProcEntry(k: Kernel, name: string): boolean {
   return name === 'self' || name === 'thread-self' || name === String(k.pid) || ROOT_HOST_PROC.has(`/proc/${name}`);
 }
 /** /proc/self entries the kernel produces itself (see proc.ts); their host twins are only stat'ed. */
-const SELF_SYNTHETIC = /^(|maps|cmdline|environ|auxv|comm|stat|status|fd|fdinfo|fdinfo\/\d+)$/;
+const SELF_SYNTHETIC = /^(|maps|cmdline|environ|auxv|comm|stat|status|fd|fdinfo|fdinfo\/\d+|task|task\/\d+(\/(comm|stat|status))?)$/;
 
 /**
  * (dirfd, path) inside a confined root: walked by PathResolver.resolveInRoot, so nothing names
@@ -158,6 +180,6 @@ function resolveConfined(k: Kernel, dirfd: number, p: string, follow: boolean, d
     return resolveConfined(k, AT_FDCWD, target + (link[3] ?? ''), follow, depth + 1);
   }
   if (rest === 'exe') return { guest: r.guest, host: k.exePath };
-  if (SELF_SYNTHETIC.test(rest)) return { guest: r.guest, host: `/proc/self/${rest}` };
+  if (SELF_SYNTHETIC.test(rest)) return { guest: r.guest, host: taskHost(k, rest) ?? `/proc/self/${rest}` };
   throw new SysError(E.ENOENT);
 }

@@ -29,6 +29,8 @@ let inodes = 0x30000;
 
 export class EpollFile extends OpenFile implements SelfPolling {
   readonly interests = new Map<number, Interest>();
+  /** Counts epoll_ctl calls: a wait in progress takes up the new list when it moves. */
+  changes = 0;
   private readonly ino = inodes++;
 
   constructor() {
@@ -93,6 +95,7 @@ syscall('epoll_ctl', 'epfd:int op:int fd:int event:ptr', (k, epfd, op, fd, ev) =
   if ((mode === S_IFREG || mode === S_IFDIR) && !(target instanceof EpollFile)) throw new SysError(E.EPERM);
   ep.live(k);
   const cur = ep.interests.get(fd);
+  ep.changes++;
   switch (op) {
     case EPOLL_CTL_ADD:
       if (cur) throw new SysError(E.EEXIST);
@@ -113,33 +116,31 @@ syscall('epoll_ctl', 'epfd:int op:int fd:int event:ptr', (k, epfd, op, fd, ev) =
   }
 });
 
-/** How long the first thread of a threaded process waits before it looks at its interests
- *  again (see wait). */
-const RELIST_MS = 10;
-
 function wait(k: Kernel, epfd: number, events: number, max: number, timeoutMs: number): number {
   if (max <= 0 || max > 0x7fffffff / 16) throw new SysError(E.EINVAL);
   const ep = epollOf(k, epfd);
   // The result array must be writable even when nothing is ready (Linux checks it first).
   k.mem.check(events, Math.min(max, 4096) * 16, PERM_W);
   // The first thread serves the other threads' calls while it waits (threads/group.ts), an
-  // epoll_ctl ADD on this very epoll among them (Go's netpoller waits while a goroutine adds a
-  // new pipe): it waits in slices, taking up the interests as they are now after each.
+  // epoll_ctl on this very epoll among them (Go's netpoller waits while a goroutine adds a new
+  // pipe): such a change ends the wait (the socket worker's poll is taken back), and it starts
+  // again over the interests as they are now.
   if (!k.threads || timeoutMs === 0) return waitOnce(k, ep, events, max, timeoutMs);
   const end = timeoutMs < 0 ? Infinity : Date.now() + timeoutMs;
   for (;;) {
-    const left = end - Date.now();
-    const n = waitOnce(k, ep, events, max, Math.max(0, Math.min(left, RELIST_MS)));
-    if (n || left <= RELIST_MS) return n;
+    const left = timeoutMs < 0 ? -1 : Math.max(0, end - Date.now());
+    const seen = ep.changes;
+    const n = waitOnce(k, ep, events, max, left, () => ep.changes !== seen);
+    if (n || left === 0 || ep.changes === seen) return n;
   }
 }
 
-function waitOnce(k: Kernel, ep: EpollFile, events: number, max: number, timeoutMs: number): number {
+function waitOnce(k: Kernel, ep: EpollFile, events: number, max: number, timeoutMs: number, stop?: () => boolean): number {
   const list = ep.live(k);
   const tokens: string[] = [];
   const edge = (it: Interest) => (it.events & EPOLLET) !== 0;
   // An edge-triggered interest never reported yet has no token, so it counts if ready.
-  const rev = pollFds(k, list.map(([fd, it]) => ({ fd, events: it.events & CONDITIONS, since: edge(it) ? it.seen ?? '' : undefined })), timeoutMs, tokens);
+  const rev = pollFds(k, list.map(([fd, it]) => ({ fd, events: it.events & CONDITIONS, since: edge(it) ? it.seen ?? '' : undefined })), timeoutMs, tokens, stop);
   const out = Buffer.alloc(Math.min(max, list.length) * 16);
   let n = 0;
   for (let i = 0; i < list.length && n < max; i++) {

@@ -12,7 +12,7 @@ import { syscall } from '../define.js';
 import { E, SysError, host } from '../errno.js';
 import { accessiblePrefix, MAX_RW_COUNT, readableSpan, readPath, userRange, writableSpan } from '../guest.js';
 import type { Kernel } from '../kernel.js';
-import { openProcFile } from './proc.js';
+import { CommFile, openProcFile } from './proc.js';
 
 /** Guest open flags → host open flags (O_DIRECTORY and O_NOFOLLOW differ between arches). */
 function hostOpenFlags(flags: number): number {
@@ -55,6 +55,7 @@ export function openFile(k: Kernel, dirfd: number, p: string, flags: number, mod
   const proc = openProcFile(k, guest, kept);
   if (proc) {
     if ((flags & O.ACCMODE) !== O.RDONLY && proc instanceof SyntheticDir) throw new SysError(E.EISDIR);
+    if (proc instanceof CommFile && (flags & O.ACCMODE) !== O.RDONLY) return proc; // a thread's name
     if ((flags & O.ACCMODE) !== O.RDONLY || (flags & (O.CREAT | O.TRUNC))) throw new SysError(E.EACCES);
     return proc;
   }

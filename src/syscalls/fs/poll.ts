@@ -93,9 +93,10 @@ function localToken(f: OpenFile | undefined, rev: number): string {
  * Readiness of each (fd, events): revents as poll(2) reports them (POLLERR, POLLHUP and
  * POLLNVAL always, other bits only when asked). Waits up to `timeoutMs` (negative: forever)
  * for one to be non-zero; a signal for the guest ends the wait with EINTR (poll, select and
- * epoll_wait are not restarted after a handler).
+ * epoll_wait are not restarted after a handler). `stop` ends the wait early too, with what is
+ * ready then (none, as a rule): epoll_wait's interest list changed meanwhile.
  */
-export function pollFds(k: Kernel, items: PollItem[], timeoutMs: number, tokens?: string[]): number[] {
+export function pollFds(k: Kernel, items: PollItem[], timeoutMs: number, tokens?: string[], stop?: () => boolean): number[] {
   attachKernel(k);
   const always = POLL.ERR | POLL.HUP | POLL.NVAL;
   const deadline = timeoutMs < 0 ? null : process.hrtime.bigint() + BigInt(timeoutMs) * 1_000_000n;
@@ -132,9 +133,12 @@ export function pollFds(k: Kernel, items: PollItem[], timeoutMs: number, tokens?
       const wait = ready || timedOut ? 0 : until === null ? -1 : Math.max(1, Math.ceil(Number(until - now) / 1e6));
       let r;
       try {
-        r = sockets.call({ op: 'poll', items: asks.map((a) => ({ id: a.id, events: items[a.i].events, since: sinceOf(a.i) })), timeoutMs: wait }, wait !== 0);
+        r = sockets.call({ op: 'poll', items: asks.map((a) => ({ id: a.id, events: items[a.i].events, since: sinceOf(a.i) })), timeoutMs: wait }, wait !== 0, stop);
       } catch (err) {
-        if (err instanceof SysError && err.errno === ERESTARTSYS) throw new SysError(E.EINTR);
+        if (err instanceof SysError && err.errno === ERESTARTSYS) {
+          if (stop?.() && !k.hasDeliverableSignal()) return out;
+          throw new SysError(E.EINTR);
+        }
         throw err;
       }
       asks.forEach((a, j) => {
@@ -144,12 +148,14 @@ export function pollFds(k: Kernel, items: PollItem[], timeoutMs: number, tokens?
         if (since !== undefined && wakes <= since) return;
         out[a.i] |= r.revents![j] | (since !== undefined ? a.extra & items[a.i].events : 0);
       });
-      if (out.some((x) => x) || wait === 0 || (deadline !== null && process.hrtime.bigint() >= deadline)) return out;
+      if (out.some((x) => x) || wait === 0 || (deadline !== null && process.hrtime.bigint() >= deadline) || stop?.()) return out;
       continue;
     }
     if (ready || timedOut || timeoutMs === 0) return out;
-    // Nothing here can change but timers: sleep until the deadline, a timerfd or a signal.
-    if (k.waitInterruptibly(until) === 'signal') throw new SysError(E.EINTR);
+    // Nothing here can change but timers: sleep until the deadline, a timerfd, a signal or `stop`.
+    const woke = k.waitInterruptibly(until, stop);
+    if (woke === 'signal') throw new SysError(E.EINTR);
+    if (woke === 'done') return out;
   }
 }
 

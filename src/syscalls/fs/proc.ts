@@ -42,15 +42,25 @@ function guestVmSize(k: Kernel): number {
   return k.mem.mappings.reduce((n, m) => n + (m.end - m.start), 0);
 }
 
+/** A thread of the process as /proc/self/task/<tid> shows it (the first thread's tid is the pid:
+ *  /proc/self's comm, stat and status are the first thread's, as on Linux). */
+interface TaskView { tid: number; comm: string; sigmask: bigint; threads: number }
+
+function taskView(k: Kernel, tid: number): TaskView | null {
+  if (!k.threads) return tid === k.pid ? { tid, comm: k.comm, sigmask: k.sigmask, threads: 1 } : null;
+  const t = k.threads.thread(tid);
+  return t && { tid, comm: t.comm, sigmask: t.sigmask, threads: k.threads.tids().length };
+}
+
 /** Signal sets of /proc/self/status: blocked, ignored, caught (as 16 hex digits). */
-function signalSets(k: Kernel): { blk: bigint; ign: bigint; cgt: bigint } {
+function signalSets(k: Kernel, t: TaskView): { blk: bigint; ign: bigint; cgt: bigint } {
   let ign = 0n, cgt = 0n;
   for (const [sig, [handler]] of k.sigactions) {
     const bit = 1n << BigInt(sig - 1);
     if (handler === 1n) ign |= bit;
     else if (handler !== 0n) cgt |= bit;
   }
-  return { blk: k.sigmask, ign, cgt };
+  return { blk: t.sigmask, ign, cgt };
 }
 
 const hex16 = (v: bigint) => BigInt.asUintN(64, v).toString(16).padStart(16, '0');
@@ -60,7 +70,7 @@ const hex16 = (v: bigint) => BigInt.asUintN(64, v).toString(16).padStart(16, '0'
  * what differs for the guest put in: its comm, process group and session, one thread, its
  * address space size, code and stack addresses, and signal sets.
  */
-function statText(k: Kernel): string | null {
+function statText(k: Kernel, t: TaskView): string | null {
   let host: string;
   try { host = fs.readFileSync('/proc/self/stat', 'latin1'); } catch { return null; }
   const close = host.lastIndexOf(')');
@@ -68,11 +78,11 @@ function statText(k: Kernel): string | null {
   const set = (field: number, v: number | bigint | string) => { if (field - 3 < f.length) f[field - 3] = String(v); };
   const code = k.mem.mappings.find((m) => m.name === k.exeGuestPath && (m.perm & 4));
   const stack = k.mem.mappings.find((m) => m.name === '[stack]');
-  const sig = signalSets(k);
+  const sig = signalSets(k, t);
   set(3, 'R'); // it is reading its own stat: running
   set(5, k.pgid);
   set(6, k.sid);
-  set(20, 1);
+  set(20, t.threads);
   set(23, guestVmSize(k));
   set(26, code?.start ?? 0);
   set(27, code?.end ?? 0);
@@ -83,17 +93,17 @@ function statText(k: Kernel): string | null {
   set(32, BigInt.asUintN(32, sig.blk)); set(33, BigInt.asUintN(32, sig.ign)); set(34, BigInt.asUintN(32, sig.cgt));
   for (let field = 45; field <= 51; field++) set(field, 0); // data/brk/arg/env addresses (not tracked)
   set(47, k.brk);
-  return `${host.slice(0, host.indexOf('(') + 1)}${k.comm})${' '}${f.join(' ')}\n`;
+  return `${t.tid} (${t.comm}) ${f.join(' ')}\n`;
 }
 
 /** /proc/self/status: the host's, with the guest's name, thread count, memory size and signals. */
-function statusText(k: Kernel): string | null {
+function statusText(k: Kernel, t: TaskView): string | null {
   let host: string;
   try { host = fs.readFileSync('/proc/self/status', 'latin1'); } catch { return null; }
-  const sig = signalSets(k);
+  const sig = signalSets(k, t);
   const kb = `${Math.ceil(guestVmSize(k) / 1024)} kB`.padStart(11);
   const replace: Record<string, string> = {
-    Name: k.comm, State: 'R (running)', Threads: '1', VmPeak: kb, VmSize: kb, SigBlk: hex16(sig.blk),
+    Name: t.comm, State: 'R (running)', Tgid: String(k.pid), Pid: String(t.tid), Threads: String(t.threads), VmPeak: kb, VmSize: kb, SigBlk: hex16(sig.blk),
     SigIgn: hex16(sig.ign), SigCgt: hex16(sig.cgt),
   };
   return host.split('\n').map((line) => {
@@ -116,6 +126,16 @@ function fdinfoText(k: Kernel, fd: number): string | null {
 
 /** The directories /proc/self/fd and /proc/self/fdinfo, listing the guest's descriptors. */
 function procDir(k: Kernel, rest: string, guest: string, flags: number): OpenFile | null {
+  if (rest === 'task') {
+    const tids = k.threads?.tids() ?? [k.pid];
+    return new SyntheticDir(tids.map((tid) => ({ name: String(tid), ino: 0x7e00_0000 + tid, type: DT.DIR })), guest, flags, 0o555);
+  }
+  if (/^task\/\d+$/.test(rest)) {
+    // What a thread's directory holds here: its own files, and the process's it shares.
+    const names = ['auxv', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'fdinfo', 'maps', 'root', 'stat', 'status'];
+    const type = (n: string) => n === 'fd' || n === 'fdinfo' ? DT.DIR : n === 'cwd' || n === 'exe' || n === 'root' ? DT.LNK : DT.REG;
+    return new SyntheticDir(names.map((name, i) => ({ name, ino: 0x7d00_0000 + i, type: type(name) })), guest, flags, 0o555);
+  }
   if (rest !== 'fd' && rest !== 'fdinfo') return null;
   const type = rest === 'fd' ? DT.LNK : DT.REG;
   // The directory's own descriptor shows up too, as on Linux: allocate after listing plus it.
@@ -144,14 +164,17 @@ function auxvBytes(k: Kernel): Buffer {
 
 /** Contents of a synthetic /proc/self file, or null if `rest` names none. */
 function procContents(k: Kernel, rest: string): Buffer | null {
-  switch (rest) {
+  const task = /^task\/(\d+)\/(comm|stat|status)$/.exec(rest);
+  const t = taskView(k, task ? Number(task[1]) : k.pid);
+  if (!t) return null;
+  switch (task?.[2] ?? rest) {
     case 'maps': return Buffer.from(mapsText(k));
     case 'cmdline': return nulList(k.argv);
     case 'environ': return nulList(k.envp);
     case 'auxv': return auxvBytes(k);
-    case 'comm': return Buffer.from(k.comm + '\n');
-    case 'stat': { const t = statText(k); return t === null ? null : Buffer.from(t, 'latin1'); }
-    case 'status': { const t = statusText(k); return t === null ? null : Buffer.from(t, 'latin1'); }
+    case 'comm': return Buffer.from(t.comm + '\n');
+    case 'stat': { const text = statText(k, t); return text === null ? null : Buffer.from(text, 'latin1'); }
+    case 'status': { const text = statusText(k, t); return text === null ? null : Buffer.from(text, 'latin1'); }
   }
   const info = /^fdinfo\/(\d+)$/.exec(rest);
   if (info) {
@@ -172,7 +195,33 @@ export function openProcFile(k: Kernel, guest: string, flags: number): OpenFile 
   const dir = procDir(k, rest, guest, flags);
   if (dir) return dir;
   const data = procContents(k, rest);
-  return data ? new MemFile(data, guest, flags) : null;
+  if (!data) return null;
+  const comm = /^(?:task\/(\d+)\/)?comm$/.exec(rest);
+  return comm ? new CommFile(k, comm[1] ? Number(comm[1]) : k.pid, data, guest, flags) : new MemFile(data, guest, flags);
+}
+
+/**
+ * /proc/self/comm and /proc/self/task/<tid>/comm, which a write renames the thread through
+ * (pthread_setname_np of another thread does that): as Linux's comm_write, the first 15 bytes
+ * written become the name, a newline included.
+ */
+export class CommFile extends MemFile {
+  constructor(private readonly k: Kernel, private readonly tid: number, data: Uint8Array, path: string, flags: number) {
+    super(data, path, flags);
+  }
+
+  override write(buf: Uint8Array): number {
+    const bytes = Buffer.from(buf.subarray(0, 15));
+    const end = bytes.indexOf(0);
+    const name = (end < 0 ? bytes : bytes.subarray(0, end)).toString('utf8');
+    if (this.k.threads) this.k.threads.setComm(this.tid, name);
+    else this.k.comm = name;
+    return buf.length;
+  }
+
+  override pwrite(buf: Uint8Array): number {
+    return this.write(buf);
+  }
 }
 
 /** Target of a /proc/self link (exe, cwd, fd/N) for readlink, or null. */

@@ -10,6 +10,7 @@ import { readString } from '../guest.js';
 import { childCode, GuestExit, type Kernel } from '../kernel.js';
 import { hostLimit, RLIM_NLIMITS, RLIMIT_NOFILE, RLIMIT_STACK } from './hostlimits.js';
 import { dropShared } from '../mm/shared.js';
+import { exitRobustList, ROBUST_LIST_HEAD_SIZE } from './robust.js';
 import { writeRusage } from '../structs.js';
 
 function exit(k: Kernel, status: number): never {
@@ -20,6 +21,8 @@ function exit(k: Kernel, status: number): never {
 // exit ends the calling thread; the process ends with its last thread. (Other threads'
 // exit runs on their own workers: threads/thread-worker.ts.)
 syscall('exit', 'status:int', (k, status) => {
+  exitRobustList(k.mem, k.robustList, k.pid); // the mutexes it dies holding (robust.ts)
+  k.robustList = 0;
   k.threads?.outlive();
   return exit(k, status);
 });
@@ -32,15 +35,20 @@ syscall('set_tid_address', 'tidptr:ptr', (k, tidptr) => {
   k.clearChildTid = tidptr;
   return k.pid;
 });
+// Other threads keep their lists on their own workers (threads/thread-worker.ts), which walk
+// them as the thread dies; this one's is walked at exit.
 syscall('set_robust_list', 'head:ptr len:size', (k, head, len) => {
-  if (len !== 24) throw new SysError(E.EINVAL); // sizeof(struct robust_list_head)
+  if (len !== ROBUST_LIST_HEAD_SIZE) throw new SysError(E.EINVAL);
   k.robustList = head;
   return 0;
 });
 syscall('get_robust_list', 'pid:int head:ptr len:ptr', (k, pid, head, len) => {
-  if (pid !== 0 && pid !== k.pid) throw new SysError(E.ESRCH);
-  k.mem.writeU64(head, k.robustList);
-  k.mem.writeU64(len, 24);
+  let list: number;
+  if (pid === 0 || pid === k.pid) list = k.robustList;
+  else if (k.threads?.has(pid)) list = k.threads.robustList(pid);
+  else throw new SysError(E.ESRCH);
+  k.mem.writeU64(head, list);
+  k.mem.writeU64(len, ROBUST_LIST_HEAD_SIZE);
   return 0;
 });
 // glibc probes these and falls back when they are absent, as on older kernels.
