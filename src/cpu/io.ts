@@ -17,6 +17,9 @@ export interface AddressTranslation {
   /** The physical address of [va, va+size) for this access, or -1 after recording the fault
    *  for the run loop. */
   data(va: bigint, size: number, write: boolean): number;
+  /** The same from a TLB of recent answers, without BigInt (va = hi:lo, each unsigned 32
+   *  bits); -1 when it has none (then `data` answers, faults included). */
+  cached(lo: number, hi: number, size: number, write: boolean): number;
   /** The physical address of the instruction at va, or -1 (fault recorded). */
   fetch(va: number): number;
 }

@@ -28,8 +28,14 @@ export class MmuEmitter extends IoEmitter {
     const mmu = this.mmu;
     const pc = this.pc;
     this.steps.push(() => {
+      let p = mmu.cached(dv.getUint32(at, true), dv.getUint32(at + 4, true), size, write);
+      if (p >= 0) {
+        dv.setUint32(to, p, true);
+        dv.setUint32(to + 4, 0, true);
+        return 0;
+      }
       const va = dv.getBigUint64(at, true);
-      const p = mmu.data(va, size, write);
+      p = mmu.data(va, size, write);
       if (p < 0) {
         dv.setBigUint64(STATE_BASE + REG.faultAddr, va, true);
         dv.setInt32(STATE_BASE + REG.faultKind, FaultKind.Translation, true);
