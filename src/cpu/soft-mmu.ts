@@ -26,11 +26,15 @@ const FSC_EXTERNAL = 0x10;
 const FAST = 4096;
 const FAST_R = 1;
 const FAST_W = 2;
+/** `data`'s answer for an access whose two pages are not physically adjacent (see `split`). */
+export const SPLIT = -2;
 
 export class SoftMmu implements AddressTranslation {
   private readonly tlb = [new Map<bigint, Translation>(), new Map<bigint, Translation>()];
   /** The last translation that failed (for the run loop), and the last virtual address used. */
   lastFault: MmuFault | null = null;
+  /** Where the two parts of the last access that `data` answered SPLIT to lie. */
+  split = { first: 0, firstLength: 0, second: 0 };
   private lastLo = 0;
   private lastHi = 0;
   get lastVa(): bigint { return (BigInt(this.lastHi) << 32n) | BigInt(this.lastLo); }
@@ -132,9 +136,11 @@ export class SoftMmu implements AddressTranslation {
     // version) right after the first one physically.
     const next = this.translate(BigInt.asUintN(64, (va | 0xfffn) + 1n), write ? 'write' : 'read');
     if (next < 0) return -1;
-    if (next !== (pa | 0xfff) + 1) throw new Error(`internal error: an access at 0x${va.toString(16)} crosses onto a page mapped elsewhere (not supported yet)`);
     this.setLast(va);
-    return pa;
+    if (next === (pa | 0xfff) + 1) return pa;
+    // Onto a page mapped elsewhere (a user stack's, say): the caller moves the bytes itself.
+    this.split = { first: pa, firstLength: 4096 - (pa & 0xfff), second: next };
+    return SPLIT;
   }
 
   fetch(va: number): number {
