@@ -15,7 +15,7 @@ import { BootError, layout, parseImage, readInput } from './system/boot.js';
 import { buildFdt } from './system/fdt.js';
 import { psciCall } from './system/psci.js';
 import { SerialInput } from './system/serial-input.js';
-import { INTID, VIRT, VirtBoard } from './system/virt.js';
+import { VIRT, VirtBoard } from './system/virt.js';
 
 export { BootError, Unsupported };
 
@@ -74,16 +74,8 @@ export function runSystem(opts: SystemOptions): number {
     if (mmuOn && el1.el !== el) machine.setTranslation(mmu, board.bus);
   };
   const logInt = opts.log?.int;
-  const updateLines = () => {
-    const now = counterNow();
-    gic.setLevel(INTID.virtTimer, el1.timer.virt.line(now));
-    gic.setLevel(INTID.physTimer, el1.timer.phys.line(now));
-  };
-  const irqDue = () => {
-    if (el1.irqMasked) return false;
-    updateLines();
-    return gic.irqLine();
-  };
+  board.connectTimer(el1.timer);
+  const irqDue = () => !el1.irqMasked && gic.irqLine();
   const input = new SerialInput(opts.serialIn ?? null);
   let escape = false;
   let quit = false;
@@ -126,7 +118,6 @@ export function runSystem(opts: SystemOptions): number {
       const token = input.wakeToken();
       pumpInput();
       if (quit) return;
-      updateLines();
       if (gic.irqLine()) return;
       const deadline = el1.timer.nextDeadline();
       const now = counterNow();

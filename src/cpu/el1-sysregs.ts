@@ -80,12 +80,23 @@ def(3, 0, 13, 0, 1, stored.reg('contextidr_el1'));
 def(3, 0, 13, 0, 4, stored.reg('tpidr_el1'));
 def(3, 3, 13, 0, 3, { ...stored.reg('tpidrro_el0'), el0: 'r' });
 def(3, 2, 0, 0, 0, stored.reg('csselr_el1'));
+/** Breakpoint and watchpoint register pairs. */
+const DEBUG_PAIRS = 2;
 // Debug: the OS lock and monitor control Linux touches at boot; no debug events are modelled.
 def(2, 0, 0, 2, 2, stored.reg('mdscr_el1'));
 def(2, 0, 1, 0, 4, { name: 'oslar_el1', write: () => {} });
 def(2, 0, 1, 1, 4, constant('oslsr_el1', 0x8n));
 def(2, 0, 1, 3, 4, stored.reg('osdlr_el1'));
 def(2, 3, 0, 1, 0, constant('mdccsr_el0', 0n));
+def(2, 0, 0, 2, 0, stored.reg('mdccint_el1'));
+// Breakpoint and watchpoint registers (as many as ID_AA64DFR0 reports): Linux's
+// hw_breakpoint_reset clears each at boot; they hold values, no debug event is raised.
+for (let n = 0; n < DEBUG_PAIRS; n++) {
+  def(2, 0, 0, n, 4, stored.reg(`dbgbvr${n}_el1`));
+  def(2, 0, 0, n, 5, stored.reg(`dbgbcr${n}_el1`));
+  def(2, 0, 0, n, 6, stored.reg(`dbgwvr${n}_el1`));
+  def(2, 0, 0, n, 7, stored.reg(`dbgwcr${n}_el1`));
+}
 
 // The exception registers, PSTATE views and the banked stack pointer.
 const field = (name: string, get: (e: El1) => bigint, set: (e: El1, v: bigint) => void): Reg =>
@@ -120,7 +131,8 @@ def(3, 0, 0, 0, 0, constant('midr_el1', BigInt(MIDR_EL1)));
 def(3, 0, 0, 0, 5, constant('mpidr_el1', 0x80000000n));
 def(3, 0, 0, 0, 6, constant('revidr_el1', 0n));
 def(3, 0, 0, 4, 0, constant('id_aa64pfr0_el1', 0x11n)); // EL0, EL1: AArch64 only; FP, AdvSIMD
-def(3, 0, 0, 5, 0, constant('id_aa64dfr0_el1', 0x6n)); // debug v8.0, no PMU
+// Debug v8.0, no PMU; BRPs and WRPs 1 (two of each, the fewest the Arm ARM allows), CTX_CMPs 0.
+def(3, 0, 0, 5, 0, constant('id_aa64dfr0_el1', 0x6n | BigInt(DEBUG_PAIRS - 1) << 12n | BigInt(DEBUG_PAIRS - 1) << 20n));
 def(3, 0, 0, 6, 0, constant('id_aa64isar0_el1', 0x100010211120n));
 def(3, 0, 0, 7, 0, constant('id_aa64mmfr0_el1', 0x0f000020n)); // 4 KiB granule only, 16-bit ASIDs, 32-bit PA
 def(3, 1, 0, 0, 0, constant('ccsidr_el1', 0n));

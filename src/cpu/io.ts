@@ -15,8 +15,13 @@ export interface IoBus {
  *  with the MMU on; see translate/mmu-emitter.ts). */
 export interface AddressTranslation {
   /** The physical address of [va, va+size) for this access, or -1 after recording the fault
-   *  for the run loop. */
+   *  for the run loop, or -2 when the access crosses onto a page that is not physically next:
+   *  then `split` says where its two parts are (in RAM). */
   data(va: bigint, size: number, write: boolean): number;
+  readonly split: { first: number; firstLength: number; second: number };
+  /** The same from a TLB of recent answers, without BigInt (va = hi:lo, each unsigned 32
+   *  bits); -1 when it has none (then `data` answers, faults included). */
+  cached(lo: number, hi: number, size: number, write: boolean): number;
   /** The physical address of the instruction at va, or -1 (fault recorded). */
   fetch(va: number): number;
 }

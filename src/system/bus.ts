@@ -15,9 +15,15 @@ interface Region { base: number; size: number; device: Device }
 export class DeviceBus implements IoBus {
   private regions: Region[] = [];
   private last: Region | null = null;
+  /** The span all regions lie in: RAM accesses (every one, in the first tier with the MMU on)
+   *  are told no at two comparisons. */
+  private low = Infinity;
+  private high = -Infinity;
 
   add(base: number, size: number, device: Device): void {
     this.regions.push({ base, size, device });
+    this.low = Math.min(this.low, base);
+    this.high = Math.max(this.high, base + size);
   }
 
   private find(addr: number): Region | null {
@@ -27,7 +33,7 @@ export class DeviceBus implements IoBus {
     return null;
   }
 
-  claims(addr: number): boolean { return this.find(addr) !== null; }
+  claims(addr: number): boolean { return addr >= this.low && addr < this.high && this.find(addr) !== null; }
 
   read(addr: number, size: number): number {
     const r = this.find(addr)!;

@@ -32,13 +32,22 @@ export class Gic {
 
   readonly distributor: Device;
   readonly cpuInterface: Device;
+  /** Brings the levels of lines that change without an event of their own up to date: the
+   *  generic timer's, whose condition CNT >= CVAL starts to hold as time passes and stops when
+   *  the guest writes CTL or CVAL. Called before anything that depends on pending state, so that
+   *  an acknowledge after the handler re-armed the timer does not see the level of before (the
+   *  kernel's gic_handle_irq reads GICC_IAR until it answers 1023). */
+  sampleLines: () => void = () => {};
 
   constructor() {
     this.enabled.fill(1, 0, 16);
     this.edge.fill(1, 0, 16);
     this.distributor = {
       name: 'gic-distributor',
-      read: (off, size) => (off === 0xf00 ? 0 : bytes(size, (i) => this.distByte(off + i))),
+      read: (off, size) => {
+        if (off >= 0x200 && off < 0x300) this.sampleLines(); // ISPENDR, ICPENDR
+        return off === 0xf00 ? 0 : bytes(size, (i) => this.distByte(off + i));
+      },
       write: (off, size, v) => {
         if (off === 0xf00) return this.softwareInterrupt(v);
         for (let i = 0; i < size; i++) this.setDistByte(off + i, (v >>> (8 * i)) & 0xff);
@@ -80,11 +89,13 @@ export class Gic {
 
   /** The level of the IRQ line into the CPU. */
   irqLine(): boolean {
+    this.sampleLines();
     const i = this.best();
     return i >= 0 && this.priority[i] < this.pmr && this.priority[i] < this.runningPriority();
   }
 
   private acknowledge(): number {
+    this.sampleLines();
     const i = this.best();
     if (i < 0 || !(this.priority[i] < this.pmr && this.priority[i] < this.runningPriority())) return SPURIOUS;
     this.active[i] = 1;
@@ -166,7 +177,7 @@ export class Gic {
       case 0x08: return this.bpr;
       case 0x0c: return this.acknowledge();
       case 0x14: { const p = this.runningPriority(); return p > 0xff ? 0xff : p; }
-      case 0x18: { const i = this.best(); return i < 0 ? SPURIOUS : i; }
+      case 0x18: { this.sampleLines(); const i = this.best(); return i < 0 ? SPURIOUS : i; }
       case 0x1c: return this.abpr;
       case 0xfc: return 0x0202043b; // GICC_IIDR: ARM, GICv2
       default: return 0;

@@ -2,6 +2,7 @@
 // a GICv2, the PL011, the generic timer's PPIs, PSCI over HVC; and its device tree.
 import { PERM_R, PERM_W, PERM_X } from '../cpu/state.js';
 import type { GuestMemory } from '../cpu/memory.js';
+import { counterNow, type GenericTimer } from '../cpu/generic-timer.js';
 import { DeviceBus } from './bus.js';
 import { cells64, node, type FdtNode } from './fdt.js';
 import { Gic } from './gic.js';
@@ -35,6 +36,16 @@ export class VirtBoard {
     this.bus.add(VIRT.gicDist.base, VIRT.gicDist.size, this.gic.distributor);
     this.bus.add(VIRT.gicCpu.base, VIRT.gicCpu.size, this.gic.cpuInterface);
     this.bus.add(VIRT.uart.base, VIRT.uart.size, this.uart);
+  }
+
+  /** Connect the CPU's generic timer to its PPIs: the GIC samples the timers' lines whenever
+   *  it needs pending state (see Gic.sampleLines). */
+  connectTimer(timer: GenericTimer): void {
+    this.gic.sampleLines = () => {
+      const now = counterNow();
+      this.gic.setLevel(INTID.virtTimer, timer.virt.line(now));
+      this.gic.setLevel(INTID.physTimer, timer.phys.line(now));
+    };
   }
 
   /** The device tree the kernel is given (hw/arm/virt.c's, cut down to what exists here). */

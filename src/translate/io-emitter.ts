@@ -15,9 +15,8 @@ export class IoEmitter extends EvalEmitter {
 
   /** The device address in the slot at `off`, or -1 for an address no device claims. */
   private device(off: number): number {
-    const a = this.view.getBigUint64(off, true);
-    if (a >= 2n ** 32n) return -1;
-    const n = Number(a);
+    if (this.view.getUint32(off + 4, true) !== 0) return -1;
+    const n = this.view.getUint32(off, true);
     return this.bus.claims(n) ? n : -1;
   }
 

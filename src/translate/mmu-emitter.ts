@@ -7,20 +7,29 @@
 // machine runs the first tier only (translate/machine.ts).
 import type { AddressTranslation, IoBus } from '../cpu/io.js';
 import type { Val } from '../cpu/emitter.js';
-import { Exit, FaultKind, REG, STATE_BASE } from '../cpu/state.js';
+import { Exit, FaultKind, PAGE_SIZE, PERM_BASE, PERM_CODE, REG, STATE_BASE } from '../cpu/state.js';
 import type { EvalRuntime } from './eval-emitter.js';
 import { IoEmitter } from './io-emitter.js';
 
 export class MmuEmitter extends IoEmitter {
   private readonly dvm: DataView;
+  private readonly u8m: Uint8Array;
+  /** Whether the page at physical address `a` holds translated code. */
+  private readonly codePage: (a: number) => boolean;
 
   constructor(fpcrMode: number, rt: EvalRuntime, bus: IoBus, private readonly mmu: AddressTranslation) {
     super(fpcrMode, rt, bus);
     this.dvm = rt.dv;
+    this.u8m = rt.u8;
+    this.codePage = (a) => (rt.u8[PERM_BASE + Math.floor(a / PAGE_SIZE)] & PERM_CODE) !== 0;
   }
 
+  /** Set by a `physical` step for an access split over two pages not physically adjacent: the
+   *  access that follows moves its bytes one by one (splitLoad, splitStore). */
+  private splitPending = false;
+
   /** A step putting the physical address of `addr` in a new slot (or exiting with a fault). */
-  private physical(addr: Val, size: number, write: boolean): Val {
+  private physical(addr: Val, size: number, write: boolean, splittable = false): Val {
     const at = this.slot(addr).off;
     const pa = this.tempSlot('i64');
     const to = pa.off;
@@ -28,8 +37,19 @@ export class MmuEmitter extends IoEmitter {
     const mmu = this.mmu;
     const pc = this.pc;
     this.steps.push(() => {
+      let p = mmu.cached(dv.getUint32(at, true), dv.getUint32(at + 4, true), size, write);
+      if (p >= 0) {
+        dv.setUint32(to, p, true);
+        dv.setUint32(to + 4, 0, true);
+        return 0;
+      }
       const va = dv.getBigUint64(at, true);
-      const p = mmu.data(va, size, write);
+      p = mmu.data(va, size, write);
+      if (p === -2) {
+        if (!splittable) throw new Error(`internal error: an atomic access at 0x${va.toString(16)} crosses onto a page mapped elsewhere`);
+        this.splitPending = true;
+        return 0;
+      }
       if (p < 0) {
         dv.setBigUint64(STATE_BASE + REG.faultAddr, va, true);
         dv.setInt32(STATE_BASE + REG.faultKind, FaultKind.Translation, true);
@@ -42,12 +62,44 @@ export class MmuEmitter extends IoEmitter {
     return pa;
   }
 
+  /** The i-th byte's physical address of the split access. */
+  private splitByte(i: number): number {
+    const s = this.mmu.split;
+    return i < s.firstLength ? s.first + i : s.second + (i - s.firstLength);
+  }
+
   override load(addr: Val, size: 1 | 2 | 4 | 8 | 16): Val {
-    return super.load(this.physical(addr, size, false), size);
+    const d = super.load(this.physical(addr, size, false, true), size);
+    const whole = this.steps.pop()!;
+    const to = this.slot(d).off;
+    const u8 = this.u8m;
+    this.steps.push(() => {
+      if (!this.splitPending) return whole();
+      this.splitPending = false;
+      for (let i = 0; i < 16; i++) u8[to + i] = i < size ? u8[this.splitByte(i)] : 0;
+      return 0;
+    });
+    return d;
   }
 
   override store(addr: Val, v: Val, size: 1 | 2 | 4 | 8 | 16): void {
-    super.store(this.physical(addr, size, true), v, size);
+    super.store(this.physical(addr, size, true, true), v, size);
+    const whole = this.steps.pop()!;
+    const from = this.slot(v).off;
+    const u8 = this.u8m;
+    const pc = this.pc;
+    this.steps.push(() => {
+      if (!this.splitPending) return whole();
+      this.splitPending = false;
+      // Both parts are RAM the stage-1 tables let this EL write; a part holding translated code
+      // would need its translations dropped, which this rare path does not do: say so.
+      for (let i = 0; i < size; i++) {
+        const a = this.splitByte(i);
+        if (this.codePage(a)) throw new Error(`internal error: a store at pc 0x${BigInt.asUintN(64, BigInt(pc)).toString(16)} split over two pages writes translated code (not supported yet)`);
+        u8[a] = u8[from + i];
+      }
+      return 0;
+    });
   }
 
   override atomicRmw(kind: 'add' | 'and' | 'or' | 'xor' | 'xchg', addr: Val, v: Val, size: 1 | 2 | 4 | 8): Val {

@@ -3,7 +3,8 @@
 //    Debian machine where we are root, missing ones are installed with apt-get; elsewhere the
 //    tests that need them are skipped and say which package is missing (test/support/requires.ts).
 // 2. Fixtures too big to commit, fetched from Debian's archive once and cached under
-//    fixtures/debian/ (gitignored): the arm64 busybox and the Debian arm64 root. The fetch
+//    fixtures/debian/ (gitignored): the arm64 busybox and the Debian arm64 root; and Debian's
+//    arm64 kernel, under fixtures/system/linux/ (gitignored). The fetch
 //    scripts do nothing when their output is present and current. Where they cannot run (no
 //    apt-get, or the arm64 architecture is not enabled and we are not root), the run stops with
 //    one line naming the missing piece and the command that fixes it.
@@ -25,6 +26,8 @@ interface Fixture {
 const FIXTURES: Fixture[] = [
   { output: join(CACHE, 'busybox'), script: join(REPO, 'fixtures', 'fetch-busybox.sh') },
   { output: join(CACHE, 'root', 'lib', 'ld-linux-aarch64.so.1'), script: join(REPO, 'fixtures', 'fetch-debian-root.sh') },
+  // Debian's arm64 kernel for tsemu-system (test/system/linux.test.ts); cached in fixtures/system/linux/.
+  { output: join(REPO, 'fixtures', 'system', 'linux', 'vmlinuz'), script: join(REPO, 'fixtures', 'system', 'fetch-kernel.sh') },
 ];
 
 class ProvisionError extends Error {}
@@ -75,7 +78,7 @@ function fetchFixtures(): void {
   const cannot = !has('apt-get') || !has('dpkg') ? 'Debian\'s apt-get and dpkg'
     : !arm64Enabled() && !isRoot() ? 'the arm64 package architecture' : undefined;
   for (const f of FIXTURES) {
-    const script = `fixtures/${f.script.split('/').pop()}`;
+    const script = f.script.slice(REPO.length + 1);
     if (cannot) {
       if (existsSync(f.output)) continue; // present; whether it is current cannot be checked here
       throw new ProvisionError(`${f.output.slice(REPO.length + 1)} is missing and ${script} needs ${cannot}: ` +

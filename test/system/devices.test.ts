@@ -2,7 +2,10 @@
 // give: GICv2 (ARM IHI 0048B: acknowledge, priority mask, running priority, end of interrupt,
 // level and edge, SGIs) and the PL011 (ARM DDI 0183: flags, FIFO, interrupts, PrimeCell IDs).
 import { describe, expect, it } from 'vitest';
+import { GenericTimer } from '../../src/cpu/generic-timer.js';
+import { GuestMemory } from '../../src/cpu/memory.js';
 import { Gic } from '../../src/system/gic.js';
+import { VirtBoard } from '../../src/system/virt.js';
 import { Pl011 } from '../../src/system/pl011.js';
 
 const D = (g: Gic) => g.distributor;
@@ -95,6 +98,36 @@ describe('GICv2', () => {
     D(g).write(0x204, 4, 1 << 3); // ISPENDR1: INTID 35
     expect(g.irqLine()).toBe(true);
     D(g).write(0x284, 4, 1 << 3);
+    expect(g.irqLine()).toBe(false);
+  });
+});
+
+describe('the generic timer on the GIC (virt board)', () => {
+  it('re-arming the timer in its handler ends the acknowledge loop: IAR answers 1023 with no IRQ taken in between', () => {
+    // Linux's gic_handle_irq reads GICC_IAR until it answers 1023 with interrupts masked; the
+    // timer's handler sets CNTV_CTL.IMASK or moves CVAL ahead, and the level PPI must follow
+    // at once (it once stayed high until the CPU unmasked IRQs, and the loop never ended).
+    const board = new VirtBoard(new GuestMemory(), 16 * 2 ** 20, () => {});
+    const timer = new GenericTimer();
+    board.connectTimer(timer);
+    const g = board.gic;
+    D(g).write(0x000, 4, 1);
+    C(g).write(0x04, 4, 0xff);
+    C(g).write(0x00, 4, 1);
+    D(g).write(0x100, 4, 1 << 27);
+    timer.virt.cval = 0n; // long past
+    timer.virt.writeCtl(1); // enabled, unmasked
+    expect(g.irqLine()).toBe(true);
+    expect(C(g).read(0x0c, 4)).toBe(27);
+    timer.virt.writeCtl(1 | 2); // the handler masks it
+    C(g).write(0x10, 4, 27);
+    expect(D(g).read(0x200, 4) & (1 << 27)).toBe(0); // ISPENDR0: no longer pending
+    expect(C(g).read(0x0c, 4)).toBe(1023);
+    // Unmasked again with a deadline ahead (tick_handle_periodic's next tick): still quiet.
+    timer.virt.cval = 2n ** 62n;
+    timer.virt.writeCtl(1);
+    expect(C(g).read(0x18, 4)).toBe(1023); // HPPIR
+    expect(C(g).read(0x0c, 4)).toBe(1023);
     expect(g.irqLine()).toBe(false);
   });
 });
