@@ -1,7 +1,7 @@
 // The process's guest threads, seen from the thread that owns the process (the first guest
 // thread, running the process's Kernel). Every other guest thread runs on a worker_thread of
 // its own (thread-worker.ts) over the one shared guest memory, with its own CPU state block,
-// translator, table and jump cache.
+// first-tier scratch area, translator, table and jump cache.
 //
 // Where system calls run. The Kernel (fd table, cwd, signal handlers, memory map, children...)
 // is a graph of JS objects in this thread's heap, which no other thread can reach. A worker runs

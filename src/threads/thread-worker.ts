@@ -1,6 +1,6 @@
 // One guest thread other than the first, on a worker_thread of its own (see group.ts). It runs
-// guest code with its own Machine (CPU state block, translator, table, jump cache) over the
-// process's shared guest memory, makes the system calls that concern only itself here, and
+// guest code with its own Machine (CPU state block, first-tier scratch area, translator, table,
+// jump cache) over the process's shared guest memory, makes the system calls that concern only itself here, and
 // hands every other one to the owning thread through its call box. When its guest thread
 // exits it waits, warm, to be given the next one.
 //
@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import { GuestFault, GuestMemory } from '../cpu/memory.js';
-import { MAX_THREADS, REG, STATE_BASE, threadJumpCache, threadStateBase } from '../cpu/state.js';
+import { MAX_THREADS, REG, STATE_BASE, threadJumpCache, threadScratch, threadStateBase } from '../cpu/state.js';
 import { E, ERESTARTNOHAND, ERESTARTSYS, SysError } from '../syscalls/errno.js';
 import { futexCall, type FutexIo } from '../syscalls/process/futex.js';
 import { readTimespec, writeTimespec } from '../syscalls/structs.js';
@@ -29,7 +29,9 @@ const box = new Int32Array(data.mailbox);
 const wake = new Int32Array(data.wake);
 const mem = new GuestMemory(data.memory);
 const words = new Int32Array(data.memory.buffer);
-const machine = new Machine({ stateBase: threadStateBase(slot), jumpCache: threadJumpCache(slot), sharedCodeBits: true }, mem);
+const machine = new Machine({
+  stateBase: threadStateBase(slot), jumpCache: threadJumpCache(slot), scratch: threadScratch(slot), sharedCodeBits: true,
+}, mem);
 const cpu = machine.cpu;
 let seen = 0;
 /** Set by the owning thread when a signal waits for this one (mailbox.ts SLOT.signal). */

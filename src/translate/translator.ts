@@ -15,7 +15,7 @@ import {
 } from '../cpu/state.js';
 import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
-import { ConstPool, EvalEmitter, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
+import { EvalEmitter, evalRuntime, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
 import { IoEmitter } from './io-emitter.js';
 import { MmuEmitter } from './mmu-emitter.js';
 import type { AddressTranslation, IoBus } from '../cpu/io.js';
@@ -34,6 +34,9 @@ export interface TranslatorOptions {
    *  default: the first thread's). */
   stateBase?: number;
   jumpCache?: { base: number; entries: number };
+  /** This thread's first-tier scratch area (cpu/state.ts threadScratch; default: the first
+   *  thread's). */
+  scratch?: { base: number; size: number };
   /** Other translators (other guest threads) share the permission table: leave PERM_CODE to
    *  the invalidation that is broadcast to them all. */
   sharedCodeBits?: boolean;
@@ -222,10 +225,7 @@ export class Translator {
   }
 
   private buildEvalBlock(start: number, cache: boolean, io?: IoBus): EvalBlock {
-    if (!this.evalRt) {
-      const buf = this.memory.buffer;
-      this.evalRt = { u8: this.u8, i32: new Int32Array(buf), dv: new DataView(buf), ops: operators(this.memory), consts: new ConstPool() };
-    }
+    this.evalRt ??= evalRuntime(this.memory, operators(this.memory), this.opts.stateBase, this.opts.scratch);
     if (!this.evalRt.consts.room) this.dropEvalBlocks();
     const e = this.mmu ? new MmuEmitter(this.fpcrMode(), this.evalRt, this.io!, this.mmu)
       : io ? new IoEmitter(this.fpcrMode(), this.evalRt, io) : new EvalEmitter(this.fpcrMode(), this.evalRt);
