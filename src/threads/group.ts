@@ -25,7 +25,8 @@
 // so a spinning thread is reached within a block) and a notify of the futex word or the signal
 // word it sleeps on; it then asks (CALL_KIND.SIGNALS) and this thread delivers with that
 // thread's state swapped in, as it would for itself: the frame goes on that thread's stack.
-import { Worker } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import { CpuState } from '../cpu/cpustate.js';
 import { MAX_THREADS, REG, STATE_SIZE, threadStateBase } from '../cpu/state.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
@@ -36,6 +37,7 @@ import {
 import { deliverSignals, forceSignal, sigsuspendOnce, sigwaitOnce } from '../syscalls/signal/signals.js';
 import type { Machine } from '../translate/machine.js';
 import { newestEntry } from '../bundled.js';
+import { CodeSharing, codeShareReport, shareCodeFromEnv } from './code-share.js';
 import {
   CALL, CALL_KIND, logInvalidation, newMailbox, replayInvalidations, RESTART, SLOT, slotWord, STATUS, WORD, WOULD_WAIT,
 } from './mailbox.js';
@@ -47,6 +49,10 @@ export interface ThreadWorkerData {
   wake: SharedArrayBuffer;
   slot: number;
   pid: number;
+  /** Compiled code shared between the threads (code-share.ts): the process's channel, and the
+   *  worker's own port (transferred), or null when sharing is off. */
+  codeChannel: string | null;
+  codePort: MessagePort | null;
 }
 
 /** What the Kernel holds for the calling thread only; kept here for the others, by slot. */
@@ -85,6 +91,8 @@ export class ThreadGroup implements ThreadHooks {
   /** The first thread has exited (exit, not exit_group): it takes no more signals. */
   private mainGone = false;
   private readonly ownCpu: CpuState;
+  private readonly code: CodeSharing;
+  private readonly codeChannel: string | null;
 
   constructor(private readonly k: Kernel, private readonly machine: Machine) {
     this.words = new Int32Array(machine.mem.memory.buffer);
@@ -100,6 +108,13 @@ export class ThreadGroup implements ThreadHooks {
         (a, l) => machine.translator.invalidate(a, l, false), () => machine.translator.flush());
     };
     k.threads = this;
+    this.codeChannel = shareCodeFromEnv() ? `tsemu-code-${randomUUID()}` : null;
+    this.code = new CodeSharing(this.box, 0, this.codeChannel, machine.translator, null);
+    const exiting = k.hooks.exiting;
+    k.hooks.exiting = () => {
+      if (machine.cacheLog) for (const line of codeShareReport(this.box)) machine.cacheLog(line);
+      exiting?.();
+    };
     const events = machine.interruptCheck;
     machine.interruptCheck = () => this.asked() || (events?.() ?? false);
     this.prestart();
@@ -140,6 +155,8 @@ export class ThreadGroup implements ThreadHooks {
     const box = this.box;
     Atomics.store(box, slotWord(slot, SLOT.tid), tid);
     Atomics.store(box, slotWord(slot, SLOT.clearTid), req.clearChildTid);
+    // A warm worker starts with the code compiled so far (code-share.ts).
+    this.code.take(true);
     Atomics.store(box, slotWord(slot, SLOT.status), STATUS.BUSY);
     Atomics.add(box, WORD.live, 1);
     Atomics.store(box, slotWord(slot, SLOT.start), 1);
@@ -164,11 +181,14 @@ export class ThreadGroup implements ThreadHooks {
   }
 
   private startWorker(slot: number): void {
+    const codePort = this.code.portFor(slot);
     const data: ThreadWorkerData = {
       memory: this.machine.mem.memory, mailbox: this.box.buffer as SharedArrayBuffer,
-      wake: this.k.wake.buffer as SharedArrayBuffer, slot, pid: this.k.pid,
+      wake: this.k.wake.buffer as SharedArrayBuffer, slot, pid: this.k.pid, codeChannel: this.codeChannel, codePort,
     };
-    const w = new Worker(newestEntry(import.meta.url, 'thread-worker'), { workerData: data, stdout: false, stderr: false });
+    const w = new Worker(newestEntry(import.meta.url, 'thread-worker'), {
+      workerData: data, transferList: codePort ? [codePort] : [], stdout: false, stderr: false,
+    });
     w.unref();
     w.on('error', (err) => process.emitWarning(`tsemu: guest thread worker failed: ${err.stack ?? err}`));
     this.workers.push(w);
@@ -229,6 +249,7 @@ export class ThreadGroup implements ThreadHooks {
       return;
     }
     this.serving = true;
+    this.code.take();
     try {
       do {
         this.missed = false;

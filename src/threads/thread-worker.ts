@@ -19,6 +19,7 @@ import { clockNs } from '../syscalls/time/time.js';
 import { Machine } from '../translate/machine.js';
 import { exceptionSignal } from '../user-faults.js';
 import type { ThreadWorkerData } from './group.js';
+import { CodeSharing } from './code-share.js';
 import {
   CALL, CALL_KIND, logInvalidation, replayInvalidations, RESTART, SLOT, slotWord, STATUS, WORD, WOULD_WAIT,
 } from './mailbox.js';
@@ -33,6 +34,9 @@ const machine = new Machine({
   stateBase: threadStateBase(slot), jumpCache: threadJumpCache(slot), scratch: threadScratch(slot), sharedCodeBits: true,
 }, mem);
 const cpu = machine.cpu;
+// Listen for the code other threads compile from now on (and say so: the owner then sends what
+// came before).
+new CodeSharing(box, slot, data.codeChannel, machine.translator, data.codePort);
 let seen = 0;
 /** Set by the owning thread when a signal waits for this one (mailbox.ts SLOT.signal). */
 const signalWord = slotWord(slot, SLOT.signal);

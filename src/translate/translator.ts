@@ -44,6 +44,17 @@ export interface TranslatorOptions {
   system?: boolean;
 }
 
+/** The process's other guest threads (threads/code-share.ts): each region module compiled here
+ *  goes to them, and theirs come here as saved translations (installSaved). */
+export interface CodeShare {
+  /** A region module this translator compiled (fresh, not installed from elsewhere). */
+  compiled(m: SavedModule, module: WebAssembly.Module): void;
+  /** Take in what the other threads compiled since the last look (cheap when nothing came). */
+  take(): void;
+  /** A module from another thread was installed here. */
+  installed(m: SavedModule): void;
+}
+
 /** Most bytes of modules recorded in one process: beyond it, new ones are not kept. */
 const RECORD_CAP = 48 * 2 ** 20;
 
@@ -111,6 +122,8 @@ export class Translator {
   recording = false;
   /** Compiled saved modules, so that one installed again after a flush is not compiled again. */
   private compiled = new WeakMap<SavedModule, WebAssembly.Module>();
+  /** Set when the process has more than one guest thread. */
+  codeShare: CodeShare | null = null;
 
   constructor(
     memory: WebAssembly.Memory,
@@ -213,8 +226,13 @@ export class Translator {
 
   /** Translate every queued hot block, as many regions in one module. */
   translateHot(): void {
-    const roots = this.hotQueue;
+    let roots = this.hotQueue;
     this.hotQueue = [];
+    if (this.codeShare) {
+      // Another thread may have compiled them since they were built in the first tier here.
+      this.codeShare.take();
+      roots = roots.filter((pc) => !this.blocks.has(pc) && this.installSaved(pc) < 0);
+    }
     this.translateRegions(roots);
   }
 
@@ -336,6 +354,7 @@ export class Translator {
       this.compiled.set(m, module);
       this.saved.add(m);
     }
+    this.codeShare?.compiled(m, module);
     regions.forEach((pcs, r) => this.enterRegion(pcs, pcs.map(() => true), first + regions.slice(0, r).reduce((n, x) => n + x.length, 0)));
     return first;
   }
@@ -427,6 +446,7 @@ export class Translator {
    * whose blocks all match is entered as if just translated. Returns pc's slot, or -1.
    */
   installSaved(pc: number): number {
+    this.codeShare?.take();
     const list = this.saved.candidates(pc);
     if (!list) return -1;
     for (const m of [...list]) {
@@ -451,10 +471,31 @@ export class Translator {
         base += pcs.length;
       });
       this.saved.installed++;
+      if (this.shared.has(m)) this.codeShare?.installed(m);
       const slot = this.blocks.get(pc);
       if (slot !== undefined) return slot;
     }
     return -1;
+  }
+
+  /** Modules compiled by other guest threads (adopt). */
+  private shared = new WeakSet<SavedModule>();
+
+  /** A region module another guest thread compiled: installed here at a miss on one of its pcs
+   *  if its guest code is still there (installSaved), as saved translations are. */
+  adopt(m: SavedModule, module: WebAssembly.Module): void {
+    this.compiled.set(m, module);
+    this.shared.add(m);
+    this.saved.load([m]);
+  }
+
+  /** Every module compiled here or installed so far that is still known (kept only while
+   *  recording): what a new guest thread starts with. */
+  compiledModules(): [SavedModule, WebAssembly.Module][] {
+    return this.saved.all().flatMap((m): [SavedModule, WebAssembly.Module][] => {
+      const module = this.compiled.get(m);
+      return module ? [[m, module]] : [];
+    });
   }
 
   /** Is `code` what is at pc now, within one executable page? */
