@@ -57,7 +57,7 @@ export function main(argv: string[]): void {
     .option('-U <var>', 'remove a variable from the guest environment (repeatable)', collect, [])
     .option('-0 <argv0>', 'argv[0] passed to the guest (default: the program as given)')
     .option('--strace', 'log system calls to stderr (also -strace, as qemu-user spells it)')
-    .option('-d <items>', 'log: unimp (unimplemented system calls), in_asm (translated instructions), out_asm (generated wasm), exec (each block run; runs the first tier only), cache (translation cache), tier (modules compiled, code cache evictions)')
+    .option('-d <items>', 'log: unimp (unimplemented system calls), in_asm (translated instructions), out_asm (generated wasm), exec (each block run; runs the first tier only), cache (translation cache; per guest thread: modules compiled, and installed from other threads), tier (modules compiled, code cache evictions)')
     .option('-D <file>', 'write -d and -strace logs to a file instead of stderr')
     .option('--tier <tier>', 'engine: auto (default: the first tier, then wasm for hot code), eval (first tier only), wasm (env TSEMU_TIER)')
     .option('--one-insn-per-tb', 'translate one guest instruction per block, for debugging the translator (also -one-insn-per-tb, -singlestep)')

@@ -1,7 +1,7 @@
 // The process's guest threads, seen from the thread that owns the process (the first guest
 // thread, running the process's Kernel). Every other guest thread runs on a worker_thread of
 // its own (thread-worker.ts) over the one shared guest memory, with its own CPU state block,
-// translator, table and jump cache.
+// first-tier scratch area, translator, table and jump cache.
 //
 // Where system calls run. The Kernel (fd table, cwd, signal handlers, memory map, children...)
 // is a graph of JS objects in this thread's heap, which no other thread can reach. A worker runs
@@ -25,7 +25,8 @@
 // so a spinning thread is reached within a block) and a notify of the futex word or the signal
 // word it sleeps on; it then asks (CALL_KIND.SIGNALS) and this thread delivers with that
 // thread's state swapped in, as it would for itself: the frame goes on that thread's stack.
-import { Worker } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import { CpuState } from '../cpu/cpustate.js';
 import { MAX_THREADS, REG, STATE_SIZE, threadStateBase } from '../cpu/state.js';
 import { dispatchSyscall } from '../syscalls/dispatch.js';
@@ -37,6 +38,7 @@ import { deliverSignals, forceSignal, sigsuspendOnce, sigwaitOnce } from '../sys
 import type { Machine } from '../translate/machine.js';
 import { newestEntry } from '../bundled.js';
 import { exitRobustList } from '../syscalls/process/robust.js';
+import { CodeSharing, codeShareReport, shareCodeFromEnv } from './code-share.js';
 import {
   CALL, CALL_KIND, logFlush, logInvalidation, newMailbox, replayInvalidations, RESTART, SLOT, slotWord, STATUS, WORD, WOULD_WAIT,
 } from './mailbox.js';
@@ -48,6 +50,10 @@ export interface ThreadWorkerData {
   wake: SharedArrayBuffer;
   slot: number;
   pid: number;
+  /** Compiled code shared between the threads (code-share.ts): the process's channel, and the
+   *  worker's own port (transferred), or null when sharing is off. */
+  codeChannel: string | null;
+  codePort: MessagePort | null;
 }
 
 /** What the Kernel holds for the calling thread only; kept here for the others, by slot. */
@@ -88,6 +94,8 @@ export class ThreadGroup implements ThreadHooks {
   /** The slot of a thread other than the first whose execve just succeeded (-1: none). */
   private execedFrom = -1;
   private readonly ownCpu: CpuState;
+  private readonly code: CodeSharing;
+  private readonly codeChannel: string | null;
 
   constructor(private readonly k: Kernel, private readonly machine: Machine) {
     this.words = new Int32Array(machine.mem.memory.buffer);
@@ -103,6 +111,13 @@ export class ThreadGroup implements ThreadHooks {
         (a, l) => machine.translator.invalidate(a, l, false), () => machine.translator.flush());
     };
     k.threads = this;
+    this.codeChannel = shareCodeFromEnv() ? `tsemu-code-${randomUUID()}` : null;
+    this.code = new CodeSharing(this.box, 0, this.codeChannel, machine.translator, null);
+    const exiting = k.hooks.exiting;
+    k.hooks.exiting = () => {
+      if (machine.cacheLog) for (const line of codeShareReport(this.box)) machine.cacheLog(line);
+      exiting?.();
+    };
     const events = machine.interruptCheck;
     machine.interruptCheck = () => this.asked() || (events?.() ?? false);
     this.prestart();
@@ -145,6 +160,8 @@ export class ThreadGroup implements ThreadHooks {
     const box = this.box;
     Atomics.store(box, slotWord(slot, SLOT.tid), tid);
     Atomics.store(box, slotWord(slot, SLOT.clearTid), req.clearChildTid);
+    // A warm worker starts with the code compiled so far (code-share.ts).
+    this.code.take(true);
     Atomics.store(box, slotWord(slot, SLOT.status), STATUS.BUSY);
     Atomics.add(box, WORD.live, 1);
     Atomics.store(box, slotWord(slot, SLOT.start), 1);
@@ -169,11 +186,14 @@ export class ThreadGroup implements ThreadHooks {
   }
 
   private startWorker(slot: number): void {
+    const codePort = this.code.portFor(slot);
     const data: ThreadWorkerData = {
       memory: this.machine.mem.memory, mailbox: this.box.buffer as SharedArrayBuffer,
-      wake: this.k.wake.buffer as SharedArrayBuffer, slot, pid: this.k.pid,
+      wake: this.k.wake.buffer as SharedArrayBuffer, slot, pid: this.k.pid, codeChannel: this.codeChannel, codePort,
     };
-    const w = new Worker(newestEntry(import.meta.url, 'thread-worker'), { workerData: data, stdout: false, stderr: false });
+    const w = new Worker(newestEntry(import.meta.url, 'thread-worker'), {
+      workerData: data, transferList: codePort ? [codePort] : [], stdout: false, stderr: false,
+    });
     w.unref();
     w.on('error', (err) => process.emitWarning(`tsemu: guest thread worker failed: ${err.stack ?? err}`));
     this.workers.push(w);
@@ -234,6 +254,7 @@ export class ThreadGroup implements ThreadHooks {
       return;
     }
     this.serving = true;
+    this.code.take();
     try {
       do {
         this.missed = false;

@@ -13,6 +13,9 @@ export const WORD = {
   ownerWait: 1,
   /** Threads running on workers. */
   live: 2,
+  /** Bumped after each compiled module is posted to other threads, and when a worker has
+   *  subscribed to them (code-share.ts): a thread looks at its ports only when it moved. */
+  codePosted: 3,
 } as const;
 
 export const SLOT = {
@@ -39,8 +42,16 @@ export const SLOT = {
   /** Set when the thread must end at once, with no signal handler run: another thread's
    *  execve (Linux's de_thread). Its worker checks it whenever the owner answers it. */
   zap: 13,
+  /** The worker's part in sharing compiled code (code-share.ts): CODE_SHARE. */
+  codeShare: 14,
+  /** For -d cache: region modules the thread compiled, and those it installed from others. */
+  modulesCompiled: 15,
+  modulesInstalled: 16,
 } as const;
-export const SLOT_WORDS = 16;
+/** SLOT.codeShare: the worker listens to the other threads' modules (SUBSCRIBED), and has been
+ *  sent every module from before that (CAUGHT_UP). */
+export const CODE_SHARE = { NONE: 0, SUBSCRIBED: 1, CAUGHT_UP: 2 } as const;
+export const SLOT_WORDS = 20;
 export const STATUS = { NONE: 0, IDLE: 1, BUSY: 2 } as const;
 export const CALL = { IDLE: 0, ASKED: 1, SERVING: 3, DONE: 2 } as const;
 /**

@@ -1,6 +1,6 @@
 // One guest thread other than the first, on a worker_thread of its own (see group.ts). It runs
-// guest code with its own Machine (CPU state block, translator, table, jump cache) over the
-// process's shared guest memory, makes the system calls that concern only itself here, and
+// guest code with its own Machine (CPU state block, first-tier scratch area, translator, table,
+// jump cache) over the process's shared guest memory, makes the system calls that concern only itself here, and
 // hands every other one to the owning thread through its call box. When its guest thread
 // exits it waits, warm, to be given the next one.
 //
@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import { GuestFault, GuestMemory } from '../cpu/memory.js';
-import { MAX_THREADS, REG, STATE_BASE, threadJumpCache, threadStateBase } from '../cpu/state.js';
+import { MAX_THREADS, REG, STATE_BASE, threadJumpCache, threadScratch, threadStateBase } from '../cpu/state.js';
 import { E, ERESTARTNOHAND, ERESTARTSYS, SysError } from '../syscalls/errno.js';
 import { futexCall, type FutexIo } from '../syscalls/process/futex.js';
 import { exitRobustList, ROBUST_LIST_HEAD_SIZE } from '../syscalls/process/robust.js';
@@ -20,6 +20,7 @@ import { clockNs } from '../syscalls/time/time.js';
 import { Machine } from '../translate/machine.js';
 import { exceptionSignal } from '../user-faults.js';
 import type { ThreadWorkerData } from './group.js';
+import { CodeSharing } from './code-share.js';
 import {
   CALL, CALL_KIND, logInvalidation, replayInvalidations, RESTART, SLOT, slotWord, STATUS, WORD, WOULD_WAIT,
 } from './mailbox.js';
@@ -30,8 +31,13 @@ const box = new Int32Array(data.mailbox);
 const wake = new Int32Array(data.wake);
 const mem = new GuestMemory(data.memory);
 const words = new Int32Array(data.memory.buffer);
-const machine = new Machine({ stateBase: threadStateBase(slot), jumpCache: threadJumpCache(slot), sharedCodeBits: true }, mem);
+const machine = new Machine({
+  stateBase: threadStateBase(slot), jumpCache: threadJumpCache(slot), scratch: threadScratch(slot), sharedCodeBits: true,
+}, mem);
 const cpu = machine.cpu;
+// Listen for the code other threads compile from now on (and say so: the owner then sends what
+// came before).
+new CodeSharing(box, slot, data.codeChannel, machine.translator, data.codePort);
 let seen = 0;
 /** Set by the owning thread when a signal waits for this one (mailbox.ts SLOT.signal). */
 const signalWord = slotWord(slot, SLOT.signal);

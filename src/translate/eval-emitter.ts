@@ -3,15 +3,16 @@
 // written again here: each `sem` runs once against this backend, as it runs once against the
 // region emitter.
 //
-// Values live in 16-byte slots in the evaluator's scratch area in linear memory: temporaries
-// (reused from one instruction to the next, since no value outlives its instruction), then
-// constants, shared by all blocks (deduplicated; when they fill their area, the translator
-// drops every first-tier block and starts again). Operators are the wasm
+// Values live in 16-byte slots in the evaluator's scratch area in linear memory, one area per
+// guest thread (cpu/state.ts threadScratch): temporaries (reused from one instruction to the
+// next, since no value outlives its instruction), then constants, shared by the thread's blocks
+// (deduplicated; when they fill their area, the translator drops every first-tier block and
+// starts again). Operators are the wasm
 // ones (operators.ts), so results are bit-identical with the wasm tier; the cheapest integer
 // operations are done on 32-bit halves in JS instead (eval-fast.ts), checked against the wasm
 // operators by test/translate/eval-operators.test.ts.
 //
-// Guest registers and flags are read from and written to the CPU state directly; memory
+// Guest registers and flags are read from and written to the thread's CPU state directly; memory
 // accesses make the same permission checks as the region emitter and fail the same way
 // (faultAddr/faultKind, pc = the instruction, Exit.Fault), so faults stay precise.
 import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
@@ -27,10 +28,8 @@ import type { OperatorFn } from './operators.js';
 export type Step = () => number;
 export const CHAIN = -1;
 
-const TEMP_BASE = SCRATCH_BASE;
-const TEMP_LIMIT = SCRATCH_BASE + 0x20000;
-const CONST_BASE = TEMP_LIMIT;
-const CONST_LIMIT = SCRATCH_BASE + SCRATCH_SIZE;
+/** Bytes of a scratch area for one instruction's temporaries (the most measured: ~2 KiB). */
+const TEMP_BYTES = 0x4000;
 /** Room for constants a block may still take another instruction with. */
 const CONST_RESERVE = 0x8000;
 
@@ -51,27 +50,41 @@ interface Alias {
 const NOP: Step = () => 0;
 
 const SIZE: Record<Ty, number> = { i32: 4, i64: 8, f32: 4, f64: 8, v128: 16 };
-const S = STATE_BASE;
 
-/** What closures need at run time: views of memory and the operator functions; and the
- *  constants every block shares. */
+/** What closures need at run time: views of memory and the operator functions; the thread's
+ *  CPU state block; and its scratch area: temporaries, then the constants its blocks share. */
 export interface EvalRuntime {
   readonly u8: Uint8Array;
   readonly i32: Int32Array;
   readonly dv: DataView;
   readonly ops: Record<string, OperatorFn>;
+  readonly state: number;
+  readonly temps: number;
   readonly consts: ConstPool;
+}
+
+/** A thread's run-time context for the first tier (default: the first thread's). */
+export function evalRuntime(memory: WebAssembly.Memory, ops: Record<string, OperatorFn>, state = STATE_BASE,
+  scratch = { base: SCRATCH_BASE, size: SCRATCH_SIZE }): EvalRuntime {
+  const buf = memory.buffer;
+  return {
+    u8: new Uint8Array(buf), i32: new Int32Array(buf), dv: new DataView(buf), ops, state,
+    temps: scratch.base, consts: new ConstPool(scratch.base + TEMP_BYTES, scratch.base + scratch.size),
+  };
 }
 
 /** Constant slots, written once and kept while any block may use them. */
 export class ConstPool {
-  top = CONST_BASE;
+  top: number;
   readonly slots = new Map<string, Slot>();
+  constructor(readonly base: number, readonly limit: number) {
+    this.top = base;
+  }
   /** Room for another instruction's constants. */
-  get room(): boolean { return this.top + CONST_RESERVE <= CONST_LIMIT; }
+  get room(): boolean { return this.top + CONST_RESERVE <= this.limit; }
   /** Forget every constant (only when no block that uses them remains). */
   reset(): void {
-    this.top = CONST_BASE;
+    this.top = this.base;
     this.slots.clear();
   }
 }
@@ -97,8 +110,11 @@ export class EvalEmitter implements Emitter {
   /** Register reads of the current instruction not copied, by state offset. */
   private aliases = new Map<number, Alias[]>();
   private loopDepth = 0;
-  private temp = TEMP_BASE;
+  private readonly tempBase: number;
+  private temp: number;
   private readonly consts: ConstPool;
+  /** The thread's CPU state block: registers are at fixed offsets from it. */
+  protected readonly S: number;
   private readonly u8: Uint8Array;
   private readonly m32: Int32Array;
   private readonly dv: DataView;
@@ -110,12 +126,14 @@ export class EvalEmitter implements Emitter {
     this.dv = rt.dv;
     this.ops = rt.ops;
     this.consts = rt.consts;
+    this.S = rt.state;
+    this.temp = this.tempBase = rt.temps;
   }
 
   /** Start the next instruction: its temporaries may reuse the previous one's slots. */
   beginInsn(pc: number): void {
     this.pc = pc;
-    this.temp = TEMP_BASE;
+    this.temp = this.tempBase;
     this.aliases.clear();
   }
 
@@ -136,7 +154,7 @@ export class EvalEmitter implements Emitter {
   protected tempSlot(ty: Ty, mutable = false): Slot {
     const off = this.temp;
     this.temp += 16;
-    if (this.temp > TEMP_LIMIT) throw new Error(`internal error: instruction at 0x${this.pc.toString(16)} has too many values for the evaluator`);
+    if (this.temp > this.tempBase + TEMP_BYTES) throw new Error(`internal error: instruction at 0x${this.pc.toString(16)} has too many values for the evaluator`);
     return new Slot(ty, off, mutable);
   }
 
@@ -145,7 +163,7 @@ export class EvalEmitter implements Emitter {
     const pool = this.consts;
     let s = pool.slots.get(k);
     if (!s) {
-      if (pool.top + 16 > CONST_LIMIT) throw new Error('internal error: evaluator constants overflow');
+      if (pool.top + 16 > pool.limit) throw new Error('internal error: evaluator constants overflow');
       s = new Slot(ty, pool.top);
       pool.top += 16;
       this.u8.fill(0, s.off, s.off + 16);
@@ -324,11 +342,11 @@ export class EvalEmitter implements Emitter {
     const bytes = SIZE[ty];
     if (this.loopDepth > 0) {
       const d = this.tempSlot(ty);
-      this.steps.push(this.copy(d.off, S + off, bytes));
+      this.steps.push(this.copy(d.off, this.S + off, bytes));
       return d;
     }
-    const slot = new Slot(ty, S + off);
-    const at = S + off;
+    const slot = new Slot(ty, this.S + off);
+    const at = this.S + off;
     let list = this.aliases.get(at);
     if (!list) this.aliases.set(at, (list = []));
     list.push({ slot, list: this.steps, index: this.steps.length, bytes });
@@ -350,16 +368,16 @@ export class EvalEmitter implements Emitter {
 
   private write(off: number, ty: Ty, v: Val): void {
     if (v.ty !== ty) throw new Error(`writing ${v.ty} to a ${ty} register`);
-    this.materialize(S + off);
-    this.steps.push(this.copy(S + off, this.slot(v).off, SIZE[ty]));
+    this.materialize(this.S + off);
+    this.steps.push(this.copy(this.S + off, this.slot(v).off, SIZE[ty]));
   }
 
   /** Write the low 32 bits of an i64 value zero-extended (sf=0 register writes). */
   private write32(off: number, v: Val): void {
     if (v.ty !== 'i64') throw new Error(`writing ${v.ty} to a i64 register`);
-    this.materialize(S + off);
+    this.materialize(this.S + off);
     const i32 = this.m32;
-    const t = (S + off) >>> 2;
+    const t = (this.S + off) >>> 2;
     const f = this.slot(v).off >>> 2;
     this.steps.push(() => { i32[t] = i32[f]; i32[t + 1] = 0; return 0; });
   }
@@ -368,7 +386,7 @@ export class EvalEmitter implements Emitter {
     const d = this.tempSlot('i64');
     const i32 = this.m32;
     const t = d.off >>> 2;
-    const f = (S + off) >>> 2;
+    const f = (this.S + off) >>> 2;
     this.steps.push(() => { i32[t] = i32[f]; i32[t + 1] = 0; return 0; });
     return d;
   }
@@ -429,6 +447,7 @@ export class EvalEmitter implements Emitter {
     const dv = this.dv;
     const u8 = this.u8;
     const pc = this.pc;
+    const S = this.S;
     const mask = kind === FaultKind.Write ? PERM_W | PERM_CODE : PERM_R;
     const want = kind === FaultKind.Write ? PERM_W : PERM_R;
     return () => {
@@ -606,7 +625,7 @@ export class EvalEmitter implements Emitter {
   /** A step publishing a static next pc and exiting with `code`. */
   private exitTo(code: number, npc: number): Step {
     const i32 = this.m32;
-    const p = (S + REG.pc) >>> 2;
+    const p = (this.S + REG.pc) >>> 2;
     const lo = npc | 0;
     const hi = Math.floor(npc / 2 ** 32) | 0;
     return () => { i32[p] = lo; i32[p + 1] = hi; return code; };
@@ -614,8 +633,8 @@ export class EvalEmitter implements Emitter {
 
   private setExitArgs(arg: number, arg64?: Val): Step {
     const i32 = this.m32;
-    const e = (S + REG.exitArg) >>> 2;
-    const s = (S + REG.syncArg) >>> 2;
+    const e = (this.S + REG.exitArg) >>> 2;
+    const s = (this.S + REG.syncArg) >>> 2;
     const from = arg64 ? this.slot(arg64).off >>> 2 : -1;
     return () => {
       i32[e] = arg;
@@ -631,7 +650,7 @@ export class EvalEmitter implements Emitter {
     if (typeof target === 'number') {
       this.steps.push(this.exitTo(CHAIN, target));
     } else {
-      const copy = this.copy(S + REG.pc, this.slot(target).off, 8);
+      const copy = this.copy(this.S + REG.pc, this.slot(target).off, 8);
       this.steps.push(() => { copy(); return CHAIN; });
     }
     this.ended = true;

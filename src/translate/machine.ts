@@ -5,7 +5,7 @@ import { CpuState } from '../cpu/cpustate.js';
 import { Sync, Trap } from '../cpu/emitter.js';
 import type { AddressTranslation, IoBus } from '../cpu/io.js';
 import { GuestMemory, pageDown } from '../cpu/memory.js';
-import { Exit, FaultKind, PAGE_SIZE, PERM_CODE, PERM_W, REG, STATE_BASE } from '../cpu/state.js';
+import { Exit, FaultKind, PAGE_SIZE, PERM_CODE, PERM_W, REG } from '../cpu/state.js';
 import { CHAIN } from './eval-emitter.js';
 import { cacheDir, DiskCache } from './disk-cache.js';
 import { SavedIndex, type SavedModule } from './saved-translations.js';
@@ -86,6 +86,9 @@ export class Machine {
   /** Full-system mode (MachineOptions.system): traps and WFI reach the run loop. */
   readonly system: boolean;
   private readonly pcWords: Int32Array;
+  /** The state's block budget: another guest thread zeroes it to send this one to the run
+   *  loop (a signal, a call for it to serve); the first tier looks at it after each block. */
+  private readonly budgetWord: Int32Array;
   /** Asked whenever the block budget runs out (about every million blocks): should the run
    *  loop look at asynchronous events (timers, signals) now? */
   interruptCheck: (() => boolean) | null = null;
@@ -105,10 +108,9 @@ export class Machine {
   execLog: ((pc: number) => void) | null = null;
 
   constructor(opts: MachineOptions = {}, memory?: GuestMemory) {
-    // The first tier keeps its temporaries and constants in one scratch area and reads the first
-    // thread's CPU state (eval-emitter.ts): the other guest threads run translations only.
-    const firstThread = opts.stateBase === undefined || opts.stateBase === STATE_BASE;
-    this.tier = firstThread ? opts.tier ?? tierFromEnv() : 'wasm';
+    // Each guest thread's first tier has its own scratch area and reads its own CPU state
+    // (MachineOptions.stateBase, scratch).
+    this.tier = opts.tier ?? tierFromEnv();
     this.hot = opts.hotThreshold ?? (Number(process.env.TSEMU_HOT_THRESHOLD) || HOT_THRESHOLD);
     // A hot block waits this many more entries for others to share its module.
     this.hotWait = Math.ceil(this.hot / 2);
@@ -119,6 +121,7 @@ export class Machine {
     this.cpu = new CpuState(this.mem.dv, opts.stateBase);
     this.fpcrMode = 0;
     this.pcWords = new Int32Array(this.mem.memory.buffer, this.cpu.base + REG.pc, 2);
+    this.budgetWord = new Int32Array(this.mem.memory.buffer, this.cpu.base + REG.budget, 1);
     this.translator = new Translator(this.mem.memory, a64Decoder(), () => this.fpcrMode, opts);
     this.table = this.translator.table;
     this.mem.onCodeChange = (addr, len) => this.invalidate(addr, len);
@@ -232,8 +235,9 @@ export class Machine {
           this.execLog?.(pc);
           const code = b.run();
           if (code === CHAIN) {
-            if (--this.evalBudget > 0) continue;
+            if (--this.evalBudget > 0 && this.budgetWord[0] !== 0) continue;
             this.evalBudget = this.evalBudgetSize;
+            cpu.budget = this.budget;
             if (this.interruptCheck?.()) return { kind: 'interrupt' };
             continue;
           }

@@ -7,7 +7,7 @@
 // machine runs the first tier only (translate/machine.ts).
 import type { AddressTranslation, IoBus } from '../cpu/io.js';
 import type { Val } from '../cpu/emitter.js';
-import { Exit, FaultKind, PAGE_SIZE, PERM_BASE, PERM_CODE, REG, STATE_BASE } from '../cpu/state.js';
+import { Exit, FaultKind, PAGE_SIZE, PERM_BASE, PERM_CODE, REG } from '../cpu/state.js';
 import type { EvalRuntime } from './eval-emitter.js';
 import { IoEmitter } from './io-emitter.js';
 
@@ -36,6 +36,7 @@ export class MmuEmitter extends IoEmitter {
     const dv = this.dvm;
     const mmu = this.mmu;
     const pc = this.pc;
+    const S = this.S;
     this.steps.push(() => {
       let p = mmu.cached(dv.getUint32(at, true), dv.getUint32(at + 4, true), size, write);
       if (p >= 0) {
@@ -51,9 +52,9 @@ export class MmuEmitter extends IoEmitter {
         return 0;
       }
       if (p < 0) {
-        dv.setBigUint64(STATE_BASE + REG.faultAddr, va, true);
-        dv.setInt32(STATE_BASE + REG.faultKind, FaultKind.Translation, true);
-        dv.setBigUint64(STATE_BASE + REG.pc, BigInt(pc), true);
+        dv.setBigUint64(S + REG.faultAddr, va, true);
+        dv.setInt32(S + REG.faultKind, FaultKind.Translation, true);
+        dv.setBigUint64(S + REG.pc, BigInt(pc), true);
         return Exit.Fault;
       }
       dv.setBigUint64(to, BigInt(p), true);

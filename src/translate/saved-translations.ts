@@ -120,6 +120,12 @@ export class SavedIndex {
     this.madeBytes += savedSize(m);
   }
 
+  /** Forget m altogether (a bound on what is kept was reached). */
+  forget(m: SavedModule): void {
+    this.untrack(m);
+    this.used.delete(m);
+  }
+
   /** Translations were all dropped: every module here may be installed again. */
   reset(): void {
     for (const m of this.used) this.track(m);

@@ -16,7 +16,7 @@ import {
 import { collectGarbage } from './host-gc.js';
 import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
-import { ConstPool, EvalEmitter, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
+import { EvalEmitter, evalRuntime, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
 import { IoEmitter } from './io-emitter.js';
 import { MmuEmitter } from './mmu-emitter.js';
 import type { AddressTranslation, IoBus } from '../cpu/io.js';
@@ -35,6 +35,9 @@ export interface TranslatorOptions {
    *  default: the first thread's). */
   stateBase?: number;
   jumpCache?: { base: number; entries: number };
+  /** This thread's first-tier scratch area (cpu/state.ts threadScratch; default: the first
+   *  thread's). */
+  scratch?: { base: number; size: number };
   /** Other translators (other guest threads) share the permission table: leave PERM_CODE to
    *  the invalidation that is broadcast to them all. */
   sharedCodeBits?: boolean;
@@ -45,6 +48,17 @@ export interface TranslatorOptions {
   codeBytes?: number;
   codeModules?: number;
   evalBlocks?: number;
+}
+
+/** The process's other guest threads (threads/code-share.ts): each region module compiled here
+ *  goes to them, and theirs come here as saved translations (installSaved). */
+export interface CodeShare {
+  /** A region module this translator compiled (fresh, not installed from elsewhere). */
+  compiled(m: SavedModule, module: WebAssembly.Module): void;
+  /** Take in what the other threads compiled since the last look (cheap when nothing came). */
+  take(): void;
+  /** A module from another thread was installed here. */
+  installed(m: SavedModule): void;
 }
 
 /** Most bytes of modules recorded in one process: beyond it, new ones are not kept. */
@@ -156,6 +170,8 @@ export class Translator {
   recording = false;
   /** Compiled saved modules, so that one installed again after a flush is not compiled again. */
   private compiled = new WeakMap<SavedModule, WebAssembly.Module>();
+  /** Set when the process has more than one guest thread. */
+  codeShare: CodeShare | null = null;
 
   constructor(
     memory: WebAssembly.Memory,
@@ -260,8 +276,13 @@ export class Translator {
 
   /** Translate every queued hot block, as many regions in one module. */
   translateHot(): void {
-    const roots = this.hotQueue;
+    let roots = this.hotQueue;
     this.hotQueue = [];
+    if (this.codeShare) {
+      // Another thread may have compiled them since they were built in the first tier here.
+      this.codeShare.take();
+      roots = roots.filter((pc) => !this.blocks.has(pc) && this.installSaved(pc) < 0);
+    }
     this.translateRegions(roots);
   }
 
@@ -272,10 +293,7 @@ export class Translator {
   }
 
   private buildEvalBlock(start: number, cache: boolean, io?: IoBus): EvalBlock {
-    if (!this.evalRt) {
-      const buf = this.memory.buffer;
-      this.evalRt = { u8: this.u8, i32: new Int32Array(buf), dv: new DataView(buf), ops: operators(this.memory), consts: new ConstPool() };
-    }
+    this.evalRt ??= evalRuntime(this.memory, operators(this.memory), this.opts.stateBase, this.opts.scratch);
     if (!this.evalRt.consts.room || this.evalBlocks.size >= this.caps.evalBlocks) {
       this.stats.evalDrops++;
       this.tierLog?.(`tier: first tier full (${this.evalBlocks.size} blocks): dropped its blocks`);
@@ -395,6 +413,7 @@ export class Translator {
       this.compiled.set(m, module);
       this.saved.add(m);
     }
+    this.codeShare?.compiled(m, module);
     regions.forEach((pcs, r) => this.enterRegion(pcs, pcs.map(() => true), first + regions.slice(0, r).reduce((n, x) => n + x.length, 0)));
     return first;
   }
@@ -492,6 +511,7 @@ export class Translator {
    * whose blocks all match is entered as if just translated. Returns pc's slot, or -1.
    */
   installSaved(pc: number): number {
+    this.codeShare?.take();
     const list = this.saved.candidates(pc);
     if (!list) return -1;
     for (const m of [...list]) {
@@ -516,10 +536,41 @@ export class Translator {
         base += pcs.length;
       });
       this.saved.installed++;
+      if (this.shared.has(m)) this.codeShare?.installed(m);
       const slot = this.blocks.get(pc);
       if (slot !== undefined) return slot;
     }
     return -1;
+  }
+
+  /** Modules compiled by other guest threads (adopt). */
+  private shared = new WeakSet<SavedModule>();
+
+  /** A region module another guest thread compiled: installed here at a miss on one of its pcs
+   *  if its guest code is still there (installSaved), as saved translations are. */
+  adopt(m: SavedModule, module: WebAssembly.Module): void {
+    this.compiled.set(m, module);
+    this.shared.add(m);
+    this.saved.load([m]);
+    // Bounded as the code cache is (MODULE_CAP): a module kept here keeps its code alive.
+    this.adopted.push(m);
+    if (this.adopted.length > this.caps.modules) {
+      const old = this.adopted.shift()!;
+      this.saved.forget(old);
+      this.compiled.delete(old);
+    }
+  }
+
+  /** Modules adopted, oldest first (see adopt). */
+  private adopted: SavedModule[] = [];
+
+  /** Every module compiled here or installed so far that is still known (kept only while
+   *  recording): what a new guest thread starts with. */
+  compiledModules(): [SavedModule, WebAssembly.Module][] {
+    return this.saved.all().flatMap((m): [SavedModule, WebAssembly.Module][] => {
+      const module = this.compiled.get(m);
+      return module ? [[m, module]] : [];
+    });
   }
 
   /** Is `code` what is at pc now, within one executable page? */

@@ -5,7 +5,7 @@
 // Every case runs in each tier on its own.
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  GUEST_END, JCACHE_BASE, PAGE_SIZE, PERM_BASE, PERM_R, PERM_W, PERM_X, REG, SCRATCH_BASE, STATE_BASE,
+  GUEST_END, JCACHE_BASE, PAGE_SIZE, PERM_BASE, PERM_R, PERM_W, PERM_X, REG, SCRATCH_BASE, STATE_BASE, THREAD_SCRATCH_BASE,
 } from '../../src/cpu/state.js';
 import { Machine, type StopReason, type Tier } from '../../src/translate/machine.js';
 import { TEST_TIERS } from '../support/snippet.js';
@@ -144,7 +144,7 @@ describe.each(TEST_TIERS)('%s tier', (tier) => {
     // tsemu's own data shares the window with the guest (above GUEST_END); to guest code it must
     // look like any unmapped page: a precise fault, and the data left as it was.
     it("loads from tsemu's data fault as unmapped: CPU state, permission table, jump cache", () => {
-      for (const at of [STATE_BASE + REG.pc, STATE_BASE + REG.x(1), PERM_BASE + (DATA >> 12), JCACHE_BASE, SCRATCH_BASE, GUEST_END]) {
+      for (const at of [STATE_BASE + REG.pc, STATE_BASE + REG.x(1), PERM_BASE + (DATA >> 12), JCACHE_BASE, SCRATCH_BASE, THREAD_SCRATCH_BASE, GUEST_END]) {
         const { stop, regs } = run(['ldr x0, [x1]'], { 1: at });
         expect(stop).toMatchObject({ kind: 'fault', access: 'read', pc: CODE, addr: BigInt(at), mapped: false });
         expect(regs).toEqual(registersBefore({ 1: at }));

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  GUEST_END, JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PERM_BASE, REG, SCRATCH_BASE, STATE_BASE, STATE_SIZE,
+  GUEST_END, JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PERM_BASE, REG, SCRATCH_BASE, STATE_BASE, STATE_SIZE, THREAD_SCRATCH_BASE,
 } from '../../src/cpu/state.js';
 import { FIXTURES, tsemuAsync } from './run.js';
 
@@ -35,7 +35,7 @@ describe("tsemu's own data is unmapped memory to the guest", () => {
   const probes = [
     GUEST_END,
     STATE_BASE + REG.x(0), STATE_BASE + REG.pc, last(STATE_BASE + STATE_SIZE),
-    SCRATCH_BASE,
+    SCRATCH_BASE, THREAD_SCRATCH_BASE, last(STATE_BASE),
     PERM_BASE, PERM_BASE + (0x10000 >> 12), last(PERM_BASE + 2 ** 20),
     JCACHE_BASE, last(JCACHE_BASE + JCACHE_ENTRIES * JCACHE_ENTRY_SIZE),
     2 ** 32 - 8,

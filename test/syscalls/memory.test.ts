@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GUEST_END, GUEST_MIN, JCACHE_BASE, PERM_BASE, SCRATCH_BASE, STATE_BASE } from '../../src/cpu/state.js';
+import { GUEST_END, GUEST_MIN, JCACHE_BASE, PERM_BASE, SCRATCH_BASE, STATE_BASE, THREAD_SCRATCH_BASE } from '../../src/cpu/state.js';
 import { BRK_START, BUF, E, makeGuest, type Guest } from './harness.js';
 
 const PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
@@ -172,7 +172,7 @@ describe('the guest address space', () => {
   });
 
   it("refuses fixed placement over tsemu's data as Linux does above TASK_SIZE", () => {
-    for (const at of [GUEST_END, STATE_BASE, PERM_BASE, JCACHE_BASE, 0xffff0000]) {
+    for (const at of [GUEST_END, THREAD_SCRATCH_BASE, STATE_BASE, PERM_BASE, JCACHE_BASE, 0xffff0000]) {
       expect(g.call('mmap', at, PAGE, PROT_READ, fixed, -1, 0)).toBe(-E.ENOMEM);
       expect(g.call('mmap', at, PAGE, PROT_READ, noreplace, -1, 0)).toBe(-E.ENOMEM);
       expect(perm(at)).toBe(0);

@@ -3,7 +3,9 @@
 // whichever tier holds the code. Each tier's instruction semantics are tested on their own by
 // the golden, differential and fault tests.
 import { describe, expect, it } from 'vitest';
-import { PERM_R, PERM_W, PERM_X } from '../../src/cpu/state.js';
+import {
+  PERM_R, PERM_W, PERM_X, SCRATCH_BASE, threadJumpCache, threadScratch, threadStateBase,
+} from '../../src/cpu/state.js';
 import { Machine, type Tier } from '../../src/translate/machine.js';
 import { ADD2, SELF_MODIFYING } from '../support/self-modifying.js';
 
@@ -83,5 +85,32 @@ describe('tiers', () => {
     expect(slots.every((s) => s >= 0)).toBe(true);
     // One module: consecutive table slots.
     expect(new Set(slots.map((s, i) => s - i)).size).toBeLessThanOrEqual(2);
+  });
+
+  it('eval: a second guest thread runs the first tier on its own CPU state and scratch area', () => {
+    const first = new Machine({ tier: 'eval' });
+    const second = new Machine({
+      tier: 'eval', stateBase: threadStateBase(1), jumpCache: threadJumpCache(1), scratch: threadScratch(1),
+    }, first.mem);
+    first.mem.map(CODE, 0x1000, PERM_R | PERM_X, 'code');
+    // movz x3, #0x1234; add x0, x1, x2; add x0, x0, x3; brk #0
+    [0xd2824683, 0x8b020020, 0x8b030000, 0xd4200000].forEach((w, i) => first.mem.dv.setUint32(CODE + i * 4, w, true));
+    const scratch = threadScratch(1);
+    const used = (base: number) => first.mem.u8.subarray(base, base + 0x10000).some((b) => b !== 0);
+    second.cpu.setX(1, 5);
+    second.cpu.setX(2, 7);
+    second.cpu.pc = CODE;
+    expect(second.run()).toMatchObject({ kind: 'breakpoint', pc: CODE + 12 });
+    expect(second.cpu.x(0)).toBe(12n + 0x1234n);
+    // The first thread's registers and scratch area were not touched; the second's was used.
+    expect(first.cpu.x(0)).toBe(0n);
+    expect(used(SCRATCH_BASE)).toBe(false);
+    expect(used(scratch.base)).toBe(true);
+    first.cpu.setX(1, 1);
+    first.cpu.setX(2, 2);
+    first.cpu.pc = CODE;
+    expect(first.run()).toMatchObject({ kind: 'breakpoint', pc: CODE + 12 });
+    expect(first.cpu.x(0)).toBe(3n + 0x1234n);
+    expect(second.cpu.x(0)).toBe(12n + 0x1234n);
   });
 });
