@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export { LoadError };
+export { stopThreadWorkers } from './threads/group.js';
 /** For a front end running the guest on a worker (cli/guest-thread.ts). */
 export { HOST_EVENTS, type HostLink } from './syscalls/kernel.js';
 

@@ -6,7 +6,7 @@
 // Atomics.wait whenever it waits (DESIGN §4: block the honest way).
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { HOST_EVENTS, LoadError, resumeProgram, runProgram, type GuestResult, type HostLink } from '../user.js';
+import { HOST_EVENTS, LoadError, resumeProgram, runProgram, stopThreadWorkers, type GuestResult, type HostLink } from '../user.js';
 
 /** What the main thread asks for: a program to start, or a forked guest to resume. */
 export type GuestRequest =
@@ -107,7 +107,7 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 // The thread is started while the main thread is still parsing the command line: the request
 // comes as the first message.
 const { events, session } = workerData as { events: SharedArrayBuffer; session: string | null };
-parentPort!.once('message', (request: GuestRequest) => {
+parentPort!.once('message', async (request: GuestRequest) => {
   let answer: GuestAnswer;
   try {
     answer = { kind: 'result', result: run(request, hostLink(new Int32Array(events), session)) };
@@ -116,5 +116,7 @@ parentPort!.once('message', (request: GuestRequest) => {
       ? { kind: 'load-error', message: e.message }
       : { kind: 'internal-error', message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined };
   }
+  // The guest has ended: its other threads' workers go before the process does.
+  await stopThreadWorkers();
   parentPort!.postMessage(answer);
 });

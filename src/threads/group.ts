@@ -43,6 +43,27 @@ import {
   CALL, CALL_KIND, logFlush, logInvalidation, newMailbox, replayInvalidations, RESTART, SLOT, slotWord, STATUS, WORD, WOULD_WAIT,
 } from './mailbox.js';
 
+/** Every thread worker of this process that has not ended (see stopThreadWorkers). */
+const liveWorkers = new Set<Worker>();
+
+/**
+ * End every thread worker before the process exits, from the guest thread's event loop once
+ * the guest has ended. Node's teardown at process.exit stops workers too, but it races with
+ * workers ending by themselves and then aborts the process (SIGABRT in uv_async_send under
+ * Worker::Exit): go_execself died so after printing all its output, about 1 run in 14 at load
+ * 40, and more often with every thread running the first tier. Waits at most `ms`.
+ */
+export async function stopThreadWorkers(ms = 2000): Promise<void> {
+  if (!liveWorkers.size) return;
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = [...liveWorkers].map((w) => {
+    w.ref(); // an unref'd worker would let this thread's loop end before it has
+    return w.terminate();
+  });
+  await Promise.race([Promise.allSettled(stopped), new Promise((r) => { timer = setTimeout(r, ms); })]);
+  clearTimeout(timer);
+}
+
 export interface ThreadWorkerData {
   memory: WebAssembly.Memory;
   mailbox: SharedArrayBuffer;
@@ -197,6 +218,8 @@ export class ThreadGroup implements ThreadHooks {
     w.unref();
     w.on('error', (err) => process.emitWarning(`tsemu: guest thread worker failed: ${err.stack ?? err}`));
     this.workers.push(w);
+    liveWorkers.add(w);
+    w.once('exit', () => liveWorkers.delete(w));
   }
 
   private perThread(slot: number): PerThread {
