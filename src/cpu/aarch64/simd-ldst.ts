@@ -5,7 +5,7 @@
 import type { Emitter, Val } from '../emitter.js';
 import { Trap } from '../emitter.js';
 import { vreg, xr, xsp } from '../disasm.js';
-import { insn } from '../insn.js';
+import { insn, type Fields } from '../insn.js';
 import { low64, SH } from './simd-util.js';
 
 /**
@@ -104,28 +104,29 @@ export const LDST_MULTI = insn({
   },
 });
 
+/** A single-structure load/store's registers (selem), kind (scale 3: LDnR, replicate), element
+ *  size and lane, from its fields; null for an unallocated encoding. */
+function singleLayout(a: Fields): { selem: number; scale: number; size: number; index: number } | null {
+  if (!a.p && a.rm !== 0) return null;
+  const selem = (((a.opc & 1) << 1) | a.r) + 1;
+  const scale = a.opc >> 1;
+  switch (scale) {
+    case 0: return { selem, scale, size: 0, index: (a.q << 3) | (a.s << 2) | a.size };
+    case 1: return a.size & 1 ? null : { selem, scale, size: 1, index: (a.q << 2) | (a.s << 1) | (a.size >> 1) };
+    case 2:
+      if (a.size === 0) return { selem, scale, size: 2, index: (a.q << 1) | a.s };
+      if (a.size === 1 && !a.s) return { selem, scale, size: 3, index: a.q };
+      return null;
+    default: return !a.l || a.s ? null : { selem, scale, size: a.size, index: 0 };
+  }
+}
+
 export const LDST_SINGLE = insn({
   pattern: '0 q:1 001101 p:1 l:1 r:1 rm:5 opc:3 s:1 size:2 rn:5 rt:5',
   asm(a) {
-    if (!a.p && a.rm !== 0) return null;
-    const selem = (((a.opc & 1) << 1) | a.r) + 1;
-    const scale = a.opc >> 1;
-    let size: number;
-    let index = 0;
-    switch (scale) {
-      case 0: size = 0; index = (a.q << 3) | (a.s << 2) | a.size; break;
-      case 1:
-        if (a.size & 1) return null;
-        size = 1; index = (a.q << 2) | (a.s << 1) | (a.size >> 1); break;
-      case 2:
-        if (a.size === 0) { size = 2; index = (a.q << 1) | a.s; }
-        else if (a.size === 1 && !a.s) { size = 3; index = a.q; }
-        else return null;
-        break;
-      default:
-        if (!a.l || a.s) return null;
-        size = a.size;
-    }
+    const layout = singleLayout(a);
+    if (!layout) return null;
+    const { selem, scale, size, index } = layout;
     const regs = Array.from({ length: selem }, (_, i) =>
       (scale === 3 ? vreg((a.rt + i) & 31, size, a.q) : `v${(a.rt + i) & 31}.${'bhsd'[size]}`));
     const list = regs.length >= 3 && a.rt + regs.length <= 32 ? `${regs[0]}-${regs[regs.length - 1]}` : regs.join(', ');
@@ -134,25 +135,9 @@ export const LDST_SINGLE = insn({
     return `${name} {${list}}${scale === 3 ? '' : `[${index}]`}, [${xsp(a.rn)}]${post}`;
   },
   sem(e, a) {
-    if (!a.p && a.rm !== 0) return e.trap(Trap.Undefined);
-    const selem = (((a.opc & 1) << 1) | a.r) + 1;
-    const scale = a.opc >> 1;
-    let size: number;
-    let index = 0;
-    switch (scale) {
-      case 0: size = 0; index = (a.q << 3) | (a.s << 2) | a.size; break;
-      case 1:
-        if (a.size & 1) return e.trap(Trap.Undefined);
-        size = 1; index = (a.q << 2) | (a.s << 1) | (a.size >> 1); break;
-      case 2:
-        if (a.size === 0) { size = 2; index = (a.q << 1) | a.s; }
-        else if (a.size === 1 && !a.s) { size = 3; index = a.q; }
-        else return e.trap(Trap.Undefined);
-        break;
-      default:
-        if (!a.l || a.s) return e.trap(Trap.Undefined);
-        size = a.size;
-    }
+    const layout = singleLayout(a);
+    if (!layout) return e.trap(Trap.Undefined);
+    const { selem, scale, size, index } = layout;
     const eb = 1 << size;
     const base = e.xsp(a.rn);
     const regs = Array.from({ length: selem }, (_, i) => (a.rt + i) & 31);

@@ -107,17 +107,22 @@ const SHIFT_NAMES = [['sshr', 'ushr'], ['ssra', 'usra'], ['srshr', 'urshr'], ['s
   ['', 'sqshlu'], ['sqshl', 'uqshl']];
 const NARROW_NAMES = [['shrn', 'sqshrun'], ['rshrn', 'sqrshrun'], ['sqshrn', 'uqshrn'], ['sqrshrn', 'uqrshrn']];
 
+/** A shift by immediate's element size (from immh's top bit), and its amount read as a right
+ *  shift (2*esize - immh:immb) and as a left one (immh:immb - esize). */
+function shiftAmounts(immh: number, immb: number): { size: number; es: number; right: number; left: number } {
+  const size = 31 - Math.clz32(immh);
+  const es = 8 << size;
+  const raw = (immh << 3) | immb;
+  return { size, es, right: 2 * es - raw, left: raw - es };
+}
+
 /** The shift-by-immediate group (and the modified immediates where immh is 0) as objdump prints it. */
 function shiftAsm(a: Fields): string | null {
   const { immh, immb, u, q } = a;
   const scalar = !!a.s;
   if (immh === 0) return scalar ? null : modifiedImmediateAsm({ q, u, rd: a.rd, cmode: a.opc >> 1, o2: a.opc & 1, abc: immb, defgh: a.rn });
   if (scalar && !q) return null;
-  const size = 31 - Math.clz32(immh);
-  const es = 8 << size;
-  const raw = (immh << 3) | immb;
-  const right = 2 * es - raw;
-  const left = raw - es;
+  const { size, right, left } = shiftAmounts(immh, immb);
   const opc = a.opc;
   const sc = (n: number, sz: number) => `${'bhsd'[sz]}${n}`;
   if (opc >= 16) {
@@ -151,11 +156,7 @@ function shiftSem(e: Emitter, a: Fields): void {
     return modifiedImmediate(e, { q, u, rd: a.rd, cmode: a.opc >> 1, o2: a.opc & 1, abc: immb, defgh: a.rn });
   }
   if (scalar && !q) return e.trap(Trap.Undefined);
-  const size = 31 - Math.clz32(immh);
-  const es = 8 << size;
-  const raw = (immh << 3) | immb;
-  const right = 2 * es - raw;
-  const left = raw - es;
+  const { size, es, right, left } = shiftAmounts(immh, immb);
   const opc = a.opc;
   const signed = !u;
   // Narrowing and widening: source/destination of size+1.
