@@ -705,12 +705,18 @@ export class Translator {
     this.tierLog?.(`tier: code cache full (${this.used} slots, ${this.liveModules} modules, ${this.codeBytes} bytes of wasm): evicted every translation`);
     this.stats.evictions++;
     for (const regions of [...this.pages.values()]) for (const r of [...regions]) if (!r.evalBlock) this.dropRegion(r, false);
+    this.restartTable();
+    this.collect();
+  }
+
+  /** Every wasm translation has been dropped: clear the jump cache, release the table's entries
+   *  (and so their modules) and start the table again from slot 0. */
+  private restartTable(): void {
     this.clearJumpCache();
     for (let i = 0; i < this.used; i++) this.table.set(i, null);
     this.used = 0;
     this.codeBytes = 0;
     this.liveModules = 0;
-    this.collect();
   }
 
   /** Let V8 free the modules nothing refers to any more (host-gc.ts). */
@@ -725,17 +731,12 @@ export class Translator {
   flush(): void {
     this.byVirtualPage.clear();
     for (const page of [...this.pages.keys()]) this.invalidate(page * PAGE_SIZE, PAGE_SIZE);
-    this.clearJumpCache();
     this.evalBlocks.clear();
     this.evalCachePc.fill(1);
     this.evalCache.fill(undefined);
     this.hotQueue = [];
     this.saved.reset();
-    // Nothing refers to the old entries any more: release them (and their modules) for reuse.
-    for (let i = 0; i < this.used; i++) this.table.set(i, null);
-    this.used = 0;
-    this.codeBytes = 0;
-    this.liveModules = 0;
+    this.restartTable();
   }
 
   /** Translate exactly one block at pc without caching it or marking its page as code (used to
