@@ -43,6 +43,19 @@ describe('bounded code cache', () => {
     expect(m.translator.stats.evictions).toBeGreaterThan(2);
   });
 
+  it('wasm: a bound on modules evicts too', () => {
+    const m = chain({ tier: 'wasm', codeModules: 10 }, 600, 2);
+    expect(m.translator.stats.evictions).toBeGreaterThan(10);
+  });
+
+  it('modules adopted from other threads are kept only up to the module bound, newest first', () => {
+    const m = new Machine({ tier: 'wasm', codeModules: 3 });
+    const module = new WebAssembly.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    const pcs = [0x400000, 0x400100, 0x400200, 0x400300, 0x400400];
+    for (const pc of pcs) m.translator.adopt({ wasm: new Uint8Array(8), fpcr: 0, regions: [[pc]], code: [new Uint8Array(4)] }, module);
+    expect(pcs.map((pc) => m.translator.saved.candidates(pc)?.length ?? 0)).toEqual([0, 0, 1, 1, 1]);
+  });
+
   it('without a bound reached, nothing is evicted', () => {
     const m = chain({ tier: 'wasm' }, 600, 2);
     expect(m.translator.stats.evictions).toBe(0);
