@@ -1,11 +1,12 @@
-// Registry of pure host functions generated code may call. Every translated module imports the
-// whole list, in registration order, so function indices are fixed for the life of the process.
+// Registry of pure host functions generated code may call, each under a name of its own.
 import type { Helper, Ty } from './emitter.js';
 
 const registry: Helper[] = [];
 const index = new Map<Helper, number>();
 
 export function helper(name: string, params: Ty[], result: Ty | null, fn: (...args: any[]) => any): Helper {
+  // Generated code imports helpers by name (translate/module.ts).
+  if (registry.some((r) => r.name === name)) throw new Error(`helper ${name} registered twice`);
   const h: Helper = { name, params, result, fn };
   index.set(h, registry.length);
   registry.push(h);

@@ -50,7 +50,8 @@ function memoryImport(b: Bytes): void {
   b.name('env').name('mem').byte(0x02).byte(0x03).u(MEMORY_PAGES).u(MEMORY_PAGES);
 }
 
-/** The runtime module: imports env.mem, env.tbl and h.<name> for each helper; exports dispatch and h<i>. */
+/** The runtime module: imports env.mem, env.tbl and h.<name> for each helper; exports dispatch
+ *  and a wrapper of each helper under its name. */
 export function buildRuntimeModule(helpers: readonly Helper[], jc = { base: JCACHE_BASE, entries: JCACHE_ENTRIES }): Uint8Array<ArrayBuffer> {
   const types = new Types();
   const helperTypes = helpers.map((h) => types.of(h.params, h.result));
@@ -70,7 +71,7 @@ export function buildRuntimeModule(helpers: readonly Helper[], jc = { base: JCAC
   out.byte(7).sized((b) => {
     b.u(1 + helpers.length);
     b.name('dispatch').byte(0x00).u(first);
-    helpers.forEach((_, i) => b.name(`h${i}`).byte(0x00).u(first + 1 + i));
+    helpers.forEach((h, i) => b.name(h.name).byte(0x00).u(first + 1 + i));
   });
   out.byte(10).sized((b) => {
     b.u(1 + helpers.length);
@@ -98,10 +99,12 @@ export function buildRuntimeModule(helpers: readonly Helper[], jc = { base: JCAC
 }
 
 /**
- * A region module: imports env.mem, env.state (global), rt.dispatch and rt.h<i> for the helpers
- * it uses (in the order given, as functions 1..k); defines one function per region (body: locals
- * + code, from RegionEmitter.finish) and one entry function per member block of each region, in
- * order, exported as "0", "1", ...
+ * A region module: imports env.mem, env.state (global), rt.dispatch and rt.<name> for the
+ * helpers it uses (in the order given, as functions 1..k). By name, not by registration index:
+ * the index depends on the order modules were loaded in, which differs between the bundles of
+ * the first thread and the other threads, and a module compiled by one is run by the others.
+ * Defines one function per region (body: locals + code, from RegionEmitter.finish) and one entry
+ * function per member block of each region, in order, exported as "0", "1", ...
  */
 export function buildRegionModule(used: readonly { index: number; helper: Helper }[], regions: readonly Bytes[], blocks: readonly number[]): Uint8Array<ArrayBuffer> {
   const types = new Types();
@@ -113,7 +116,7 @@ export function buildRegionModule(used: readonly { index: number; helper: Helper
     memoryImport(b);
     b.name('env').name('state').byte(0x03).byte(TYPE_CODE.i32).byte(0x00);
     b.name('rt').name('dispatch').byte(0x00).u(DISPATCH_TYPE);
-    used.forEach((u, i) => b.name('rt').name(`h${u.index}`).byte(0x00).u(helperTypes[i]));
+    used.forEach((u, i) => b.name('rt').name(u.helper.name).byte(0x00).u(helperTypes[i]));
   });
   const regionIdx = 1 + used.length;
   const total = blocks.reduce((n, k) => n + k, 0);
