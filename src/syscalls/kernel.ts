@@ -153,8 +153,13 @@ export class Kernel {
   threadPending: PendingSignals = new Map();
   /** sigaltstack: where handlers with SA_ONSTACK run. */
   altstack = { sp: 0, size: 0, flags: SS_DISABLE };
-  /** The mask rt_sigsuspend replaced, restored by the frame of the handler that ends it. */
+  /** The mask rt_sigsuspend (or ppoll, pselect6, epoll_pwait) replaced, restored by the frame
+   *  of the handler that ends it. */
   savedSigmask: bigint | null = null;
+  /** Set while the first thread takes one look for another thread's ppoll, pselect6 or
+   *  epoll_pwait (threads/group.ts): the call polls once, with no timeout, and fails with EINTR
+   *  if nothing is ready and a signal may be delivered; the thread sleeps between looks. */
+  pollLook = false;
   /** Set by a blocking call a signal interrupted: the run loop restarts it or makes it EINTR
    *  ('sys': ERESTARTSYS, restarted after a handler with SA_RESTART; 'nohand': ERESTARTNOHAND,
    *  EINTR after any handler). */

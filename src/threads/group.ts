@@ -394,14 +394,15 @@ export class ThreadGroup implements ThreadHooks {
       case CALL_KIND.SYSCALL:
         dispatchSyscall(k);
         return true;
-      case CALL_KIND.POLL: {
-        // One look with no timeout; the thread's x3 is its own again before any frame is built.
-        const x3 = cpu.x(3);
-        cpu.setX(3, 0);
-        dispatchSyscall(k);
-        cpu.setX(3, x3);
+      case CALL_KIND.POLL:
+        // One look, with no timeout, for a thread that sleeps between looks (Kernel.pollLook).
+        k.pollLook = true;
+        try {
+          dispatchSyscall(k);
+        } finally {
+          k.pollLook = false;
+        }
         return true;
-      }
       case CALL_KIND.SIGNALS:
         if (arg !== RESTART.NONE) {
           // A call the thread runs itself (a futex wait, a sleep) was cut short by a signal.

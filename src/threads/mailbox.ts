@@ -58,8 +58,8 @@ export const CALL = { IDLE: 0, ASKED: 1, SERVING: 3, DONE: 2 } as const;
  * What a call box asks: a system call (x8, x0..x5 in the thread's registers); a fatal error of
  * the emulator (arg: the signal to end the process with); take the signals pending for the
  * thread (arg: RESTART, how an interrupted call settles); a synchronous fault (arg: signal);
- * one look for rt_sigtimedwait (the thread sleeps between looks; arg answers WOULD_WAIT); the
- * system call in x8 with a timeout of 0 in x3 instead of the thread's own (epoll_pwait); a
+ * one look for rt_sigtimedwait (the thread sleeps between looks; arg answers WOULD_WAIT); one
+ * look for the ppoll, pselect6 or epoll_pwait in x8 (Kernel.pollLook); a
  * look for rt_sigsuspend (arg 1 the first, which sets the mask; answers WOULD_WAIT too).
  */
 export const CALL_KIND = { SYSCALL: 1, FATAL_SIGNAL: 2, SIGNALS: 3, FAULT: 4, SIGWAIT: 5, POLL: 6, SIGSUSPEND: 7 } as const;

@@ -125,7 +125,7 @@ class ThreadExit {}
 
 const NR = {
   exit: 93, exit_group: 94, set_tid_address: 96, futex: 98, set_robust_list: 99, get_robust_list: 100, nanosleep: 101,
-  epoll_pwait: 22, waitid: 95, wait4: 260, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124,
+  epoll_pwait: 22, epoll_pwait2: 441, pselect6: 72, ppoll: 73, waitid: 95, wait4: 260, clock_gettime: 113, clock_nanosleep: 115, sched_yield: 124,
   rt_sigsuspend: 133, rt_sigtimedwait: 137, getpid: 172, gettid: 178, rseq: 293,
 } as const;
 
@@ -234,35 +234,61 @@ function syscall(): void {
   if (r !== undefined) {
     cpu.setX(0, r);
     if (signalled()) takeSignals();
-  } else if (nr === NR.epoll_pwait) pollWithoutBlockingOwner();
+  } else if (nr in POLL_TIMEOUT) pollWithoutBlockingOwner(nr);
   else if (nr === NR.wait4 || nr === NR.waitid) reapWithoutBlockingOwner(nr);
   else forward(CALL_KIND.SYSCALL); // signals for this thread are delivered as it is answered
 }
 
+/** Where each waiting call keeps its timeout: milliseconds in a register, or a timespec's
+ *  address (null: no timeout); and whether the call writes the time left back into it. */
+const POLL_TIMEOUT: Record<number, { reg: number; timespec: boolean; writesLeft: boolean }> = {
+  [NR.epoll_pwait]: { reg: 3, timespec: false, writesLeft: false },
+  [NR.epoll_pwait2]: { reg: 3, timespec: true, writesLeft: false },
+  [NR.ppoll]: { reg: 2, timespec: true, writesLeft: true },
+  [NR.pselect6]: { reg: 4, timespec: true, writesLeft: true },
+};
+
 /**
- * epoll_pwait with a timeout, as Go's scheduler makes it on an idle thread (netpoll). Run by
- * the owner as it stands, it would hold the owner's own guest code up for the whole timeout.
- * Instead the owner polls (timeout 0) and this thread sleeps in between on the word every
- * forwarded call bumps, so a write to the poller's eventfd by another thread (Go's
- * netpollBreak) ends the sleep at once; readiness from outside the process is seen within
- * POLL_SLICE_MS.
+ * ppoll (pause() too), pselect6 and epoll_pwait, as Go's scheduler makes the last on an idle
+ * thread (netpoll). Run by the owner as they stand, they would hold the owner's own guest code
+ * up for the whole timeout. Instead the owner takes one look (CALL_KIND.POLL: no timeout, and
+ * EINTR if a signal is to be taken, under the call's own mask) and this thread sleeps in
+ * between on the word every forwarded call and every signal for it bumps, so a write to the
+ * poller's eventfd by another thread (Go's netpollBreak) ends the sleep at once; readiness from
+ * outside the process is seen within POLL_SLICE_MS.
  */
-function pollWithoutBlockingOwner(): void {
+function pollWithoutBlockingOwner(nr: number): void {
   const POLL_SLICE_MS = 10;
-  const timeout = Number(BigInt.asIntN(32, cpu.x(3)));
+  const { reg, timespec, writesLeft } = POLL_TIMEOUT[nr];
+  const tmo = Number(cpu.x(reg));
+  let timeout: number; // milliseconds, -1: none
+  if (!timespec) timeout = Number(BigInt.asIntN(32, cpu.x(reg)));
+  else if (!tmo) timeout = -1;
+  else {
+    try {
+      timeout = Number(readTimespec(mem, tmo)) / 1e6;
+    } catch {
+      timeout = 0; // the look reports the fault
+    }
+  }
   const x0 = cpu.x(0);
-  const end = timeout < 0 ? Infinity : performance.now() + timeout;
+  const start = performance.now();
+  const end = timeout < 0 ? Infinity : start + timeout;
   for (;;) {
     cpu.setX(0, x0);
     const pc = cpu.pc;
     forward(CALL_KIND.POLL);
-    // A handler was entered as the answer came back: its frame holds this call's result (no
-    // events: cut short by a signal, as Linux's epoll_wait is, with 0 rather than EINTR).
-    if (cpu.pc !== pc) return;
+    // A handler was entered as the answer came back: its frame holds this call's result.
+    if (cpu.pc !== pc) break;
     const seen = Atomics.load(wake, 0);
     const left = end - performance.now();
-    if (cpu.x(0) !== 0n || timeout === 0 || left <= 0) return;
+    if (cpu.x(0) !== 0n || timeout === 0 || left <= 0) break;
     Atomics.wait(wake, 0, seen, Math.min(left, POLL_SLICE_MS));
+  }
+  if (writesLeft && tmo && timeout > 0) {
+    try {
+      writeTimespec(mem, tmo, BigInt(Math.max(0, Math.round((end - performance.now()) * 1e6))));
+    } catch { /* unmapped meanwhile */ }
   }
 }
 

@@ -15,6 +15,7 @@ import { O, OpenFile, S_IFDIR, S_IFMT, S_IFREG, type StatInfo } from '../../vfs/
 import { syscall } from '../define.js';
 import { E, SysError } from '../errno.js';
 import type { Kernel } from '../kernel.js';
+import { withWaitMask } from '../signal/signals.js';
 import { pollFds, type SelfPolling } from './poll.js';
 
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
@@ -125,7 +126,7 @@ function wait(k: Kernel, epfd: number, events: number, max: number, timeoutMs: n
   // epoll_ctl on this very epoll among them (Go's netpoller waits while a goroutine adds a new
   // pipe): such a change ends the wait (the socket worker's poll is taken back), and it starts
   // again over the interests as they are now.
-  if (!k.threads || timeoutMs === 0) return waitOnce(k, ep, events, max, timeoutMs);
+  if (!k.threads || timeoutMs === 0 || k.pollLook) return waitOnce(k, ep, events, max, timeoutMs);
   const end = timeoutMs < 0 ? Infinity : Date.now() + timeoutMs;
   for (;;) {
     const left = timeoutMs < 0 ? -1 : Math.max(0, end - Date.now());
@@ -157,10 +158,10 @@ function waitOnce(k: Kernel, ep: EpollFile, events: number, max: number, timeout
 }
 
 syscall('epoll_pwait', 'epfd:int events:ptr maxevents:int timeout:int sigmask:ptr sigsetsize:size',
-  (k, epfd, events, max, timeout) => wait(k, epfd, events, max, timeout < 0 ? -1 : timeout));
+  (k, epfd, events, max, timeout, sigmask, sigsetsize) => withWaitMask(k, sigmask, sigsetsize, () => wait(k, epfd, events, max, timeout < 0 ? -1 : timeout)));
 
 syscall('epoll_pwait2', 'epfd:int events:ptr maxevents:int timeout:ptr sigmask:ptr sigsetsize:size',
-  (k, epfd, events, max, tmo) => {
+  (k, epfd, events, max, tmo, sigmask, sigsetsize) => {
     let ms = -1;
     if (tmo) {
       const sec = BigInt.asIntN(64, k.mem.readU64(tmo));
@@ -169,5 +170,5 @@ syscall('epoll_pwait2', 'epfd:int events:ptr maxevents:int timeout:ptr sigmask:p
       const t = sec * 1000n + (nsec + 999_999n) / 1_000_000n;
       ms = t > 0x7fffffffn ? -1 : Number(t);
     }
-    return wait(k, epfd, events, max, ms);
+    return withWaitMask(k, sigmask, sigsetsize, () => wait(k, epfd, events, max, ms));
   });

@@ -18,6 +18,7 @@ import { E, ERESTARTSYS, SysError } from '../errno.js';
 import { EventFd } from './eventfd.js';
 import type { Kernel } from '../kernel.js';
 import { attachKernel } from '../net/sockets.js';
+import { withWaitMask } from '../signal/signals.js';
 
 /** What a file reports ready by itself, or a worker id to ask. */
 type Source = { local: number } | { id: number; extra: number };
@@ -97,6 +98,18 @@ function localToken(f: OpenFile | undefined, rev: number): string {
  * ready then (none, as a rule): epoll_wait's interest list changed meanwhile.
  */
 export function pollFds(k: Kernel, items: PollItem[], timeoutMs: number, tokens?: string[], stop?: () => boolean): number[] {
+  if (!k.pollLook) return pollUntil(k, items, timeoutMs, tokens, stop);
+  // One look for a thread that waits by itself (Kernel.pollLook): nothing ready and a signal
+  // to take ends its wait as a signal would end this one.
+  const out = pollUntil(k, items, 0, tokens, stop);
+  if (!out.some((r) => r)) {
+    k.pollEvents();
+    if (k.hasDeliverableSignal()) throw new SysError(E.EINTR);
+  }
+  return out;
+}
+
+function pollUntil(k: Kernel, items: PollItem[], timeoutMs: number, tokens?: string[], stop?: () => boolean): number[] {
   attachKernel(k);
   const always = POLL.ERR | POLL.HUP | POLL.NVAL;
   const deadline = timeoutMs < 0 ? null : process.hrtime.bigint() + BigInt(timeoutMs) * 1_000_000n;
@@ -169,23 +182,24 @@ function timeoutOf(k: Kernel, addr: number): number {
   return ms > 0x7fffffffn ? -1 : Number(ms);
 }
 
-/** Linux writes the time left back into the timespec of ppoll and pselect6. */
+/** Linux writes the time left back into the timespec of ppoll and pselect6 (a thread that
+ *  waits by itself between looks writes it itself). */
 function writeLeft(k: Kernel, addr: number, timeoutMs: number, start: bigint): void {
-  if (!addr || timeoutMs < 0) return;
+  if (!addr || timeoutMs < 0 || k.pollLook) return;
   const left = BigInt(timeoutMs) * 1_000_000n - (process.hrtime.bigint() - start);
   const ns = left > 0n ? left : 0n;
   k.mem.writeU64(addr, ns / 1_000_000_000n);
   k.mem.writeU64(addr + 8, ns % 1_000_000_000n);
 }
 
-syscall('ppoll', 'fds:ptr nfds:uint tmo:ptr sigmask:ptr sigsetsize:size', (k, fds, nfds, tmo) => {
+syscall('ppoll', 'fds:ptr nfds:uint tmo:ptr sigmask:ptr sigsetsize:size', (k, fds, nfds, tmo, sigmask, sigsetsize) => {
   if (nfds > k.fds.limit) throw new SysError(E.EINVAL);
   const timeout = timeoutOf(k, tmo);
   const b = Buffer.from(k.mem.read(fds, nfds * 8));
-  const items = [];
+  const items: PollItem[] = [];
   for (let i = 0; i < nfds; i++) items.push({ fd: b.readInt32LE(i * 8), events: b.readUInt16LE(i * 8 + 4) });
   const start = process.hrtime.bigint();
-  const rev = pollFds(k, items, timeout);
+  const rev = withWaitMask(k, sigmask, sigsetsize, () => pollFds(k, items, timeout));
   rev.forEach((r, i) => b.writeUInt16LE(r, i * 8 + 6));
   k.mem.write(fds, b);
   writeLeft(k, tmo, timeout, start);
@@ -196,7 +210,7 @@ const SELECT_IN = POLL.IN | POLL.RDNORM | POLL.RDBAND | POLL.HUP | POLL.ERR;
 const SELECT_OUT = POLL.OUT | POLL.WRNORM | POLL.WRBAND | POLL.ERR;
 const SELECT_EX = POLL.PRI;
 
-syscall('pselect6', 'nfds:int readfds:ptr writefds:ptr exceptfds:ptr tmo:ptr sig:ptr', (k, nfds, rd, wr, ex, tmo) => {
+syscall('pselect6', 'nfds:int readfds:ptr writefds:ptr exceptfds:ptr tmo:ptr sig:ptr', (k, nfds, rd, wr, ex, tmo, sig) => {
   if (nfds < 0) throw new SysError(E.EINVAL);
   nfds = Math.min(nfds, k.fds.limit);
   const timeout = timeoutOf(k, tmo);
@@ -211,8 +225,10 @@ syscall('pselect6', 'nfds:int readfds:ptr writefds:ptr exceptfds:ptr tmo:ptr sig
     if (!k.fds.has(fd)) throw new SysError(E.EBADF);
     items.push({ fd, events });
   }
+  // The sixth argument points to the mask's address and size.
+  const [sigmask, sigsetsize] = sig ? [Number(k.mem.readU64(sig)), Number(k.mem.readU64(sig + 8))] : [0, 0];
   const start = process.hrtime.bigint();
-  const rev = pollFds(k, items, timeout);
+  const rev = withWaitMask(k, sigmask, sigsetsize, () => pollFds(k, items, timeout));
   let ready = 0;
   for (const set of sets) set?.fill(0);
   items.forEach(({ fd, events }, i) => {

@@ -9,7 +9,7 @@ import { LAYOUT } from '../../cpu/layout.js';
 import { PERM_R, PERM_W, PERM_X } from '../../cpu/state.js';
 import { checkSignalTarget } from '../confine.js';
 import { syscall } from '../define.js';
-import { E, SysError } from '../errno.js';
+import { E, ERESTARTNOHAND, ERESTARTSYS, SysError } from '../errno.js';
 import {
   GuestKilled, IGNORED_BY_DEFAULT, SIG_DFL, SIG_IGN, signalBit, SS_DISABLE, SS_ONSTACK, STOP_SIGNALS, userSignalInfo,
   type Kernel, type PendingSignals,
@@ -325,6 +325,33 @@ syscall('rt_sigsuspend', 'mask:ptr sigsetsize:size', (k, mask, size) => {
   // Always EINTR: the handler that ends the wait runs with the frame saving the old mask.
   throw new SysError(E.EINTR);
 });
+
+/**
+ * The signal mask ppoll, pselect6 and epoll_pwait take for their wait (`mask` 0: none), in
+ * force while `wait` runs. A wait that a signal ends keeps the caller's own mask saved, so the
+ * handler runs under the call's mask and its frame restores the caller's; any other end
+ * restores it at once, and a signal only the call's mask let through stays pending (Linux's
+ * restore_saved_sigmask_unless).
+ */
+export function withWaitMask<T>(k: Kernel, mask: number, size: number, wait: () => T): T {
+  if (!mask) return wait();
+  if (size !== 8) throw new SysError(E.EINVAL);
+  const own = k.sigmask;
+  k.sigmask = k.mem.readU64(mask) & ~UNBLOCKABLE;
+  k.savedSigmask = own;
+  let interrupted = false;
+  try {
+    return wait();
+  } catch (err) {
+    interrupted = err instanceof SysError && (err.errno === E.EINTR || err.errno === ERESTARTSYS || err.errno === ERESTARTNOHAND);
+    throw err;
+  } finally {
+    if (!interrupted) {
+      k.sigmask = own;
+      k.savedSigmask = null;
+    }
+  }
+}
 
 /**
  * rt_sigsuspend for a thread that does its waiting itself (threads/thread-worker.ts): the first
