@@ -31,8 +31,9 @@ export interface SystemOptions {
   /** Serial input: a host file descriptor (stdin for -nographic), or null for none. Ctrl-A x
    *  in it ends the run (exit status 0), Ctrl-A Ctrl-A sends one Ctrl-A, as qemu's -nographic. */
   serialIn?: number | null;
-  /** -d items: in_asm, int (exceptions and interrupts), unimp. */
-  log?: { inAsm?: (pc: number, text: string) => void; int?: (line: string) => void; unimp?: (line: string) => void };
+  /** -d items: in_asm, int (exceptions and interrupts), unimp, stats (at the end: guest
+   *  instructions run, and per second). */
+  log?: { inAsm?: (pc: number, text: string) => void; int?: (line: string) => void; unimp?: (line: string) => void; stats?: (line: string) => void };
 }
 
 /** Blocks between looks at the timer and the GIC: about 0.1-1 ms of guest time. */
@@ -42,7 +43,9 @@ const MAX_SLEEP_MS = 1000;
 
 /** Boot the kernel and run until PSCI SYSTEM_OFF (or SYSTEM_RESET); returns the exit status. */
 export function runSystem(opts: SystemOptions): number {
-  const machine = new Machine({ system: true, budget: BUDGET, trace: opts.log?.inAsm });
+  // -d stats counts in the first tier, which runs everything once the MMU is on; so it runs
+  // everything before that too.
+  const machine = new Machine({ system: true, budget: BUDGET, trace: opts.log?.inAsm, tier: opts.log?.stats ? 'eval' : undefined });
   const cpu = machine.cpu;
   const serial = new SerialBuffer(opts.serial);
   const board = new VirtBoard(machine.mem, opts.ramSize, (b) => serial.put(b));
@@ -52,12 +55,15 @@ export function runSystem(opts: SystemOptions): number {
   const gic = board.gic;
   const mmu = new SoftMmu(el1, machine.mem);
   let mmuOn = false;
+  const started = performance.now();
+  let idleMs = 0, flushes = 0;
   /** A register the translation depends on changed, or a TLBI ran: drop the TLB and every
    *  translation of guest code (they are keyed by virtual address), and switch strategy when
    *  the MMU was turned on or off. */
   const translationChanged = () => {
     mmu.flush();
     mmuOn = mmu.enabled;
+    flushes++;
     logInt?.(`mmu: translation changed (MMU ${mmuOn ? 'on' : 'off'})`);
     machine.setTranslation(mmuOn ? mmu : null, board.bus);
   };
@@ -114,6 +120,14 @@ export function runSystem(opts: SystemOptions): number {
    *  next timer deadline or serial input meanwhile. */
   const waitForInterrupt = () => {
     serial.flush();
+    const from = performance.now();
+    try {
+      waitLoop();
+    } finally {
+      idleMs += performance.now() - from;
+    }
+  };
+  const waitLoop = () => {
     for (;;) {
       const token = input.wakeToken();
       pumpInput();
@@ -216,6 +230,12 @@ export function runSystem(opts: SystemOptions): number {
   } finally {
     serial.flush();
     input.close();
+    if (opts.log?.stats) {
+      const wall = (performance.now() - started) / 1000, busy = wall - idleMs / 1000;
+      const n = machine.firstTierInsns;
+      opts.log.stats(`stats: ${n} guest instructions in ${wall.toFixed(1)} s (${busy.toFixed(1)} s not idle in WFI): ` +
+        `${(n / wall / 1e6).toFixed(2)} M/s, ${(n / busy / 1e6).toFixed(2)} M/s when not idle; ${flushes} translation flushes`);
+    }
   }
 }
 

@@ -40,7 +40,7 @@ export function main(argv: string[]): void {
     .option('--smp <n>', 'CPUs (1 only, for now)', '1')
     .option('--cpu <model>', 'accepted for qemu compatibility; the CPU is tsemu\'s own (a Cortex-A72-like v8.0 core)')
     .option('--no-reboot', 'accepted: a guest reset ends the run anyway')
-    .option('-d <items>', 'log: in_asm (translated instructions), int (exceptions, interrupts, PSCI), unimp (unknown system registers)')
+    .option('-d <items>', 'log: in_asm (translated instructions), int (exceptions, interrupts, PSCI), unimp (unknown system registers), stats (at the end: guest instructions run, per second)')
     .option('-D <file>', 'write -d logs to a file instead of stderr')
     .showHelpAfterError();
   program.parse(qemuStyle(argv));
@@ -55,7 +55,7 @@ export function main(argv: string[]): void {
   if (ram === null || ram < 16 * 2 ** 20) err(`-m ${o.m}: not a RAM size of at least 16M; pass e.g. -m 512M`);
   if (ram > 2 * 2 ** 30) err(`-m ${o.m}: at most 2G of RAM for now; pass e.g. -m 2G`);
   const items = new Set(o.d ? String(o.d).split(',') : []);
-  for (const it of items) if (!['in_asm', 'int', 'unimp'].includes(it)) err(`-d ${it}: unknown log item; use in_asm, int or unimp`);
+  for (const it of items) if (!['in_asm', 'int', 'unimp', 'stats'].includes(it)) err(`-d ${it}: unknown log item; use in_asm, int, unimp or stats`);
   const logFd = o.D ? fs.openSync(o.D, 'w') : 2;
   // A terminal goes to raw mode, as under qemu -nographic: keys reach the guest one by one,
   // unechoed, Ctrl-C included (Ctrl-A x ends the run). Restored on the way out.
@@ -73,6 +73,7 @@ export function main(argv: string[]): void {
         inAsm: items.has('in_asm') ? (pc, text) => line(`0x${BigInt.asUintN(64, BigInt(pc)).toString(16).padStart(16, '0')}:  ${text}`) : undefined,
         int: items.has('int') ? line : undefined,
         unimp: items.has('unimp') ? line : undefined,
+        stats: items.has('stats') ? line : undefined,
       },
     });
     process.exit(status);

@@ -200,6 +200,11 @@ export class Machine {
     this.codeChanged?.(addr, len);
   }
 
+  /** Guest instructions run by the first tier, counted by block (a block an exception leaves
+   *  early counts whole): with the MMU on, every instruction the guest runs (tsemu-system's
+   *  -d stats). */
+  firstTierInsns = 0;
+
   /** Run until the guest needs the run loop. The pc in `cpu` is where to resume (or the faulting insn). */
   run(): StopReason {
     const cpu = this.cpu;
@@ -233,6 +238,7 @@ export class Machine {
         }
         if (b) {
           this.execLog?.(pc);
+          this.firstTierInsns += b.insns;
           const code = b.run();
           if (code === CHAIN) {
             if (--this.evalBudget > 0 && this.budgetWord[0] !== 0) continue;
@@ -273,6 +279,7 @@ export class Machine {
    *  mode, after that instruction faulted on a device page): null when it completed (pc is the
    *  next instruction), else why it stopped. */
   stepIo(io: IoBus): StopReason | null {
+    this.firstTierInsns++;
     const code = this.translator.singleStepIo(this.pc(), io);
     return code === CHAIN ? null : this.exit(code);
   }

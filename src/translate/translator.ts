@@ -107,7 +107,8 @@ export class EvalBlock {
   count = 0;
   /** Waiting in the translator's hot queue. */
   queued = false;
-  constructor(private steps: Step[]) {}
+  /** steps: the block's code; insns: how many guest instructions it has. */
+  constructor(private steps: Step[], readonly insns = 0) {}
 
   /** Run the block: CHAIN (continue at the pc in the CPU state) or an Exit code. */
   run(): number {
@@ -315,7 +316,7 @@ export class Translator {
         break;
       }
     }
-    const block = new EvalBlock(e.finish());
+    const block = new EvalBlock(e.finish(), (pc - start) / 4);
     if (!cache) return block;
     this.evalBlocks.set(start, block);
     // Registered by the page its code is in (physical with the MMU on), where stores land.
