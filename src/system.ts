@@ -6,7 +6,7 @@
 // line is looked at. Knows nothing of Linux beyond the boot protocol.
 import * as fs from 'node:fs';
 import { EC, El1, Unsupported, VECTOR_IRQ } from './cpu/el1.js';
-import { performSystemInsn, type SysContext } from './cpu/el1-sysregs.js';
+import { performSystemInsn, type SysContext, type TranslationScope } from './cpu/el1-sysregs.js';
 import { Trap } from './cpu/emitter.js';
 import { counterNow } from './cpu/generic-timer.js';
 import { SoftMmu } from './cpu/soft-mmu.js';
@@ -56,11 +56,16 @@ export function runSystem(opts: SystemOptions): number {
   const mmu = new SoftMmu(el1, machine.mem);
   let mmuOn = false;
   const started = performance.now();
-  let idleMs = 0, flushes = 0;
-  /** A register the translation depends on changed, or a TLBI ran: drop the TLB and every
-   *  translation of guest code (they are keyed by virtual address), and switch strategy when
-   *  the MMU was turned on or off. */
-  const translationChanged = () => {
+  let idleMs = 0, flushes = 0, lowerFlushes = 0;
+  /** A register the translation depends on changed, or a TLBI ran: drop the TLB entries and
+   *  the translations of guest code (keyed by virtual address) in `scope`, and switch strategy
+   *  when the MMU was turned on or off. A context switch drops only the lower half's. */
+  const translationChanged = (scope: TranslationScope = 'all') => {
+    if (scope === 'lower' && mmuOn && mmu.enabled && mmu.flushLower()) {
+      lowerFlushes++;
+      machine.translator.invalidateLowerHalf();
+      return;
+    }
     mmu.flush();
     mmuOn = mmu.enabled;
     flushes++;
@@ -73,12 +78,10 @@ export function runSystem(opts: SystemOptions): number {
     if (mmuOn) machine.translator.invalidateVirtualPage(Math.floor(Number(BigInt.asIntN(64, va)) / 4096));
   };
   const ctx: SysContext = { el1, cpu, irqLine: () => gic.irqLine(), unimp: opts.log?.unimp, translationChanged, translationPageChanged };
-  /** With the MMU on, code was translated for one exception level's execute permissions. */
-  const elMayChange = (f: () => void) => {
-    const el = el1.el;
-    f();
-    if (mmuOn && el1.el !== el) machine.setTranslation(mmu, board.bus);
-  };
+  /** Taking an exception or returning from one may change the exception level: code
+   *  translated for the other level's execute permissions is made again when it is reached
+   *  (EvalBlock.level). */
+  const elMayChange = (f: () => void) => f();
   const logInt = opts.log?.int;
   board.connectTimer(el1.timer);
   const irqDue = () => !el1.irqMasked && gic.irqLine();
@@ -234,7 +237,7 @@ export function runSystem(opts: SystemOptions): number {
       const wall = (performance.now() - started) / 1000, busy = wall - idleMs / 1000;
       const n = machine.firstTierInsns;
       opts.log.stats(`stats: ${n} guest instructions in ${wall.toFixed(1)} s (${busy.toFixed(1)} s not idle in WFI): ` +
-        `${(n / wall / 1e6).toFixed(2)} M/s, ${(n / busy / 1e6).toFixed(2)} M/s when not idle; ${flushes} translation flushes`);
+        `${(n / wall / 1e6).toFixed(2)} M/s, ${(n / busy / 1e6).toFixed(2)} M/s when not idle; ${flushes} translation flushes, ${lowerFlushes} of the lower half`);
     }
   }
 }

@@ -18,8 +18,13 @@ export class CpuState {
   /** The pc as a JS number: read as a signed 64-bit value, so that every canonical address,
    *  the upper half's (0xffff…, Linux's kernel in system mode) included, is exact (|pc| < 2^48).
    *  Below 2^63, as every user-mode pc is, that is the same number. */
-  get pc(): number { return Number(this.dv.getBigInt64(this.base + REG.pc, true)); }
-  set pc(v: number) { this.dv.setBigInt64(this.base + REG.pc, BigInt(v), true); }
+  get pc(): number { return this.dv.getInt32(this.base + REG.pc + 4, true) * 2 ** 32 + this.dv.getUint32(this.base + REG.pc, true); }
+  set pc(v: number) {
+    // Two words rather than a BigInt: the run loop reads and writes the pc at every block.
+    const hi = Math.floor(v / 2 ** 32);
+    this.dv.setUint32(this.base + REG.pc, v - hi * 2 ** 32, true);
+    this.dv.setInt32(this.base + REG.pc + 4, hi, true);
+  }
 
   /** NZCV packed as in the NZCV system register (bits 31..28). */
   get nzcv(): number {

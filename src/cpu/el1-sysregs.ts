@@ -21,12 +21,15 @@ export interface SysContext {
   /** -d unimp: an access to a register tsemu does not know (it is then undefined). */
   unimp?(what: string): void;
   /** A register stage-1 translation depends on was written, or a TLB maintenance instruction
-   *  ran: cached translations (TLB, translated code) are stale. Without it, turning the MMU
-   *  on is refused. */
-  translationChanged?(): void;
+   *  ran: cached translations (TLB, translated code) are stale; 'all' of them, or (`lower`)
+   *  only those through TTBR0 and the non-global ones: TTBR0 was written, the ASID changed, or
+   *  a TLBI by ASID ran. Without it, turning the MMU on is refused. */
+  translationChanged?(scope?: TranslationScope): void;
   /** TLBI of one virtual page (VAE1, VALE1, VAAE1, VAALE1 and their IS forms). */
   translationPageChanged?(va: bigint): void;
 }
+
+export type TranslationScope = 'all' | 'lower';
 
 interface Reg {
   name: string;
@@ -68,8 +71,22 @@ def(3, 0, 1, 0, 0, {
 });
 def(3, 0, 1, 0, 1, stored.reg('actlr_el1'));
 def(3, 0, 1, 0, 2, stored.reg('cpacr_el1'));
-def(3, 0, 2, 0, 0, translationReg('ttbr0_el1'));
-def(3, 0, 2, 0, 1, translationReg('ttbr1_el1'));
+/** TTBR0_EL1 and TTBR1_EL1: a new TTBR0, or a new ASID in either (Linux's context switch),
+ *  leaves the global translations of TTBR1's half valid; new TTBR1 tables leave none. */
+const ttbr = (name: string, lowerOnly: (old: bigint, v: bigint) => boolean): Reg => {
+  const r = stored.reg(name);
+  return {
+    ...r,
+    write(c, v) {
+      const old = r.read!(c);
+      r.write!(c, v);
+      if (old !== v) c.translationChanged?.(lowerOnly(old, v) ? 'lower' : 'all');
+    },
+  };
+};
+const BADDR = 0x0000fffffffffffen;
+def(3, 0, 2, 0, 0, ttbr('ttbr0_el1', () => true));
+def(3, 0, 2, 0, 1, ttbr('ttbr1_el1', (old, v) => ((old ^ v) & BADDR) === 0n));
 def(3, 0, 2, 0, 2, translationReg('tcr_el1'));
 def(3, 0, 5, 1, 0, stored.reg('afsr0_el1'));
 def(3, 0, 5, 1, 1, stored.reg('afsr1_el1'));
@@ -160,14 +177,15 @@ export function performSystemInsn(c: SysContext, bits: number): SysOutcome {
   if (op0 === 0) return pstateField(c, op1, crm, op2);
   if (op0 === 1) {
     if (c.el1.el === 0 || L) return 'undefined';
-    // TLBI: every cached translation goes (no ASID tags yet). DC by set/way or to the point of
+    // TLBI (no ASID tags: a TLBI for one ASID acts on all). DC by set/way or to the point of
     // coherency, IC IALLU(IS): no caches, and stores to translated code invalidate it already.
     if (crn === 8) {
+      const xt = rt === 31 ? 0n : c.cpu.x(rt);
       // By VA (op2 1, 3, 5, 7 of CRm 3 or 7): Xt[43:0] is VA[55:12]; only that page goes.
       if ((crm === 3 || crm === 7) && op2 & 1 && c.translationPageChanged) {
-        const xt = rt === 31 ? 0n : c.cpu.x(rt);
         c.translationPageChanged(BigInt.asUintN(64, BigInt.asIntN(56, (xt & 0xfffffffffffn) << 12n)));
-      } else c.translationChanged?.();
+      } else if ((crm === 3 || crm === 7) && op2 === 2) c.translationChanged?.('lower'); // ASIDE1(IS)
+      else c.translationChanged?.('all');
       return 'done';
     }
     if (crn === 7 && crm !== 8) return 'done';

@@ -24,4 +24,7 @@ export interface AddressTranslation {
   cached(lo: number, hi: number, size: number, write: boolean): number;
   /** The physical address of the instruction at va, or -1 (fault recorded). */
   fetch(va: number): number;
+  /** The exception level translations are made for now: code translated at one level (its
+   *  execute permission) is not run at another. */
+  readonly level: number;
 }

@@ -3,10 +3,10 @@
 // the page-table walk (mmu.ts), reading descriptors from guest RAM. Faults are recorded for
 // the run loop, which raises the abort (ESR's fault status code, FAR = the virtual address).
 //
-// The TLB holds no ASID tags yet: it is dropped on every TLBI other than by address, and on
-// every write to a register the translation depends on (SCTLR, TCR, TTBR0/1), which is correct
-// and, for a kernel that switches address spaces often, slow; QEMU tags entries by ASID and
-// mmu index instead.
+// The TLB holds no ASID tags: a context switch (a new TTBR0, a new ASID) or a TLBI by ASID
+// drops what came through TTBR0 and every non-global entry (flushLower), which keeps the
+// kernel's own (global, through TTBR1) entries; a TLBI of everything or a write to SCTLR, TCR
+// or TTBR1's tables drops it all. QEMU tags entries by ASID and mmu index instead.
 import type { AddressTranslation } from './io.js';
 import type { El1 } from './el1.js';
 import type { GuestMemory } from './memory.js';
@@ -46,9 +46,26 @@ export class SoftMmu implements AddressTranslation {
   private readonly fastPa = new Float64Array(2 * FAST);
   private readonly fastPerm = new Uint8Array(2 * FAST);
 
+  /** A non-global entry of the upper half (TTBR1's) was made since the last flush: then
+   *  flushLower cannot keep that half (Linux's kernel maps itself global, unless with KPTI). */
+  upperNonGlobal = false;
+
   constructor(private readonly el1: El1, private readonly mem: GuestMemory) {}
 
   get enabled(): boolean { return ((this.el1.stored.get('sctlr_el1') ?? 0n) & 1n) === 1n; }
+
+  /** The exception level translations are made for now. */
+  get level(): number { return this.el1.el; }
+
+  /** Forget every translation through TTBR0 (the lower half) and every non-global one; false
+   *  (and nothing done) when that is all of them (see upperNonGlobal): flush instead. */
+  flushLower(): boolean {
+    if (this.upperNonGlobal) return false;
+    const UPPER = 1n << 51n; // page numbers of the upper half (va >= 2^63)
+    for (const t of this.tlb) for (const page of [...t.keys()]) if (page < UPPER) t.delete(page);
+    for (let i = 0; i < this.fastTag.length; i++) if (this.fastTag[i] < 2 ** 51) this.fastTag[i] = -1;
+    return true;
+  }
 
   /** Forget the translation of one virtual page (every ASID). */
   flushPage(va: bigint): void {
@@ -63,6 +80,7 @@ export class SoftMmu implements AddressTranslation {
     this.tlb[0].clear();
     this.tlb[1].clear();
     this.fastTag.fill(-1);
+    this.upperNonGlobal = false;
   }
 
   cached(lo: number, hi: number, size: number, write: boolean): number {
@@ -103,6 +121,7 @@ export class SoftMmu implements AddressTranslation {
         return -1;
       }
       t = r;
+      if (!t.global && va >> 63n) this.upperNonGlobal = true;
       this.tlb[el].set(page, t);
     }
     const p = el === 0 ? t.el0 : t.el1;

@@ -107,6 +107,8 @@ export class EvalBlock {
   count = 0;
   /** Waiting in the translator's hot queue. */
   queued = false;
+  /** With the MMU on: the exception level it was made for. */
+  level = 0;
   /** steps: the block's code; insns: how many guest instructions it has. */
   constructor(private steps: Step[], readonly insns = 0) {}
 
@@ -137,7 +139,7 @@ export class Translator {
   private evalRt: EvalRuntime | undefined;
   /** Roots of hot first-tier blocks waiting to be translated together. */
   private hotQueue: number[] = [];
-  private evalCachePc = new Int32Array(EVAL_CACHE).fill(1);
+  private evalCachePc = new Float64Array(EVAL_CACHE).fill(1);
   private evalCache: (EvalBlock | undefined)[] = new Array(EVAL_CACHE).fill(undefined);
   /** guest page → regions with code from that page */
   private pages = new Map<number, Set<Region>>();
@@ -244,15 +246,16 @@ export class Translator {
 
   /** The first tier's block at pc if there is one (none once pc has a wasm translation). */
   cachedEvalBlock(pc: number): EvalBlock | undefined {
-    // System mode: pcs need not fit in 32 bits (the cache below compares the low 32 only).
-    if (this.opts.system) return this.evalBlocks.get(pc);
-    // A direct-mapped cache in front of the map: guest pcs above 2^30 are not small integers,
-    // and hashing them cost more than running a short block.
+    // A direct-mapped cache in front of the map: guest pcs above 2^30 are not small integers
+    // (nor is any of a kernel's, negative here), and hashing them cost more than running a
+    // short block.
     const i = (pc >>> 2) & (EVAL_CACHE - 1);
-    if (this.evalCachePc[i] === (pc | 0)) return this.evalCache[i];
-    const b = this.evalBlocks.get(pc);
+    let b = this.evalCachePc[i] === pc ? this.evalCache[i] : this.evalBlocks.get(pc);
+    // With the MMU on, a block made at another exception level (its execute permission) is
+    // made again here.
+    if (b && this.mmu && b.level !== this.mmu.level) b = undefined;
     if (b) {
-      this.evalCachePc[i] = pc | 0;
+      this.evalCachePc[i] = pc;
       this.evalCache[i] = b;
     }
     return b;
@@ -260,7 +263,7 @@ export class Translator {
 
   private uncacheEval(pc: number): void {
     const i = (pc >>> 2) & (EVAL_CACHE - 1);
-    if (this.evalCachePc[i] === (pc | 0)) {
+    if (this.evalCachePc[i] === pc) {
       this.evalCachePc[i] = 1; // no block is at an odd address
       this.evalCache[i] = undefined;
     }
@@ -323,9 +326,13 @@ export class Translator {
     const region: Region = { pcs: [start], pages: new Set([Math.floor(this.codeAddress(start) / PAGE_SIZE)]), evalBlock: block };
     this.addRegion(region);
     if (this.mmu) {
+      block.level = this.mmu.level;
       const vpage = Math.floor(start / PAGE_SIZE);
       let list = this.byVirtualPage.get(vpage);
       if (!list) this.byVirtualPage.set(vpage, (list = []));
+      // Translations now outlive context switches: forget the dropped ones now and then.
+      if (list.length >= 64) list = list.filter((r) => this.evalBlocks.get(r.pcs[0]) === r.evalBlock);
+      this.byVirtualPage.set(vpage, list);
       list.push(region);
     }
     return block;
@@ -335,6 +342,7 @@ export class Translator {
   private dropEvalBlocks(): void {
     for (const regions of [...this.pages.values()]) for (const r of [...regions]) if (r.evalBlock) this.dropRegion(r);
     this.evalBlocks.clear();
+    this.byVirtualPage.clear();
     this.evalCachePc.fill(1);
     this.evalCache.fill(undefined);
     this.evalRt?.consts.reset();
@@ -685,6 +693,12 @@ export class Translator {
 
   /** With the MMU on: first-tier blocks by virtual page (a TLBI of one page drops its code). */
   private byVirtualPage = new Map<number, Region[]>();
+
+  /** With the MMU on: drop the translations of code in the lower half of the virtual address
+   *  space (TTBR0's: a context switch or a TLBI by ASID changed what it maps). */
+  invalidateLowerHalf(): void {
+    for (const vpage of [...this.byVirtualPage.keys()]) if (vpage >= 0) this.invalidateVirtualPage(vpage);
+  }
 
   /** Drop the translations of code at virtual page `vpage` (its mapping may have changed). */
   invalidateVirtualPage(vpage: number): void {

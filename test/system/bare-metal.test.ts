@@ -6,7 +6,9 @@
 //   echo        serial input (echo.input on stdin) through the PL011's receive interrupt, out of
 //               WFI, until a 'q';
 //   mmu         stage-1 tables built by the guest, the MMU on: aliases, translation, permission
-//               and access-flag faults (EC, WnR, fault status code, FAR), the MMU off again.
+//               and access-flag faults (EC, WnR, fault status code, FAR), the MMU off again;
+//   mmucode     code at one virtual page across a TTBR0 switch (new ASID), a switch back, a TLBI
+//               by ASID, and EL1-only code that must abort when EL0 reaches it after EL1 ran it.
 // Their expected serial output and exit status were recorded under qemu-system-aarch64 -M virt
 // by fixtures/system/build.sh; a test checks that qemu still says so, so the expectation never
 // comes from tsemu.
@@ -18,7 +20,7 @@ import { qemuSystem, SYSTEM_FIXTURES, tsemuSystem } from './run.js';
 
 const lacking = needs('qemuSystem');
 
-for (const name of ['timer', 'exceptions', 'echo', 'mmu']) {
+for (const name of ['timer', 'exceptions', 'echo', 'mmu', 'mmucode']) {
   const image = path.join(SYSTEM_FIXTURES, `${name}.img`);
   const inputFile = path.join(SYSTEM_FIXTURES, `${name}.input`);
   const input = fs.existsSync(inputFile) ? fs.readFileSync(inputFile, 'utf8') : '';
@@ -33,6 +35,9 @@ for (const name of ['timer', 'exceptions', 'echo', 'mmu']) {
       } else if (name === 'mmu') {
         expect(expected.match(/^abort ec=0x25 /gm)).toHaveLength(4);
         expect(expected).toMatch(/MMU off\n$/);
+      } else if (name === 'mmucode') {
+        expect(expected).toContain('0x1\n0x2\n0x1\n0x3\n0x4\n');
+        expect(expected).toMatch(/abort from EL0 ec=0x20 .* far=0x80003000 .*\n$/);
       } else if (name === 'echo') {
         expect(expected).toContain('HELLO, PL011\n');
         expect(expected).toMatch(/bytes read: 0xe\n$/);
