@@ -77,7 +77,10 @@ export function runSystem(opts: SystemOptions): number {
     mmu.flushPage(va);
     if (mmuOn) machine.translator.invalidateVirtualPage(Math.floor(Number(BigInt.asIntN(64, va)) / 4096));
   };
-  const ctx: SysContext = { el1, cpu, irqLine: () => gic.irqLine(), unimp: opts.log?.unimp, translationChanged, translationPageChanged };
+  const ctx: SysContext = {
+    el1, cpu, irqLine: () => gic.irqLine(), unimp: opts.log?.unimp, translationChanged, translationPageChanged,
+    addressTranslate: (va, el, write) => (mmuOn ? mmu.addressTranslate(va, el, write) : va & 0xfffffffff000n),
+  };
   /** Taking an exception or returning from one may change the exception level: code
    *  translated for the other level's execute permissions is made again when it is reached
    *  (EvalBlock.level). */

@@ -27,6 +27,8 @@ export interface SysContext {
   translationChanged?(scope?: TranslationScope): void;
   /** TLBI of one virtual page (VAE1, VALE1, VAAE1, VAALE1 and their IS forms). */
   translationPageChanged?(va: bigint): void;
+  /** With the MMU on: AT's answer for `va` (PAR_EL1's value), as read or written at `el`. */
+  addressTranslate?(va: bigint, el: 0 | 1, write: boolean): bigint;
 }
 
 export type TranslationScope = 'all' | 'lower';
@@ -189,8 +191,10 @@ export function performSystemInsn(c: SysContext, bits: number): SysOutcome {
       return 'done';
     }
     if (crn === 7 && crm !== 8) return 'done';
-    if (crn === 7 && crm === 8) { // AT (with the MMU off: PA = VA and PAR_EL1.F = 0; TODO with it on)
-      c.el1.stored.set('par_el1', c.cpu.x(rt) & 0xfffffffff000n);
+    if (crn === 7 && crm === 8 && op1 === 0 && op2 < 4) { // AT S1E1R, S1E1W, S1E0R, S1E0W
+      const va = rt === 31 ? 0n : c.cpu.x(rt);
+      // With the MMU off: PA = VA and PAR_EL1.F = 0.
+      c.el1.stored.set('par_el1', c.addressTranslate?.(va, op2 < 2 ? 1 : 0, (op2 & 1) === 1) ?? va & 0xfffffffff000n);
       return 'done';
     }
     c.unimp?.(`system instruction ${name}`);

@@ -35,6 +35,8 @@ export interface Translation {
   asid: number;
   /** MAIR_EL1 index of the memory attributes. */
   attrIndex: number;
+  /** SH[1:0], the shareability field. */
+  shareability: number;
   /** The level of the walk the mapping was found at (for permission faults). */
   level: number;
 }
@@ -125,14 +127,16 @@ export function walk(va: bigint, kind: Access, el: 0 | 1, regs: TranslationRegs,
     const pxn = bits(desc, 53, 53) === 1n || pxnTable;
     const el1w = !readOnly;
     const el0w = el0Access && !readOnly;
-    // Writable at EL0 means never executable at EL1; WXN makes every writable mapping XN.
+    // Writable at EL0 means never executable at EL1; WXN makes every writable mapping XN. EL0
+    // may run code it cannot read (AP[1] = 0, UXN = 0: execute-only, as qemu has it too).
     const t: Translation = {
       pa, size,
-      el0: { r: el0Access, w: el0w, x: el0Access && !uxn && !(regs.wxn && el0w) },
+      el0: { r: el0Access, w: el0w, x: !uxn && !(regs.wxn && el0w) },
       el1: { r: true, w: el1w, x: !pxn && !el0w && !(regs.wxn && el1w) },
       global: bits(desc, 11, 11) === 0n,
       asid,
       attrIndex: Number(bits(desc, 4, 2)),
+      shareability: Number(bits(desc, 9, 8)),
       level,
     };
     const p = el === 0 ? t.el0 : t.el1;

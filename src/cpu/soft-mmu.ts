@@ -10,7 +10,7 @@
 import type { AddressTranslation } from './io.js';
 import type { El1 } from './el1.js';
 import type { GuestMemory } from './memory.js';
-import { isFault, walk, type Access, type Translation } from './mmu.js';
+import { isFault, walk, type Access, type Translation, type TranslationRegs } from './mmu.js';
 import { PAGE_SIZE, PERM_R } from './state.js';
 
 export interface MmuFault {
@@ -109,13 +109,9 @@ export class SoftMmu implements AddressTranslation {
     const page = va >> 12n;
     let t = this.tlb[el].get(page);
     if (!t) {
-      const stored = this.el1.stored;
       // Walk as an EL1 read (always allowed where mapped) and check this access below, so that
       // the entry serves every kind of access.
-      const r = walk(va, 'read', 1, {
-        tcr: stored.get('tcr_el1') ?? 0n, ttbr0: stored.get('ttbr0_el1') ?? 0n, ttbr1: stored.get('ttbr1_el1') ?? 0n,
-        wxn: (((stored.get('sctlr_el1') ?? 0n) >> 19n) & 1n) === 1n,
-      }, this.readPhys);
+      const r = walk(va, 'read', 1, this.regs(), this.readPhys);
       if (isFault(r)) {
         this.lastFault = { va, fsc: r.fsc, access };
         return -1;
@@ -141,6 +137,33 @@ export class SoftMmu implements AddressTranslation {
       this.fastPerm[i] = (p.r ? FAST_R : 0) | (p.w ? FAST_W : 0);
     }
     return Number(pa);
+  }
+
+  private regs(): TranslationRegs {
+    const stored = this.el1.stored;
+    return {
+      tcr: stored.get('tcr_el1') ?? 0n, ttbr0: stored.get('ttbr0_el1') ?? 0n, ttbr1: stored.get('ttbr1_el1') ?? 0n,
+      wxn: (((stored.get('sctlr_el1') ?? 0n) >> 19n) & 1n) === 1n,
+    };
+  }
+
+  /**
+   * AT S1E1R, S1E1W, S1E0R, S1E0W: what PAR_EL1 holds after translating `va` for a read or a
+   * write at `el` (a fresh walk; the TLB is neither used nor filled). On success the physical
+   * page, MAIR's attribute byte in ATTR, SH (0b10 for Device memory), NS set (the regime is
+   * Non-secure, as qemu reports it); on a fault F with the fault status code in FST.
+   * Bit 11 is RES1 either way.
+   */
+  addressTranslate(va: bigint, el: 0 | 1, write: boolean): bigint {
+    const RES1 = 1n << 11n;
+    const r = walk(BigInt.asUintN(64, va), 'read', 1, this.regs(), this.readPhys);
+    if (isFault(r)) return RES1 | (BigInt(r.fsc) << 1n) | 1n;
+    const p = el === 0 ? r.el0 : r.el1;
+    if (!(write ? p.w : p.r)) return RES1 | (BigInt(0x0c + r.level) << 1n) | 1n;
+    const attr = ((this.el1.stored.get('mair_el1') ?? 0n) >> BigInt(8 * r.attrIndex)) & 0xffn;
+    const device = (attr & 0xf0n) === 0n;
+    const sh = device ? 2n : BigInt(r.shareability);
+    return (attr << 56n) | (r.pa & 0xfffffffff000n) | RES1 | (1n << 9n) | (sh << 7n);
   }
 
   private setLast(va: bigint): void {

@@ -8,7 +8,8 @@
 //   mmu         stage-1 tables built by the guest, the MMU on: aliases, translation, permission
 //               and access-flag faults (EC, WnR, fault status code, FAR), the MMU off again;
 //   mmucode     code at one virtual page across a TTBR0 switch (new ASID), a switch back, a TLBI
-//               by ASID, and EL1-only code that must abort when EL0 reaches it after EL1 ran it.
+//               by ASID; AT and PAR_EL1; EL0 running an execute-only page, then EL1-only code
+//               that must abort when EL0 reaches it after EL1 ran it.
 // Their expected serial output and exit status were recorded under qemu-system-aarch64 -M virt
 // by fixtures/system/build.sh; a test checks that qemu still says so, so the expectation never
 // comes from tsemu.
@@ -37,7 +38,8 @@ for (const name of ['timer', 'exceptions', 'echo', 'mmu', 'mmucode']) {
         expect(expected).toMatch(/MMU off\n$/);
       } else if (name === 'mmucode') {
         expect(expected).toContain('0x1\n0x2\n0x1\n0x3\n0x4\n');
-        expect(expected).toMatch(/abort from EL0 ec=0x20 .* far=0x80003000 .*\n$/);
+        expect(expected.match(/^AT: /gm)).toHaveLength(5);
+        expect(expected).toMatch(/abort from EL0 ec=0x20 .* far=0x80003000 .* x0=0x6\n$/);
       } else if (name === 'echo') {
         expect(expected).toContain('HELLO, PL011\n');
         expect(expected).toMatch(/bytes read: 0xe\n$/);
