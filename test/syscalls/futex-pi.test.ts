@@ -193,12 +193,12 @@ describe('PI futexes at an owner\'s death', () => {
     expect(word()).toBe((OWNER_DIED | T2) >>> 0);
   });
 
-  it('a non-robust PI lock goes to its waiter as a plain hand-over', () => {
+  it('a PI lock off the robust list goes to its waiter with FUTEX_OWNER_DIED set too', () => {
     setWord(T1);
     thread(1, T1);
     expect(errnoOf(() => lockPi(thread(2, T2), WORD, null, false))).toBe(-1);
     futexExitRelease(g.mem, g.k.piTable, 1, T1, 0);
-    expect(word()).toBe((T2 | WAITERS) >>> 0);
+    expect(word()).toBe((T2 | WAITERS | OWNER_DIED) >>> 0);
   });
 });
 

@@ -187,11 +187,12 @@ function lockAtomic(mem: GuestMemory, t: Int32Array, uaddr: number, tid: number,
 }
 
 /** Give the futex at `uaddr`, whose word holds `uval`, to the waiter in slot `top` (Linux's
- *  wake_futex_pi; at an owner's death keeping FUTEX_OWNER_DIED, as fixup_pi_state_owner).
- *  False if the word changed under us. */
-function handOver(mem: GuestMemory, t: Int32Array, uaddr: number, uval: number, top: number, keepOwnerDied: boolean): boolean {
+ *  wake_futex_pi). At an owner's death with FUTEX_OWNER_DIED set, robust mutex or not, as
+ *  Linux's fixup_pi_state_owner does for a pi_state left with no owner. False if the word
+ *  changed under us. */
+function handOver(mem: GuestMemory, t: Int32Array, uaddr: number, uval: number, top: number, ownerDied: boolean): boolean {
   const newOwner = Atomics.load(t, rec(top) + TID);
-  const newval = ((keepOwnerDied ? uval & FUTEX_OWNER_DIED : 0) | FUTEX_WAITERS | newOwner) >>> 0;
+  const newval = ((ownerDied ? FUTEX_OWNER_DIED : 0) | FUTEX_WAITERS | newOwner) >>> 0;
   if (!cas(mem, uaddr, uval, newval)) return false;
   for (const s of waitersOn(t, uaddr, LOCK_WAIT)) Atomics.store(t, rec(s) + OWNER, newOwner);
   Atomics.store(t, rec(top) + STATE, GRANTED);
@@ -361,8 +362,9 @@ export function cmpRequeuePi(io: PiIo, uaddr: number, nrWake: number, nrRequeue:
 /**
  * A thread's futexes at its death (or execve), Linux's futex_cleanup: its robust list is
  * walked (robust.ts: FUTEX_OWNER_DIED on the words it held), then every PI futex it owned that
- * others wait on goes to its first waiter (exit_pi_state_list), which keeps FUTEX_OWNER_DIED
- * and so reports EOWNERDEAD for a robust mutex; from then on its TID counts as dead (a locker
+ * others wait on goes to its first waiter (exit_pi_state_list) with FUTEX_OWNER_DIED set, so
+ * that a robust mutex reports EOWNERDEAD (glibc asserts on a plain PI mutex that comes back
+ * so: Linux's rule, kept); from then on its TID counts as dead (a locker
  * of a word still naming it gets ESRCH). All under the table lock, so that no locker attaches
  * to it in between.
  */
