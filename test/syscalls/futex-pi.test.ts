@@ -231,6 +231,17 @@ describe('requeue to a PI futex', () => {
     expect(word()).toBe((T2 | WAITERS) >>> 0);
   });
 
+  it('refuses a waiter that waits to be requeued elsewhere (EINVAL) and a PI futex whose owner is dead (ESRCH)', () => {
+    g.mem.writeU32(COND, 1);
+    setWord(0);
+    const signaller = thread(1, T1);
+    expect(errnoOf(() => waitRequeuePi(thread(2, T2), COND, 1, null, WORD + 8))).toBe(-1);
+    expect(errnoOf(() => cmpRequeuePi(signaller, COND, 1, 1, WORD, 1))).toBe(E.EINVAL);
+    expect(word()).toBe(0); // nothing taken
+    g.mem.writeU32(WORD + 8, 4999); // no such thread
+    expect(errnoOf(() => cmpRequeuePi(signaller, COND, 1, 1, WORD + 8, 1))).toBe(E.ESRCH);
+  });
+
   it('a signal restarts the wait before the requeue and fails it with EAGAIN after', () => {
     g.mem.writeU32(COND, 1);
     setWord(T1);
