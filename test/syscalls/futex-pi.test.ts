@@ -93,6 +93,14 @@ describe('PI futex syscalls, one thread', () => {
     expect(word()).toBe(0);
   });
 
+  it('leaves a wait whose host wait does not sleep (as the syscall fuzz test stubs it) instead of spinning', () => {
+    g.k.futexWait = () => 'timed-out';
+    g.mem.writeU32(COND, 0);
+    // As after a signal with no handler to run: the call is set to start again.
+    expect(g.call('futex', COND, 11 /* WAIT_REQUEUE_PI */, 0, 0, WORD)).toBe(COND);
+    expect(g.k.restartSyscall).toBe(false);
+  });
+
   it('checks its arguments as Linux does', () => {
     setWord(0);
     expect(g.call('futex', WORD, LOCK_PI | CLOCK_REALTIME_FLAG, 0, 0)).toBe(-E.ENOSYS);
