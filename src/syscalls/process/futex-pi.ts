@@ -5,7 +5,8 @@
 //
 // The word protocol is the kernel's: the owner's TID in bits 0-29, FUTEX_WAITERS (bit 31) once
 // someone waits in the kernel, so that the owner's unlock comes here instead of a user-space
-// TID -> 0; FUTEX_OWNER_DIED (bit 30) after an owner died holding a robust lock. Unlock hands
+// TID -> 0; FUTEX_OWNER_DIED (bit 30) after an owner died holding the lock (set by the robust
+// list walk, or by the hand-over to a waiter at the owner's death). Unlock hands
 // the lock straight to the first waiter (the word becomes its TID | FUTEX_WAITERS, as Linux's
 // wake_futex_pi, whether more wait or not); with no waiter it becomes 0.
 //
@@ -18,7 +19,10 @@
 // futex it waits on to be requeued). A waiter sleeps on the guest word itself with Atomics.wait
 // (FutexIo.wait: a signal for it notifies that word, and the owning thread keeps serving the
 // others while it sleeps); every hand-over changes the word, so none is missed. The order among
-// waiters is first come, first served (a ticket per wait).
+// waiters is first come, first served (a ticket per wait). A dying thread releases its futexes
+// under the table lock and is marked dead in the same step, so Linux's transient answers for
+// an owner caught half-way through its exit (EBUSY, retried, or EAGAIN) have no window here:
+// a locker sees the owner alive (and is handed the lock by its death) or dead (ESRCH).
 //
 // Not modelled: priorities themselves. Linux orders waiters by priority and boosts the owner to
 // its top waiter's; tsemu has no real-time scheduling to boost anything on (sched_setscheduler
