@@ -15,7 +15,7 @@ import { GuestExit, GuestKilled, Kernel, type ForkRequest } from './syscalls/ker
 import { personaOf, setPersona } from './syscalls/process/process.js';
 import { credsOf, setCreds } from './syscalls/process/creds.js';
 import { dropShared } from './syscalls/mm/shared.js';
-import { exitRobustList } from './syscalls/process/robust.js';
+import { futexExitRelease, piTableReset } from './syscalls/process/futex-pi.js';
 import { readSnapshot, writeSnapshot, type FdRecord } from './syscalls/process/snapshot.js';
 import { execLine, type Machine } from './translate/machine.js';
 import { decodeSaved, encodeSaved, type SavedModule } from './translate/saved-translations.js';
@@ -364,7 +364,8 @@ function execProgram(machine: Machine, k: Kernel, path: string, argv: string[], 
   // are written back first). The first thread's robust list is walked, whether it is the
   // caller or ends for it (robust.ts).
   k.threads?.exec();
-  exitRobustList(k.mem, k.robustList, k.pid);
+  futexExitRelease(k.mem, k.piTable, 0, k.pid, k.robustList);
+  piTableReset(k.piTable, k.pid); // the first thread is the only one left, whoever called
   k.robustList = 0;
   k.clearChildTid = 0;
   dropShared(k, 0, ADDRESS_LIMIT);

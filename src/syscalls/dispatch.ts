@@ -2,7 +2,7 @@
 // conversion, -strace output, SysError/GuestFault → -errno, unknown numbers → -ENOSYS.
 import { GuestFault } from '../cpu/memory.js';
 import { convertArg, SYSCALLS, type SyscallDef } from './define.js';
-import { E, ERESTARTNOHAND, ERESTARTSYS, SysError } from './errno.js';
+import { E, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, SysError } from './errno.js';
 import { GuestExit, GuestKilled, ThreadExeced, type Kernel } from './kernel.js';
 import { AARCH64_SYSCALLS } from './numbers.js';
 import './all.js';
@@ -40,9 +40,9 @@ export function dispatchSyscall(k: Kernel): void {
         throw err;
       }
       let errno = errnoFrom(k, err);
-      if (errno === ERESTARTSYS || errno === ERESTARTNOHAND) {
+      if (errno === ERESTARTSYS || errno === ERESTARTNOHAND || errno === ERESTARTNOINTR) {
         // The run loop decides once it knows whether a handler runs (signals.ts deliverSignals).
-        k.restartSyscall = errno === ERESTARTSYS ? 'sys' : 'nohand';
+        k.restartSyscall = errno === ERESTARTSYS ? 'sys' : errno === ERESTARTNOHAND ? 'nohand' : 'nointr';
         errno = E.EINTR;
       }
       result = BigInt(-errno);

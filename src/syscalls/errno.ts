@@ -1,2 +1,2 @@
 // Errno values and SysError for handlers; defined in vfs/ (see there) so backends can use them.
-export { E, ERESTARTNOHAND, ERESTARTSYS, SysError, errnoOf, host, type Errno } from '../vfs/errno.js';
+export { E, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, SysError, errnoOf, host, type Errno } from '../vfs/errno.js';

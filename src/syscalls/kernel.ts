@@ -10,6 +10,7 @@ import type { PathResolver } from '../vfs/paths.js';
 import { Children } from './process/children.js';
 import { UNCONFINED, type Confinement } from './confine.js';
 import { ERESTARTSYS, SysError } from './errno.js';
+import { newPiTable } from './process/futex-pi.js';
 import { initialFdLimit } from './process/hostlimits.js';
 import { HOST_EVENTS, type HostLink } from './host-link.js';
 import { Session } from './process/session.js';
@@ -138,6 +139,8 @@ export class Kernel {
   comm = '';
   clearChildTid = 0;
   robustList = 0;
+  /** The process's PI futex state, shared with its threads' workers (process/futex-pi.ts). */
+  readonly piTable = newPiTable();
   /** Set once the guest has started a second thread. */
   threads: ThreadHooks | null = null;
   /** rt_sigaction records: signal → [handler, flags, restorer, mask]; default action when absent. */
@@ -162,8 +165,8 @@ export class Kernel {
   pollLook = false;
   /** Set by a blocking call a signal interrupted: the run loop restarts it or makes it EINTR
    *  ('sys': ERESTARTSYS, restarted after a handler with SA_RESTART; 'nohand': ERESTARTNOHAND,
-   *  EINTR after any handler). */
-  restartSyscall: false | 'sys' | 'nohand' = false;
+   *  EINTR after any handler; 'nointr': ERESTARTNOINTR, restarted after any handler). */
+  restartSyscall: false | 'sys' | 'nohand' | 'nointr' = false;
   /** x0 as the current system call received it, to re-issue the call on restart. */
   syscallArg0 = 0n;
   /** Address of the page holding the sigreturn trampoline, once mapped (0: not yet). */

@@ -37,7 +37,7 @@ import {
 import { deliverSignals, forceSignal, sigsuspendOnce, sigwaitOnce } from '../syscalls/signal/signals.js';
 import type { Machine } from '../translate/machine.js';
 import { newestEntry } from '../bundled.js';
-import { exitRobustList } from '../syscalls/process/robust.js';
+import { futexExitRelease, piThreadStarted } from '../syscalls/process/futex-pi.js';
 import { CodeSharing, codeShareReport, shareCodeFromEnv } from './code-share.js';
 import {
   CALL, CALL_KIND, logFlush, logInvalidation, newMailbox, replayInvalidations, RESTART, SLOT, slotWord, STATUS, WORD, WOULD_WAIT,
@@ -69,6 +69,8 @@ export interface ThreadWorkerData {
   mailbox: SharedArrayBuffer;
   /** The owner's host-events words (Kernel.wake): bumping word 0 wakes it. */
   wake: SharedArrayBuffer;
+  /** The process's PI futex table (syscalls/process/futex-pi.ts). */
+  piTable: SharedArrayBuffer;
   slot: number;
   pid: number;
   /** Compiled code shared between the threads (code-share.ts): the process's channel, and the
@@ -124,6 +126,7 @@ export class ThreadGroup implements ThreadHooks {
     this.ownCpu = k.cpu;
     Atomics.store(this.box, slotWord(0, SLOT.status), STATUS.BUSY);
     Atomics.store(this.box, slotWord(0, SLOT.tid), k.pid);
+    piThreadStarted(k.piTable, 0, k.pid);
     machine.translator.sharedCodeBits = true;
     machine.codeChanged = (addr, len) => this.codeChanged(addr, len, 0);
     machine.takeInvalidations = () => {
@@ -180,6 +183,7 @@ export class ThreadGroup implements ThreadHooks {
     this.slotByTid.set(tid, slot);
     const box = this.box;
     Atomics.store(box, slotWord(slot, SLOT.tid), tid);
+    piThreadStarted(this.k.piTable, slot, tid);
     Atomics.store(box, slotWord(slot, SLOT.clearTid), req.clearChildTid);
     // A warm worker starts with the code compiled so far (code-share.ts).
     this.code.take(true);
@@ -210,7 +214,7 @@ export class ThreadGroup implements ThreadHooks {
     const codePort = this.code.portFor(slot);
     const data: ThreadWorkerData = {
       memory: this.machine.mem.memory, mailbox: this.box.buffer as SharedArrayBuffer,
-      wake: this.k.wake.buffer as SharedArrayBuffer, slot, pid: this.k.pid, codeChannel: this.codeChannel, codePort,
+      wake: this.k.wake.buffer as SharedArrayBuffer, piTable: this.k.piTable.buffer as SharedArrayBuffer, slot, pid: this.k.pid, codeChannel: this.codeChannel, codePort,
     };
     const w = new Worker(newestEntry(import.meta.url, 'thread-worker'), {
       workerData: data, transferList: codePort ? [codePort] : [], stdout: false, stderr: false,
@@ -328,7 +332,7 @@ export class ThreadGroup implements ThreadHooks {
     if (self === 0) return;
     // The caller's robust list is walked as at its death (futex_exec_release); its worker then
     // ends without touching memory, which holds the new image by then.
-    exitRobustList(this.k.mem, Atomics.load(box, slotWord(self, SLOT.robustList)) >>> 0, this.currentTid());
+    futexExitRelease(this.k.mem, this.k.piTable, self, this.currentTid(), Atomics.load(box, slotWord(self, SLOT.robustList)) >>> 0);
     Atomics.store(box, slotWord(self, SLOT.robustList), 0);
     Atomics.store(box, slotWord(self, SLOT.clearTid), 0);
     Atomics.store(box, slotWord(self, SLOT.zap), 1);
@@ -408,7 +412,7 @@ export class ThreadGroup implements ThreadHooks {
           // A call the thread runs itself (a futex wait, a sleep) was cut short by a signal.
           k.syscallArg0 = cpu.x(0);
           cpu.setX(0, BigInt(-E.EINTR));
-          k.restartSyscall = arg === RESTART.SYS ? 'sys' : 'nohand';
+          k.restartSyscall = arg === RESTART.SYS ? 'sys' : arg === RESTART.NOHAND ? 'nohand' : 'nointr';
         }
         return true;
       case CALL_KIND.FAULT: {

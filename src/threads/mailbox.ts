@@ -64,8 +64,8 @@ export const CALL = { IDLE: 0, ASKED: 1, SERVING: 3, DONE: 2 } as const;
  */
 export const CALL_KIND = { SYSCALL: 1, FATAL_SIGNAL: 2, SIGNALS: 3, FAULT: 4, SIGWAIT: 5, POLL: 6, SIGSUSPEND: 7 } as const;
 /** SIGNALS' arg: the thread's call was interrupted (x0 still its first argument) as by
- *  ERESTARTSYS or ERESTARTNOHAND, or nothing was interrupted. */
-export const RESTART = { NONE: 0, SYS: 1, NOHAND: 2 } as const;
+ *  ERESTARTSYS, ERESTARTNOHAND or ERESTARTNOINTR, or nothing was interrupted. */
+export const RESTART = { NONE: 0, SYS: 1, NOHAND: 2, NOINTR: 3 } as const;
 export const WOULD_WAIT = 1;
 
 const SLOTS_AT = 8;

@@ -12,9 +12,10 @@ import * as fs from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import { GuestFault, GuestMemory } from '../cpu/memory.js';
 import { MAX_THREADS, REG, STATE_BASE, threadJumpCache, threadScratch, threadStateBase } from '../cpu/state.js';
-import { E, ERESTARTNOHAND, ERESTARTSYS, SysError } from '../syscalls/errno.js';
+import { E, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, SysError } from '../syscalls/errno.js';
 import { futexCall, type FutexIo } from '../syscalls/process/futex.js';
-import { exitRobustList, ROBUST_LIST_HEAD_SIZE } from '../syscalls/process/robust.js';
+import { futexExitRelease } from '../syscalls/process/futex-pi.js';
+import { ROBUST_LIST_HEAD_SIZE } from '../syscalls/process/robust.js';
 import { readTimespec, writeTimespec } from '../syscalls/structs.js';
 import { clockNs } from '../syscalls/time/time.js';
 import { Machine } from '../translate/machine.js';
@@ -115,10 +116,12 @@ function futexWait(addr: number, val: number, ms: number): ReturnType<FutexIo['w
   }
 }
 
+const piTable = new Int32Array(data.piTable);
 const futexIo: FutexIo = {
   mem,
   wait: futexWait,
   wake: (addr, n) => Atomics.notify(words, addr / 4, n),
+  pi: { table: piTable, slot, tid: 0 },
 };
 
 class ThreadExit {}
@@ -152,7 +155,9 @@ function localCall(nr: number): bigint | undefined {
     }
     case NR.rseq: return BigInt(-E.ENOSYS);
     case NR.sched_yield: return 0n;
-    case NR.futex: return BigInt(futexCall(futexIo, x(0), Number(BigInt.asIntN(32, cpu.x(1))), Number(cpu.x(2) & 0xffffffffn),
+    case NR.futex:
+      futexIo.pi.tid = Atomics.load(box, slotWord(slot, SLOT.tid));
+      return BigInt(futexCall(futexIo, x(0), Number(BigInt.asIntN(32, cpu.x(1))), Number(cpu.x(2) & 0xffffffffn),
       x(3), x(4), Number(cpu.x(5) & 0xffffffffn)));
     case NR.clock_gettime: {
       const clock = Number(BigInt.asIntN(32, cpu.x(0)));
@@ -223,8 +228,8 @@ function syscall(): void {
     r = localCall(nr);
   } catch (err) {
     if (err instanceof ThreadExit) throw err;
-    if (err instanceof SysError && (err.errno === ERESTARTSYS || err.errno === ERESTARTNOHAND)) {
-      takeSignals(err.errno === ERESTARTSYS ? RESTART.SYS : RESTART.NOHAND);
+    if (err instanceof SysError && (err.errno === ERESTARTSYS || err.errno === ERESTARTNOHAND || err.errno === ERESTARTNOINTR)) {
+      takeSignals(err.errno === ERESTARTSYS ? RESTART.SYS : err.errno === ERESTARTNOHAND ? RESTART.NOHAND : RESTART.NOINTR);
       return;
     }
     if (err instanceof SysError) r = BigInt(-err.errno);
@@ -360,8 +365,9 @@ function runThread(): void {
 
 /** CLONE_CHILD_CLEARTID: now that the thread has left its stack, zero the word and wake one. */
 function threadExited(): void {
-  // Linux marks the robust mutexes it held before it clears the tid (mm_release).
-  exitRobustList(mem, Atomics.load(box, slotWord(slot, SLOT.robustList)) >>> 0, Atomics.load(box, slotWord(slot, SLOT.tid)));
+  // Linux marks the robust mutexes it held, and hands the PI ones others wait for to them,
+  // before it clears the tid (mm_release).
+  futexExitRelease(mem, piTable, slot, Atomics.load(box, slotWord(slot, SLOT.tid)), Atomics.load(box, slotWord(slot, SLOT.robustList)) >>> 0);
   const ctid = Atomics.load(box, slotWord(slot, SLOT.clearTid)) >>> 0;
   if (ctid) {
     try {

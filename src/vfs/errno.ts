@@ -21,6 +21,9 @@ export const ERESTARTSYS = 512;
 /** Kernel-internal, as Linux's ERESTARTNOHAND: restarted only when no handler ran; a handler
  *  makes it EINTR whatever SA_RESTART says (sleeps, and waits with a timeout). */
 export const ERESTARTNOHAND = 514;
+/** Kernel-internal, as Linux's ERESTARTNOINTR: restarted after any handler, whatever
+ *  SA_RESTART says; never EINTR (FUTEX_LOCK_PI). */
+export const ERESTARTNOINTR = 513;
 
 /** Thrown by handlers and backends; the dispatcher returns -errno to the guest. */
 export class SysError extends Error {

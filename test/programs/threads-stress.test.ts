@@ -1,6 +1,6 @@
 // The thread fixtures over and over (issue #9, "no lost wake-ups and no hangs"): threads,
-// threads_smc, threads_signals, threads_wait, threads_robust, threads_proc, threads_exec and
-// threads_alarm (not threads_many: its 64 cold worker starts take tens of seconds on a loaded
+// threads_smc, threads_signals, threads_wait, threads_robust, threads_proc, threads_exec,
+// threads_alarm and threads_pi (not threads_many: its 64 cold worker starts take tens of seconds on a loaded
 // machine), static and dynamic, STRESS_RUNS runs in all, two at a time
 // (this machine type has 2 cores), each killed if it passes HANG_MS. Any wrong output, wrong
 // status or hang fails the test, which lists every bad run. Expected outputs are the ones
@@ -22,7 +22,7 @@ const AT_ONCE = 2;
 /** A run takes 1-5 s here, up to ~20 s on a busy machine: one still going after this hangs. */
 const HANG_MS = 90_000;
 const NAMES = ['threads', 'threads_smc', 'threads_signals', 'threads_wait', 'threads_robust', 'threads_proc', 'threads_exec',
-  'threads_alarm'];
+  'threads_alarm', 'threads_pi'];
 const SYSROOT = '/usr/aarch64-linux-gnu';
 const noSysroot = needs('sysroot');
 

@@ -9,6 +9,8 @@
 //   Go only ever pass FUTEX_BITSET_MATCH_ANY, for which that is exact.
 // - REQUEUE / CMP_REQUEUE: waiters are not moved to uaddr2 but woken (a spurious wake-up,
 //   which every futex user tolerates: each rechecks its word and waits again).
+// The priority-inheritance operations (LOCK_PI and the rest) keep state of their own, in a
+// table the threads share: futex-pi.ts.
 import type { GuestMemory } from '../../cpu/memory.js';
 import { PERM_R, PERM_W } from '../../cpu/state.js';
 import { clockNs } from '../time/time.js';
@@ -16,9 +18,11 @@ import { syscall } from '../define.js';
 import { E, ERESTARTNOHAND, ERESTARTSYS, SysError } from '../errno.js';
 import type { FutexWaitResult } from '../kernel.js';
 import { readTimespec } from '../structs.js';
+import { cmpRequeuePi, lockPi, unlockPi, waitRequeuePi, type PiThread } from './futex-pi.js';
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5;
-const FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
+const FUTEX_LOCK_PI = 6, FUTEX_UNLOCK_PI = 7, FUTEX_TRYLOCK_PI = 8;
+const FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_WAIT_REQUEUE_PI = 11, FUTEX_CMP_REQUEUE_PI = 12, FUTEX_LOCK_PI2 = 13;
 const FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
 const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1;
 
@@ -29,14 +33,39 @@ export interface FutexIo {
    *  'interrupted': a signal for the waiting thread ended it. */
   wait(addr: number, val: number, timeoutMs: number): FutexWaitResult;
   wake(addr: number, count: number): number;
+  /** The calling thread and its process's PI futex table (futex-pi.ts). */
+  pi: PiThread;
 }
 
 export function futexCall(io: FutexIo, uaddr: number, op: number, val: number, timeout: number, uaddr2: number, val3: number): number {
   const cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-  if ((op & FUTEX_CLOCK_REALTIME) && cmd !== FUTEX_WAIT && cmd !== FUTEX_WAIT_BITSET) throw new SysError(E.ENOSYS);
+  const realtime = (op & FUTEX_CLOCK_REALTIME) !== 0;
+  if (realtime && cmd !== FUTEX_WAIT && cmd !== FUTEX_WAIT_BITSET && cmd !== FUTEX_WAIT_REQUEUE_PI && cmd !== FUTEX_LOCK_PI2) {
+    throw new SysError(E.ENOSYS);
+  }
   if (uaddr % 4 !== 0) throw new SysError(E.EINVAL);
   const mem = io.mem;
+  /** Time left to an absolute deadline on `clock`, read (EINVAL, EFAULT) before anything else. */
+  const deadline = (clock: number): (() => number) | null => {
+    if (!timeout) return null;
+    const at = readTimespec(mem, timeout);
+    return () => Number(at - clockNs(clock)) / 1e6;
+  };
   switch (cmd) {
+    // FUTEX_LOCK_PI's deadline is on CLOCK_REALTIME; LOCK_PI2's and WAIT_REQUEUE_PI's on
+    // CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME says otherwise. TRYLOCK_PI has none.
+    case FUTEX_LOCK_PI:
+      return lockPi(io, uaddr, deadline(CLOCK_REALTIME), false);
+    case FUTEX_LOCK_PI2:
+      return lockPi(io, uaddr, deadline(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC), false);
+    case FUTEX_TRYLOCK_PI:
+      return lockPi(io, uaddr, null, true);
+    case FUTEX_UNLOCK_PI:
+      return unlockPi(io, uaddr);
+    case FUTEX_WAIT_REQUEUE_PI:
+      return waitRequeuePi(io, uaddr, val, deadline(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC), uaddr2);
+    case FUTEX_CMP_REQUEUE_PI:
+      return cmpRequeuePi(io, uaddr, val | 0, timeout | 0, uaddr2, val3); // nr_wake, nr_requeue
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET: {
       if (cmd === FUTEX_WAIT_BITSET && val3 === 0) throw new SysError(E.EINVAL);
@@ -122,5 +151,6 @@ function wakeOp(io: FutexIo, uaddr: number, nr: number, nr2: number, uaddr2: num
 }
 
 syscall('futex', 'uaddr:ptr op:int val:uint timeout:ptr uaddr2:ptr val3:uint', (k, uaddr, op, val, timeout, uaddr2, val3) =>
-  futexCall({ mem: k.mem, wait: (a, v, ms) => k.futexWait(a, v, ms), wake: (a, n) => k.futexWake(a, n) },
+  // Only the first thread's own calls come here: other threads make theirs on their workers.
+  futexCall({ mem: k.mem, wait: (a, v, ms) => k.futexWait(a, v, ms), wake: (a, n) => k.futexWake(a, n), pi: { table: k.piTable, slot: 0, tid: k.pid } },
     uaddr, op, val, timeout, uaddr2, val3));

@@ -10,7 +10,8 @@ import { readString } from '../guest.js';
 import { childCode, GuestExit, type Kernel } from '../kernel.js';
 import { hostLimit, RLIM_NLIMITS, RLIMIT_NOFILE, RLIMIT_STACK } from './hostlimits.js';
 import { dropShared } from '../mm/shared.js';
-import { exitRobustList, ROBUST_LIST_HEAD_SIZE } from './robust.js';
+import { futexExitRelease } from './futex-pi.js';
+import { ROBUST_LIST_HEAD_SIZE } from './robust.js';
 import { writeRusage } from '../structs.js';
 
 function exit(k: Kernel, status: number): never {
@@ -21,7 +22,8 @@ function exit(k: Kernel, status: number): never {
 // exit ends the calling thread; the process ends with its last thread. (Other threads'
 // exit runs on their own workers: threads/thread-worker.ts.)
 syscall('exit', 'status:int', (k, status) => {
-  exitRobustList(k.mem, k.robustList, k.pid); // the mutexes it dies holding (robust.ts)
+  // The mutexes it dies holding: robust ones marked, PI ones handed to their waiters.
+  futexExitRelease(k.mem, k.piTable, 0, k.pid, k.robustList);
   k.robustList = 0;
   k.threads?.outlive();
   return exit(k, status);

@@ -5,7 +5,8 @@
 // FUTEX_OWNER_DIED (keeping FUTEX_WAITERS, dropping the TID), and one waiter is woken if any
 // waited, so that the next pthread_mutex_lock returns EOWNERDEAD instead of hanging.
 // Written against GuestMemory alone: a thread's worker walks its own list as it dies
-// (threads/thread-worker.ts), the owning thread walks the first thread's (exit).
+// (threads/thread-worker.ts), the owning thread walks the first thread's (exit); both through
+// futex-pi.ts futexExitRelease, which then hands the PI futexes the thread held to their waiters.
 import { GuestFault, type GuestMemory } from '../../cpu/memory.js';
 
 /** sizeof(struct robust_list_head): next, futex_offset, list_op_pending. */
@@ -79,8 +80,8 @@ function futexDeath(mem: GuestMemory, uaddr: number, tid: number, pi: boolean, p
       return false;
     }
     if ((Atomics.compareExchange(words, i, uval | 0, mval | 0) >>> 0) !== uval) continue; // changed meanwhile
-    // PI futexes wake their waiters through their PI state (exit_pi_state), which tsemu has
-    // not: it answers FUTEX_LOCK_PI with ENOSYS, so none waits.
+    // PI futexes are handed to their waiters after the walk (futex-pi.ts futexExitRelease,
+    // Linux's exit_pi_state_list), keeping FUTEX_OWNER_DIED set here.
     if (!pi && (uval & FUTEX_WAITERS)) Atomics.notify(words, i, 1);
     return true;
   }

@@ -85,7 +85,7 @@ export function deliverSignals(k: Kernel): void {
       throw new GuestKilled(sig);
     }
     if (k.restartSyscall) {
-      const restartable = k.restartSyscall === 'sys' && (act[1] & SA_RESTART) !== 0n;
+      const restartable = k.restartSyscall === 'nointr' || (k.restartSyscall === 'sys' && (act[1] & SA_RESTART) !== 0n);
       k.restartSyscall = false;
       if (restartable) restartSyscall(k);
       else k.cpu.setX(0, BigInt(-E.EINTR));
