@@ -98,6 +98,13 @@ export function runSteps(steps: Step[]): number {
   return 0;
 }
 
+/** What a SystemInsnHook did: nothing (the block exits with the trap, as without a hook), the
+ *  access (the block goes on), or the access after which the run loop must look again (an
+ *  interrupt became deliverable, the translation changed). */
+export const SYSTEM_INSN = { NOT_DONE: 0, DONE: 1, LEAVE: 2 } as const;
+/** System mode: performs the system instruction a Trap.SystemRegister carries (its bits). */
+export type SystemInsnHook = (bits: number) => number;
+
 export class EvalEmitter implements Emitter {
   pc = 0;
   /** See Emitter.system (set by the translator). */
@@ -675,8 +682,27 @@ export class EvalEmitter implements Emitter {
     this.exitWith(this.setExitArgs(imm), Exit.Svc, this.pc + 4);
   }
 
+  /** System mode: performs a system-register access in place (see SystemInsnHook). */
+  systemInsn: SystemInsnHook | null = null;
+
   trap(kind: Trap, imm = 0): void {
-    this.exitWith(this.setExitArgs(kind, this.i64(imm)), Exit.Trap, this.pc);
+    const hook = this.systemInsn;
+    if (kind !== Trap.SystemRegister || !hook) {
+      this.exitWith(this.setExitArgs(kind, this.i64(imm)), Exit.Trap, this.pc);
+      return;
+    }
+    // Done in place, the block goes on; else the trap exit as above, or (done, but the run
+    // loop must look again) the block ends with the next instruction's pc.
+    const args = this.setExitArgs(kind, this.i64(imm));
+    const trapped = this.exitTo(Exit.Trap, this.pc);
+    const leave = this.exitTo(Exit.Budget, this.pc + 4);
+    this.steps.push(() => {
+      const r = hook(imm);
+      if (r === SYSTEM_INSN.DONE) return 0;
+      if (r === SYSTEM_INSN.LEAVE) return leave();
+      args();
+      return trapped();
+    });
   }
 
   sync(what: Sync, arg?: Val): void {

@@ -16,7 +16,7 @@ import {
 import { collectGarbage } from './host-gc.js';
 import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
-import { EvalEmitter, evalRuntime, runSteps, type EvalRuntime, type Step } from './eval-emitter.js';
+import { EvalEmitter, evalRuntime, runSteps, type EvalRuntime, type Step, type SystemInsnHook } from './eval-emitter.js';
 import { IoEmitter } from './io-emitter.js';
 import { MmuEmitter } from './mmu-emitter.js';
 import type { AddressTranslation, IoBus } from '../cpu/io.js';
@@ -203,6 +203,10 @@ export class Translator {
     this.clearJumpCache();
   }
 
+  /** System mode: performs system-register accesses inside first-tier blocks (set by the
+   *  run loop; null: each one leaves the block as a Trap.SystemRegister exit). */
+  systemInsn: SystemInsnHook | null = null;
+
   /** System mode: the MMU's translation while it is on (first tier only, see mmu-emitter.ts),
    *  and the device bus its accesses may reach. Set through Machine.setTranslation. */
   mmu: AddressTranslation | null = null;
@@ -306,6 +310,7 @@ export class Translator {
     const e = this.mmu ? new MmuEmitter(this.fpcrMode(), this.evalRt, this.io!, this.mmu)
       : io ? new IoEmitter(this.fpcrMode(), this.evalRt, io) : new EvalEmitter(this.fpcrMode(), this.evalRt);
     e.system = !!this.opts.system;
+    if (cache) e.systemInsn = this.systemInsn;
     const pageEnd = (Math.floor(start / PAGE_SIZE) + 1) * PAGE_SIZE;
     const max = cache ? this.maxInsns : 1;
     let pc = start;
