@@ -16,6 +16,7 @@ import { buildFdt } from './system/fdt.js';
 import { psciCall } from './system/psci.js';
 import { SerialInput } from './system/serial-input.js';
 import { VIRT, VirtBoard } from './system/virt.js';
+import { VirtioBlk } from './system/virtio-blk.js';
 
 export { BootError, Unsupported };
 
@@ -26,6 +27,9 @@ export interface SystemOptions {
   /** A device tree blob to pass instead of the generated one (used as is). */
   dtb?: string;
   ramSize: number;
+  /** Disk images as virtio-blk devices on virtio-mmio transports, the first one Linux's vda.
+   *  `option` is how the command line named it, for errors ("-drive file=disk.img"). */
+  disks?: { file: string; option: string; readOnly?: boolean; serial?: string }[];
   /** Serial output (the PL011's transmitted bytes). */
   serial: (bytes: Uint8Array) => void;
   /** Serial input: a host file descriptor (stdin for -nographic), or null for none. Ctrl-A x
@@ -45,7 +49,14 @@ export function runSystem(opts: SystemOptions): number {
   const machine = new Machine({ system: true, budget: BUDGET, trace: opts.log?.inAsm });
   const cpu = machine.cpu;
   const serial = new SerialBuffer(opts.serial);
-  const board = new VirtBoard(machine.mem, opts.ramSize, (b) => serial.put(b));
+  const disks: VirtioBlk[] = [];
+  try {
+    for (const d of opts.disks ?? []) disks.push(new VirtioBlk(d.file, d.option, { readOnly: d.readOnly, serial: d.serial }));
+  } catch (e) {
+    for (const d of disks) d.close();
+    throw e;
+  }
+  const board = new VirtBoard(machine.mem, opts.ramSize, (b) => serial.put(b), disks);
   boot(machine, board, opts);
 
   const el1 = new El1(cpu);
@@ -74,6 +85,7 @@ export function runSystem(opts: SystemOptions): number {
     if (mmuOn && el1.el !== el) machine.setTranslation(mmu, board.bus);
   };
   const logInt = opts.log?.int;
+  if (logInt) for (const t of board.virtio) t.log = logInt;
   board.connectTimer(el1.timer);
   const irqDue = () => !el1.irqMasked && gic.irqLine();
   const input = new SerialInput(opts.serialIn ?? null);
@@ -216,6 +228,7 @@ export function runSystem(opts: SystemOptions): number {
   } finally {
     serial.flush();
     input.close();
+    for (const d of disks) d.close();
   }
 }
 
