@@ -87,6 +87,8 @@ export class SplitQueue {
   used = 0;
   /** The next available-ring index to take (the driver's idx counts up the same way). */
   private lastAvail = 0;
+  /** The used ring's index: the device's own count (the driver only reads the ring's copy). */
+  private usedIdx = 0;
 
   constructor(private readonly ram: GuestRam, readonly sizeMax: number) {}
 
@@ -94,7 +96,7 @@ export class SplitQueue {
     this.size = 0;
     this.ready = false;
     this.desc = this.avail = this.used = 0;
-    this.lastAvail = 0;
+    this.lastAvail = this.usedIdx = 0;
   }
 
   private u16(addr: number): number { const v = this.ram.view(addr, 2); return v[0] | (v[1] << 8); }
@@ -128,11 +130,11 @@ export class SplitQueue {
       const head = this.u16(this.avail + 4 + 2 * (this.lastAvail % this.size));
       const chain = this.chain(head);
       serve(chain);
-      const usedIdx = this.u16(this.used + 2);
-      const elem = this.used + 4 + 8 * (usedIdx % this.size);
+      const elem = this.used + 4 + 8 * (this.usedIdx % this.size);
       this.put32(elem, head);
       this.put32(elem + 4, chain.written);
-      this.put16(this.used + 2, (usedIdx + 1) & 0xffff); // after the element: the driver reads idx first
+      this.usedIdx = (this.usedIdx + 1) & 0xffff;
+      this.put16(this.used + 2, this.usedIdx); // after the element: the driver reads idx first
       this.lastAvail = (this.lastAvail + 1) & 0xffff;
       served++;
     }
