@@ -17,6 +17,7 @@ import { buildFdt } from './system/fdt.js';
 import { psciCall } from './system/psci.js';
 import { SerialInput } from './system/serial-input.js';
 import { VIRT, VirtBoard } from './system/virt.js';
+import { VirtioBlk } from './system/virtio-blk.js';
 
 export { BootError, Unsupported };
 
@@ -27,6 +28,9 @@ export interface SystemOptions {
   /** A device tree blob to pass instead of the generated one (used as is). */
   dtb?: string;
   ramSize: number;
+  /** Disk images as virtio-blk devices on virtio-mmio transports, the first one Linux's vda.
+   *  `option` is how the command line named it, for errors ("-drive file=disk.img"). */
+  disks?: { file: string; option: string; readOnly?: boolean; serial?: string }[];
   /** Serial output (the PL011's transmitted bytes). */
   serial: (bytes: Uint8Array) => void;
   /** Serial input: a host file descriptor (stdin for -nographic), or null for none. Ctrl-A x
@@ -49,7 +53,14 @@ export function runSystem(opts: SystemOptions): number {
   const machine = new Machine({ system: true, budget: BUDGET, trace: opts.log?.inAsm, tier: opts.log?.stats ? 'eval' : undefined });
   const cpu = machine.cpu;
   const serial = new SerialBuffer(opts.serial);
-  const board = new VirtBoard(machine.mem, opts.ramSize, (b) => serial.put(b));
+  const disks: VirtioBlk[] = [];
+  try {
+    for (const d of opts.disks ?? []) disks.push(new VirtioBlk(d.file, d.option, { readOnly: d.readOnly, serial: d.serial }));
+  } catch (e) {
+    for (const d of disks) d.close();
+    throw e;
+  }
+  const board = new VirtBoard(machine.mem, opts.ramSize, (b) => serial.put(b), disks);
   boot(machine, board, opts);
 
   const el1 = new El1(cpu);
@@ -85,11 +96,8 @@ export function runSystem(opts: SystemOptions): number {
     el1, cpu, irqLine: () => gic.irqLine(), unimp: opts.log?.unimp, translationChanged, translationPageChanged,
     addressTranslate: (va, el, write) => (mmuOn ? mmu.addressTranslate(va, el, write) : va & 0xfffffffff000n),
   };
-  /** Taking an exception or returning from one may change the exception level: code
-   *  translated for the other level's execute permissions is made again when it is reached
-   *  (EvalBlock.level). */
-  const elMayChange = (f: () => void) => f();
   const logInt = opts.log?.int;
+  if (logInt) for (const t of board.virtio) t.log = logInt;
   board.connectTimer(el1.timer);
   const irqDue = () => !el1.irqMasked && gic.irqLine();
   // System-register accesses and PSTATE writes inside first-tier blocks (a boot makes ~3
@@ -134,7 +142,7 @@ export function runSystem(opts: SystemOptions): number {
     if ((ec === EC.instAbortSame || ec === EC.pcAlign) && ret === lastVector) {
       throw new Unsupported(`the guest's exception vector at 0x${u64(ret).toString(16)} cannot be fetched (VBAR_EL1 = 0x${el1.vbar.toString(16)}), after an exception with ESR_EL1 = 0x${el1.esr.toString(16)} from ELR_EL1 = 0x${el1.elr.toString(16)}; -d int logs them`);
     }
-    elMayChange(() => el1.takeSync(ec, iss, ret, far));
+    el1.takeSync(ec, iss, ret, far);
     lastVector = cpu.pc;
   };
   const undefinedInsn = (pc: number) => sync(EC.unknown, 0, pc);
@@ -230,7 +238,7 @@ export function runSystem(opts: SystemOptions): number {
         return null;
       case Trap.ExceptionReturn:
         if (el1.el === 0) return undefinedInsn(stop.pc), null;
-        elMayChange(() => el1.eret());
+        el1.eret();
         return null;
       default: // SMC: no EL3
         undefinedInsn(stop.pc);
@@ -246,12 +254,13 @@ export function runSystem(opts: SystemOptions): number {
       if (quit) return 0;
       if (irqDue()) {
         logInt?.(`interrupt: IRQ at pc 0x${u64(cpu.pc).toString(16)}`);
-        elMayChange(() => el1.takeException(VECTOR_IRQ, cpu.pc));
+        el1.takeException(VECTOR_IRQ, cpu.pc);
       }
     }
   } finally {
     serial.flush();
     input.close();
+    for (const d of disks) d.close();
     if (opts.log?.stats) {
       const wall = (performance.now() - started) / 1000, busy = wall - idleMs / 1000;
       const n = machine.firstTierInsns;

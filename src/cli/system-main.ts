@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
 import { BootError, runSystem, serialTo, Unsupported } from '../system.js';
+import { OptionError, parseDisks } from './drive-options.js';
 
 function err(line: string): never {
   fs.writeSync(2, `tsemu-system: ${line}\n`);
@@ -11,7 +12,7 @@ function err(line: string): never {
 }
 
 /** qemu's single-dash long options (-kernel, -append, ...) as commander's --kernel. */
-const LONG = ['machine', 'kernel', 'initrd', 'append', 'dtb', 'nographic', 'smp', 'cpu', 'serial', 'monitor', 'nic', 'no-reboot'];
+const LONG = ['machine', 'kernel', 'initrd', 'append', 'dtb', 'nographic', 'smp', 'cpu', 'serial', 'monitor', 'nic', 'no-reboot', 'drive', 'device'];
 export function qemuStyle(argv: string[]): string[] {
   return argv.map((a, i) => (i >= 2 && a.startsWith('-') && !a.startsWith('--') && LONG.includes(a.slice(1)) ? `-${a}` : a));
 }
@@ -23,6 +24,8 @@ export function parseSize(s: string): number | null {
   const unit = { '': 2 ** 20, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
   return Number(m[1]) * unit;
 }
+
+const collect = (v: string, all: string[] | undefined) => [...(all ?? []), v];
 
 export function main(argv: string[]): void {
   const program = new Command();
@@ -40,6 +43,11 @@ export function main(argv: string[]): void {
     .option('--smp <n>', 'CPUs (1 only, for now)', '1')
     .option('--cpu <model>', 'accepted for qemu compatibility; the CPU is tsemu\'s own (a Cortex-A72-like v8.0 core)')
     .option('--no-reboot', 'accepted: a guest reset ends the run anyway')
+    .option('--drive <spec>', 'a disk: file=disk.img,format=raw[,if=virtio|none][,id=ID][,readonly=on][,serial=S]; ' +
+      'if=virtio (the default) is a virtio-blk disk on a virtio-mmio transport (Linux\'s /dev/vda for the first), ' +
+      'if=none waits for a -device (repeatable; raw images only)', collect)
+    .option('--device <spec>', 'virtio-blk-device,drive=ID: a virtio-blk disk on a virtio-mmio transport for the -drive ' +
+      'with if=none,id=ID (the only device type; repeatable)', collect)
     .option('-d <items>', 'log: in_asm (translated instructions), int (exceptions, interrupts, PSCI), unimp (unknown system registers), stats (at the end: guest instructions run, per second)')
     .option('-D <file>', 'write -d logs to a file instead of stderr')
     .showHelpAfterError();
@@ -54,6 +62,13 @@ export function main(argv: string[]): void {
   const ram = parseSize(o.m);
   if (ram === null || ram < 16 * 2 ** 20) err(`-m ${o.m}: not a RAM size of at least 16M; pass e.g. -m 512M`);
   if (ram > 2 * 2 ** 30) err(`-m ${o.m}: at most 2G of RAM for now; pass e.g. -m 2G`);
+  let disks: ReturnType<typeof parseDisks> = [];
+  try {
+    disks = parseDisks(o.drive ?? [], o.device ?? []);
+  } catch (e) {
+    if (e instanceof OptionError) err(e.message);
+    throw e;
+  }
   const items = new Set(o.d ? String(o.d).split(',') : []);
   for (const it of items) if (!['in_asm', 'int', 'unimp', 'stats'].includes(it)) err(`-d ${it}: unknown log item; use in_asm, int, unimp or stats`);
   const logFd = o.D ? fs.openSync(o.D, 'w') : 2;
@@ -66,7 +81,7 @@ export function main(argv: string[]): void {
   const line = (s: string) => fs.writeSync(logFd, s + '\n');
   try {
     const status = runSystem({
-      kernel: o.kernel, initrd: o.initrd, append: o.append, dtb: o.dtb, ramSize: ram,
+      kernel: o.kernel, initrd: o.initrd, append: o.append, dtb: o.dtb, ramSize: ram, disks,
       serial: serialTo(1),
       serialIn: 0,
       log: {

@@ -1,5 +1,7 @@
 // The `virt` board (QEMU's hw/arm/virt.c memory map, the part modelled so far): RAM from 1 GiB,
-// a GICv2, the PL011, the generic timer's PPIs, PSCI over HVC; and its device tree.
+// a GICv2, the PL011, the generic timer's PPIs, PSCI over HVC, virtio-mmio transports where
+// QEMU has its 32 (one for each device given, from the first slot: no empty ones to probe); and
+// its device tree.
 import { PERM_R, PERM_W, PERM_X } from '../cpu/state.js';
 import type { GuestMemory } from '../cpu/memory.js';
 import { counterNow, type GenericTimer } from '../cpu/generic-timer.js';
@@ -7,11 +9,14 @@ import { DeviceBus } from './bus.js';
 import { cells64, node, type FdtNode } from './fdt.js';
 import { Gic } from './gic.js';
 import { Pl011 } from './pl011.js';
+import { VIRTIO_MMIO_SIZE, VirtioMmio, type VirtioDevice } from './virtio-mmio.js';
 
 export const VIRT = {
   gicDist: { base: 0x08000000, size: 0x10000 },
   gicCpu: { base: 0x08010000, size: 0x10000 },
   uart: { base: 0x09000000, size: 0x1000 },
+  /** As QEMU's: 32 transports 0x200 apart, on SPIs 16-47. */
+  virtio: { base: 0x0a000000, size: VIRTIO_MMIO_SIZE, count: 32, firstSpi: 16 },
   ram: { base: 0x40000000 },
 } as const;
 
@@ -28,14 +33,24 @@ export class VirtBoard {
   readonly bus = new DeviceBus();
   readonly gic = new Gic();
   readonly uart: Pl011;
+  readonly virtio: VirtioMmio[] = [];
 
-  constructor(readonly mem: GuestMemory, readonly ramSize: number, serialOut: (byte: number) => void) {
+  /** `devices`: virtio devices in the order given (the first is the one Linux names vda). */
+  constructor(readonly mem: GuestMemory, readonly ramSize: number, serialOut: (byte: number) => void, devices: VirtioDevice[] = []) {
     mem.map(VIRT.ram.base, ramSize, PERM_R | PERM_W | PERM_X, 'ram');
     this.uart = new Pl011(serialOut);
     this.uart.onLine = (level) => this.gic.setLevel(INTID.uart, level);
     this.bus.add(VIRT.gicDist.base, VIRT.gicDist.size, this.gic.distributor);
     this.bus.add(VIRT.gicCpu.base, VIRT.gicCpu.size, this.gic.cpuInterface);
     this.bus.add(VIRT.uart.base, VIRT.uart.size, this.uart);
+    if (devices.length > VIRT.virtio.count) throw new Error(`internal error: ${devices.length} virtio devices, ${VIRT.virtio.count} transports`);
+    for (let i = 0; i < devices.length; i++) {
+      const t = new VirtioMmio(devices[i], mem);
+      const intid = 32 + VIRT.virtio.firstSpi + i;
+      t.onLine = (level) => this.gic.setLevel(intid, level);
+      this.bus.add(VIRT.virtio.base + i * VIRT.virtio.size, VIRT.virtio.size, t);
+      this.virtio.push(t);
+    }
   }
 
   /** Connect the CPU's generic timer to its PPIs: the GIC samples the timers' lines whenever
@@ -90,6 +105,15 @@ export class VirtBoard {
       node(uartName, {
         'clock-names': ['uartclk', 'apb_pclk'], clocks: [CLK, CLK], interrupts: [SPI, UART_SPI, LEVEL_HIGH],
         reg: cells64(VIRT.uart.base, VIRT.uart.size), compatible: ['arm,pl011', 'arm,primecell'],
+      }),
+      // Level-triggered: the transport's line stays high until the driver acknowledges (QEMU's
+      // tree says edge; Linux's driver works with either).
+      ...this.virtio.map((_, i) => {
+        const base = VIRT.virtio.base + i * VIRT.virtio.size;
+        return node(`virtio_mmio@${base.toString(16)}`, {
+          'dma-coherent': null, interrupts: [SPI, VIRT.virtio.firstSpi + i, LEVEL_HIGH],
+          reg: cells64(base, VIRT.virtio.size), compatible: 'virtio,mmio',
+        });
       }),
       node('chosen', chosenProps),
     ]);

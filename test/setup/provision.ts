@@ -26,8 +26,9 @@ interface Fixture {
 const FIXTURES: Fixture[] = [
   { output: join(CACHE, 'busybox'), script: join(REPO, 'fixtures', 'fetch-busybox.sh') },
   { output: join(CACHE, 'root', 'lib', 'ld-linux-aarch64.so.1'), script: join(REPO, 'fixtures', 'fetch-debian-root.sh') },
-  // Debian's arm64 kernel for tsemu-system (test/system/linux.test.ts); cached in fixtures/system/linux/.
-  { output: join(REPO, 'fixtures', 'system', 'linux', 'vmlinuz'), script: join(REPO, 'fixtures', 'system', 'fetch-kernel.sh') },
+  // Debian's arm64 kernel and its virtio modules for tsemu-system (test/system/linux.test.ts);
+  // cached in fixtures/system/linux/ (the module list is written last).
+  { output: join(REPO, 'fixtures', 'system', 'linux', 'modules', 'load-order'), script: join(REPO, 'fixtures', 'system', 'fetch-kernel.sh') },
 ];
 
 class ProvisionError extends Error {}

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseDisks } from '../../src/cli/drive-options.js';
 import { ROOT, SYSTEM_FIXTURES, tsemuSystem } from './run.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsemu-system-cli-'));
@@ -71,4 +72,40 @@ describe('tsemu-system command line', () => {
   it('a bad RAM size', () => oneLine(['-m', 'lots', '-kernel', img], /-m lots: not a RAM size/));
   it('too much RAM', () => oneLine(['-m', '8G', '-kernel', img], /at most 2G/));
   it('a missing initrd', () => oneLine(['-kernel', img, '-initrd', path.join(dir, 'none.cpio')], /-initrd .*none\.cpio: no such file/));
+  it('a missing disk image', () => {
+    const none = path.join(dir, 'none.img');
+    oneLine(['-kernel', img, '-drive', `file=${none},format=raw,if=none,id=hd0`, '-device', 'virtio-blk-device,drive=hd0'],
+      /-drive file=.*none\.img: no such file; create the disk image first \(e\.g\. truncate -s 64M /);
+    oneLine(['-kernel', img, '-drive', `file=${none},format=raw,if=virtio`], /-drive file=.*none\.img: no such file/);
+  });
+  it('a disk format other than raw, another device, a -device naming no -drive', () => {
+    oneLine(['-kernel', img, '-drive', 'file=d.qcow2,format=qcow2'], /format=qcow2: tsemu-system reads raw images only/);
+    oneLine(['-kernel', img, '-device', 'virtio-net-device'], /unknown device virtio-net-device; tsemu-system has virtio-blk-device/);
+    oneLine(['-kernel', img, '-device', 'virtio-blk-device,drive=hd9'], /no -drive with id=hd9; add -drive file=disk.img,format=raw,if=none,id=hd9/);
+  });
+  it('a disk on a machine whose program does not use it changes nothing', () => {
+    const disk = path.join(dir, 'disk.img');
+    fs.writeFileSync(disk, Buffer.alloc(64 * 1024));
+    const r = tsemuSystem(['-kernel', img, '-drive', `file=${disk},format=raw,if=none,id=hd0`, '-device', 'virtio-blk-device,drive=hd0']);
+    expect(r.stdout).toBe(fs.readFileSync(path.join(SYSTEM_FIXTURES, 'timer.expected'), 'utf8'));
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('-drive and -device, as qemu spells them', () => {
+  it('if=virtio (virt\'s default) disks come first, then -device ones in their order', () => {
+    expect(parseDisks(['file=a.img,format=raw,if=none,id=x', 'file=b.img', 'file=c,,d.img,if=virtio,readonly=on,serial=S1', 'file=e.img,if=none,id=y'],
+      ['virtio-blk-device,drive=y', 'virtio-blk-device,drive=x,serial=S2'])).toEqual([
+      { file: 'b.img', option: '-drive file=b.img', readOnly: false, serial: undefined },
+      { file: 'c,d.img', option: '-drive file=c,d.img', readOnly: true, serial: 'S1' },
+      { file: 'e.img', option: '-drive file=e.img', readOnly: false, serial: undefined },
+      { file: 'a.img', option: '-drive file=a.img', readOnly: false, serial: 'S2' },
+    ]);
+  });
+  it('a drive is used once, by id; an if=virtio drive is not also a -device\'s', () => {
+    expect(() => parseDisks(['file=a,if=none,id=x'], ['virtio-blk-device,drive=x', 'virtio-blk-device,drive=x'])).toThrow(/already used/);
+    expect(() => parseDisks(['file=a,id=x'], ['virtio-blk-device,drive=x'])).toThrow(/is if=virtio, a disk of its own already; give it if=none/);
+    expect(() => parseDisks(['file=a,if=ide'], [])).toThrow(/if=ide: -M virt has virtio disks only here/);
+    expect(() => parseDisks(['format=raw'], [])).toThrow(/no file/);
+  });
 });

@@ -9,6 +9,7 @@ import { GuestMemory } from '../../src/cpu/memory.js';
 import { BootError, layout, parseImage } from '../../src/system/boot.js';
 import { buildFdt, node } from '../../src/system/fdt.js';
 import { VirtBoard } from '../../src/system/virt.js';
+import { VirtioBlk } from '../../src/system/virtio-blk.js';
 import { needs, titled } from '../support/requires.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsemu-dtb-'));
@@ -55,6 +56,26 @@ describe.skipIf(lacking)(titled('device tree blobs, read back by dtc', lacking),
     has(/pl011@9000000 \{\s+clock-names = "uartclk\\0apb_pclk";\s+clocks = <0x02 0x02>;\s+interrupts = <0x00 0x01 0x04>;\s+reg = <0x00 0x9000000 0x00 0x1000>;\s+compatible = "arm,pl011\\0arm,primecell";/);
     has(/chosen \{\s+stdout-path = "\/pl011@9000000";\s+bootargs = "console=ttyAMA0 earlycon";\s+linux,initrd-start = <0x00 0x48000000>;\s+linux,initrd-end = <0x00 0x48100000>;/);
     has(/interrupt-parent = <0x01>;/);
+    expect(dts).not.toContain('virtio'); // no disk, no transport
+  });
+
+  it('a virtio-mmio node for each disk, where QEMU\'s virt puts its transports: 0x0a000000 + 0x200 each, SPI 16 up, level', () => {
+    const img = path.join(dir, 'disk.img');
+    fs.writeFileSync(img, Buffer.alloc(4096));
+    const disks = [new VirtioBlk(img, 'a'), new VirtioBlk(img, 'b', { readOnly: true })];
+    try {
+      const board = new VirtBoard(new GuestMemory(), 512 * MiB, () => {}, disks);
+      const [dts, warnings] = decompile(buildFdt(board.deviceTree({})));
+      expect(warnings).toBe('');
+      expect(dts).toMatch(/virtio_mmio@a000000 \{\s+dma-coherent;\s+interrupts = <0x00 0x10 0x04>;\s+reg = <0x00 0xa000000 0x00 0x200>;\s+compatible = "virtio,mmio";\s+\};/);
+      expect(dts).toMatch(/virtio_mmio@a000200 \{\s+dma-coherent;\s+interrupts = <0x00 0x11 0x04>;\s+reg = <0x00 0xa000200 0x00 0x200>;/);
+      expect(dts.match(/virtio_mmio@/g)).toHaveLength(2);
+      // The bus answers at the transport: its magic value.
+      expect(board.bus.read(0x0a000200, 4)).toBe(0x74726976);
+      expect(board.bus.read(0x0a000208, 4)).toBe(2);
+    } finally {
+      for (const d of disks) d.close();
+    }
   });
 });
 
