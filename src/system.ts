@@ -37,7 +37,8 @@ export interface SystemOptions {
    *  in it ends the run (exit status 0), Ctrl-A Ctrl-A sends one Ctrl-A, as qemu's -nographic. */
   serialIn?: number | null;
   /** -d items: in_asm, int (exceptions and interrupts), unimp, stats (at the end: guest
-   *  instructions run, and per second). */
+   *  instructions run, and per second; counted by the first tier, which runs everything once
+   *  the MMU is on: before that, hot code runs uncounted in wasm unless TSEMU_TIER=eval). */
   log?: { inAsm?: (pc: number, text: string) => void; int?: (line: string) => void; unimp?: (line: string) => void; stats?: (line: string) => void };
 }
 
@@ -48,9 +49,7 @@ const MAX_SLEEP_MS = 1000;
 
 /** Boot the kernel and run until PSCI SYSTEM_OFF (or SYSTEM_RESET); returns the exit status. */
 export function runSystem(opts: SystemOptions): number {
-  // -d stats counts in the first tier, which runs everything once the MMU is on; so it runs
-  // everything before that too.
-  const machine = new Machine({ system: true, budget: BUDGET, trace: opts.log?.inAsm, tier: opts.log?.stats ? 'eval' : undefined });
+  const machine = new Machine({ system: true, budget: BUDGET, trace: opts.log?.inAsm });
   const cpu = machine.cpu;
   const serial = new SerialBuffer(opts.serial);
   const disks: VirtioBlk[] = [];

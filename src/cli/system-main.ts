@@ -48,7 +48,7 @@ export function main(argv: string[]): void {
       'if=none waits for a -device (repeatable; raw images only)', collect)
     .option('--device <spec>', 'virtio-blk-device,drive=ID: a virtio-blk disk on a virtio-mmio transport for the -drive ' +
       'with if=none,id=ID (the only device type; repeatable)', collect)
-    .option('-d <items>', 'log: in_asm (translated instructions), int (exceptions, interrupts, PSCI), unimp (unknown system registers), stats (at the end: guest instructions run, per second)')
+    .option('-d <items>', 'log: in_asm (translated instructions), int (exceptions, interrupts, PSCI), unimp (unknown system registers), stats (at the end: guest instructions the first tier ran, per second; all of them once the MMU is on)')
     .option('-D <file>', 'write -d logs to a file instead of stderr')
     .showHelpAfterError();
   program.parse(qemuStyle(argv));

@@ -209,10 +209,11 @@ export class Machine {
   run(): StopReason {
     const cpu = this.cpu;
     const tr = this.translator;
-    // With the MMU on (system mode) only the first tier translates addresses (mmu-emitter.ts).
-    const tier = tr.mmu ? 'eval' : this.tier;
-    const hot = tier === 'eval' ? Infinity : this.hot;
     for (;;) {
+      // With the MMU on (system mode) only the first tier translates addresses (mmu-emitter.ts);
+      // a system-register write performed inside a block may have just turned it on.
+      const tier = tr.mmu ? 'eval' : this.tier;
+      const hot = tier === 'eval' ? Infinity : this.hot;
       this.takeInvalidations?.();
       const pc = this.pc();
       let slot = -1;
