@@ -28,10 +28,18 @@ import type { OperatorFn } from './operators.js';
 export type Step = () => number;
 export const CHAIN = -1;
 
-/** Bytes of a scratch area for one instruction's temporaries (the most measured: ~2 KiB). */
+/** Bytes of a scratch area for one instruction's temporaries (the most measured over the
+ *  golden instruction cases: 8,528 bytes). */
 const TEMP_BYTES = 0x4000;
-/** Room for constants a block may still take another instruction with. */
-const CONST_RESERVE = 0x8000;
+/**
+ * Room for constants a block may still take another instruction with: more than one
+ * instruction ever takes (the most measured over the golden cases, each in a fresh pool: 272
+ * bytes, 17 constants). It must leave room in the smallest scratch area (32 KiB, threads past
+ * the eighth: cpu/state.ts): at 32 KiB it left none there, so each of those threads dropped its
+ * whole first tier before every block it built, ran one instruction a block and never tiered
+ * up; Go's net/http tests, once they had ten threads, ran ~100 times slower and timed out.
+ */
+const CONST_RESERVE = 0x1000;
 
 class Slot implements Val {
   /** Mutable only for a register read that is redirected to a copy (see `read`). */
@@ -67,10 +75,9 @@ export interface EvalRuntime {
 export function evalRuntime(memory: WebAssembly.Memory, ops: Record<string, OperatorFn>, state = STATE_BASE,
   scratch = { base: SCRATCH_BASE, size: SCRATCH_SIZE }): EvalRuntime {
   const buf = memory.buffer;
-  return {
-    u8: new Uint8Array(buf), i32: new Int32Array(buf), dv: new DataView(buf), ops, state,
-    temps: scratch.base, consts: new ConstPool(scratch.base + TEMP_BYTES, scratch.base + scratch.size),
-  };
+  const consts = new ConstPool(scratch.base + TEMP_BYTES, scratch.base + scratch.size);
+  if (!consts.room) throw new Error(`internal error: a first-tier scratch area of ${scratch.size} bytes leaves no room for constants`);
+  return { u8: new Uint8Array(buf), i32: new Int32Array(buf), dv: new DataView(buf), ops, state, temps: scratch.base, consts };
 }
 
 /** Constant slots, written once and kept while any block may use them. */

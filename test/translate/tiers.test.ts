@@ -4,7 +4,7 @@
 // the golden, differential and fault tests.
 import { describe, expect, it } from 'vitest';
 import {
-  PERM_R, PERM_W, PERM_X, SCRATCH_BASE, threadJumpCache, threadScratch, threadStateBase,
+  MAX_THREADS, PERM_R, PERM_W, PERM_X, SCRATCH_BASE, threadJumpCache, threadScratch, threadStateBase,
 } from '../../src/cpu/state.js';
 import { Machine, type Tier } from '../../src/translate/machine.js';
 import { ADD2, SELF_MODIFYING } from '../support/self-modifying.js';
@@ -112,5 +112,25 @@ describe('tiers', () => {
     expect(first.run()).toMatchObject({ kind: 'breakpoint', pc: CODE + 12 });
     expect(first.cpu.x(0)).toBe(3n + 0x1234n);
     expect(second.cpu.x(0)).toBe(12n + 0x1234n);
+  });
+
+  // Threads past the eighth have a 32 KiB scratch area; the first tier once reserved more room
+  // for constants than that leaves, so those threads dropped every block they built and never
+  // tiered up (Go's net/http tests, ten threads and more, ran ~100 times slower).
+  it.each([[1], [9], [MAX_THREADS - 1]])('auto: the thread in slot %i keeps its first-tier blocks and tiers up', (slot) => {
+    const first = new Machine({ tier: 'auto' });
+    const m = new Machine({
+      tier: 'auto', hotThreshold: 50, stateBase: threadStateBase(slot), jumpCache: threadJumpCache(slot), scratch: threadScratch(slot),
+    }, first.mem);
+    first.mem.map(CODE, 0x1000, PERM_R | PERM_X, 'code');
+    // loop: add x0, x0, #3; subs x1, x1, #1; b.ne loop; brk #0
+    [0x91000c00, 0xf1000421, 0x54ffffc1, 0xd4200000].forEach((w, i) => first.mem.dv.setUint32(CODE + i * 4, w, true));
+    m.cpu.setX(0, 0);
+    m.cpu.setX(1, 1000);
+    m.cpu.pc = CODE;
+    expect(m.run()).toMatchObject({ kind: 'breakpoint', pc: CODE + 12 });
+    expect(m.cpu.x(0)).toBe(3000n);
+    expect(m.translator.stats.evalDrops).toBe(0);
+    expect(m.translator.cachedSlot(CODE)).toBeGreaterThanOrEqual(0);
   });
 });
