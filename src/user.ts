@@ -15,6 +15,7 @@ import * as path from 'node:path';
 
 export { LoadError };
 export { stopThreadWorkers } from './threads/group.js';
+export { quietFdWarnings } from './vfs/fd-warnings.js';
 /** For a front end running the guest on a worker (cli/guest-thread.ts). */
 export { HOST_EVENTS, type HostLink } from './syscalls/kernel.js';
 

@@ -6,7 +6,9 @@
 // Atomics.wait whenever it waits (DESIGN §4: block the honest way).
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { HOST_EVENTS, LoadError, resumeProgram, runProgram, stopThreadWorkers, type GuestResult, type HostLink } from '../user.js';
+import {
+  HOST_EVENTS, LoadError, quietFdWarnings, resumeProgram, runProgram, stopThreadWorkers, type GuestResult, type HostLink,
+} from '../user.js';
 
 /** What the main thread asks for: a program to start, or a forked guest to resume. */
 export type GuestRequest =
@@ -94,15 +96,7 @@ function run(req: GuestRequest, host: HostLink): GuestResult {
   });
 }
 
-// Node tracks descriptors a worker opens and warns when a worker closes one it did not open.
-// The guest's descriptors are the process's (inherited, or opened before a fork): closing them
-// here is right, so that warning is noise on the guest's stderr.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const text = typeof warning === 'string' ? warning : warning.message;
-  if (/^File descriptor \d+ closed but not opened in unmanaged mode/.test(text)) return;
-  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
+quietFdWarnings(); // see vfs/fd-warnings.ts
 
 // The thread is started while the main thread is still parsing the command line: the request
 // comes as the first message.

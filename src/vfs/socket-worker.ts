@@ -15,6 +15,9 @@ import * as tty from 'node:tty';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { E, ERESTARTSYS, errnoOf } from './errno.js';
 import { POLL, type Addr, type Reply, type Request } from './socket-protocol.js';
+import { quietFdWarnings } from './fd-warnings.js';
+
+quietFdWarnings(); // a watched pipe's descriptor is closed by libuv, unseen by fs
 
 const port = workerData.port as MessagePort;
 const signal = new Int32Array(workerData.signal as SharedArrayBuffer);
