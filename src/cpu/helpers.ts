@@ -2,21 +2,13 @@
 import type { Helper, Ty } from './emitter.js';
 
 const registry: Helper[] = [];
-const index = new Map<Helper, number>();
 
 export function helper(name: string, params: Ty[], result: Ty | null, fn: (...args: any[]) => any): Helper {
   // Generated code imports helpers by name (translate/module.ts).
   if (registry.some((r) => r.name === name)) throw new Error(`helper ${name} registered twice`);
   const h: Helper = { name, params, result, fn };
-  index.set(h, registry.length);
   registry.push(h);
   return h;
-}
-
-export function helperIndex(h: Helper): number {
-  const i = index.get(h);
-  if (i === undefined) throw new Error(`helper ${h.name} is not registered`);
-  return i;
 }
 
 export function allHelpers(): readonly Helper[] {

@@ -106,9 +106,9 @@ export function buildRuntimeModule(helpers: readonly Helper[], jc = { base: JCAC
  * Defines one function per region (body: locals + code, from RegionEmitter.finish) and one entry
  * function per member block of each region, in order, exported as "0", "1", ...
  */
-export function buildRegionModule(used: readonly { index: number; helper: Helper }[], regions: readonly Bytes[], blocks: readonly number[]): Uint8Array<ArrayBuffer> {
+export function buildRegionModule(used: readonly Helper[], regions: readonly Bytes[], blocks: readonly number[]): Uint8Array<ArrayBuffer> {
   const types = new Types();
-  const helperTypes = used.map((u) => types.of(u.helper.params, u.helper.result));
+  const helperTypes = used.map((h) => types.of(h.params, h.result));
   const out = new Bytes().bytes(HEADER);
   types.section(out);
   out.byte(2).sized((b) => {
@@ -116,7 +116,7 @@ export function buildRegionModule(used: readonly { index: number; helper: Helper
     memoryImport(b);
     b.name('env').name('state').byte(0x03).byte(TYPE_CODE.i32).byte(0x00);
     b.name('rt').name('dispatch').byte(0x00).u(DISPATCH_TYPE);
-    used.forEach((u, i) => b.name('rt').name(u.helper.name).byte(0x00).u(helperTypes[i]));
+    used.forEach((h, i) => b.name('rt').name(h.name).byte(0x00).u(helperTypes[i]));
   });
   const regionIdx = 1 + used.length;
   const total = blocks.reduce((n, k) => n + k, 0);

@@ -8,7 +8,7 @@
 import type { Decoder } from '../cpu/decoder.js';
 import { Trap } from '../cpu/emitter.js';
 import type { Emitter, Helper } from '../cpu/emitter.js';
-import { allHelpers, helperIndex } from '../cpu/helpers.js';
+import { allHelpers } from '../cpu/helpers.js';
 import { formatAsm } from '../cpu/insn.js';
 import {
   JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PAGE_SHIFT, PAGE_SIZE, PERM_BASE, PERM_CODE, PERM_X, STATE_BASE,
@@ -464,12 +464,12 @@ export class Translator {
     }
     if (!regions.length) return null;
     // Helpers the module calls become its imports 1..k, in order of first use.
-    const used: { index: number; helper: Helper }[] = [];
+    const used: Helper[] = [];
     const local = new Map<Helper, number>();
     const importOf = (h: Helper) => {
       let i = local.get(h);
       if (i === undefined) {
-        used.push({ index: helperIndex(h), helper: h });
+        used.push(h);
         local.set(h, (i = used.length));
       }
       return i;

@@ -12,11 +12,12 @@ describe('region modules and the runtime module', () => {
   it('a module made where a helper had another index links to it by name', () => {
     const memory = new WebAssembly.Memory({ initial: MEMORY_PAGES, maximum: MEMORY_PAGES, shared: true });
     const table = new WebAssembly.Table({ initial: 1, element: 'anyfunc' });
-    // This thread registered `twice` first; the module comes from one that registered `half` first.
+    // This thread registered `twice` first; the module comes from one that registered `half`
+    // first, and calls only `half`.
     const runtime = new WebAssembly.Instance(new WebAssembly.Module(buildRuntimeModule([twice, half])), {
       env: { mem: memory, tbl: table }, h: { test_twice: twice.fn, test_half: half.fn },
     } as WebAssembly.Imports);
-    const wasm = buildRegionModule([{ index: 0, helper: half }], [], []);
+    const wasm = buildRegionModule([half], [], []);
     const state = new WebAssembly.Global({ value: 'i32', mutable: false }, 0);
     const imports = { env: { mem: memory, state }, rt: runtime.exports } as WebAssembly.Imports;
     expect(() => new WebAssembly.Instance(new WebAssembly.Module(wasm), imports)).not.toThrow();
