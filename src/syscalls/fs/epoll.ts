@@ -16,7 +16,7 @@ import { syscall } from '../define.js';
 import { E, SysError } from '../errno.js';
 import type { Kernel } from '../kernel.js';
 import { withWaitMask } from '../signal/signals.js';
-import { pollFds, type SelfPolling } from './poll.js';
+import { pollFds, timeoutOf, type SelfPolling } from './poll.js';
 
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
 const EPOLLONESHOT = 1 << 30, EPOLLEXCLUSIVE = 1 << 28, EPOLLET = 1 << 31;
@@ -162,13 +162,6 @@ syscall('epoll_pwait', 'epfd:int events:ptr maxevents:int timeout:int sigmask:pt
 
 syscall('epoll_pwait2', 'epfd:int events:ptr maxevents:int timeout:ptr sigmask:ptr sigsetsize:size',
   (k, epfd, events, max, tmo, sigmask, sigsetsize) => {
-    let ms = -1;
-    if (tmo) {
-      const sec = BigInt.asIntN(64, k.mem.readU64(tmo));
-      const nsec = BigInt.asIntN(64, k.mem.readU64(tmo + 8));
-      if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) throw new SysError(E.EINVAL);
-      const t = sec * 1000n + (nsec + 999_999n) / 1_000_000n;
-      ms = t > 0x7fffffffn ? -1 : Number(t);
-    }
+    const ms = timeoutOf(k, tmo);
     return withWaitMask(k, sigmask, sigsetsize, () => wait(k, epfd, events, max, ms));
   });

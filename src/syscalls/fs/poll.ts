@@ -173,7 +173,7 @@ function pollUntil(k: Kernel, items: PollItem[], timeoutMs: number, tokens?: str
 }
 
 /** A timespec at `addr` as milliseconds, rounded up (-1: null pointer, wait forever). */
-function timeoutOf(k: Kernel, addr: number): number {
+export function timeoutOf(k: Kernel, addr: number): number {
   if (!addr) return -1;
   const sec = BigInt.asIntN(64, k.mem.readU64(addr));
   const nsec = BigInt.asIntN(64, k.mem.readU64(addr + 8));
