@@ -68,6 +68,8 @@ export function runSystem(opts: SystemOptions): number {
   let mmuOn = false;
   const started = performance.now();
   let idleMs = 0, flushes = 0, lowerFlushes = 0;
+  /** Translation changes of any scope, TLBIs by address included (systemInsn looks at it). */
+  let translationChanges = 0;
   /** A register the translation depends on changed, or a TLBI ran: drop the TLB entries and
    *  the translations of guest code (keyed by virtual address) in `scope`, and switch strategy
    *  when the MMU was turned on or off. A context switch drops only the lower half's. */
@@ -90,10 +92,9 @@ export function runSystem(opts: SystemOptions): number {
     mmu.flushPage(va);
     if (mmuOn) machine.translator.invalidateVirtualPage(Math.floor(Number(BigInt.asIntN(64, va)) / 4096));
   };
-  let translationChanges = 0;
   const ctx: SysContext = {
     el1, cpu, irqLine: () => gic.irqLine(), unimp: opts.log?.unimp, translationChanged, translationPageChanged,
-    addressTranslate: (va, el, write) => (mmuOn ? mmu.addressTranslate(va, el, write) : va & 0xfffffffff000n),
+    addressTranslate: (va, el, write) => (mmuOn ? mmu.addressTranslate(va, el, write) : undefined),
   };
   const logInt = opts.log?.int;
   if (logInt) for (const t of board.virtio) t.log = logInt;

@@ -27,8 +27,9 @@ export interface SysContext {
   translationChanged?(scope?: TranslationScope): void;
   /** TLBI of one virtual page (VAE1, VALE1, VAAE1, VAALE1 and their IS forms). */
   translationPageChanged?(va: bigint): void;
-  /** With the MMU on: AT's answer for `va` (PAR_EL1's value), as read or written at `el`. */
-  addressTranslate?(va: bigint, el: 0 | 1, write: boolean): bigint;
+  /** AT's answer for `va` (PAR_EL1's value), as read or written at `el`; undefined while the
+   *  MMU is off. */
+  addressTranslate?(va: bigint, el: 0 | 1, write: boolean): bigint | undefined;
 }
 
 export type TranslationScope = 'all' | 'lower';

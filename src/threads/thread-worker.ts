@@ -277,8 +277,7 @@ function pollWithoutBlockingOwner(nr: number): void {
     }
   }
   const x0 = cpu.x(0);
-  const start = performance.now();
-  const end = timeout < 0 ? Infinity : start + timeout;
+  const end = timeout < 0 ? Infinity : performance.now() + timeout;
   for (;;) {
     cpu.setX(0, x0);
     const pc = cpu.pc;

@@ -333,12 +333,11 @@ export class Translator {
     if (this.mmu) {
       block.level = this.mmu.level;
       const vpage = Math.floor(start / PAGE_SIZE);
-      let list = this.byVirtualPage.get(vpage);
-      if (!list) this.byVirtualPage.set(vpage, (list = []));
+      let list = this.byVirtualPage.get(vpage) ?? [];
       // Translations now outlive context switches: forget the dropped ones now and then.
       if (list.length >= 64) list = list.filter((r) => this.evalBlocks.get(r.pcs[0]) === r.evalBlock);
-      this.byVirtualPage.set(vpage, list);
       list.push(region);
+      this.byVirtualPage.set(vpage, list);
     }
     return block;
   }
