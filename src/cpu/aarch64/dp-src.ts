@@ -144,13 +144,11 @@ function umulh(e: Emitter, a: Val, b: Val): Val {
   const aH = hi(a);
   const bL = lo(b);
   const bH = hi(b);
-  const ll = e.op('i64.mul', [aL, bL]);
-  const lh = e.op('i64.mul', [aL, bH]);
-  const hl = e.op('i64.mul', [aH, bL]);
-  const hh = e.op('i64.mul', [aH, bH]);
-  // The middle column: at most 3 × (2^32 - 1), no overflow.
-  const mid = e.add(e.add(hi(ll), lo(lh)), lo(hl));
-  return e.add(e.add(hh, e.add(hi(lh), hi(hl))), hi(mid));
+  const mul = (x: Val, y: Val) => e.op('i64.mul', [x, y]);
+  // Neither sum can overflow: (2^32 - 1)^2 + 2 × (2^32 - 1) < 2^64.
+  const t = e.add(mul(aH, bL), hi(mul(aL, bL)));
+  const w = e.add(mul(aL, bH), lo(t));
+  return e.add(e.add(mul(aH, bH), hi(t)), hi(w));
 }
 
 /** MADD, MSUB, SMADDL, SMSUBL, UMADDL, UMSUBL, SMULH, UMULH. */
