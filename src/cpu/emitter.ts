@@ -140,8 +140,9 @@ export interface Emitter {
   /** Tell the translator `addr` will likely run soon (a call's return point), so it can be
    *  translated together with this block. No effect on semantics. */
   likelySuccessor(addr: number): void;
-  /** Continue at `target` (i64 Val or a static address). Ends the block. */
-  jump(target: Val | number): void;
+  /** Continue at `target` (i64 Val or a static address). Ends the block. `kind` 'return' marks
+   *  a function's return, whose targets are its callers: no hint for region discovery. */
+  jump(target: Val | number, kind?: 'return'): void;
   /** If cond (i32) continue at `target`, else at pc+4. Ends the block. */
   jumpIf(cond: Val, target: number): void;
   /** SVC: the run loop performs a system call, then continues at pc+4. Ends the block. */

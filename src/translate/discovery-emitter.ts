@@ -12,6 +12,8 @@ export class DiscoveryEmitter implements Emitter {
   system = false;
   ended = false;
   successors: number[] = [];
+  /** Where the block's jump to a computed address went in the first tier (see EvalBlock). */
+  indirectTargets: readonly number[] | null = null;
 
   constructor(readonly fpcrMode: number) {}
 
@@ -72,6 +74,7 @@ export class DiscoveryEmitter implements Emitter {
   likelySuccessor(addr: number): void { this.successors.push(addr); }
   jump(target: Val | number): void {
     if (typeof target === 'number') this.successors.push(target);
+    else if (this.indirectTargets) this.successors.push(...this.indirectTargets);
     this.ended = true;
   }
   jumpIf(_c: Val, target: number): void {

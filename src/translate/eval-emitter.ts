@@ -118,6 +118,8 @@ export class EvalEmitter implements Emitter {
   system = false;
   /** Set when the current instruction ended the block. */
   ended = false;
+  /** Set when the block ends in a jump to a computed address other than a return (BR, BLR). */
+  indirect = false;
   steps: Step[] = [];
   /** Every step list of the block (nested ones for if/loop too), for removing placeholders. */
   private lists: Step[][] = [this.steps];
@@ -660,12 +662,13 @@ export class EvalEmitter implements Emitter {
   /** Only region discovery (DiscoveryEmitter) uses the hint. */
   likelySuccessor(): void {}
 
-  jump(target: Val | number): void {
+  jump(target: Val | number, kind?: 'return'): void {
     if (typeof target === 'number') {
       this.steps.push(this.exitTo(CHAIN, target));
     } else {
       const copy = this.copy(this.S + REG.pc, this.slot(target).off, 8);
       this.steps.push(() => { copy(); return CHAIN; });
+      this.indirect = kind !== 'return';
     }
     this.ended = true;
   }

@@ -205,6 +205,10 @@ export class Machine {
    *  -d stats). */
   firstTierInsns = 0;
 
+  /** Calls from the run loop into translated code (a guest branch that leaves a region for one
+   *  not in the jump cache comes back to the run loop, and is counted again). */
+  wasmCalls = 0;
+
   /** Run until the guest needs the run loop. The pc in `cpu` is where to resume (or the faulting insn). */
   run(): StopReason {
     const cpu = this.cpu;
@@ -242,6 +246,7 @@ export class Machine {
           this.firstTierInsns += b.insns;
           const code = b.run();
           if (code === CHAIN) {
+            if (b.targets) b.noteTarget(this.pc());
             if (--this.evalBudget > 0 && this.budgetWord[0] !== 0) continue;
             this.evalBudget = this.evalBudgetSize;
             cpu.budget = this.budget;
@@ -260,6 +265,7 @@ export class Machine {
       }
       if (pc % 4 !== 0) return { kind: 'fault', addr: BigInt(pc), access: 'align', pc, mapped: true };
       cpu.budget = this.budget;
+      this.wasmCalls++;
       const code = (this.table.get(slot) as () => number)();
       if (code === Exit.Miss) continue;
       const stop = this.exit(code);

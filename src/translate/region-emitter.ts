@@ -10,11 +10,16 @@
 //     budget check; load registers; $cur = $entry
 //     loop $L
 //       block $out
-//         block $b[n-1] ... block $b0  br_table($cur) end  <block 0> ... end  <block n-1>
+//         block $b[n-1] ... block $b0  br_table($cur) end  (block|loop <block 0>) ... end
+//           (block|loop <block n-1>)
 //       end
 //       if $tgt >= 0 and the loop budget lasts: $cur = $tgt; br $L
 //     end
 //     write back; publish pc; return the exit code, or chain through the jump cache
+//
+// A block that branches to its own start is wrapped in a wasm loop and branches straight back
+// (no dispatch); a computed jump (BR, RET) compares its target with the members the first tier
+// saw it reach.
 import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
 import { Sync, Trap } from '../cpu/emitter.js';
 import {
@@ -67,9 +72,18 @@ export class RegionEmitter implements Emitter {
   private depth = 0;
   /** Extra nesting between the current block's code and $out. */
   private baseDepth = 0;
+  /** The current block's first pc, and whether it branches back to it (see chainTo). */
+  private blockStart = 0;
+  private selfLoop = false;
+  /** For each block: whether its code is wrapped in a wasm loop (else a plain block). */
+  private wrappers: boolean[] = [];
   private readonly xc: number;
   private readonly npc: number;
   private readonly tgt: number;
+  /** Branches inside the region left before it returns to the run loop (LOOP_BUDGET). */
+  private readonly loopBudget: number;
+  /** Members of the region the current block's computed jump is known to reach. */
+  private targets: number[] = [];
 
   /**
    * @param members region index of every block in the region by guest pc (known after
@@ -80,20 +94,27 @@ export class RegionEmitter implements Emitter {
     this.xc = this.newLocal('i32');
     this.npc = this.newLocal('i64');
     this.tgt = this.newLocal('i32');
+    this.loopBudget = this.newLocal('i32');
   }
 
-  /** Start translating block `index` of the region, at `pc`. */
-  beginBlock(pc: number, index: number): void {
+  /** Start translating block `index` of the region, at `pc`; `targets`: where its computed
+   *  jump, if any, went in the first tier. */
+  beginBlock(pc: number, index: number, targets: readonly number[] | null = null): void {
     this.pc = pc;
+    this.targets = targets?.filter((t) => this.members.has(t)) ?? [];
     this.ended = false;
     this.code = [];
     this.depth = 0;
-    this.baseDepth = Math.max(0, this.members.size - 1 - index);
+    this.blockStart = pc;
+    this.selfLoop = false;
+    // + 1: the block's own wrapper (finish).
+    this.baseDepth = Math.max(0, this.members.size - 1 - index) + 1;
   }
 
   endBlock(): void {
     if (!this.ended) throw new Error('block not closed');
     this.blocks.push(this.code);
+    this.wrappers.push(this.selfLoop);
   }
 
   // ---------------------------------------------------------------- low-level emission
@@ -460,8 +481,19 @@ export class RegionEmitter implements Emitter {
       0x0c, ...uleb(this.depth + this.baseDepth));
   }
 
-  /** Exit to a static address: inside the region if it is a member. */
+  /**
+   * Exit to a static address: inside the region if it is a member. A block that branches to
+   * its own start (a tight loop) goes straight back round its own wasm loop while the region's
+   * loop budget lasts, rather than through the dispatch at the region's head; the last round
+   * takes the ordinary way, which ends it.
+   */
   private chainTo(target: number): void {
+    if (target === this.blockStart && this.members.has(target)) {
+      this.selfLoop = true;
+      const lb = uleb(this.loopBudget);
+      this.code.push(0x20, ...lb, 0x41, 1, 0x4a, 0x04, 0x40,
+        0x20, ...lb, 0x41, 1, 0x6b, 0x21, ...lb, 0x0c, ...uleb(this.depth + 1), 0x0b);
+    }
     this.exit(EXIT_CHAIN, this.i64(target), this.members.get(target) ?? -1);
   }
 
@@ -482,6 +514,9 @@ export class RegionEmitter implements Emitter {
     if (typeof target === 'number') {
       this.chainTo(target);
     } else {
+      // A computed jump to a member it is known to reach stays inside the region; any other
+      // address leaves through the jump cache.
+      for (const t of this.targets) this.if(this.op('i64.eq', [target, this.i64(t)]), () => this.chainTo(t));
       this.exit(EXIT_CHAIN, target);
     }
     this.ended = true;
@@ -536,15 +571,16 @@ export class RegionEmitter implements Emitter {
       out.push(0x21, ...uleb(s.local));
     }
     const cur = this.newLocal('i32');
-    const lb = this.newLocal('i32');
+    const lb = this.loopBudget;
     out.push(0x20, 0, 0x21, ...uleb(cur), 0x41, ...sleb32(LOOP_BUDGET), 0x21, ...uleb(lb));
     out.push(0x03, 0x40, 0x02, 0x40); // loop $L, block $out
     for (let i = 0; i < n; i++) out.push(0x02, 0x40);
     out.push(0x20, ...uleb(cur), 0x0e, ...uleb(n), ...Array.from({ length: n }, (_, i) => uleb(i)).flat(), ...uleb(n - 1));
-    for (const code of this.blocks) {
-      out.push(0x0b);
+    this.blocks.forEach((code, i) => {
+      out.push(0x0b, this.wrappers[i] ? 0x03 : 0x02, 0x40);
       for (const b of code) out.push(b);
-    }
+      out.push(0x0b);
+    });
     out.push(0x0b); // end $out
     // A branch to a member block goes round the loop while the loop budget lasts; when it runs
     // out, the region returns to the run loop (Exit.Budget, pc = the target) so that a loop that

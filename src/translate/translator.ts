@@ -67,6 +67,10 @@ const RECORD_CAP = 48 * 2 ** 20;
 /** Hot regions translated together: per-module costs dominate a small region's (measured in
  *  docs/research: ~210 µs per module with one function, ~21 µs per function at 16). */
 const HOT_BATCH = 16;
+/** Targets of a computed jump remembered per first-tier block (EvalBlock.targets). */
+const INDIRECT_TARGETS = 32;
+/** Blocks in a region once it has a computed jump with known targets (regionBlocks otherwise). */
+const INDIRECT_REGION_BLOCKS = 48;
 /** Regions in one module of warm blocks saved for a later run (saveWarm): more than HOT_BATCH,
  *  since they are installed together, at the first miss on any of them. */
 const WARM_BATCH = 64;
@@ -109,8 +113,22 @@ export class EvalBlock {
   queued = false;
   /** With the MMU on: the exception level it was made for. */
   level = 0;
+  /**
+   * For a block that ends in a jump to a computed address other than a return (a switch's jump
+   * table, a call through a pointer): where those jumps went, the first INDIRECT_TARGETS
+   * distinct addresses. Region discovery takes the busy ones as successors, so that an
+   * interpreter's dispatch and its cases land in one region and the jump between them stays
+   * inside it.
+   */
+  targets: number[] | null = null;
   /** steps: the block's code; insns: how many guest instructions it has. */
   constructor(private steps: Step[], readonly insns = 0) {}
+
+  /** The block's computed jump went to pc. */
+  noteTarget(pc: number): void {
+    const t = this.targets!;
+    if (t.length < INDIRECT_TARGETS && !t.includes(pc)) t.push(pc);
+  }
 
   /** Run the block: CHAIN (continue at the pc in the CPU state) or an Exit code. */
   run(): number {
@@ -326,6 +344,7 @@ export class Translator {
     }
     const block = new EvalBlock(e.finish(), (pc - start) / 4);
     if (!cache) return block;
+    if (e.indirect) block.targets = [];
     this.evalBlocks.set(start, block);
     // Registered by the page its code is in (physical with the MMU on), where stores land.
     const region: Region = { pcs: [start], pages: new Set([Math.floor(this.codeAddress(start) / PAGE_SIZE)]), evalBlock: block };
@@ -373,18 +392,37 @@ export class Translator {
     }
   }
 
-  /** Blocks reachable from root by static branches, breadth-first, not yet translated (nor
-   *  `claimed` by another region of the same module). */
+  /** Blocks reachable from root by static branches (and a switch's busy cases), breadth-first,
+   *  not yet translated (nor `claimed` by another region of the same module), with copies of
+   *  translated ones that branch back into the region. */
   private discover(root: number, claimed?: Set<number>): number[] {
     const found: number[] = [];
     const seen = new Set<number>([root]);
     const queue = [root];
     const scratch = new DiscoveryEmitter(this.fpcrMode());
     scratch.system = !!this.opts.system;
-    while (queue.length && found.length < this.regionBlocks) {
+    let limit = this.regionBlocks;
+    const members = new Set<number>();
+    while (queue.length && found.length < limit) {
       const pc = queue.shift()!;
-      if (this.blocks.has(pc) || claimed?.has(pc) || !this.executable(pc) || pc % 4 !== 0) continue;
+      if (!this.executable(pc) || pc % 4 !== 0) continue;
+      if (this.blocks.has(pc) || claimed?.has(pc)) {
+        // Translated in another region: a copy joins this one when it branches straight back
+        // into it, so that a loop whose blocks another region's discovery took some of still
+        // runs inside one region. The copy's other successors are not followed.
+        scratch.indirectTargets = null;
+        this.scanBlock(scratch, pc);
+        if (scratch.successors.some((s) => members.has(s))) {
+          found.push(pc);
+          members.add(pc);
+        }
+        continue;
+      }
       found.push(pc);
+      members.add(pc);
+      const targets = this.hotTargets(pc);
+      if (targets.length && limit < INDIRECT_REGION_BLOCKS && this.dispatchLoop(pc, targets)) limit = INDIRECT_REGION_BLOCKS;
+      scratch.indirectTargets = targets;
       this.scanBlock(scratch, pc);
       for (const s of scratch.successors) {
         if (!seen.has(s)) {
@@ -394,6 +432,46 @@ export class Translator {
       }
     }
     return found;
+  }
+
+  /**
+   * The targets of the computed jump ending the first tier's block at pc that ran about as often
+   * as an even share of the jump's runs would make them (half that share or more): a switch's
+   * busy cases, not every case it ever took.
+   */
+  private hotTargets(pc: number): number[] {
+    const b = this.evalBlocks.get(pc);
+    if (!b?.targets?.length) return [];
+    const share = b.count / b.targets.length / 2;
+    return b.targets.filter((t) => (this.evalBlocks.get(t)?.count ?? 0) >= share);
+  }
+
+  /**
+   * Does the computed jump at the end of the block at pc dispatch a loop: do its first targets
+   * lead back to it within a few static branches (an interpreter's cases return to its
+   * dispatch)? Only then is its region made large enough to hold the cases: threaded code,
+   * where each case ends in a dispatch of its own, would otherwise make every region large.
+   */
+  private dispatchLoop(pc: number, targets: readonly number[]): boolean {
+    const scratch = new DiscoveryEmitter(this.fpcrMode());
+    scratch.system = !!this.opts.system;
+    for (const t of targets.slice(0, 4)) {
+      let level = [t];
+      const seen = new Set(level);
+      for (let depth = 0; depth < 3 && level.length; depth++) {
+        const next: number[] = [];
+        for (const b of level.slice(0, 4)) {
+          if (!this.executable(b) || b % 4 !== 0) continue;
+          this.scanBlock(scratch, b);
+          for (const s of scratch.successors) {
+            if (s === pc) return true;
+            if (!seen.has(s)) { seen.add(s); next.push(s); }
+          }
+        }
+        level = next;
+      }
+    }
+    return false;
   }
 
   private translateRegion(root: number, cache = true): number {
@@ -427,7 +505,8 @@ export class Translator {
       this.saved.add(m);
     }
     this.codeShare?.compiled(m, module);
-    regions.forEach((pcs, r) => this.enterRegion(pcs, pcs.map(() => true), first + regions.slice(0, r).reduce((n, x) => n + x.length, 0)));
+    // A block translated in another region already (a copy, see discover) keeps that region's entry.
+    regions.forEach((pcs, r) => this.enterRegion(pcs, pcs.map((p) => !this.blocks.has(p)), first + regions.slice(0, r).reduce((n, x) => n + x.length, 0)));
     return first;
   }
 
@@ -621,7 +700,7 @@ export class Translator {
   /** Translate one block: until a branch, the length cap or the end of the page. Returns the
    *  pc after its last instruction. */
   private emitBlock(e: RegionEmitter, start: number, index: number, trace: boolean): number {
-    e.beginBlock(start, index);
+    e.beginBlock(start, index, this.evalBlocks.get(start)?.targets ?? null);
     const pageEnd = (Math.floor(start / PAGE_SIZE) + 1) * PAGE_SIZE;
     let pc = start;
     let n = 0;

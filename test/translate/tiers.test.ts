@@ -133,4 +133,31 @@ describe('tiers', () => {
     expect(m.translator.stats.evalDrops).toBe(0);
     expect(m.translator.cachedSlot(CODE)).toBeGreaterThanOrEqual(0);
   });
+
+  it('auto: a computed jump to a case block seen in the first tier stays inside its region', () => {
+    // A switch: x0 & 3 picks one of four cases through a jump table in code (br x6); each case
+    // counts in its own register and branches back.
+    const words = [
+      0x92400405, 0x10000066, 0x8b050cc6, 0xd61f00c0, // and x5, x0, #3; adr x6, cases; add x6, x6, x5, lsl #3; br x6
+      0x91000442, 0x14000007, 0x91000463, 0x14000005, // cases: add x2, #1; b next; add x3, #1; b next
+      0x91000484, 0x14000003, 0x910004e7, 0x14000001, //        add x4, #1; b next; add x7, #1; b next
+      0x91000400, 0xf1000421, 0x54fffe41, 0xd4200000, // next: add x0, #1; subs x1, #1; b.ne loop; brk #0
+    ];
+    // Every entry into a region counts against the block budget; the run loop is called on
+    // again each time 100 have run out.
+    const m = new Machine({ tier: 'auto', hotThreshold: 50, budget: 100 });
+    m.mem.map(CODE, 0x1000, PERM_R | PERM_X, 'code');
+    words.forEach((w, i) => m.mem.dv.setUint32(CODE + i * 4, w, true));
+    for (const r of [0, 2, 3, 4, 7]) m.cpu.setX(r, 0);
+    m.cpu.setX(1, 20000);
+    m.cpu.pc = CODE;
+    expect(m.run()).toMatchObject({ kind: 'breakpoint', pc: CODE + 15 * 4 });
+    expect([2, 3, 4, 7].map((r) => m.cpu.x(r))).toEqual([5000n, 5000n, 5000n, 5000n]);
+    // The dispatch and the four cases are one region, and the switch goes round inside it:
+    // leaving the region at every jump would enter a region ~40,000 times (400 budgets).
+    const slots = [0, 4, 6, 8, 10].map((i) => m.translator.cachedSlot(CODE + i * 4));
+    expect(slots.every((s) => s >= 0)).toBe(true);
+    expect(m.wasmCalls).toBeLessThan(20);
+  });
 });
+

@@ -58,7 +58,7 @@ export const BR = insn({
       e.setX(30, e.i64(e.pc + 4));
       e.likelySuccessor(e.pc + 4);
     }
-    e.jump(target);
+    e.jump(target, a.opc === 2 ? 'return' : undefined);
   },
 });
 
