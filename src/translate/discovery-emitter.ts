@@ -12,6 +12,8 @@ export class DiscoveryEmitter implements Emitter {
   system = false;
   ended = false;
   successors: number[] = [];
+  /** Where the block's call returns to (likelySuccessor), if it ends in a call. */
+  returnSite = -1;
   /** Where the block's jump to a computed address went in the first tier (see EvalBlock). */
   indirectTargets: readonly number[] | null = null;
 
@@ -21,6 +23,7 @@ export class DiscoveryEmitter implements Emitter {
     this.pc = pc;
     this.ended = false;
     this.successors = [];
+    this.returnSite = -1;
   }
 
   i32(): Val { return V.i32; }
@@ -71,7 +74,10 @@ export class DiscoveryEmitter implements Emitter {
   atomicUpdate(_a: Val, _s: number, f: (old: Val) => Val): Val { f(V.i64); return V.i64; }
   fence(): void {}
   call(h: Helper): Val { return h.result ? V[h.result] : V.i32; }
-  likelySuccessor(addr: number): void { this.successors.push(addr); }
+  likelySuccessor(addr: number): void {
+    this.successors.push(addr);
+    this.returnSite = addr;
+  }
   jump(target: Val | number): void {
     if (typeof target === 'number') this.successors.push(target);
     else if (this.indirectTargets) this.successors.push(...this.indirectTargets);

@@ -18,8 +18,8 @@
 //     write back; publish pc; return the exit code, or chain through the jump cache
 //
 // A block that branches to its own start is wrapped in a wasm loop and branches straight back
-// (no dispatch); a computed jump (BR, RET) compares its target with the members the first tier
-// saw it reach.
+// (no dispatch); a computed jump (BR, BLR) compares its target with the members the first tier
+// saw it reach, a return with the members that follow a call in the region.
 import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
 import { Sync, Trap } from '../cpu/emitter.js';
 import {
@@ -88,8 +88,10 @@ export class RegionEmitter implements Emitter {
   /**
    * @param members region index of every block in the region by guest pc (known after
    *   discovery; empty during discovery, when the bytes are thrown away).
+   * @param returnSites members that follow a call in the region: where its returns likely go.
    */
-  constructor(fpcrMode: number, private helperIndex: (h: Helper) => number, private members: Map<number, number>) {
+  constructor(fpcrMode: number, private helperIndex: (h: Helper) => number, private members: Map<number, number>,
+    private returnSites: readonly number[] = []) {
     this.fpcrMode = fpcrMode;
     this.xc = this.newLocal('i32');
     this.npc = this.newLocal('i64');
@@ -510,13 +512,15 @@ export class RegionEmitter implements Emitter {
   /** Only region discovery (DiscoveryEmitter) uses the hint. */
   likelySuccessor(): void {}
 
-  jump(target: Val | number): void {
+  jump(target: Val | number, kind?: 'return'): void {
     if (typeof target === 'number') {
       this.chainTo(target);
     } else {
-      // A computed jump to a member it is known to reach stays inside the region; any other
-      // address leaves through the jump cache.
-      for (const t of this.targets) this.if(this.op('i64.eq', [target, this.i64(t)]), () => this.chainTo(t));
+      // A computed jump to a member it is known to reach (a return to a call in the region)
+      // stays inside the region; any other address leaves through the jump cache.
+      for (const t of kind === 'return' ? this.returnSites : this.targets) {
+        this.if(this.op('i64.eq', [target, this.i64(t)]), () => this.chainTo(t));
+      }
       this.exit(EXIT_CHAIN, target);
     }
     this.ended = true;

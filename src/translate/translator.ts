@@ -69,6 +69,8 @@ const RECORD_CAP = 48 * 2 ** 20;
 const HOT_BATCH = 16;
 /** Targets of a computed jump remembered per first-tier block (EvalBlock.targets). */
 const INDIRECT_TARGETS = 32;
+/** Return points of calls in a region that its returns are compared with (RegionEmitter). */
+const RETURN_SITES = 8;
 /** Blocks in a region once it has a computed jump with known targets (regionBlocks otherwise). */
 const INDIRECT_REGION_BLOCKS = 48;
 /** Regions in one module of warm blocks saved for a later run (saveWarm): more than HOT_BATCH,
@@ -395,7 +397,7 @@ export class Translator {
   /** Blocks reachable from root by static branches (and a switch's busy cases), breadth-first,
    *  not yet translated (nor `claimed` by another region of the same module), with copies of
    *  translated ones that branch back into the region. */
-  private discover(root: number, claimed?: Set<number>): number[] {
+  private discover(root: number, claimed?: Set<number>, returnSites?: Set<number>): number[] {
     const found: number[] = [];
     const seen = new Set<number>([root]);
     const queue = [root];
@@ -424,6 +426,7 @@ export class Translator {
       if (targets.length && limit < INDIRECT_REGION_BLOCKS && this.dispatchLoop(pc, targets)) limit = INDIRECT_REGION_BLOCKS;
       scratch.indirectTargets = targets;
       this.scanBlock(scratch, pc);
+      if (scratch.returnSite >= 0) returnSites?.add(scratch.returnSite);
       for (const s of scratch.successors) {
         if (!seen.has(s)) {
           seen.add(s);
@@ -534,11 +537,14 @@ export class Translator {
    *  (`discover`) or the root's block alone; none already translated or `claimed`. */
   private buildModule(roots: readonly number[], discover: boolean, trace: boolean, claimed = new Set<number>()): SavedModule | null {
     const regions: number[][] = [];
+    const returnSites: number[][] = [];
     for (const root of roots) {
-      const pcs = discover ? this.discover(root, claimed) : [root];
+      const sites = new Set<number>();
+      const pcs = discover ? this.discover(root, claimed, sites) : [root];
       if (!pcs.length) continue;
       pcs.forEach((pc) => claimed.add(pc));
       regions.push(pcs);
+      returnSites.push([...sites].filter((pc) => pcs.includes(pc)).slice(0, RETURN_SITES));
     }
     if (!regions.length) return null;
     // Helpers the module calls become its imports 1..k, in order of first use.
@@ -553,8 +559,8 @@ export class Translator {
       return i;
     };
     const code: Uint8Array[] = [];
-    const bodies = regions.map((pcs) => {
-      const e = new RegionEmitter(this.fpcrMode(), importOf, new Map(pcs.map((pc, i) => [pc, i])));
+    const bodies = regions.map((pcs, r) => {
+      const e = new RegionEmitter(this.fpcrMode(), importOf, new Map(pcs.map((pc, i) => [pc, i])), returnSites[r]);
       e.system = !!this.opts.system;
       pcs.forEach((pc, i) => {
         const end = this.emitBlock(e, pc, i, trace);

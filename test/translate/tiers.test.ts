@@ -159,5 +159,22 @@ describe('tiers', () => {
     expect(slots.every((s) => s >= 0)).toBe(true);
     expect(m.wasmCalls).toBeLessThan(20);
   });
+
+  it('auto: a return to a call in the same region stays inside it', () => {
+    const words = [
+      0x94000004, 0xf1000421, 0x54ffffc1, 0xd4200000, // loop: bl func; subs x1, #1; b.ne loop; brk #0
+      0x91000400, 0xd65f03c0, //                          func: add x0, #1; ret
+    ];
+    const m = new Machine({ tier: 'auto', hotThreshold: 50, budget: 100 });
+    m.mem.map(CODE, 0x1000, PERM_R | PERM_X, 'code');
+    words.forEach((w, i) => m.mem.dv.setUint32(CODE + i * 4, w, true));
+    m.cpu.setX(0, 0);
+    m.cpu.setX(1, 20000);
+    m.cpu.pc = CODE;
+    expect(m.run()).toMatchObject({ kind: 'breakpoint', pc: CODE + 3 * 4 });
+    expect(m.cpu.x(0)).toBe(20000n);
+    // Leaving the region at every return would enter a region ~20,000 times (200 budgets).
+    expect(m.wasmCalls).toBeLessThan(20);
+  });
 });
 
