@@ -3,6 +3,15 @@
 // it is newer than the module: a tsc run alone after the bundle was made leaves it stale.
 import fs from 'node:fs';
 
+/**
+ * Resource limits for a worker that runs guest code. Its young generation is capped at 2 MiB:
+ * V8 would grow it to 16 MiB per semi-space, and the first tier's closures are mostly
+ * long-lived, so a larger young generation only copies them more often before they are
+ * promoted. Measured on tsemu-user's static hello: peak RSS 88 -> 80 MB, time unchanged;
+ * python3 -c pass: RSS 262 -> 236 MB, time within noise (median of 5: 2.69 s against 2.70 s).
+ */
+export const GUEST_WORKER_LIMITS = { maxYoungGenerationSizeMb: 2 };
+
 /** `name`.js beside `base` (an import.meta.url), or `name`.bundle.js when that is newer. */
 export function newestEntry(base: string, name: string): URL {
   const plain = new URL(`./${name}.js`, base);

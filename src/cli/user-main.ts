@@ -9,7 +9,7 @@ import type { GuestResult } from '../user.js';
 import { HOST_EVENTS, hostJobIds, Session, SESSION_ENV } from '../user-host.js';
 import type { GuestAnswer, GuestNotice, GuestRequest } from './guest-thread.js';
 import { JOB_SIGNALS, listenForJobSignals } from './job-control.js';
-import { newestEntry } from '../bundled.js';
+import { GUEST_WORKER_LIMITS, newestEntry } from '../bundled.js';
 
 const SIGNAL_NAMES: Record<number, string> = {
   1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL',
@@ -142,7 +142,7 @@ function startGuestThread(topLevel: boolean): GuestThread {
       process.on('exit', () => session.destroy());
     }
   }
-  const worker = new Worker(newestEntry(import.meta.url, 'guest-thread'), { workerData: { events: events.buffer, session: session?.dir ?? null } });
+  const worker = new Worker(newestEntry(import.meta.url, 'guest-thread'), { resourceLimits: GUEST_WORKER_LIMITS, workerData: { events: events.buffer, session: session?.dir ?? null } });
   return { worker, events, session, topLevel };
 }
 

@@ -36,7 +36,7 @@ import {
 } from '../syscalls/kernel.js';
 import { deliverSignals, forceSignal, sigsuspendOnce, sigwaitOnce } from '../syscalls/signal/signals.js';
 import type { Machine } from '../translate/machine.js';
-import { newestEntry } from '../bundled.js';
+import { GUEST_WORKER_LIMITS, newestEntry } from '../bundled.js';
 import { futexExitRelease, piThreadStarted } from '../syscalls/process/futex-pi.js';
 import { CodeSharing, codeShareReport, shareCodeFromEnv } from './code-share.js';
 import {
@@ -217,7 +217,7 @@ export class ThreadGroup implements ThreadHooks {
       wake: this.k.wake.buffer as SharedArrayBuffer, piTable: this.k.piTable.buffer as SharedArrayBuffer, slot, pid: this.k.pid, codeChannel: this.codeChannel, codePort,
     };
     const w = new Worker(newestEntry(import.meta.url, 'thread-worker'), {
-      workerData: data, transferList: codePort ? [codePort] : [], stdout: false, stderr: false,
+      workerData: data, transferList: codePort ? [codePort] : [], stdout: false, stderr: false, resourceLimits: GUEST_WORKER_LIMITS,
     });
     w.unref();
     w.on('error', (err) => process.emitWarning(`tsemu: guest thread worker failed: ${err.stack ?? err}`));
