@@ -157,4 +157,12 @@ describe('Debian programs: file offsets shared with the host and across fork', (
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('a\nb\nc\nd\ne\nf\n');
   }, PROGRAM_TEST_MS);
+  it('a forked child keeps the guest\'s environment (NODE_EXTRA_CA_CERTS too, which tsemu drops from its own forked Node)', async () => {
+    // Command substitution and a subshell are forks; printenv after them is exec'd in the child.
+    const r = await run(process.execPath, [TSEMU, '-L', debianRoot, debianRoot + '/bin/bash', '-c',
+      'v=$(printenv NODE_EXTRA_CA_CERTS); echo "$v"; (printenv NODE_EXTRA_CA_CERTS; printenv TSEMU_TEST_MARK)'],
+      { ...env, NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem', TSEMU_TEST_MARK: 'kept' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('/nonexistent/ca.pem\n/nonexistent/ca.pem\nkept\n');
+  }, PROGRAM_TEST_MS);
 });
