@@ -46,4 +46,9 @@ for (const entry of entries) await esbuild.build({
   packages: 'external',
   logLevel: 'warning',
   plugins: [ownUrl],
+  // Whitespace and syntax only (names stay): the source every process parses and keeps drops
+  // from 709 to 481 KB, and the static hello's peak RSS by ~2 MB (median of 7). With
+  // TSEMU_DEBUG set, workers load dist/ file by file instead (bundled.ts), for readable stacks.
+  minifyWhitespace: true,
+  minifySyntax: true,
 });

@@ -12,9 +12,11 @@ import fs from 'node:fs';
  */
 export const GUEST_WORKER_LIMITS = { maxYoungGenerationSizeMb: 2 };
 
-/** `name`.js beside `base` (an import.meta.url), or `name`.bundle.js when that is newer. */
+/** `name`.js beside `base` (an import.meta.url), or `name`.bundle.js when that is newer, unless
+ *  TSEMU_DEBUG asks for stacks with the lines of the separate files (the bundle is minified). */
 export function newestEntry(base: string, name: string): URL {
   const plain = new URL(`./${name}.js`, base);
+  if (process.env.TSEMU_DEBUG) return plain;
   const bundle = new URL(`./${name}.bundle.js`, base);
   try {
     if (fs.statSync(bundle).mtimeMs >= fs.statSync(plain).mtimeMs) return bundle;

@@ -22,7 +22,7 @@ describe('the guest thread bundle', () => {
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(copy, 'package.json'));
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
   fs.writeFileSync(path.join(copy, BUNDLE), "throw new Error('the bundle was loaded');\n");
-  const run = () => spawnSync(process.execPath, [path.join(copy, 'bin/tsemu-user'), path.join(FIXTURES, 'bin/asm_hello')], { env: {}, timeout: 60_000 });
+  const run = (env: Record<string, string> = {}) => spawnSync(process.execPath, [path.join(copy, 'bin/tsemu-user'), path.join(FIXTURES, 'bin/asm_hello')], { env, timeout: 60_000 });
   const age = (file: string, seconds: number) => {
     const t = new Date(Date.now() - seconds * 1000);
     fs.utimesSync(path.join(copy, file), t, t);
@@ -40,6 +40,15 @@ describe('the guest thread bundle', () => {
     age(BUNDLE, 60);
     age('dist/cli/guest-thread.js', 0);
     const r = run();
+    expect(r.stderr.toString()).toBe('');
+    expect(r.stdout.toString()).toBe(fs.readFileSync(path.join(FIXTURES, 'expected/asm_hello.stdout'), 'utf8'));
+    expect(r.status).toBe(0);
+  }, 60_000);
+
+  it('is passed over with TSEMU_DEBUG set (it is minified; the separate files give readable stacks)', () => {
+    age('dist/cli/guest-thread.js', 60);
+    age(BUNDLE, 0);
+    const r = run({ TSEMU_DEBUG: '1' });
     expect(r.stderr.toString()).toBe('');
     expect(r.stdout.toString()).toBe(fs.readFileSync(path.join(FIXTURES, 'expected/asm_hello.stdout'), 'utf8'));
     expect(r.status).toBe(0);
