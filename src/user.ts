@@ -45,6 +45,8 @@ export interface UserOptions {
   cacheLog?: (line: string) => void;
   /** -d tier: modules compiled, code cache evictions. */
   tierLog?: (line: string) => void;
+  /** Where the -d lines above go (default stderr): further guest threads write theirs there. */
+  logFd?: number;
   /** -d out_asm: each module's wasm. */
   outAsm?: (line: string) => void;
   /** -d exec: each block run (the first tier). */
@@ -82,6 +84,7 @@ export function runProgram(opts: UserOptions): GuestResult {
   machine.cpu.setX(31, prog.sp);
   machine.cacheLog = opts.cacheLog ?? null;
   machine.translator.tierLog = opts.tierLog ?? null;
+  machine.logFd = opts.logFd ?? 2;
   machine.translator.outAsm = opts.outAsm ?? null;
   const execLog = opts.execLog;
   machine.execLog = execLog ? (pc) => execLog(execLine(pc)) : null;

@@ -4,11 +4,11 @@
 // never give back), set the umask and follow the terminal's size. The guest thread runs
 // synchronously and learns of those events through shared words (HostLink), sleeping on them in
 // Atomics.wait whenever it waits (DESIGN §4: block the honest way).
-import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   HOST_EVENTS, LoadError, quietFdWarnings, resumeProgram, runProgram, stopThreadWorkers, type GuestResult, type HostLink,
 } from '../user.js';
+import { writeLogLine } from '../log-line.js';
 
 /** What the main thread asks for: a program to start, or a forked guest to resume. */
 export type GuestRequest =
@@ -52,25 +52,9 @@ function hostLink(events: Int32Array, session: string | null): HostLink {
   };
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-/** A -d or -strace line, whole: stderr may be a non-blocking pipe (a test runner's, or one a
- *  parent set O_NONBLOCK on) that is full for a while (-d in_asm writes megabytes). */
-function writeLine(fd: number, line: string): void {
-  const buf = Buffer.from(line + '\n');
-  for (let done = 0; done < buf.length;) {
-    try {
-      done += fs.writeSync(fd, buf, done);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      Atomics.wait(pause, 0, 0, 1);
-    }
-  }
-}
-
 function run(req: GuestRequest, host: HostLink): GuestResult {
-  if (req.kind === 'resume') return resumeProgram(req.snapshot, (line) => writeLine(2, line), host);
-  const log = (line: string) => writeLine(req.logFd ?? 2, line);
+  if (req.kind === 'resume') return resumeProgram(req.snapshot, (line) => writeLogLine(2, line), host);
+  const log = (line: string) => writeLogLine(req.logFd ?? 2, line);
   // Forked children start from this thread's environment: they keep the tier.
   process.env.TSEMU_TIER = req.tier;
   if (req.noCache) process.env.TSEMU_NO_CACHE = '1';
@@ -89,6 +73,7 @@ function run(req: GuestRequest, host: HostLink): GuestResult {
     unimp: req.unimp ? log : undefined,
     cacheLog: req.cacheLog ? log : undefined,
     tierLog: req.tierLog ? log : undefined,
+    logFd: req.logFd ?? 2,
     outAsm: req.outAsm ? log : undefined,
     execLog: req.execLog ? log : undefined,
     inAsm: req.inAsm ? (pc, text) => log(`0x${pc.toString(16).padStart(16, '0')}:  ${text}`) : undefined,

@@ -77,6 +77,8 @@ export interface ThreadWorkerData {
    *  worker's own port (transferred), or null when sharing is off. */
   codeChannel: string | null;
   codePort: MessagePort | null;
+  /** -d tier: the descriptor the thread logs its modules and evictions to; null when off. */
+  tierLogFd: number | null;
 }
 
 /** What the Kernel holds for the calling thread only; kept here for the others, by slot. */
@@ -215,6 +217,7 @@ export class ThreadGroup implements ThreadHooks {
     const data: ThreadWorkerData = {
       memory: this.machine.mem.memory, mailbox: this.box.buffer as SharedArrayBuffer,
       wake: this.k.wake.buffer as SharedArrayBuffer, piTable: this.k.piTable.buffer as SharedArrayBuffer, slot, pid: this.k.pid, codeChannel: this.codeChannel, codePort,
+      tierLogFd: this.machine.translator.tierLog ? this.machine.logFd : null,
     };
     const w = new Worker(newestEntry(import.meta.url, 'thread-worker'), {
       workerData: data, transferList: codePort ? [codePort] : [], stdout: false, stderr: false, resourceLimits: GUEST_WORKER_LIMITS,

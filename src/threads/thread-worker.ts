@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import { GuestFault, GuestMemory } from '../cpu/memory.js';
 import { MAX_THREADS, REG, STATE_BASE, threadJumpCache, threadScratch, threadStateBase } from '../cpu/state.js';
+import { writeLogLine } from '../log-line.js';
 import { E, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, SysError } from '../syscalls/errno.js';
 import { futexCall, type FutexIo } from '../syscalls/process/futex.js';
 import { futexExitRelease } from '../syscalls/process/futex-pi.js';
@@ -36,6 +37,9 @@ const machine = new Machine({
   stateBase: threadStateBase(slot), jumpCache: threadJumpCache(slot), scratch: threadScratch(slot), sharedCodeBits: true,
 }, mem);
 const cpu = machine.cpu;
+// -d tier: this thread's modules and evictions, marked with its slot (each thread counts its own).
+const tierLogFd = data.tierLogFd;
+if (tierLogFd !== null) machine.translator.tierLog = (line) => writeLogLine(tierLogFd, `${line} [thread slot ${slot}]`);
 // Listen for the code other threads compile from now on (and say so: the owner then sends what
 // came before).
 new CodeSharing(box, slot, data.codeChannel, machine.translator, data.codePort);

@@ -103,6 +103,8 @@ export class Machine {
   forked = false;
   /** -d cache: what the translation cache did. */
   cacheLog: ((line: string) => void) | null = null;
+  /** The descriptor -d lines go to (stderr, or -D's file): other guest threads log there too. */
+  logFd = 2;
   /** -d exec: told the pc of every block entered. Only the first tier returns to the run loop
    *  after each block (wasm chains on), so -d exec runs the first tier (TSEMU_TIER=eval). */
   execLog: ((pc: number) => void) | null = null;

@@ -211,4 +211,11 @@ describe('debugging the translator: -d exec, out_asm, tier and -one-insn-per-tb'
     expect(r.stderr).toMatch(/^OUT: module 0, \d+ bytes of wasm, regions at 0x400078 /m);
     expect(r.stderr).toMatch(/^ {2}000000: 00 61 73 6d 01 00 00 00 /m); // the wasm magic and version
   });
+
+  it('-d tier logs the modules of every guest thread, each marked with its thread slot', () => {
+    // threads.static's threads run loops hot enough to translate with a threshold of 20.
+    const r = tsemu(['--no-cache', '-d', 'tier', path.join(FIXTURES, 'bin/threads.static')], { env: { TSEMU_HOT_THRESHOLD: '20' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^tier: module \d+: \d+ regions, \d+ blocks at 0x[0-9a-f]+, .* \[thread slot [1-9]\d*\]$/m);
+  });
 });
