@@ -258,21 +258,30 @@ function onDemand(s: Sock): { onread: { buffer: () => Buffer; callback: (n: numb
 
 /**
  * A short read of a pipe whose writers are gone came with POLLHUP, which libuv turns into
- * end-of-file right after the read, but only for a stream still reading. Stay reading until
- * the check phase that follows (no bytes can come in before it: libuv reads only in its poll
- * phase), so that the end is seen along with the last bytes, as Linux's POLLIN|POLLHUP says.
+ * end-of-file, but only for a stream still reading. Stay reading until the end is seen, so
+ * that it comes along with the last bytes, as Linux's POLLIN|POLLHUP says. Node 20's libuv
+ * reads the end in the same poll phase as the bytes; Node 24's in the next poll phase: so look
+ * in the check phase that follows, and once more after the next poll phase if no end came yet
+ * (a writer still there sends nothing in between that a poll phase with no wait would read,
+ * barring a race of microseconds).
  */
 function linger(s: Sock): void {
   s.reading = true;
   s.lingering = true;
-  setImmediate(() => {
+  let looks = 2;
+  const look = () => {
+    if (s.lingering && !s.eof && --looks > 0) {
+      setImmediate(look);
+      return;
+    }
     if (s.lingering) {
       s.lingering = false;
       s.reading = false;
       if (s.stream && !s.stream.destroyed) s.stream.pause();
     }
     settle(); // a waiter that needs more calls pull() again, which reads on
-  });
+  };
+  setImmediate(look);
 }
 
 /** Let the host kernel's bytes for `s` in: up to `n` of them, with the next read. */
