@@ -346,7 +346,8 @@ export class Translator {
     }
     const block = new EvalBlock(e.finish(), (pc - start) / 4);
     if (!cache) return block;
-    if (e.indirect) block.targets = [];
+    // Targets are for region discovery, which never runs with the MMU on (first tier only).
+    if (e.indirect && !this.mmu) block.targets = [];
     this.evalBlocks.set(start, block);
     // Registered by the page its code is in (physical with the MMU on), where stores land.
     const region: Region = { pcs: [start], pages: new Set([Math.floor(this.codeAddress(start) / PAGE_SIZE)]), evalBlock: block };
