@@ -509,8 +509,7 @@ export class Translator {
       this.saved.add(m);
     }
     this.codeShare?.compiled(m, module);
-    // A block translated in another region already (a copy, see discover) keeps that region's entry.
-    regions.forEach((pcs, r) => this.enterRegion(pcs, pcs.map((p) => !this.blocks.has(p)), first + regions.slice(0, r).reduce((n, x) => n + x.length, 0)));
+    regions.forEach((pcs, r) => this.enterRegion(pcs, first + regions.slice(0, r).reduce((n, x) => n + x.length, 0)));
     return first;
   }
 
@@ -588,10 +587,11 @@ export class Translator {
     return first;
   }
 
-  /** Make a translated region's blocks the ones that run: those `own`ed (not translated
-   *  elsewhere already) are looked up to their slots from `base`; the region is dropped when
-   *  any of its pages changes. */
-  private enterRegion(pcs: readonly number[], own: readonly boolean[], base: number): void {
+  /** Make a translated region's blocks the ones that run: those it owns (not translated
+   *  elsewhere already: a copy, see discover, or a saved module's block translated since) are
+   *  looked up to their slots from `base`; the region is dropped when any of its pages changes. */
+  private enterRegion(pcs: readonly number[], base: number): void {
+    const own = pcs.map((pc) => !this.blocks.has(pc));
     const region: Region = { pcs: pcs.filter((_, i) => own[i]), pages: new Set(pcs.map((pc) => Math.floor(pc / PAGE_SIZE))) };
     pcs.forEach((pc, i) => {
       if (!own[i]) return;
@@ -631,7 +631,7 @@ export class Translator {
       if (!module) continue;
       let base = this.instantiate(module, m.regions, m.wasm.length);
       m.regions.forEach((pcs, r) => {
-        if (valid[r]) this.enterRegion(pcs, pcs.map((p) => !this.blocks.has(p)), base);
+        if (valid[r]) this.enterRegion(pcs, base);
         base += pcs.length;
       });
       this.saved.installed++;
