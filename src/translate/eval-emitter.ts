@@ -1,7 +1,7 @@
-// The first tier: implements the Emitter interface by building, once per block, a list of JS
-// closures (one per operation) that run it later without any wasm compile. Instructions are not
-// written again here: each `sem` runs once against this backend, as it runs once against the
-// region emitter.
+// The first tier: implements the Emitter interface by building, once per block, code for the
+// loop in eval-code.ts (records of operations on value slots) that runs it later without any wasm
+// compile. Instructions are not written again here: each `sem` runs once against this backend,
+// as it runs once against the region emitter.
 //
 // Values live in 16-byte slots in the evaluator's scratch area in linear memory, one area per
 // guest thread (cpu/state.ts threadScratch): temporaries (reused from one instruction to the
@@ -9,7 +9,7 @@
 // (deduplicated; when they fill their area, the translator drops every first-tier block and
 // starts again). Operators are the wasm
 // ones (operators.ts), so results are bit-identical with the wasm tier; the cheapest integer
-// operations are done on 32-bit halves in JS instead (eval-fast.ts), checked against the wasm
+// operations are done on 32-bit halves in JS instead (eval-code.ts), checked against the wasm
 // operators by test/translate/eval-operators.test.ts.
 //
 // Guest registers and flags are read from and written to the thread's CPU state directly; memory
@@ -17,16 +17,10 @@
 // (faultAddr/faultKind, pc = the instruction, Exit.Fault), so faults stay precise.
 import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
 import { Sync, Trap } from '../cpu/emitter.js';
-import {
-  Exit, FaultKind, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG, SCRATCH_BASE, SCRATCH_SIZE, STATE_BASE, SYS_SLOT,
-} from '../cpu/state.js';
+import { Exit, REG, SCRATCH_BASE, SCRATCH_SIZE, STATE_BASE, SYS_SLOT } from '../cpu/state.js';
 import { OPS, type Ty } from './opcodes.js';
-import { FAST_OPERATORS as FAST } from './eval-fast.js';
+import { CHAIN, FAST_OPS, jumpField, Op, W, warmUp, type CodeRuntime, type Step } from './eval-code.js';
 import type { OperatorFn } from './operators.js';
-
-/** A step returns 0 to go on, else the block's exit: CHAIN (continue at the pc in the state) or an Exit code. */
-export type Step = () => number;
-export const CHAIN = -1;
 
 /** Bytes of a scratch area for one instruction's temporaries (the most measured over the
  *  golden instruction cases: 8,528 bytes). */
@@ -46,27 +40,29 @@ class Slot implements Val {
   constructor(readonly ty: Ty, public off: number, readonly mutable = false) {}
 }
 
-/** A register read handed out without a copy: the steps slot where a copy goes if needed. */
+/** A register read handed out without a copy: the record where a copy goes if needed. */
 interface Alias {
   slot: Slot;
-  list: Step[];
-  index: number;
+  record: number;
   bytes: number;
 }
 
-/** Placeholder step, removed when the block is finished. */
-const NOP: Step = () => 0;
-
 const SIZE: Record<Ty, number> = { i32: 4, i64: 8, f32: 4, f64: 8, v128: 16 };
+const COPY: Record<number, Op> = { 4: Op.Copy4, 8: Op.Copy8, 16: Op.Copy16 };
+const SELECT: Record<number, Op> = { 4: Op.Select4, 8: Op.Select8, 16: Op.Select16 };
+const LOAD: Record<number, Op> = { 1: Op.Load1, 2: Op.Load2, 4: Op.Load4, 8: Op.Load8, 16: Op.Load16 };
+const STORE: Record<number, Op> = { 1: Op.Store1, 2: Op.Store2, 4: Op.Store4, 8: Op.Store8, 16: Op.Store16 };
 
-/** What closures need at run time: views of memory and the operator functions; the thread's
- *  CPU state block; and its scratch area: temporaries, then the constants its blocks share. */
-export interface EvalRuntime {
-  readonly u8: Uint8Array;
-  readonly i32: Int32Array;
-  readonly dv: DataView;
+/** A guest address as the two int32 words records hold (pc fields). */
+const lo32 = (n: number) => n | 0;
+const hi32 = (n: number) => Math.floor(n / 2 ** 32) | 0;
+
+/** What blocks need at run time (eval-code.ts), and what building them needs besides: the
+ *  operator functions by name, and the thread's scratch area: temporaries, then the constants
+ *  its blocks share. */
+export interface EvalRuntime extends CodeRuntime {
   readonly ops: Record<string, OperatorFn>;
-  readonly state: number;
+  readonly fnIndex: ReadonlyMap<string, number>;
   readonly temps: number;
   readonly consts: ConstPool;
 }
@@ -77,32 +73,49 @@ export function evalRuntime(memory: WebAssembly.Memory, ops: Record<string, Oper
   const buf = memory.buffer;
   const consts = new ConstPool(scratch.base + TEMP_BYTES, scratch.base + scratch.size);
   if (!consts.room) throw new Error(`internal error: a first-tier scratch area of ${scratch.size} bytes leaves no room for constants`);
-  return { u8: new Uint8Array(buf), i32: new Int32Array(buf), dv: new DataView(buf), ops, state, temps: scratch.base, consts };
+  const names = Object.keys(ops);
+  const fnList = names.map((k) => ops[k]);
+  const fnIndex = new Map(names.map((k, i) => [k, i]));
+  const m = new Int32Array(buf), u8 = new Uint8Array(buf), dv = new DataView(buf);
+  const make = (at: number): EvalRuntime => ({ m, u8, dv, state: at, ops, fnList, fnIndex, temps: scratch.base, consts });
+  // On the temporaries' area, before any block uses it; with a CPU state block of its own there.
+  warmUp(make(scratch.base + 0x1000), scratch.base, ['i64.mul', 'i64.clz'].map((k) => fnIndex.get(k)!), ['rmw_add8', 'rmw_or8'].map((k) => fnIndex.get(k)!));
+  return make(state);
 }
 
 /** Constant slots, written once and kept while any block may use them. */
 export class ConstPool {
   top: number;
   readonly slots = new Map<string, Slot>();
+  /** i32 and i64 constants given as numbers, by value (most are: no key string to make). */
+  readonly i32s = new Map<number, Slot>();
+  readonly i64s = new Map<number, Slot>();
   constructor(readonly base: number, readonly limit: number) {
     this.top = base;
   }
   /** Room for another instruction's constants. */
   get room(): boolean { return this.top + CONST_RESERVE <= this.limit; }
+  /** A new zeroed slot. */
+  take(ty: Ty, u8: Uint8Array): Slot {
+    if (this.top + 16 > this.limit) throw new Error('internal error: evaluator constants overflow');
+    const s = new Slot(ty, this.top);
+    this.top += 16;
+    u8.fill(0, s.off, s.off + 16);
+    return s;
+  }
   /** Forget every constant (only when no block that uses them remains). */
   reset(): void {
     this.top = this.base;
     this.slots.clear();
+    this.i32s.clear();
+    this.i64s.clear();
   }
 }
 
-/** Run steps until one exits; 0 if none did. */
-export function runSteps(steps: Step[]): number {
-  for (let i = 0; i < steps.length; i++) {
-    const r = steps[i]();
-    if (r !== 0) return r;
-  }
-  return 0;
+/** A block's code: records, and the closures its Closure records call. */
+export interface EvalCode {
+  code: Int32Array;
+  fns: Step[] | null;
 }
 
 /** What a SystemInsnHook did: nothing (the block exits with the trap, as without a hook), the
@@ -120,9 +133,9 @@ export class EvalEmitter implements Emitter {
   ended = false;
   /** Set when the block ends in a jump to a computed address other than a return (BR, BLR). */
   indirect = false;
-  steps: Step[] = [];
-  /** Every step list of the block (nested ones for if/loop too), for removing placeholders. */
-  private lists: Step[][] = [this.steps];
+  /** Records, W words each (eval-code.ts). */
+  private code: number[] = [];
+  private fns: Step[] = [];
   /** Register reads of the current instruction not copied, by state offset. */
   private aliases = new Map<number, Alias[]>();
   private loopDepth = 0;
@@ -132,15 +145,13 @@ export class EvalEmitter implements Emitter {
   /** The thread's CPU state block: registers are at fixed offsets from it. */
   protected readonly S: number;
   private readonly u8: Uint8Array;
-  private readonly m32: Int32Array;
+  private readonly m: Int32Array;
   private readonly dv: DataView;
-  private readonly ops: Record<string, OperatorFn>;
 
-  constructor(readonly fpcrMode: number, rt: EvalRuntime) {
+  constructor(readonly fpcrMode: number, private readonly rt: EvalRuntime) {
     this.u8 = rt.u8;
-    this.m32 = rt.i32;
+    this.m = rt.m;
     this.dv = rt.dv;
-    this.ops = rt.ops;
     this.consts = rt.consts;
     this.S = rt.state;
     this.temp = this.tempBase = rt.temps;
@@ -153,18 +164,55 @@ export class EvalEmitter implements Emitter {
     this.aliases.clear();
   }
 
-  /** The block's steps, placeholders removed. */
-  finish(): Step[] {
-    for (const list of this.lists) {
-      let j = 0;
-      for (let i = 0; i < list.length; i++) if (list[i] !== NOP) list[j++] = list[i];
-      list.length = j;
+  /** The block's code, placeholders removed. */
+  finish(): EvalCode {
+    const c = this.code;
+    const n = c.length / W;
+    // Where each record lands once the placeholders (Nop) are gone; a jump to one of them goes
+    // to the record after it.
+    const at = new Int32Array(n + 1);
+    let k = 0;
+    for (let r = 0; r < n; r++) {
+      at[r] = k;
+      if (c[r * W] !== Op.Nop) k++;
     }
-    return this.steps;
+    at[n] = k;
+    const out = new Int32Array(k * W);
+    let j = 0;
+    for (let r = 0; r < n; r++) {
+      const i = r * W;
+      if (c[i] === Op.Nop) continue;
+      for (let f = 0; f < W; f++) out[j + f] = c[i + f];
+      const jf = jumpField(c[i]);
+      if (jf) out[j + jf] = at[c[i + jf]];
+      j += W;
+    }
+    return { code: out, fns: this.fns.length ? this.fns : null };
   }
 
   /** Whether constants have room for another instruction. */
   get constRoom(): boolean { return this.consts.room; }
+
+  // ---------------------------------------------------------------- records
+  /** Records so far. */
+  protected get records(): number { return this.code.length / W; }
+
+  private emit(op: Op, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0): number {
+    const at = this.code.length / W;
+    this.code.push(op, r1, r2, r3, r4, r5);
+    return at;
+  }
+
+  /** A record calling `step` (see eval-code.ts Op.Closure). */
+  protected pushStep(step: Step): void {
+    this.emit(Op.Closure, this.fns.push(step) - 1);
+  }
+
+  /** A record calling `step`, put before record `at`: only for the records of one memory access
+   *  just built (system mode wraps them), so that no placeholder or jump target lies past it. */
+  protected insertStep(at: number, step: Step): void {
+    this.code.splice(at * W, 0, Op.Closure, this.fns.push(step) - 1, 0, 0, 0, 0);
+  }
 
   // ---------------------------------------------------------------- slots
   protected tempSlot(ty: Ty, mutable = false): Slot {
@@ -179,10 +227,7 @@ export class EvalEmitter implements Emitter {
     const pool = this.consts;
     let s = pool.slots.get(k);
     if (!s) {
-      if (pool.top + 16 > pool.limit) throw new Error('internal error: evaluator constants overflow');
-      s = new Slot(ty, pool.top);
-      pool.top += 16;
-      this.u8.fill(0, s.off, s.off + 16);
+      s = pool.take(ty, this.u8);
       write(s.off);
       pool.slots.set(k, s);
     }
@@ -194,21 +239,35 @@ export class EvalEmitter implements Emitter {
     return v;
   }
 
-  /** A step copying `bytes` (4, 8 or 16) from one 4-aligned offset to another. */
-  private copy(to: number, from: number, bytes: number): Step {
-    const i32 = this.m32;
-    const t = to >>> 2;
-    const f = from >>> 2;
-    if (bytes === 4) return () => { i32[t] = i32[f]; return 0; };
-    if (bytes === 8) return () => { i32[t] = i32[f]; i32[t + 1] = i32[f + 1]; return 0; };
-    return () => { i32[t] = i32[f]; i32[t + 1] = i32[f + 1]; i32[t + 2] = i32[f + 2]; i32[t + 3] = i32[f + 3]; return 0; };
+  /** A record copying `bytes` (4, 8 or 16) between slots at byte offsets. */
+  private copy(to: number, from: number, bytes: number): void {
+    this.emit(COPY[bytes], to >>> 2, from >>> 2);
   }
 
   // ---------------------------------------------------------------- constants and operators
   i32(n: number): Val {
-    return this.constSlot('i32', String(n | 0), (o) => this.dv.setInt32(o, n | 0, true));
+    const v = n | 0;
+    const pool = this.consts;
+    let s = pool.i32s.get(v);
+    if (!s) {
+      s = pool.take('i32', this.u8);
+      this.m[s.off >>> 2] = v;
+      pool.i32s.set(v, s);
+    }
+    return s;
   }
   i64(n: number | bigint): Val {
+    if (typeof n === 'number' && Number.isSafeInteger(n)) {
+      const pool = this.consts;
+      let s = pool.i64s.get(n);
+      if (!s) {
+        s = pool.take('i64', this.u8);
+        this.m[s.off >>> 2] = lo32(n - hi32(n) * 2 ** 32);
+        this.m[(s.off >>> 2) + 1] = hi32(n);
+        pool.i64s.set(n, s);
+      }
+      return s;
+    }
     const b = BigInt.asIntN(64, BigInt(n));
     return this.constSlot('i64', String(b), (o) => this.dv.setBigInt64(o, b, true));
   }
@@ -231,28 +290,35 @@ export class EvalEmitter implements Emitter {
     const info = OPS.get(name);
     if (!info) throw new Error(`unknown wasm op ${name}`);
     if (args.length !== info.params.length) throw new Error(`${name}: ${args.length} args, wants ${info.params.length}`);
-    const offs = args.map((a, i) => {
-      if (a.ty !== info.params[i]) throw new Error(`${name}: arg ${i} is ${a.ty}, wants ${info.params[i]}`);
-      return this.slot(a).off;
-    });
+    let a = 0, b = 0, c = 0;
+    for (let i = 0; i < args.length; i++) {
+      if (args[i].ty !== info.params[i]) throw new Error(`${name}: arg ${i} is ${args[i].ty}, wants ${info.params[i]}`);
+      const off = this.slot(args[i]).off;
+      if (i === 0) a = off; else if (i === 1) b = off; else c = off;
+    }
     if (!info.result) throw new Error(`${name} has no result`);
     const d = this.tempSlot(info.result);
     if (info.imm === 'shuffle') {
       if (!Array.isArray(imm) || imm.length !== 16) throw new Error(`${name} needs 16 lane selectors`);
-      this.steps.push(this.shuffle(d.off, offs[0], offs[1], imm));
+      this.pushStep(this.shuffle(d.off, a, b, imm));
       return d;
     }
-    const fast = FAST[name];
-    if (fast) {
-      this.steps.push(fast(this.m32, d.off >>> 2, offs[0] >>> 2, offs[1] >>> 2, (imm as number) ?? 0));
+    const fast = FAST_OPS[name];
+    if (fast !== undefined) {
+      this.emit(fast, d.off >>> 2, a >>> 2, b >>> 2, (imm as number) ?? 0);
       return d;
     }
-    const fn = this.ops[info.imm === 'lane' ? `${name}#${imm}` : name];
-    if (!fn) throw new Error(`${name}: no operator for lane ${imm}`);
-    const [a = 0, b = 0, c = 0] = offs;
-    const o = d.off;
-    this.steps.push(() => { fn(o, a, b, c); return 0; });
+    const k = this.rt.fnIndex.get(info.imm === 'lane' ? `${name}#${imm}` : name);
+    if (k === undefined) throw new Error(`${name}: no operator for lane ${imm}`);
+    // Byte offsets as int32 words: the wasm operator's i32 parameters take them as they are.
+    this.emit(Op.CallOp, k, d.off | 0, a | 0, b | 0, c | 0);
     return d;
+  }
+
+  private fnIndex(name: string): number {
+    const k = this.rt.fnIndex.get(name);
+    if (k === undefined) throw new Error(`internal error: no operator ${name}`);
+    return k;
   }
 
   private shuffle(d: number, a: number, b: number, lanes: number[]): Step {
@@ -269,11 +335,7 @@ export class EvalEmitter implements Emitter {
   select(cond: Val, a: Val, b: Val): Val {
     if (a.ty !== b.ty || cond.ty !== 'i32') throw new Error('select: type mismatch');
     const d = this.tempSlot(a.ty);
-    const c = this.slot(cond).off >>> 2;
-    const i32 = this.m32;
-    const fromA = this.copy(d.off, this.slot(a).off, SIZE[a.ty]);
-    const fromB = this.copy(d.off, this.slot(b).off, SIZE[a.ty]);
-    this.steps.push(() => (i32[c] !== 0 ? fromA() : fromB()));
+    this.emit(SELECT[SIZE[a.ty]], d.off >>> 2, this.slot(a).off >>> 2, this.slot(b).off >>> 2, this.slot(cond).off >>> 2);
     return d;
   }
 
@@ -299,74 +361,56 @@ export class EvalEmitter implements Emitter {
 
   assign(v: Var, value: Val): void {
     if (!(v instanceof Slot) || v.ty !== value.ty) throw new Error('assign: type mismatch');
-    this.steps.push(this.copy(v.off, this.slot(value).off, SIZE[v.ty]));
-  }
-
-  /** Build the steps `f` emits as a separate list. */
-  private nested(f: () => void): Step[] {
-    const outer = this.steps;
-    const inner: Step[] = [];
-    this.lists.push(inner);
-    this.steps = inner;
-    try {
-      f();
-    } finally {
-      this.steps = outer;
-    }
-    return inner;
+    this.copy(v.off, this.slot(value).off, SIZE[v.ty]);
   }
 
   if(cond: Val, then: () => void, otherwise?: () => void): void {
-    const c = this.slot(cond).off >>> 2;
-    const i32 = this.m32;
-    const t = this.nested(then);
-    const o = otherwise ? this.nested(otherwise) : [];
-    this.steps.push(() => runSteps(i32[c] !== 0 ? t : o));
+    const skipThen = this.emit(Op.IfZero, this.slot(cond).off >>> 2);
+    then();
+    if (otherwise) {
+      const skipElse = this.emit(Op.Jump);
+      this.code[skipThen * W + 2] = this.records;
+      otherwise();
+      this.code[skipElse * W + 1] = this.records;
+    } else {
+      this.code[skipThen * W + 2] = this.records;
+    }
   }
 
   loop(body: () => Val): void {
-    // A step in a loop body runs again after later steps: no uncopied register reads cross it.
+    // A record in a loop body runs again after later ones: no uncopied register reads cross it.
     for (const off of [...this.aliases.keys()]) this.materialize(off);
-    let again: Slot | undefined;
+    const top = this.records;
+    let again: Slot;
     this.loopDepth++;
-    let steps: Step[];
     try {
-      steps = this.nested(() => { again = this.slot(body()); });
+      again = this.slot(body());
     } finally {
       this.loopDepth--;
     }
-    const c = again!.off >>> 2;
-    const i32 = this.m32;
-    this.steps.push(() => {
-      for (;;) {
-        const r = runSteps(steps);
-        if (r !== 0) return r;
-        if (i32[c] === 0) return 0;
-      }
-    });
+    this.emit(Op.LoopIfNonZero, again.off >>> 2, top);
   }
 
   // ---------------------------------------------------------------- guest state
   /**
    * A register read. A Val must keep its value when the register is written later in the
    * instruction, but most reads are never followed by such a write: the Val is the register's
-   * own slot, with a placeholder step where the read happened. A write to the register turns
-   * the placeholder into a copy and points the Val at the copy for the steps built after it
+   * own slot, with a placeholder record where the read happened. A write to the register turns
+   * the placeholder into a copy and points the Val at the copy for the records built after it
    * (those built before run before the write, and read the register itself).
    */
   private read(off: number, ty: Ty): Val {
     const bytes = SIZE[ty];
+    const at = this.S + off;
     if (this.loopDepth > 0) {
       const d = this.tempSlot(ty);
-      this.steps.push(this.copy(d.off, this.S + off, bytes));
+      this.copy(d.off, at, bytes);
       return d;
     }
-    const slot = new Slot(ty, this.S + off);
-    const at = this.S + off;
+    const slot = new Slot(ty, at);
     let list = this.aliases.get(at);
     if (!list) this.aliases.set(at, (list = []));
-    list.push({ slot, list: this.steps, index: this.steps.length, bytes });
-    this.steps.push(NOP);
+    list.push({ slot, record: this.emit(Op.Nop), bytes });
     return slot;
   }
 
@@ -376,7 +420,10 @@ export class EvalEmitter implements Emitter {
     if (!list) return;
     for (const a of list) {
       const d = this.tempSlot(a.slot.ty);
-      a.list[a.index] = this.copy(d.off, at, a.bytes);
+      const i = a.record * W;
+      this.code[i] = COPY[a.bytes];
+      this.code[i + 1] = d.off >>> 2;
+      this.code[i + 2] = at >>> 2;
       a.slot.off = d.off;
     }
     this.aliases.delete(at);
@@ -385,25 +432,19 @@ export class EvalEmitter implements Emitter {
   private write(off: number, ty: Ty, v: Val): void {
     if (v.ty !== ty) throw new Error(`writing ${v.ty} to a ${ty} register`);
     this.materialize(this.S + off);
-    this.steps.push(this.copy(this.S + off, this.slot(v).off, SIZE[ty]));
+    this.copy(this.S + off, this.slot(v).off, SIZE[ty]);
   }
 
   /** Write the low 32 bits of an i64 value zero-extended (sf=0 register writes). */
   private write32(off: number, v: Val): void {
     if (v.ty !== 'i64') throw new Error(`writing ${v.ty} to a i64 register`);
     this.materialize(this.S + off);
-    const i32 = this.m32;
-    const t = (this.S + off) >>> 2;
-    const f = this.slot(v).off >>> 2;
-    this.steps.push(() => { i32[t] = i32[f]; i32[t + 1] = 0; return 0; });
+    this.emit(Op.Move32, (this.S + off) >>> 2, this.slot(v).off >>> 2);
   }
 
   private read32(off: number): Val {
     const d = this.tempSlot('i64');
-    const i32 = this.m32;
-    const t = d.off >>> 2;
-    const f = (this.S + off) >>> 2;
-    this.steps.push(() => { i32[t] = i32[f]; i32[t + 1] = 0; return 0; });
+    this.emit(Op.Move32, d.off >>> 2, (this.S + off) >>> 2);
     return d;
   }
 
@@ -436,78 +477,16 @@ export class EvalEmitter implements Emitter {
   setSys(name: SysSlot, v: Val): void { const [off, ty] = SYS_SLOT[name]; this.write(off, ty, v); }
 
   // ---------------------------------------------------------------- memory
-  /**
-   * A step checking [addr, addr+size) as the region emitter does: bits 55:32 clear (the top
-   * byte is ignored), both end pages allow the access, and for a store neither holds translated
-   * code. On failure it records the fault (at the first byte of the next page when the access
-   * starts on a good one) and exits.
-   */
-  private access(addr: Slot, size: number, store: boolean): Step {
-    const i32 = this.m32;
-    const u8 = this.u8;
-    const a = addr.off >>> 2;
-    const fault = this.faultStep(addr.off, store ? FaultKind.Write : FaultKind.Read, size);
-    const mask = store ? PERM_W | PERM_CODE : PERM_R;
-    const want = store ? PERM_W : PERM_R;
-    const last = size - 1;
-    return () => {
-      const lo = i32[a];
-      if ((i32[a + 1] & 0xffffff) === 0 && (u8[PERM_BASE + (lo >>> 12)] & mask) === want &&
-        (u8[PERM_BASE + (((lo + last) | 0) >>> 12)] & mask) === want) return 0;
-      return fault();
-    };
-  }
-
-  /** Record a fault on the access at the address in slot `at` and exit (pc = this instruction). */
-  private faultStep(at: number, kind: FaultKind, size: number): Step {
-    const dv = this.dv;
-    const u8 = this.u8;
-    const pc = this.pc;
-    const S = this.S;
-    const mask = kind === FaultKind.Write ? PERM_W | PERM_CODE : PERM_R;
-    const want = kind === FaultKind.Write ? PERM_W : PERM_R;
-    return () => {
-      const addr = dv.getBigUint64(at, true);
-      let where = addr;
-      if (kind !== FaultKind.Align && size > 1) {
-        const lo = Number(addr & 0xffffffffn);
-        const firstOk = (u8[PERM_BASE + (lo >>> 12)] & mask) === want && (addr >> 32n & 0xffffffn) === 0n;
-        if (firstOk) where = BigInt.asUintN(64, (addr + BigInt(size - 1)) & ~4095n);
-      }
-      dv.setBigUint64(S + REG.faultAddr, where, true);
-      dv.setInt32(S + REG.faultKind, kind, true);
-      dv.setBigUint64(S + REG.pc, BigInt(pc), true);
-      return Exit.Fault;
-    };
-  }
+  // Loads and stores check [addr, addr+size) as the region emitter does: bits 55:32 clear (the
+  // top byte is ignored), both end pages allow the access, and for a store neither holds
+  // translated code. On failure they record the fault (at the first byte of the next page when
+  // the access starts on a good one) and exit (eval-code.ts).
 
   load(addr: Val, size: 1 | 2 | 4 | 8 | 16): Val {
     const a = this.slot(addr);
     if (a.ty !== 'i64') throw new Error('addresses are i64');
-    const check = this.access(a, size, false);
     const d = this.tempSlot(size === 16 ? 'v128' : 'i64');
-    const i32 = this.m32;
-    const dv = this.dv;
-    const ai = a.off >>> 2;
-    const o = d.off >>> 2;
-    // Plain (non-atomic, possibly unaligned) little-endian reads, as wasm's loads are.
-    let get: (p: number) => void;
-    switch (size) {
-      case 1: get = (p) => { i32[o] = this.u8[p]; i32[o + 1] = 0; }; break;
-      case 2: get = (p) => { i32[o] = dv.getUint16(p, true); i32[o + 1] = 0; }; break;
-      case 4: get = (p) => { i32[o] = dv.getInt32(p, true); i32[o + 1] = 0; }; break;
-      case 8: get = (p) => { i32[o] = dv.getInt32(p, true); i32[o + 1] = dv.getInt32(p + 4, true); }; break;
-      default: get = (p) => {
-        i32[o] = dv.getInt32(p, true); i32[o + 1] = dv.getInt32(p + 4, true);
-        i32[o + 2] = dv.getInt32(p + 8, true); i32[o + 3] = dv.getInt32(p + 12, true);
-      };
-    }
-    this.steps.push(() => {
-      const r = check();
-      if (r !== 0) return r;
-      get(i32[ai] >>> 0);
-      return 0;
-    });
+    this.emit(LOAD[size], d.off >>> 2, a.off >>> 2, lo32(this.pc), hi32(this.pc));
     return d;
   }
 
@@ -516,46 +495,19 @@ export class EvalEmitter implements Emitter {
     if (a.ty !== 'i64') throw new Error('addresses are i64');
     const okTy: Record<Ty, number[]> = { i32: [1, 2, 4], i64: [1, 2, 4, 8], f32: [4], f64: [8], v128: [16] };
     if (!okTy[v.ty].includes(size)) throw new Error(`cannot store ${v.ty} as ${size} bytes`);
-    const check = this.access(a, size, true);
-    const i32 = this.m32;
-    const dv = this.dv;
-    const ai = a.off >>> 2;
-    const s = this.slot(v).off >>> 2;
-    // The low `size` bytes of the slot, whatever its type (slots are little-endian bytes).
-    let put: (p: number) => void;
-    switch (size) {
-      case 1: put = (p) => { this.u8[p] = i32[s]; }; break;
-      case 2: put = (p) => { dv.setInt16(p, i32[s], true); }; break;
-      case 4: put = (p) => { dv.setInt32(p, i32[s], true); }; break;
-      case 8: put = (p) => { dv.setInt32(p, i32[s], true); dv.setInt32(p + 4, i32[s + 1], true); }; break;
-      default: put = (p) => {
-        dv.setInt32(p, i32[s], true); dv.setInt32(p + 4, i32[s + 1], true);
-        dv.setInt32(p + 8, i32[s + 2], true); dv.setInt32(p + 12, i32[s + 3], true);
-      };
-    }
-    this.steps.push(() => {
-      const r = check();
-      if (r !== 0) return r;
-      put(i32[ai] >>> 0);
-      return 0;
-    });
+    this.emit(STORE[size], this.slot(v).off >>> 2, a.off >>> 2, lo32(this.pc), hi32(this.pc));
   }
 
   checkAlign(addr: Val, size: number): void {
     if (size <= 1) return;
-    const a = this.slot(addr);
-    const i32 = this.m32;
-    const ai = a.off >>> 2;
-    const fault = this.faultStep(a.off, FaultKind.Align, size);
-    const m = size - 1;
-    this.steps.push(() => ((i32[ai] & m) !== 0 ? fault() : 0));
+    this.emit(Op.Align, size - 1, this.slot(addr).off >>> 2, lo32(this.pc), hi32(this.pc));
   }
 
   /** Alignment, then a store check (every writable guest page is also readable). */
   private atomicAddr(addr: Val, size: number): Slot {
     this.checkAlign(addr, size);
     const a = this.slot(addr);
-    this.steps.push(this.access(a, size, true));
+    this.emit(Op.StoreCheck, size, a.off >>> 2, lo32(this.pc), hi32(this.pc));
     return a;
   }
 
@@ -571,25 +523,16 @@ export class EvalEmitter implements Emitter {
 
   private atomic(name: string, a: Slot, b?: Val, c?: Val): Slot {
     const d = this.tempSlot('i64');
-    const fn = this.ops[name];
-    const i32 = this.m32;
-    const ai = a.off >>> 2;
-    const o = d.off;
-    const bo = b ? this.slot(b).off : 0;
-    const co = c ? this.slot(c).off : 0;
-    this.steps.push(() => { fn(o, i32[ai], bo, co); return 0; });
+    this.emit(Op.Atomic, this.fnIndex(name), d.off | 0, a.off >>> 2, b ? this.slot(b).off | 0 : 0, c ? this.slot(c).off | 0 : 0);
     return d;
   }
 
   atomicUpdate(addr: Val, size: 1 | 2 | 4 | 8, f: (old: Val) => Val): Val {
     const a = this.atomicAddr(addr, size);
     const old = this.local('i64') as unknown as Slot;
-    const load = this.ops[`atomic_load${size}`];
-    const i32 = this.m32;
-    const ai = a.off >>> 2;
+    const load = this.fnIndex(`atomic_load${size}`);
     this.loop(() => {
-      const o = old.off;
-      this.steps.push(() => { load(o, i32[ai], 0, 0); return 0; });
+      this.emit(Op.Atomic, load, old.off | 0, a.off >>> 2);
       const next = f(old);
       const got = this.atomic(`cas${size}`, a, old, next);
       return this.op('i64.ne', [got, old]);
@@ -598,8 +541,7 @@ export class EvalEmitter implements Emitter {
   }
 
   fence(): void {
-    const fn = this.ops.fence;
-    this.steps.push(() => { fn(0, 0, 0, 0); return 0; });
+    this.emit(Op.CallOp, this.fnIndex('fence'));
   }
 
   call(h: Helper, args: Val[]): Val {
@@ -619,7 +561,7 @@ export class EvalEmitter implements Emitter {
     });
     const fn = h.fn;
     if (!h.result) {
-      this.steps.push(() => { fn(...readers.map((r) => r())); return 0; });
+      this.pushStep(() => { fn(...readers.map((r) => r())); return 0; });
       return this.i32(0);
     }
     const d = this.tempSlot(h.result);
@@ -633,30 +575,18 @@ export class EvalEmitter implements Emitter {
       case 'f64': put = (r) => dv.setFloat64(o, Number(r), true); break;
       default: throw new Error(`${h.name}: v128 results are not supported`);
     }
-    this.steps.push(() => { put(fn(...readers.map((r) => r()))); return 0; });
+    this.pushStep(() => { put(fn(...readers.map((r) => r()))); return 0; });
     return d;
   }
 
   // ---------------------------------------------------------------- block exits
-  /** A step publishing a static next pc and exiting with `code`. */
-  private exitTo(code: number, npc: number): Step {
-    const i32 = this.m32;
-    const p = (this.S + REG.pc) >>> 2;
-    const lo = npc | 0;
-    const hi = Math.floor(npc / 2 ** 32) | 0;
-    return () => { i32[p] = lo; i32[p + 1] = hi; return code; };
+  /** Publish a static next pc and leave with `code`. */
+  private exitTo(code: number, npc: number): void {
+    this.emit(Op.Exit, code, lo32(npc), hi32(npc));
   }
 
-  private setExitArgs(arg: number, arg64?: Val): Step {
-    const i32 = this.m32;
-    const e = (this.S + REG.exitArg) >>> 2;
-    const s = (this.S + REG.syncArg) >>> 2;
-    const from = arg64 ? this.slot(arg64).off >>> 2 : -1;
-    return () => {
-      i32[e] = arg;
-      if (from >= 0) { i32[s] = i32[from]; i32[s + 1] = i32[from + 1]; }
-      return 0;
-    };
+  private exitArgs(arg: number, arg64?: Val): void {
+    this.emit(Op.ExitArgs, arg, arg64 ? this.slot(arg64).off >>> 2 : -1);
   }
 
   /** Only region discovery (DiscoveryEmitter) uses the hint. */
@@ -664,32 +594,24 @@ export class EvalEmitter implements Emitter {
 
   jump(target: Val | number, kind?: 'return'): void {
     if (typeof target === 'number') {
-      this.steps.push(this.exitTo(CHAIN, target));
+      this.exitTo(CHAIN, target);
     } else {
-      const copy = this.copy(this.S + REG.pc, this.slot(target).off, 8);
-      this.steps.push(() => { copy(); return CHAIN; });
+      this.emit(Op.JumpReg, this.slot(target).off >>> 2);
       this.indirect = kind !== 'return';
     }
     this.ended = true;
   }
 
   jumpIf(cond: Val, target: number): void {
-    const c = this.slot(cond).off >>> 2;
-    const i32 = this.m32;
-    const taken = this.exitTo(CHAIN, target);
-    const not = this.exitTo(CHAIN, this.pc + 4);
-    this.steps.push(() => (i32[c] !== 0 ? taken() : not()));
-    this.ended = true;
-  }
-
-  private exitWith(args: Step, code: number, npc: number): void {
-    const out = this.exitTo(code, npc);
-    this.steps.push(() => { args(); return out(); });
+    const next = this.pc + 4;
+    this.emit(Op.Branch, this.slot(cond).off >>> 2, lo32(target), hi32(target), lo32(next), hi32(next));
     this.ended = true;
   }
 
   svc(imm: number): void {
-    this.exitWith(this.setExitArgs(imm), Exit.Svc, this.pc + 4);
+    this.exitArgs(imm);
+    this.exitTo(Exit.Svc, this.pc + 4);
+    this.ended = true;
   }
 
   /** System mode: performs a system-register access in place (see SystemInsnHook). */
@@ -698,30 +620,42 @@ export class EvalEmitter implements Emitter {
   trap(kind: Trap, imm = 0): void {
     const hook = this.systemInsn;
     if (kind !== Trap.SystemRegister || !hook) {
-      this.exitWith(this.setExitArgs(kind, this.i64(imm)), Exit.Trap, this.pc);
+      this.exitArgs(kind, this.i64(imm));
+      this.exitTo(Exit.Trap, this.pc);
+      this.ended = true;
       return;
     }
     // Done in place, the block goes on; else the trap exit as above, or (done, but the run
     // loop must look again) the block ends with the next instruction's pc.
-    const args = this.setExitArgs(kind, this.i64(imm));
-    const trapped = this.exitTo(Exit.Trap, this.pc);
-    const leave = this.exitTo(Exit.Budget, this.pc + 4);
-    this.steps.push(() => {
+    const m = this.m;
+    const S = this.S;
+    const arg = this.slot(this.i64(imm)).off >>> 2;
+    const pc = this.pc;
+    const setPc = (npc: number) => { m[(S + REG.pc) >>> 2] = lo32(npc); m[((S + REG.pc) >>> 2) + 1] = hi32(npc); };
+    this.pushStep(() => {
       const r = hook(imm);
       if (r === SYSTEM_INSN.DONE) return 0;
-      if (r === SYSTEM_INSN.LEAVE) return leave();
-      args();
-      return trapped();
+      if (r === SYSTEM_INSN.LEAVE) {
+        setPc(pc + 4);
+        return Exit.Budget;
+      }
+      m[(S + REG.exitArg) >>> 2] = kind;
+      m[(S + REG.syncArg) >>> 2] = m[arg];
+      m[((S + REG.syncArg) >>> 2) + 1] = m[arg + 1];
+      setPc(pc);
+      return Exit.Trap;
     });
   }
 
   sync(what: Sync, arg?: Val): void {
-    this.exitWith(this.setExitArgs(what, arg ?? this.i64(0)), Exit.Sync, this.pc + 4);
+    this.exitArgs(what, arg ?? this.i64(0));
+    this.exitTo(Exit.Sync, this.pc + 4);
+    this.ended = true;
   }
 
   /** Close a block that ran out of instructions (length cap, page end, constant space). */
   fallThrough(next: number): void {
-    this.steps.push(this.exitTo(CHAIN, next));
+    this.exitTo(CHAIN, next);
     this.ended = true;
   }
 }

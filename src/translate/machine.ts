@@ -6,7 +6,7 @@ import { Sync, Trap } from '../cpu/emitter.js';
 import type { AddressTranslation, IoBus } from '../cpu/io.js';
 import { GuestMemory, pageDown } from '../cpu/memory.js';
 import { Exit, FaultKind, PAGE_SIZE, PERM_CODE, PERM_W, REG } from '../cpu/state.js';
-import { CHAIN } from './eval-emitter.js';
+import { CHAIN } from './eval-code.js';
 import { cacheDir, DiskCache } from './disk-cache.js';
 import { SavedIndex, type SavedModule } from './saved-translations.js';
 import { Translator, type TranslatorOptions } from './translator.js';

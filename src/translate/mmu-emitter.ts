@@ -8,6 +8,7 @@
 import type { AddressTranslation, IoBus } from '../cpu/io.js';
 import type { Val } from '../cpu/emitter.js';
 import { Exit, FaultKind, PAGE_SIZE, PERM_BASE, PERM_CODE, REG } from '../cpu/state.js';
+import { skip } from './eval-code.js';
 import type { EvalRuntime } from './eval-emitter.js';
 import { IoEmitter } from './io-emitter.js';
 
@@ -37,7 +38,7 @@ export class MmuEmitter extends IoEmitter {
     const mmu = this.mmu;
     const pc = this.pc;
     const S = this.S;
-    this.steps.push(() => {
+    this.pushStep(() => {
       let p = mmu.cached(dv.getUint32(at, true), dv.getUint32(at + 4, true), size, write);
       if (p >= 0) {
         dv.setUint32(to, p, true);
@@ -70,36 +71,38 @@ export class MmuEmitter extends IoEmitter {
   }
 
   override load(addr: Val, size: 1 | 2 | 4 | 8 | 16): Val {
-    const d = super.load(this.physical(addr, size, false, true), size);
-    const whole = this.steps.pop()!;
+    const pa = this.physical(addr, size, false, true);
+    const first = this.records;
+    const d = super.load(pa, size);
+    const whole = this.records - first;
     const to = this.slot(d).off;
     const u8 = this.u8m;
-    this.steps.push(() => {
-      if (!this.splitPending) return whole();
+    this.insertStep(first, () => {
+      if (!this.splitPending) return 0;
       this.splitPending = false;
       for (let i = 0; i < 16; i++) u8[to + i] = i < size ? u8[this.splitByte(i)] : 0;
-      return 0;
+      return skip(whole);
     });
     return d;
   }
 
   override store(addr: Val, v: Val, size: 1 | 2 | 4 | 8 | 16): void {
-    super.store(this.physical(addr, size, true, true), v, size);
-    const whole = this.steps.pop()!;
+    const pa = this.physical(addr, size, true, true);
+    const first = this.records;
+    super.store(pa, v, size);
+    const whole = this.records - first;
     const from = this.slot(v).off;
     const u8 = this.u8m;
     const pc = this.pc;
-    this.steps.push(() => {
-      if (!this.splitPending) return whole();
+    this.insertStep(first, () => {
+      if (!this.splitPending) return 0;
       this.splitPending = false;
-      // Both parts are RAM the stage-1 tables let this EL write; a part holding translated code
-      // would need its translations dropped, which this rare path does not do: say so.
       for (let i = 0; i < size; i++) {
         const a = this.splitByte(i);
         if (this.codePage(a)) throw new Error(`internal error: a store at pc 0x${BigInt.asUintN(64, BigInt(pc)).toString(16)} split over two pages writes translated code (not supported yet)`);
         u8[a] = u8[from + i];
       }
-      return 0;
+      return skip(whole);
     });
   }
 

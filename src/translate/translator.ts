@@ -16,7 +16,8 @@ import {
 import { collectGarbage } from './host-gc.js';
 import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
-import { EvalEmitter, evalRuntime, runSteps, type EvalRuntime, type Step, type SystemInsnHook } from './eval-emitter.js';
+import { runCode } from './eval-code.js';
+import { EvalEmitter, evalRuntime, type EvalCode, type EvalRuntime, type SystemInsnHook } from './eval-emitter.js';
 import { IoEmitter } from './io-emitter.js';
 import { MmuEmitter } from './mmu-emitter.js';
 import type { AddressTranslation, IoBus } from '../cpu/io.js';
@@ -107,7 +108,7 @@ interface Region {
   evalBlock?: EvalBlock;
 }
 
-/** A block of the first tier: closures built by running each instruction's `sem` once. */
+/** A block of the first tier: code built by running each instruction's `sem` once. */
 export class EvalBlock {
   /** Times the block was entered (for tiering up). */
   count = 0;
@@ -123,8 +124,13 @@ export class EvalBlock {
    * inside it.
    */
   targets: number[] | null = null;
-  /** steps: the block's code; insns: how many guest instructions it has. */
-  constructor(private steps: Step[], readonly insns = 0) {}
+  private readonly code: Int32Array;
+  private readonly fns: EvalCode['fns'];
+  /** made: the block's code; rt: what it runs against; insns: how many guest instructions it has. */
+  constructor(made: EvalCode, private readonly rt: EvalRuntime, readonly insns = 0) {
+    this.code = made.code;
+    this.fns = made.fns;
+  }
 
   /** The block's computed jump went to pc. */
   noteTarget(pc: number): void {
@@ -134,7 +140,7 @@ export class EvalBlock {
 
   /** Run the block: CHAIN (continue at the pc in the CPU state) or an Exit code. */
   run(): number {
-    const r = runSteps(this.steps);
+    const r = runCode(this.code, this.fns, this.rt);
     if (r === 0) throw new Error('internal error: an evaluator block ran off its end');
     return r;
   }
@@ -344,7 +350,7 @@ export class Translator {
         break;
       }
     }
-    const block = new EvalBlock(e.finish(), (pc - start) / 4);
+    const block = new EvalBlock(e.finish(), this.evalRt, (pc - start) / 4);
     if (!cache) return block;
     // Targets are for region discovery, which never runs with the MMU on (first tier only).
     if (e.indirect && !this.mmu) block.targets = [];

@@ -1,8 +1,8 @@
-// The first tier does its commonest integer operators in JS on 32-bit halves (FAST_OPERATORS in
-// eval-fast.ts) instead of calling the wasm operator of the same name. Each must give the
+// The first tier does its commonest integer operators in JS on 32-bit halves (FAST_OPS in
+// eval-code.ts) instead of calling the wasm operator of the same name. Each must give the
 // wasm operator's result bit for bit: compared here on edge values and random operands.
 import { describe, expect, it } from 'vitest';
-import { FAST_OPERATORS } from '../../src/translate/eval-fast.js';
+import { FAST_OPS, fastOperator } from '../../src/translate/eval-code.js';
 import { OPS } from '../../src/translate/opcodes.js';
 import { operators } from '../../src/translate/operators.js';
 import { Rng } from '../support/differential.js';
@@ -20,13 +20,13 @@ const LANES: Record<string, number> = { i64x2: 2, i32x4: 4 };
 describe('first-tier JS operators agree with the wasm operators', () => {
   const r = new Rng(20261204);
   const word = () => (r.int(3) === 0 ? r.pick(EDGE32) : Number(r.u64() & 0xffffffffn) | 0);
-  it.each(Object.keys(FAST_OPERATORS))('%s', (name) => {
+  it.each(Object.keys(FAST_OPS))('%s', (name) => {
     const info = OPS.get(name)!;
     const lanes = info.imm === 'lane' ? LANES[name.split('.')[0]] : 1;
     const bytes = SIZE[info.result!];
     for (let lane = 0; lane < lanes; lane++) {
       const wasm = ops[info.imm === 'lane' ? `${name}#${lane}` : name];
-      const fast = FAST_OPERATORS[name](i32, FAST_OUT >> 2, A >> 2, B >> 2, lane);
+      const fast = fastOperator(name, i32, FAST_OUT >> 2, A >> 2, B >> 2, lane);
       for (let k = 0; k < 3000; k++) {
         for (let w = 0; w < 4; w++) { i32[(A >> 2) + w] = word(); i32[(B >> 2) + w] = word(); }
         // equal operands and small shift counts are where carries and comparisons go wrong
