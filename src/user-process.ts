@@ -159,7 +159,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
     stdio.push(w);
   }
   const mem = machine.mem;
-  const translations = writeTranslations(machine);
+  const translations = { ...writeTranslations(machine), evalBlocks: writeEvalBlocks(machine) };
   const file = writeSnapshot(mem.u8, mem.mappings, {
     brkStart: k.brkStart, brk: k.brk, exePath: k.exePath, exeGuestPath: k.exeGuestPath, argv: k.argv, envp: k.envp,
     auxv: k.auxv, cwd: k.paths.cwd, prefix: k.paths.prefix, root: k.paths.root, memfs: inMemory() ? memoryImage() : null,
@@ -175,6 +175,7 @@ function forkProcess(machine: Machine, k: Kernel, req: ForkRequest): number {
   } catch (err) {
     fs.rmSync(file, { force: true });
     if (translations.translations) fs.rmSync(translations.translations, { force: true });
+    if (translations.evalBlocks) fs.rmSync(translations.evalBlocks, { force: true });
     if (locks) k.fds.locks.forked(locks.token, -1, shared);
     throw err;
   } finally {
@@ -228,6 +229,35 @@ function writeTranslations(machine: Machine): { cacheFile: string | null; transl
   return { cacheFile: t.cacheFile, translations: file };
 }
 
+/** The parent's first-tier blocks for a forked child (Translator.exportEvalBlocks), in a file of
+ *  their own that the child reads once and removes. */
+function writeEvalBlocks(machine: Machine): string | null {
+  const data = machine.forkEvalBlocks();
+  if (!data) return null;
+  const file = path.join(os.tmpdir(), `tsemu-first-tier-${process.pid}-${++translationSeq}`);
+  try {
+    fs.writeFileSync(file, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { mode: 0o600 });
+  } catch {
+    fs.rmSync(file, { force: true }); // a full disk: the child makes them again
+    return null;
+  }
+  return file;
+}
+
+/** In a forked child: the parent's first-tier blocks (none if the file is gone or short). */
+function readEvalBlocks(machine: Machine, file: string | null | undefined): void {
+  if (!file) return;
+  let bytes: Buffer | null = null;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch { /* gone: none */ }
+  fs.rmSync(file, { force: true });
+  if (!bytes || bytes.length % 4) return;
+  // An Int32Array needs its own 4-aligned buffer; a small file's Buffer may sit in Node's pool.
+  const words = bytes.byteOffset % 4 ? new Int32Array(new Uint8Array(bytes).buffer) : new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  machine.inheritEvalBlocks(words);
+}
+
 /** In a forked child: the parent's translations (a file that does not decode gives none). */
 function readTranslations(machine: Machine, cacheFile: string | null | undefined, file: string | null | undefined): void {
   let mods: SavedModule[] | null = null;
@@ -264,6 +294,7 @@ export function resumeInto(machine: Machine, snapshotFile: string, log: (line: s
   if (r.execLog) machine.execLog = (pc) => log(execLine(pc));
   machine.forked = true;
   readTranslations(machine, r.cacheFile, r.translations);
+  readEvalBlocks(machine, r.evalBlocks);
   const k = makeKernel(r.prefix, r.cwd, { strace: r.strace, unimp: r.unimp });
   k.paths.root = r.root ?? null;
   if (r.confinement) k.confinement = r.confinement;

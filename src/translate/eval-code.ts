@@ -13,6 +13,8 @@
 // each must agree bit for bit with the wasm operator (test/translate/eval-operators.test.ts
 // compares them). The rest call the wasm operators (operators.ts). Rare operations (helper
 // calls, shuffles, system-mode accesses) are closures called from a record.
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Exit, FaultKind, PERM_BASE, PERM_CODE, PERM_R, PERM_W, REG } from '../cpu/state.js';
 import type { OperatorFn } from './operators.js';
 
@@ -22,6 +24,23 @@ export type Step = () => number;
 export const CHAIN = -1;
 /** A closure step's result that passes over the next n records. */
 export const skip = (n: number): number => -1 - n;
+
+let build: number | undefined;
+/** Identifies this build of the records' meaning (a hash of the size and time of the file that
+ *  holds this module): a forked child takes its parent's blocks only from the same build. */
+export function codeBuild(): number {
+  if (build === undefined) {
+    let id = 'unknown';
+    try {
+      const st = statSync(fileURLToPath(import.meta.url));
+      id = `${st.size}:${st.mtimeMs}`;
+    } catch { /* not a file: blocks are never shared */ }
+    let h = 0x811c9dc5;
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+    build = id === 'unknown' ? 0 : h | 1;
+  }
+  return build;
+}
 
 /** Int32 words per record: the operation, then five operands. */
 export const W = 6;

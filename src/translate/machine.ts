@@ -160,6 +160,18 @@ export class Machine {
     this.cacheLog?.(`cache: ${modules.length} modules from the parent process`);
   }
 
+  /** The first tier's blocks for a forked child (Translator.exportEvalBlocks), or null. */
+  forkEvalBlocks(): Int32Array | null {
+    return this.tier === 'wasm' ? null : this.translator.exportEvalBlocks();
+  }
+
+  /** In a forked child: start with the parent's first-tier blocks. */
+  inheritEvalBlocks(data: Int32Array): void {
+    if (this.tier === 'wasm') return;
+    const n = this.translator.importEvalBlocks(data);
+    this.cacheLog?.(`cache: ${n} first-tier blocks from the parent process`);
+  }
+
   /** Write this run's translations to the on-disk cache (at exit, and before an exec): only
    *  when it made new ones or found saved ones stale. `warm`: first translate warm first-tier
    *  blocks (saveWarm), which only a process that nobody waits for at each fork should pay. */

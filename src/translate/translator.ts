@@ -11,12 +11,12 @@ import type { Emitter, Helper } from '../cpu/emitter.js';
 import { allHelpers } from '../cpu/helpers.js';
 import { formatAsm } from '../cpu/insn.js';
 import {
-  JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PAGE_SHIFT, PAGE_SIZE, PERM_BASE, PERM_CODE, PERM_X, STATE_BASE,
+  JCACHE_BASE, JCACHE_ENTRIES, JCACHE_ENTRY_SIZE, PAGE_SHIFT, PAGE_SIZE, PERM_BASE, PERM_CODE, PERM_X, SCRATCH_BASE, STATE_BASE,
 } from '../cpu/state.js';
 import { collectGarbage } from './host-gc.js';
 import { buildRegionModule, buildRuntimeModule } from './module.js';
 import { DiscoveryEmitter } from './discovery-emitter.js';
-import { runCode } from './eval-code.js';
+import { codeBuild, runCode } from './eval-code.js';
 import { EvalEmitter, evalRuntime, type EvalCode, type EvalRuntime, type SystemInsnHook } from './eval-emitter.js';
 import { IoEmitter } from './io-emitter.js';
 import { MmuEmitter } from './mmu-emitter.js';
@@ -77,6 +77,12 @@ const INDIRECT_REGION_BLOCKS = 48;
 /** Regions in one module of warm blocks saved for a later run (saveWarm): more than HOT_BATCH,
  *  since they are installed together, at the first miss on any of them. */
 const WARM_BATCH = 64;
+/** exportEvalBlocks's format: a header (magic, build, FPCR mode, the constants' address and
+ *  their length in words, the block count), the constants, then per block its pc, instruction
+ *  count, 1 if it ends in a computed jump, the length of its records, the guest instruction
+ *  words it was made from, and the records. */
+const EVAL_EXPORT_MAGIC = 0x54534542;
+const EVAL_EXPORT_HEADER = 6;
 /** Entries of the first tier's direct-mapped block cache. */
 const EVAL_CACHE = 4096;
 
@@ -138,6 +144,11 @@ export class EvalBlock {
     if (t.length < INDIRECT_TARGETS && !t.includes(pc)) t.push(pc);
   }
 
+  /** Its records if it has no closure records (a forked child can take it), else null. */
+  portableCode(): Int32Array | null {
+    return this.fns ? null : this.code;
+  }
+
   /** Run the block: CHAIN (continue at the pc in the CPU state) or an Exit code. */
   run(): number {
     const r = runCode(this.code, this.fns, this.rt);
@@ -187,7 +198,7 @@ export class Translator {
   /** -d out_asm: each module's wasm, in hex. */
   outAsm: ((line: string) => void) | null = null;
   /** Code cache counters for -d tier and tests. */
-  readonly stats = { modules: 0, evictions: 0, evalDrops: 0 };
+  readonly stats = { modules: 0, evictions: 0, evalDrops: 0, evalBuilt: 0, evalInherited: 0 };
   /** See TranslatorOptions.sharedCodeBits; set when the process gains a second thread. */
   sharedCodeBits: boolean;
   private maxInsns: number;
@@ -323,18 +334,22 @@ export class Translator {
   /** Build the first tier's block at pc; null if pc is not on an executable page. */
   evalBlock(pc: number): EvalBlock | null {
     if (!this.executable(pc)) return null;
-    return this.buildEvalBlock(pc, true);
+    return (this.inherited && this.takeInherited(pc)) || this.buildEvalBlock(pc, true);
+  }
+
+  private evalRuntime(): EvalRuntime {
+    return (this.evalRt ??= evalRuntime(this.memory, operators(this.memory), this.opts.stateBase, this.opts.scratch));
   }
 
   private buildEvalBlock(start: number, cache: boolean, io?: IoBus): EvalBlock {
-    this.evalRt ??= evalRuntime(this.memory, operators(this.memory), this.opts.stateBase, this.opts.scratch);
-    if (!this.evalRt.consts.room || this.evalBlocks.size >= this.caps.evalBlocks) {
+    const rt = this.evalRuntime();
+    if (!rt.consts.room || this.evalBlocks.size >= this.caps.evalBlocks) {
       this.stats.evalDrops++;
       this.tierLog?.(`tier: first tier full (${this.evalBlocks.size} blocks): dropped its blocks`);
       this.dropEvalBlocks();
     }
-    const e = this.mmu ? new MmuEmitter(this.fpcrMode(), this.evalRt, this.io!, this.mmu)
-      : io ? new IoEmitter(this.fpcrMode(), this.evalRt, io) : new EvalEmitter(this.fpcrMode(), this.evalRt);
+    const e = this.mmu ? new MmuEmitter(this.fpcrMode(), rt, this.io!, this.mmu)
+      : io ? new IoEmitter(this.fpcrMode(), rt, io) : new EvalEmitter(this.fpcrMode(), rt);
     e.system = !!this.opts.system;
     if (cache) e.systemInsn = this.systemInsn;
     const pageEnd = (Math.floor(start / PAGE_SIZE) + 1) * PAGE_SIZE;
@@ -350,10 +365,17 @@ export class Translator {
         break;
       }
     }
-    const block = new EvalBlock(e.finish(), this.evalRt, (pc - start) / 4);
+    const block = new EvalBlock(e.finish(), rt, (pc - start) / 4);
     if (!cache) return block;
+    this.stats.evalBuilt++;
     // Targets are for region discovery, which never runs with the MMU on (first tier only).
     if (e.indirect && !this.mmu) block.targets = [];
+    this.enterEvalBlock(start, block);
+    return block;
+  }
+
+  private enterEvalBlock(start: number, block: EvalBlock): void {
+    this.evalEdits++;
     this.evalBlocks.set(start, block);
     // Registered by the page its code is in (physical with the MMU on), where stores land.
     const region: Region = { pcs: [start], pages: new Set([Math.floor(this.codeAddress(start) / PAGE_SIZE)]), evalBlock: block };
@@ -367,11 +389,114 @@ export class Translator {
       list.push(region);
       this.byVirtualPage.set(vpage, list);
     }
+  }
+
+  /** Counts first-tier blocks made and dropped, so that exportEvalBlocks can tell when to
+   *  encode them again. */
+  private evalEdits = 0;
+  private exported: { edits: number; data: Int32Array } | null = null;
+  /** First-tier blocks a wasm translation replaced, with the guest code they were made from:
+   *  a forked child may still want them (exportEvalBlocks). */
+  private retired = new Map<number, { block: EvalBlock; words: Int32Array }>();
+  /** In a forked child: the parent's first-tier blocks not taken yet, by pc (their offsets in
+   *  `inheritedData`), taken when the run loop first wants a block there (evalBlock). */
+  private inherited: Map<number, number> | null = null;
+  private inheritedData: Int32Array | null = null;
+
+  /** The guest instruction words of [pc, pc + 4 * insns) (4-aligned, below 4 GiB). */
+  private codeWords(pc: number, insns: number): Int32Array {
+    return new Int32Array(this.memory.buffer, pc, insns);
+  }
+
+  /**
+   * The first tier's blocks for a forked child (importEvalBlocks): their records, the constants
+   * they use, and the guest code each was made from. A shell's child would otherwise make again
+   * the blocks of the code it runs after fork (bash's `$(echo)`: ~100 ms of its ~300 ms), those
+   * the parent runs in wasm by now included. Null when there are none, or when they would not
+   * fit the child: made with the MMU on, or for a thread whose CPU state and scratch are not the
+   * first thread's (the child's one thread has those, and records hold their addresses). Blocks
+   * with closure records (helper calls) stay out.
+   */
+  exportEvalBlocks(): Int32Array | null {
+    const rt = this.evalRt;
+    if (!rt || this.mmu || this.opts.system || rt.state !== STATE_BASE || rt.temps !== SCRATCH_BASE) return null;
+    if (this.exported?.edits === this.evalEdits) return this.exported.data;
+    const blocks: [number, EvalBlock, Int32Array][] = [];
+    const constWords = (rt.consts.top - rt.consts.base) / 4;
+    let words = EVAL_EXPORT_HEADER + constWords;
+    const add = (pc: number, b: EvalBlock, code: Int32Array | null) => {
+      if (!code || pc >= 2 ** 32 || pc % 4 || !b.insns) return;
+      blocks.push([pc, b, code]);
+      words += 4 + b.insns + code.length;
+    };
+    for (const [pc, b] of this.evalBlocks) add(pc, b, b.portableCode());
+    for (const [pc, r] of this.retired) {
+      const now = this.codeWords(pc, r.words.length);
+      if (now.every((w, i) => w === r.words[i])) add(pc, r.block, r.block.portableCode());
+      else this.retired.delete(pc);
+    }
+    if (!blocks.length) return null;
+    const out = new Int32Array(words);
+    out.set([EVAL_EXPORT_MAGIC, codeBuild(), this.fpcrMode(), rt.consts.base | 0, constWords, blocks.length]);
+    out.set(rt.m.subarray(rt.consts.base >>> 2, (rt.consts.base >>> 2) + constWords), EVAL_EXPORT_HEADER);
+    let i = EVAL_EXPORT_HEADER + constWords;
+    for (const [pc, b, code] of blocks) {
+      out.set([pc | 0, b.insns, b.targets ? 1 : 0, code.length], i);
+      out.set(this.codeWords(pc, b.insns), i + 4);
+      out.set(code, i + 4 + b.insns);
+      i += 4 + b.insns + code.length;
+    }
+    this.exported = { edits: this.evalEdits, data: out };
+    return out;
+  }
+
+  /** In a forked child, before any block is made: take the parent's first-tier blocks
+   *  (exportEvalBlocks). Each is entered when the run loop first wants a block at its pc, if
+   *  the guest code there is still what it was made from. Returns how many were offered. */
+  importEvalBlocks(data: Int32Array): number {
+    if (data.length < EVAL_EXPORT_HEADER || data[0] !== EVAL_EXPORT_MAGIC || data[1] !== codeBuild() || data[2] !== this.fpcrMode()) return 0;
+    if (this.mmu || this.opts.system || this.evalBlocks.size) return 0;
+    const rt = this.evalRuntime();
+    const constWords = data[4];
+    if (rt.state !== STATE_BASE || rt.temps !== SCRATCH_BASE || (data[3] >>> 0) !== rt.consts.base || rt.consts.top !== rt.consts.base ||
+      rt.consts.base + constWords * 4 > rt.consts.limit || EVAL_EXPORT_HEADER + constWords > data.length) return 0;
+    rt.m.set(data.subarray(EVAL_EXPORT_HEADER, EVAL_EXPORT_HEADER + constWords), rt.consts.base >>> 2);
+    rt.consts.top = rt.consts.base + constWords * 4;
+    const index = new Map<number, number>();
+    let i = EVAL_EXPORT_HEADER + constWords;
+    for (let k = data[5]; k > 0 && i + 4 <= data.length; k--) {
+      const end = i + 4 + data[i + 1] + data[i + 3];
+      if (end > data.length) break;
+      index.set(data[i] >>> 0, i);
+      i = end;
+    }
+    this.inherited = index;
+    this.inheritedData = data;
+    return index.size;
+  }
+
+  /** The parent's block at pc (importEvalBlocks), entered, if its guest code is still here. */
+  private takeInherited(pc: number): EvalBlock | null {
+    const i = this.inherited!.get(pc);
+    if (i === undefined) return null;
+    this.inherited!.delete(pc);
+    const data = this.inheritedData!;
+    const insns = data[i + 1];
+    const made = data.subarray(i + 4, i + 4 + insns);
+    if (Math.floor(pc / PAGE_SIZE) !== Math.floor((pc + 4 * insns - 1) / PAGE_SIZE)) return null;
+    const now = this.codeWords(pc, insns);
+    for (let k = 0; k < insns; k++) if (now[k] !== made[k]) return null;
+    const block = new EvalBlock({ code: data.subarray(i + 4 + insns, i + 4 + insns + data[i + 3]), fns: null }, this.evalRt!, insns);
+    if (data[i + 2] === 1) block.targets = [];
+    this.enterEvalBlock(pc, block);
+    this.stats.evalInherited++;
     return block;
   }
 
   /** Drop every first-tier block, so that their constants can be forgotten. */
   private dropEvalBlocks(): void {
+    this.retired.clear();
+    this.inherited = this.inheritedData = null;
     for (const regions of [...this.pages.values()]) for (const r of [...regions]) if (r.evalBlock) this.dropRegion(r);
     this.evalBlocks.clear();
     this.byVirtualPage.clear();
@@ -602,9 +727,13 @@ export class Translator {
     pcs.forEach((pc, i) => {
       if (!own[i]) return;
       this.blocks.set(pc, base + i);
-      // The wasm translation replaces the first tier's block there.
+      // The wasm translation replaces the first tier's block there (kept aside for forks).
       const b = this.evalBlocks.get(pc);
-      if (b) for (const r of this.pages.get(Math.floor(pc / PAGE_SIZE)) ?? []) if (r.evalBlock === b) this.dropRegion(r);
+      if (b) {
+        for (const r of this.pages.get(Math.floor(pc / PAGE_SIZE)) ?? []) if (r.evalBlock === b) this.dropRegion(r);
+        if (this.retired.size >= this.caps.evalBlocks) this.retired.clear();
+        if (b.insns && !this.mmu) this.retired.set(pc, { block: b, words: this.codeWords(pc, b.insns).slice() });
+      }
     });
     this.addRegion(region);
     if (own[0]) this.setJump(pcs[0], base);
@@ -764,6 +893,7 @@ export class Translator {
 
   private dropRegion(r: Region, clearBits = true): void {
     if (r.evalBlock) {
+      this.evalEdits++;
       if (this.evalBlocks.get(r.pcs[0]) === r.evalBlock) this.evalBlocks.delete(r.pcs[0]);
       this.uncacheEval(r.pcs[0]);
     } else for (const pc of r.pcs) {
@@ -840,6 +970,9 @@ export class Translator {
 
   /** Drop everything (e.g. when the FPCR mode that translations depend on changes). */
   flush(): void {
+    this.evalEdits++;
+    this.retired.clear();
+    this.inherited = this.inheritedData = null;
     this.byVirtualPage.clear();
     for (const page of [...this.pages.keys()]) this.invalidate(page * PAGE_SIZE, PAGE_SIZE);
     this.evalBlocks.clear();

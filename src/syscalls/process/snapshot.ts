@@ -78,6 +78,8 @@ export interface KernelRecord {
   outAsm?: boolean;
   execLog?: boolean;
   translations?: string | null;
+  /** A file holding the parent's first-tier blocks (Translator.exportEvalBlocks). */
+  evalBlocks?: string | null;
 }
 
 export interface Snapshot {
