@@ -2,6 +2,9 @@
 // definitions matching the same word is a bug found at start-up, not a priority rule.
 import { extractFields, type Fields, type Insn } from './insn.js';
 
+/** Most words the decoder remembers (see Decoder.cache). */
+const DECODE_CACHE = 1 << 16;
+
 export interface Decoded {
   insn: Insn;
   fields: Fields;
@@ -26,12 +29,25 @@ export class Decoder {
     }
   }
 
+  /** Words decoded lately (the same word recurs across a program's code: `ret`, register moves,
+   *  stack pushes), cleared when it holds DECODE_CACHE of them. Callers never change what they
+   *  are given. */
+  private cache = new Map<number, Decoded | null>();
+
   decode(word: number): Decoded | null {
     word >>>= 0;
+    const hit = this.cache.get(word);
+    if (hit !== undefined) return hit;
+    let found: Decoded | null = null;
     for (const d of this.buckets[(word >>> 25) & 0xf]) {
-      if (((word & d.mask) >>> 0) === d.value) return { insn: d, fields: extractFields(d, word) };
+      if (((word & d.mask) >>> 0) === d.value) {
+        found = { insn: d, fields: extractFields(d, word) };
+        break;
+      }
     }
-    return null;
+    if (this.cache.size >= DECODE_CACHE) this.cache.clear();
+    this.cache.set(word, found);
+    return found;
   }
 }
 

@@ -45,9 +45,49 @@ export function codeBuild(): number {
 /** Int32 words per record: the operation, then five operands. */
 export const W = 6;
 
-/** What running code needs: views of linear memory, the wasm operators by index, and the
- *  thread's CPU state block (where a fault is recorded). */
+/**
+ * Where a thread's blocks keep their records: one array for all of them, so that a block is a
+ * range in it rather than an array of its own. With an array per block, each with a buffer of
+ * its own, every scavenge went through tens of thousands of young buffers (python3 -c pass:
+ * ~290 ms of scavenges, whatever the allocation). Space of dropped blocks is taken back only
+ * when the translator drops every block (reset); it grows by doubling up to ARENA_CAP.
+ */
+export class CodeArena {
+  code = new Int32Array(ARENA_START);
+  length = 0;
+  /** cap: the most words it grows to. */
+  constructor(readonly cap = ARENA_CAP) {}
+
+  /** Room for `words` more, at the offset returned. */
+  reserve(words: number): number {
+    if (this.length + words > this.code.length) {
+      const more = new Int32Array(Math.max(this.code.length * 2, this.length + words));
+      more.set(this.code.subarray(0, this.length));
+      this.code = more;
+    }
+    const at = this.length;
+    this.length += words;
+    return at;
+  }
+
+  /** Whether a block of the most words one takes still fits under ARENA_CAP. */
+  get room(): boolean { return this.length + ARENA_BLOCK <= Math.max(this.cap, ARENA_BLOCK); }
+
+  /** Forget every block (only when none that uses the arena remains). */
+  reset(): void {
+    this.length = 0;
+  }
+}
+/** Words of a new arena (256 KiB), the most it grows to by default (64 MiB: python3 -c pass
+ *  takes ~20), and more than one block's records ever take (64 instructions). */
+const ARENA_START = 1 << 16;
+const ARENA_CAP = 1 << 24;
+const ARENA_BLOCK = 1 << 16;
+
+/** What running code needs: views of linear memory, the wasm operators by index, the thread's
+ *  CPU state block (where a fault is recorded) and its blocks' records. */
 export interface CodeRuntime {
+  readonly arena: CodeArena;
   readonly m: Int32Array;
   readonly u8: Uint8Array;
   readonly dv: DataView;
@@ -173,12 +213,12 @@ function writable(m: Int32Array, u8: Uint8Array, a: number, size: number): boole
     (u8[PERM_BASE + (((lo + size - 1) | 0) >>> 12)] & (PERM_W | PERM_CODE)) === PERM_W;
 }
 
-/** Run a block's code until a record leaves it: CHAIN or an Exit code (0: it ran off its end). */
-export function runCode(code: Int32Array, fns: readonly Step[] | null, rt: CodeRuntime): number {
+/** Run the block whose records are code[start, end) until a record leaves it: CHAIN or an Exit
+ *  code (0: it ran off its end). Jumps name records counted from the block's first. */
+export function runCode(code: Int32Array, start: number, end: number, fns: readonly Step[] | null, rt: CodeRuntime): number {
   const m = rt.m, u8 = rt.u8, dv = rt.dv;
-  const n = code.length;
-  let i = 0;
-  while (i < n) {
+  let i = start;
+  while (i < end) {
     const op = code[i];
     const d = code[i + 1], a = code[i + 2], b = code[i + 3];
     i += W;
@@ -203,9 +243,9 @@ export function runCode(code: Int32Array, fns: readonly Step[] | null, rt: CodeR
         m[d] = m[s]; m[d + 1] = m[s + 1]; m[d + 2] = m[s + 2]; m[d + 3] = m[s + 3];
         break;
       }
-      case Op.IfZero: if (m[d] === 0) i = a * W; break;
-      case Op.Jump: i = d * W; break;
-      case Op.LoopIfNonZero: if (m[d] !== 0) i = a * W; break;
+      case Op.IfZero: if (m[d] === 0) i = start + a * W; break;
+      case Op.Jump: i = start + d * W; break;
+      case Op.LoopIfNonZero: if (m[d] !== 0) i = start + a * W; break;
       // Plain (non-atomic, possibly unaligned) little-endian accesses, as wasm's are.
       case Op.Load1:
         if (!readable(m, u8, a, 1)) return fault(rt, a, FaultKind.Read, 1, b, code[i - W + 4]);
@@ -391,8 +431,8 @@ export function fastOperator(name: string, m: Int32Array, d: number, a: number, 
   const op = FAST_OPS[name];
   if (op === undefined) throw new Error(`${name} is not done in JS`);
   const code = Int32Array.of(op, d, a, b, lane, 0);
-  const rt: CodeRuntime = { m, u8: new Uint8Array(m.buffer), dv: new DataView(m.buffer), fnList: [], state: 0 };
-  return () => { runCode(code, null, rt); };
+  const rt: CodeRuntime = { arena: new CodeArena(), m, u8: new Uint8Array(m.buffer), dv: new DataView(m.buffer), fnList: [], state: 0 };
+  return () => { runCode(code, 0, W, null, rt); };
 }
 
 /**
@@ -416,7 +456,10 @@ export function warmUp(rt: CodeRuntime, area: number, operators: number[], atomi
   const page = PERM_BASE + (T >>> 12);
   const perm = u8[page];
   u8[page] = PERM_R | PERM_W;
-  const run = (fns: Step[] | null, records: number[][]) => runCode(Int32Array.from(records.flat()), fns, rt);
+  const run = (fns: Step[] | null, records: number[][]) => {
+    const code = Int32Array.from(records.flat());
+    return runCode(code, 0, code.length, fns, rt);
+  };
   const set = (byte: number, lo: number, hi: number) => { m[w(byte)] = lo; m[w(byte) + 1] = hi; };
   try {
     const go: number[][] = [];
@@ -452,9 +495,10 @@ export function warmUp(rt: CodeRuntime, area: number, operators: number[], atomi
     go.push([Op.ExitArgs, 1, -1, 0, 0, 0], [Op.ExitArgs, 1, w(A), 0, 0, 0]);
     // V8 keeps no feedback for a function until it has run ~8 times its own size of bytecode
     // (runCode: ~7 KB; one pass here ~25 KB): the passes before that only count.
-    const block = Int32Array.from(go.flat());
+    // Placed at an offset, as blocks in an arena are.
+    const block = Int32Array.from([...new Array(W).fill(0), ...go.flat()]);
     const fns = [() => 0, () => skip(1)];
-    for (let pass = 0; pass < 5; pass++) runCode(block, fns, rt);
+    for (let pass = 0; pass < 5; pass++) runCode(block, W, block.length, fns, rt);
     // Those that leave: faults (an address above 4 GiB), exits.
     set(BAD, T, 1);
     for (const op of [Op.Load1, Op.Load2, Op.Load4, Op.Load8, Op.Load16]) run(null, [[op, w(D), w(BAD), 0, 0, 0]]);

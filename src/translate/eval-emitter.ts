@@ -19,7 +19,7 @@ import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
 import { Sync, Trap } from '../cpu/emitter.js';
 import { Exit, REG, SCRATCH_BASE, SCRATCH_SIZE, STATE_BASE, SYS_SLOT } from '../cpu/state.js';
 import { OPS, type Ty } from './opcodes.js';
-import { CHAIN, FAST_OPS, jumpField, Op, W, warmUp, type CodeRuntime, type Step } from './eval-code.js';
+import { CHAIN, CodeArena, FAST_OPS, jumpField, Op, W, warmUp, type CodeRuntime, type Step } from './eval-code.js';
 import type { OperatorFn } from './operators.js';
 
 /** Bytes of a scratch area for one instruction's temporaries (the most measured over the
@@ -36,15 +36,9 @@ const TEMP_BYTES = 0x4000;
 const CONST_RESERVE = 0x1000;
 
 class Slot implements Val {
-  /** Mutable only for a register read that is redirected to a copy (see `read`). */
-  constructor(readonly ty: Ty, public off: number, readonly mutable = false) {}
-}
-
-/** A register read handed out without a copy: the record where a copy goes if needed. */
-interface Alias {
-  slot: Slot;
-  record: number;
-  bytes: number;
+  /** Set again when the emitter hands the object out for another value (EvalEmitter.slotFor);
+   *  `off` also for a register read that is redirected to a copy (see `read`). */
+  constructor(public ty: Ty, public off: number, public mutable = false) {}
 }
 
 const SIZE: Record<Ty, number> = { i32: 4, i64: 8, f32: 4, f64: 8, v128: 16 };
@@ -69,7 +63,7 @@ export interface EvalRuntime extends CodeRuntime {
 
 /** A thread's run-time context for the first tier (default: the first thread's). */
 export function evalRuntime(memory: WebAssembly.Memory, ops: Record<string, OperatorFn>, state = STATE_BASE,
-  scratch = { base: SCRATCH_BASE, size: SCRATCH_SIZE }): EvalRuntime {
+  scratch = { base: SCRATCH_BASE, size: SCRATCH_SIZE }, arenaWords?: number): EvalRuntime {
   const buf = memory.buffer;
   const consts = new ConstPool(scratch.base + TEMP_BYTES, scratch.base + scratch.size);
   if (!consts.room) throw new Error(`internal error: a first-tier scratch area of ${scratch.size} bytes leaves no room for constants`);
@@ -77,7 +71,8 @@ export function evalRuntime(memory: WebAssembly.Memory, ops: Record<string, Oper
   const fnList = names.map((k) => ops[k]);
   const fnIndex = new Map(names.map((k, i) => [k, i]));
   const m = new Int32Array(buf), u8 = new Uint8Array(buf), dv = new DataView(buf);
-  const make = (at: number): EvalRuntime => ({ m, u8, dv, state: at, ops, fnList, fnIndex, temps: scratch.base, consts });
+  const arena = new CodeArena(arenaWords);
+  const make = (at: number): EvalRuntime => ({ arena, m, u8, dv, state: at, ops, fnList, fnIndex, temps: scratch.base, consts });
   // On the temporaries' area, before any block uses it; with a CPU state block of its own there.
   warmUp(make(scratch.base + 0x1000), scratch.base, ['i64.mul', 'i64.clz'].map((k) => fnIndex.get(k)!), ['rmw_add8', 'rmw_or8'].map((k) => fnIndex.get(k)!));
   return make(state);
@@ -112,9 +107,12 @@ export class ConstPool {
   }
 }
 
-/** A block's code: records, and the closures its Closure records call. */
+/** A block's code: its records, code[start, end) of its thread's arena (own: null) or of an
+ *  array of its own, and the closures its Closure records call. */
 export interface EvalCode {
-  code: Int32Array;
+  own: Int32Array | null;
+  start: number;
+  end: number;
   fns: Step[] | null;
 }
 
@@ -127,17 +125,27 @@ export type SystemInsnHook = (bits: number) => number;
 
 export class EvalEmitter implements Emitter {
   pc = 0;
+  /** The FPCR mode the block is made under (reset). */
+  fpcrMode: number;
   /** See Emitter.system (set by the translator). */
   system = false;
   /** Set when the current instruction ended the block. */
   ended = false;
   /** Set when the block ends in a jump to a computed address other than a return (BR, BLR). */
   indirect = false;
-  /** Records, W words each (eval-code.ts). */
-  private code: number[] = [];
+  /** Records, W words each (eval-code.ts): the first `length` words. */
+  private code = new Int32Array(64 * W);
+  private length = 0;
   private fns: Step[] = [];
-  /** Register reads of the current instruction not copied, by state offset. */
-  private aliases = new Map<number, Alias[]>();
+  /** Register reads of the current instruction not copied (see `read`): the first aliasCount
+   *  entries; a state offset of -1 marks one copied since. */
+  private aliasAt: number[] = [];
+  private aliasSlot: Slot[] = [];
+  private aliasRecord: number[] = [];
+  private aliasCount = 0;
+  /** Slot objects handed out for the current instruction's values (see slotFor). */
+  private slots: Slot[] = [];
+  private slotsUsed = 0;
   private loopDepth = 0;
   private readonly tempBase: number;
   private temp: number;
@@ -148,7 +156,8 @@ export class EvalEmitter implements Emitter {
   private readonly m: Int32Array;
   private readonly dv: DataView;
 
-  constructor(readonly fpcrMode: number, private readonly rt: EvalRuntime) {
+  constructor(fpcrMode: number, private readonly rt: EvalRuntime) {
+    this.fpcrMode = fpcrMode;
     this.u8 = rt.u8;
     this.m = rt.m;
     this.dv = rt.dv;
@@ -157,17 +166,46 @@ export class EvalEmitter implements Emitter {
     this.temp = this.tempBase = rt.temps;
   }
 
-  /** Start the next instruction: its temporaries may reuse the previous one's slots. */
+  /** Make another block with this emitter (the last one's code has been taken by finish). */
+  reset(fpcrMode: number): void {
+    this.fpcrMode = fpcrMode;
+    this.pc = 0;
+    this.system = this.ended = this.indirect = false;
+    this.systemInsn = null;
+    this.length = 0;
+    if (this.fns.length) this.fns = [];
+    this.loopDepth = 0;
+    this.beginInsn(0);
+  }
+
+  /** Start the next instruction: its temporaries may reuse the previous one's slots, and the
+   *  Slot objects of its values too (no value outlives its instruction). */
   beginInsn(pc: number): void {
     this.pc = pc;
     this.temp = this.tempBase;
-    this.aliases.clear();
+    this.aliasCount = 0;
+    this.slotsUsed = 0;
   }
 
-  /** The block's code, placeholders removed. */
-  finish(): EvalCode {
+  /** A Slot object for a value of the current instruction. */
+  private slotFor(ty: Ty, off: number, mutable = false): Slot {
+    let s = this.slots[this.slotsUsed];
+    if (s) {
+      s.ty = ty;
+      s.off = off;
+      s.mutable = mutable;
+    } else {
+      this.slots.push((s = new Slot(ty, off, mutable)));
+    }
+    this.slotsUsed++;
+    return s;
+  }
+
+  /** The block's code, placeholders removed: in the thread's arena, or (`own`, for a block run
+   *  once and dropped) in an array of its own. */
+  finish(own = false): EvalCode {
     const c = this.code;
-    const n = c.length / W;
+    const n = this.length / W;
     // Where each record lands once the placeholders (Nop) are gone; a jump to one of them goes
     // to the record after it.
     const at = new Int32Array(n + 1);
@@ -177,8 +215,9 @@ export class EvalEmitter implements Emitter {
       if (c[r * W] !== Op.Nop) k++;
     }
     at[n] = k;
-    const out = new Int32Array(k * W);
-    let j = 0;
+    const start = own ? 0 : this.rt.arena.reserve(k * W);
+    const out = own ? new Int32Array(k * W) : this.rt.arena.code;
+    let j = start;
     for (let r = 0; r < n; r++) {
       const i = r * W;
       if (c[i] === Op.Nop) continue;
@@ -187,7 +226,7 @@ export class EvalEmitter implements Emitter {
       if (jf) out[j + jf] = at[c[i + jf]];
       j += W;
     }
-    return { code: out, fns: this.fns.length ? this.fns : null };
+    return { own: own ? out : null, start, end: j, fns: this.fns.length ? this.fns : null };
   }
 
   /** Whether constants have room for another instruction. */
@@ -195,12 +234,24 @@ export class EvalEmitter implements Emitter {
 
   // ---------------------------------------------------------------- records
   /** Records so far. */
-  protected get records(): number { return this.code.length / W; }
+  protected get records(): number { return this.length / W; }
+
+  /** Room for one more record. */
+  private room(): Int32Array {
+    if (this.length + W > this.code.length) {
+      const more = new Int32Array(this.code.length * 2);
+      more.set(this.code);
+      this.code = more;
+    }
+    return this.code;
+  }
 
   private emit(op: Op, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0): number {
-    const at = this.code.length / W;
-    this.code.push(op, r1, r2, r3, r4, r5);
-    return at;
+    const c = this.room();
+    const i = this.length;
+    c[i] = op; c[i + 1] = r1; c[i + 2] = r2; c[i + 3] = r3; c[i + 4] = r4; c[i + 5] = r5;
+    this.length = i + W;
+    return i / W;
   }
 
   /** A record calling `step` (see eval-code.ts Op.Closure). */
@@ -211,7 +262,12 @@ export class EvalEmitter implements Emitter {
   /** A record calling `step`, put before record `at`: only for the records of one memory access
    *  just built (system mode wraps them), so that no placeholder or jump target lies past it. */
   protected insertStep(at: number, step: Step): void {
-    this.code.splice(at * W, 0, Op.Closure, this.fns.push(step) - 1, 0, 0, 0, 0);
+    const c = this.room();
+    c.copyWithin(at * W + W, at * W, this.length);
+    c.fill(0, at * W, at * W + W);
+    c[at * W] = Op.Closure;
+    c[at * W + 1] = this.fns.push(step) - 1;
+    this.length += W;
   }
 
   // ---------------------------------------------------------------- slots
@@ -219,7 +275,7 @@ export class EvalEmitter implements Emitter {
     const off = this.temp;
     this.temp += 16;
     if (this.temp > this.tempBase + TEMP_BYTES) throw new Error(`internal error: instruction at 0x${this.pc.toString(16)} has too many values for the evaluator`);
-    return new Slot(ty, off, mutable);
+    return this.slotFor(ty, off, mutable);
   }
 
   private constSlot(ty: Ty, key: string, write: (off: number) => void): Slot {
@@ -379,7 +435,7 @@ export class EvalEmitter implements Emitter {
 
   loop(body: () => Val): void {
     // A record in a loop body runs again after later ones: no uncopied register reads cross it.
-    for (const off of [...this.aliases.keys()]) this.materialize(off);
+    for (let k = 0; k < this.aliasCount; k++) if (this.aliasAt[k] >= 0) this.materialize(this.aliasAt[k]);
     const top = this.records;
     let again: Slot;
     this.loopDepth++;
@@ -400,33 +456,33 @@ export class EvalEmitter implements Emitter {
    * (those built before run before the write, and read the register itself).
    */
   private read(off: number, ty: Ty): Val {
-    const bytes = SIZE[ty];
     const at = this.S + off;
     if (this.loopDepth > 0) {
       const d = this.tempSlot(ty);
-      this.copy(d.off, at, bytes);
+      this.copy(d.off, at, SIZE[ty]);
       return d;
     }
-    const slot = new Slot(ty, at);
-    let list = this.aliases.get(at);
-    if (!list) this.aliases.set(at, (list = []));
-    list.push({ slot, record: this.emit(Op.Nop), bytes });
+    const slot = this.slotFor(ty, at);
+    const k = this.aliasCount++;
+    this.aliasAt[k] = at;
+    this.aliasSlot[k] = slot;
+    this.aliasRecord[k] = this.emit(Op.Nop);
     return slot;
   }
 
   /** Before a write to the state at `at`: copy out the uncopied reads of it (see `read`). */
   private materialize(at: number): void {
-    const list = this.aliases.get(at);
-    if (!list) return;
-    for (const a of list) {
-      const d = this.tempSlot(a.slot.ty);
-      const i = a.record * W;
-      this.code[i] = COPY[a.bytes];
+    for (let k = 0; k < this.aliasCount; k++) {
+      if (this.aliasAt[k] !== at) continue;
+      const slot = this.aliasSlot[k];
+      const d = this.tempSlot(slot.ty);
+      const i = this.aliasRecord[k] * W;
+      this.code[i] = COPY[SIZE[slot.ty]];
       this.code[i + 1] = d.off >>> 2;
       this.code[i + 2] = at >>> 2;
-      a.slot.off = d.off;
+      slot.off = d.off;
+      this.aliasAt[k] = -1;
     }
-    this.aliases.delete(at);
   }
 
   private write(off: number, ty: Ty, v: Val): void {

@@ -49,6 +49,8 @@ export interface TranslatorOptions {
   codeBytes?: number;
   codeModules?: number;
   evalBlocks?: number;
+  /** Most words of first-tier records (eval-code.ts CodeArena; default 16 Mi). */
+  codeArena?: number;
 }
 
 /** The process's other guest threads (threads/code-share.ts): each region module compiled here
@@ -130,11 +132,15 @@ export class EvalBlock {
    * inside it.
    */
   targets: number[] | null = null;
-  private readonly code: Int32Array;
+  private readonly own: Int32Array | null;
+  private readonly start: number;
+  private readonly end: number;
   private readonly fns: EvalCode['fns'];
   /** made: the block's code; rt: what it runs against; insns: how many guest instructions it has. */
   constructor(made: EvalCode, private readonly rt: EvalRuntime, readonly insns = 0) {
-    this.code = made.code;
+    this.own = made.own;
+    this.start = made.start;
+    this.end = made.end;
     this.fns = made.fns;
   }
 
@@ -146,12 +152,12 @@ export class EvalBlock {
 
   /** Its records if it has no closure records (a forked child can take it), else null. */
   portableCode(): Int32Array | null {
-    return this.fns ? null : this.code;
+    return this.fns ? null : (this.own ?? this.rt.arena.code).subarray(this.start, this.end);
   }
 
   /** Run the block: CHAIN (continue at the pc in the CPU state) or an Exit code. */
   run(): number {
-    const r = runCode(this.code, this.fns, this.rt);
+    const r = runCode(this.own ?? this.rt.arena.code, this.start, this.end, this.fns, this.rt);
     if (r === 0) throw new Error('internal error: an evaluator block ran off its end');
     return r;
   }
@@ -338,18 +344,27 @@ export class Translator {
   }
 
   private evalRuntime(): EvalRuntime {
-    return (this.evalRt ??= evalRuntime(this.memory, operators(this.memory), this.opts.stateBase, this.opts.scratch));
+    return (this.evalRt ??= evalRuntime(this.memory, operators(this.memory), this.opts.stateBase, this.opts.scratch, this.opts.codeArena));
+  }
+
+  /** One emitter makes every plain first-tier block (user mode, no device accesses): a new one
+   *  each time cost ~1.7 KB of allocation per block. */
+  private evalEmitter: EvalEmitter | null = null;
+  private plainEmitter(rt: EvalRuntime): EvalEmitter {
+    const e = (this.evalEmitter ??= new EvalEmitter(this.fpcrMode(), rt));
+    e.reset(this.fpcrMode());
+    return e;
   }
 
   private buildEvalBlock(start: number, cache: boolean, io?: IoBus): EvalBlock {
     const rt = this.evalRuntime();
-    if (!rt.consts.room || this.evalBlocks.size >= this.caps.evalBlocks) {
+    if (!rt.consts.room || !rt.arena.room || this.evalBlocks.size >= this.caps.evalBlocks) {
       this.stats.evalDrops++;
       this.tierLog?.(`tier: first tier full (${this.evalBlocks.size} blocks): dropped its blocks`);
       this.dropEvalBlocks();
     }
     const e = this.mmu ? new MmuEmitter(this.fpcrMode(), rt, this.io!, this.mmu)
-      : io ? new IoEmitter(this.fpcrMode(), rt, io) : new EvalEmitter(this.fpcrMode(), rt);
+      : io ? new IoEmitter(this.fpcrMode(), rt, io) : this.plainEmitter(rt);
     e.system = !!this.opts.system;
     if (cache) e.systemInsn = this.systemInsn;
     const pageEnd = (Math.floor(start / PAGE_SIZE) + 1) * PAGE_SIZE;
@@ -365,7 +380,7 @@ export class Translator {
         break;
       }
     }
-    const block = new EvalBlock(e.finish(), rt, (pc - start) / 4);
+    const block = new EvalBlock(e.finish(!cache), rt, (pc - start) / 4);
     if (!cache) return block;
     this.stats.evalBuilt++;
     // Targets are for region discovery, which never runs with the MMU on (first tier only).
@@ -486,7 +501,12 @@ export class Translator {
     if (Math.floor(pc / PAGE_SIZE) !== Math.floor((pc + 4 * insns - 1) / PAGE_SIZE)) return null;
     const now = this.codeWords(pc, insns);
     for (let k = 0; k < insns; k++) if (now[k] !== made[k]) return null;
-    const block = new EvalBlock({ code: data.subarray(i + 4 + insns, i + 4 + insns + data[i + 3]), fns: null }, this.evalRt!, insns);
+    const rt = this.evalRt!;
+    if (!rt.arena.room) return null;
+    const len = data[i + 3];
+    const at = rt.arena.reserve(len);
+    rt.arena.code.set(data.subarray(i + 4 + insns, i + 4 + insns + len), at);
+    const block = new EvalBlock({ own: null, start: at, end: at + len, fns: null }, rt, insns);
     if (data[i + 2] === 1) block.targets = [];
     this.enterEvalBlock(pc, block);
     this.stats.evalInherited++;
@@ -503,6 +523,7 @@ export class Translator {
     this.evalCachePc.fill(1);
     this.evalCache.fill(undefined);
     this.evalRt?.consts.reset();
+    this.evalRt?.arena.reset();
   }
 
   /** Run one instruction at pc in the first tier, uncached (re-running a store that hit a page

@@ -68,6 +68,14 @@ describe('bounded code cache', () => {
     expect(m.translator.stats.modules).toBeGreaterThan(m.translator.stats.evictions);
   });
 
+  it('eval: when their records fill the arena, first-tier blocks are dropped and rebuilt as needed', () => {
+    // Room is kept for one block's worst case (64 Ki words): past 128 Ki words, everything goes.
+    const m = chain({ tier: 'eval', codeArena: 1 << 17 }, 4000, 3);
+    expect(m.translator.stats.evalDrops).toBeGreaterThan(2);
+    const arena = (m.translator as unknown as { evalRt: { arena: { length: number; code: Int32Array } } }).evalRt.arena;
+    expect(arena.code.length).toBeLessThanOrEqual(1 << 17);
+  });
+
   it('eval: first-tier blocks beyond the bound are dropped and rebuilt as needed', () => {
     const m = chain({ tier: 'eval', evalBlocks: 100 }, 600, 3);
     expect(m.translator.stats.evalDrops).toBeGreaterThan(10);
