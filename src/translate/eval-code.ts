@@ -133,6 +133,8 @@ export const enum Op {
   Branch,
   /** exitArg ← r1, and syncArg ← slot r2 unless r2 is -1 */
   ExitArgs,
+  /** the four flag words from r1 on ← the i32 slots r2..r5 (N, Z, C, V) */
+  Flags,
   // The JS operators: r1 d, r2 a, r3 b, r4 lane.
   Add64, Sub64, And64, Or64, Xor64, Shl64, ShrU64, ShrS64, Rotr64,
   Eq64, Ne64, Eqz64, LtU64, GeU64, GtU64, LeU64, LtS64, GeS64, GtS64, LeS64,
@@ -160,6 +162,16 @@ export const FAST_OPS: Readonly<Record<string, Op>> = {
   'i64x2.extract_lane': Op.ExtractLane64, 'i64x2.replace_lane': Op.ReplaceLane64, 'i64x2.splat': Op.Splat64,
   'i32x4.extract_lane': Op.ExtractLane32, 'i32x4.replace_lane': Op.ReplaceLane32, 'i32x4.splat': Op.Splat32,
 };
+
+/** Records that write one value to their r1 slot after reading every operand, whatever slots
+ *  those are: a register write that follows one may have it write the register instead
+ *  (EvalEmitter.write). ZEXT: those whose 64-bit result has its high word zero. */
+export const PRODUCERS: ReadonlySet<number> = new Set<number>([
+  Op.Copy4, Op.Copy8, Op.Copy16, Op.Move32, Op.Select4, Op.Select8, Op.Select16,
+  Op.Load1, Op.Load2, Op.Load4, Op.Load8, Op.Load16,
+  ...Object.values(FAST_OPS).filter((op) => op !== Op.ReplaceLane64 && op !== Op.ReplaceLane32),
+]);
+export const ZEXT_PRODUCERS: ReadonlySet<number> = new Set<number>([Op.Move32, Op.ExtendU32, Op.Load1, Op.Load2, Op.Load4]);
 
 /** The records whose operands name other records: IfZero, Jump, LoopIfNonZero (which field). */
 export function jumpField(op: number): number {
@@ -322,6 +334,11 @@ export function runCode(code: Int32Array, start: number, end: number, fns: reado
       case Op.ExitArgs: {
         m[(rt.state + REG.exitArg) >>> 2] = d;
         if (a >= 0) { const s = (rt.state + REG.syncArg) >>> 2; m[s] = m[a]; m[s + 1] = m[a + 1]; }
+        break;
+      }
+      case Op.Flags: {
+        const n = m[a], z = m[b], c = m[code[i - W + 4]], v = m[code[i - W + 5]];
+        m[d] = n; m[d + 1] = z; m[d + 2] = c; m[d + 3] = v;
         break;
       }
       case Op.Add64: {
@@ -492,7 +509,7 @@ export function warmUp(rt: CodeRuntime, area: number, operators: number[], atomi
     for (const op of [Op.Load1, Op.Load2, Op.Load4, Op.Load8, Op.Load16]) go.push([op, w(D), w(X), 0, 0, 0]);
     for (const op of [Op.Store1, Op.Store2, Op.Store4, Op.Store8, Op.Store16]) go.push([op, w(A), w(X), 0, 0, 0]);
     go.push([Op.StoreCheck, 8, w(X), 0, 0, 0], [Op.Align, 0, w(X), 0, 0, 0]);
-    go.push([Op.ExitArgs, 1, -1, 0, 0, 0], [Op.ExitArgs, 1, w(A), 0, 0, 0]);
+    go.push([Op.ExitArgs, 1, -1, 0, 0, 0], [Op.ExitArgs, 1, w(A), 0, 0, 0], [Op.Flags, w(D), w(A), w(A + 4), w(A + 8), w(A + 12)]);
     // V8 keeps no feedback for a function until it has run ~8 times its own size of bytecode
     // (runCode: ~7 KB; one pass here ~25 KB): the passes before that only count.
     // Placed at an offset, as blocks in an arena are.

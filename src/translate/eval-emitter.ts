@@ -19,7 +19,9 @@ import type { Emitter, Helper, SysSlot, Val, Var } from '../cpu/emitter.js';
 import { Sync, Trap } from '../cpu/emitter.js';
 import { Exit, REG, SCRATCH_BASE, SCRATCH_SIZE, STATE_BASE, SYS_SLOT } from '../cpu/state.js';
 import { OPS, type Ty } from './opcodes.js';
-import { CHAIN, CodeArena, FAST_OPS, jumpField, Op, W, warmUp, type CodeRuntime, type Step } from './eval-code.js';
+import {
+  CHAIN, CodeArena, FAST_OPS, jumpField, Op, PRODUCERS, W, ZEXT_PRODUCERS, warmUp, type CodeRuntime, type Step,
+} from './eval-code.js';
 import type { OperatorFn } from './operators.js';
 
 /** Bytes of a scratch area for one instruction's temporaries (the most measured over the
@@ -488,14 +490,35 @@ export class EvalEmitter implements Emitter {
   private write(off: number, ty: Ty, v: Val): void {
     if (v.ty !== ty) throw new Error(`writing ${v.ty} to a ${ty} register`);
     this.materialize(this.S + off);
-    this.copy(this.S + off, this.slot(v).off, SIZE[ty]);
+    if (!this.forward(this.slot(v), this.S + off, PRODUCERS)) this.copy(this.S + off, this.slot(v).off, SIZE[ty]);
   }
 
   /** Write the low 32 bits of an i64 value zero-extended (sf=0 register writes). */
   private write32(off: number, v: Val): void {
     if (v.ty !== 'i64') throw new Error(`writing ${v.ty} to a i64 register`);
     this.materialize(this.S + off);
-    this.emit(Op.Move32, (this.S + off) >>> 2, this.slot(v).off >>> 2);
+    if (!this.forward(this.slot(v), this.S + off, ZEXT_PRODUCERS)) this.emit(Op.Move32, (this.S + off) >>> 2, this.slot(v).off >>> 2);
+  }
+
+  /**
+   * A register write of a value the last record has just made (most are: `add x0, x1, #1` makes
+   * the sum, then writes x0): that record writes the register itself instead, and the value is
+   * the register's from then on, as a register read is (with a placeholder where a copy goes if
+   * the instruction writes the register again). A third of the records python3 -c pass ran were
+   * such copies. Only a temporary the record wrote after reading all of its operands (`kinds`),
+   * and not in a loop body, whose records run again.
+   */
+  private forward(v: Slot, at: number, kinds: ReadonlySet<number>): boolean {
+    if (v.mutable || this.loopDepth > 0 || v.off < this.tempBase || v.off >= this.tempBase + TEMP_BYTES || !this.length) return false;
+    const i = this.length - W;
+    if (this.code[i + 1] !== v.off >>> 2 || !kinds.has(this.code[i])) return false;
+    this.code[i + 1] = at >>> 2;
+    v.off = at;
+    const k = this.aliasCount++;
+    this.aliasAt[k] = at;
+    this.aliasSlot[k] = v;
+    this.aliasRecord[k] = this.emit(Op.Nop);
+    return true;
   }
 
   private read32(off: number): Val {
@@ -524,10 +547,13 @@ export class EvalEmitter implements Emitter {
   setV(n: number, v: Val): void { this.write(REG.vreg(n), 'v128', v); }
   flag(f: 'n' | 'z' | 'c' | 'v'): Val { return this.read(REG[f], 'i32'); }
   setFlags(n: Val, z: Val, c: Val, v: Val): void {
-    this.write(REG.n, 'i32', n);
-    this.write(REG.z, 'i32', z);
-    this.write(REG.c, 'i32', c);
-    this.write(REG.v, 'i32', v);
+    // One record for the four (consecutive words): reads of the old flags are copied out first.
+    if (REG.z !== REG.n + 4 || REG.c !== REG.n + 8 || REG.v !== REG.n + 12) throw new Error('internal error: flags not consecutive');
+    for (const [f, val] of [[REG.n, n], [REG.z, z], [REG.c, c], [REG.v, v]] as const) {
+      if (val.ty !== 'i32') throw new Error(`writing ${val.ty} to a i32 register`);
+      this.materialize(this.S + f);
+    }
+    this.emit(Op.Flags, (this.S + REG.n) >>> 2, this.slot(n).off >>> 2, this.slot(z).off >>> 2, this.slot(c).off >>> 2, this.slot(v).off >>> 2);
   }
   sys(name: SysSlot): Val { const [off, ty] = SYS_SLOT[name]; return this.read(off, ty); }
   setSys(name: SysSlot, v: Val): void { const [off, ty] = SYS_SLOT[name]; this.write(off, ty, v); }
