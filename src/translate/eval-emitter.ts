@@ -138,6 +138,8 @@ export class EvalEmitter implements Emitter {
   /** Records, W words each (eval-code.ts): the first `length` words. */
   private code = new Int32Array(64 * W);
   private length = 0;
+  /** Records before this word offset keep their destinations (see insertStep, forward). */
+  private keep = 0;
   private fns: Step[] = [];
   /** Register reads of the current instruction not copied (see `read`): the first aliasCount
    *  entries; a state offset of -1 marks one copied since. */
@@ -174,7 +176,7 @@ export class EvalEmitter implements Emitter {
     this.pc = 0;
     this.system = this.ended = this.indirect = false;
     this.systemInsn = null;
-    this.length = 0;
+    this.length = this.keep = 0;
     if (this.fns.length) this.fns = [];
     this.loopDepth = 0;
     this.beginInsn(0);
@@ -264,6 +266,8 @@ export class EvalEmitter implements Emitter {
   /** A record calling `step`, put before record `at`: only for the records of one memory access
    *  just built (system mode wraps them), so that no placeholder or jump target lies past it. */
   protected insertStep(at: number, step: Step): void {
+    // The access's records are final: a closure now writes the access's value where it was to go.
+    this.keep = this.length + W;
     const c = this.room();
     c.copyWithin(at * W + W, at * W, this.length);
     c.fill(0, at * W, at * W + W);
@@ -506,12 +510,13 @@ export class EvalEmitter implements Emitter {
    * the register's from then on, as a register read is (with a placeholder where a copy goes if
    * the instruction writes the register again). A third of the records python3 -c pass ran were
    * such copies. Only a temporary the record wrote after reading all of its operands (`kinds`),
-   * and not in a loop body, whose records run again.
+   * not in a loop body, whose records run again, and not a memory access system mode has
+   * wrapped (insertStep): its closures write the value to the temporary themselves.
    */
   private forward(v: Slot, at: number, kinds: ReadonlySet<number>): boolean {
     if (v.mutable || this.loopDepth > 0 || v.off < this.tempBase || v.off >= this.tempBase + TEMP_BYTES || !this.length) return false;
     const i = this.length - W;
-    if (this.code[i + 1] !== v.off >>> 2 || !kinds.has(this.code[i])) return false;
+    if (i < this.keep || this.code[i + 1] !== v.off >>> 2 || !kinds.has(this.code[i])) return false;
     this.code[i + 1] = at >>> 2;
     v.off = at;
     const k = this.aliasCount++;
