@@ -78,9 +78,9 @@ export class CodeArena {
     this.length = 0;
   }
 }
-/** Words of a new arena (256 KiB), the most it grows to by default (64 MiB: python3 -c pass
+/** Words of a new arena (64 KiB), the most it grows to by default (64 MiB: python3 -c pass
  *  takes ~20), and more than one block's records ever take (64 instructions). */
-const ARENA_START = 1 << 16;
+const ARENA_START = 1 << 14;
 const ARENA_CAP = 1 << 24;
 const ARENA_BLOCK = 1 << 16;
 
@@ -246,15 +246,6 @@ export function runCode(code: Int32Array, start: number, end: number, fns: reado
         if (r < CHAIN) { i += W * (-1 - r); break; }
         return r;
       }
-      case Op.CallOp: rt.fnList[d](a, b, code[i - W + 4], code[i - W + 5]); break;
-      case Op.Atomic: rt.fnList[d](a, m[b], code[i - W + 4], code[i - W + 5]); break;
-      case Op.Select4: { const s = m[code[i - W + 4]] !== 0 ? a : b; m[d] = m[s]; break; }
-      case Op.Select8: { const s = m[code[i - W + 4]] !== 0 ? a : b; m[d] = m[s]; m[d + 1] = m[s + 1]; break; }
-      case Op.Select16: {
-        const s = m[code[i - W + 4]] !== 0 ? a : b;
-        m[d] = m[s]; m[d + 1] = m[s + 1]; m[d + 2] = m[s + 2]; m[d + 3] = m[s + 3];
-        break;
-      }
       case Op.IfZero: if (m[d] === 0) i = start + a * W; break;
       case Op.Jump: i = start + d * W; break;
       case Op.LoopIfNonZero: if (m[d] !== 0) i = start + a * W; break;
@@ -310,12 +301,6 @@ export function runCode(code: Int32Array, start: number, end: number, fns: reado
         dv.setInt32(p + 8, m[d + 2], true); dv.setInt32(p + 12, m[d + 3], true);
         break;
       }
-      case Op.StoreCheck:
-        if (!writable(m, u8, a, d)) return fault(rt, a, FaultKind.Write, d, b, code[i - W + 4]);
-        break;
-      case Op.Align:
-        if ((m[a] & d) !== 0) return fault(rt, a, FaultKind.Align, d + 1, b, code[i - W + 4]);
-        break;
       case Op.Exit: {
         const p = (rt.state + REG.pc) >>> 2;
         m[p] = a; m[p + 1] = b;
@@ -371,16 +356,6 @@ export function runCode(code: Int32Array, start: number, end: number, fns: reado
         if (s === 0) { m[d] = lo; m[d + 1] = hi; } else if (s < 32) { m[d] = (lo >>> s) | (hi << (32 - s)); m[d + 1] = hi >> s; } else { m[d] = hi >> (s - 32); m[d + 1] = hi >> 31; }
         break;
       }
-      case Op.Rotr64: {
-        const s = m[b] & 63, lo = m[a], hi = m[a + 1];
-        if (s === 0) { m[d] = lo; m[d + 1] = hi; } else if (s === 32) { m[d] = hi; m[d + 1] = lo; } else if (s < 32) {
-          m[d] = (lo >>> s) | (hi << (32 - s)); m[d + 1] = (hi >>> s) | (lo << (32 - s));
-        } else {
-          const t = s - 32;
-          m[d] = (hi >>> t) | (lo << (32 - t)); m[d + 1] = (lo >>> t) | (hi << (32 - t));
-        }
-        break;
-      }
       case Op.Eq64: m[d] = m[a] === m[b] && m[a + 1] === m[b + 1] ? 1 : 0; break;
       case Op.Ne64: m[d] = m[a] !== m[b] || m[a + 1] !== m[b + 1] ? 1 : 0; break;
       case Op.Eqz64: m[d] = (m[a] | m[a + 1]) === 0 ? 1 : 0; break;
@@ -395,19 +370,11 @@ export function runCode(code: Int32Array, start: number, end: number, fns: reado
       case Op.Wrap: m[d] = m[a]; break;
       case Op.ExtendU32: m[d] = m[a]; m[d + 1] = 0; break;
       case Op.ExtendS32: m[d] = m[a]; m[d + 1] = m[a] >> 31; break;
-      case Op.Extend16S64: { const v = (m[a] << 16) >> 16; m[d] = v; m[d + 1] = v >> 31; break; }
-      case Op.Extend8S64: { const v = (m[a] << 24) >> 24; m[d] = v; m[d + 1] = v >> 31; break; }
-      case Op.Extend16S32: m[d] = (m[a] << 16) >> 16; break;
-      case Op.Extend8S32: m[d] = (m[a] << 24) >> 24; break;
       case Op.Add32: m[d] = (m[a] + m[b]) | 0; break;
       case Op.Sub32: m[d] = (m[a] - m[b]) | 0; break;
-      case Op.Mul32: m[d] = Math.imul(m[a], m[b]); break;
       case Op.And32: m[d] = m[a] & m[b]; break;
       case Op.Or32: m[d] = m[a] | m[b]; break;
       case Op.Xor32: m[d] = m[a] ^ m[b]; break;
-      case Op.Shl32: m[d] = m[a] << m[b]; break;
-      case Op.ShrU32: m[d] = m[a] >>> m[b]; break;
-      case Op.ShrS32: m[d] = m[a] >> m[b]; break;
       case Op.Eqz32: m[d] = m[a] === 0 ? 1 : 0; break;
       case Op.Eq32: m[d] = m[a] === m[b] ? 1 : 0; break;
       case Op.Ne32: m[d] = m[a] !== m[b] ? 1 : 0; break;
@@ -428,18 +395,67 @@ export function runCode(code: Int32Array, start: number, end: number, fns: reado
         break;
       }
       case Op.Splat64: m[d] = m[d + 2] = m[a]; m[d + 1] = m[d + 3] = m[a + 1]; break;
-      case Op.ExtractLane32: m[d] = m[a + code[i - W + 4]]; break;
-      case Op.ReplaceLane32: {
-        const l = code[i - W + 4];
-        m[d] = m[a]; m[d + 1] = m[a + 1]; m[d + 2] = m[a + 2]; m[d + 3] = m[a + 3];
-        m[d + l] = m[b];
-        break;
+      default: {
+        const r = runRare(op, code, i - W, m, rt);
+        if (r !== 0) return r;
       }
-      case Op.Splat32: m[d] = m[d + 1] = m[d + 2] = m[d + 3] = m[a]; break;
-      default: throw new Error(`internal error: first-tier record ${op}`);
     }
   }
   return 0;
+}
+
+/** The records runCode meets seldom, kept out of it: V8's optimizing compile of runCode costs
+ *  time and memory in every process by its size (a static hello: ~0.2 s of CPU and ~10 MB of
+ *  peak memory for all records in one function). The record is code[i, i + W); 0 to go on,
+ *  else the exit. */
+function runRare(op: number, code: Int32Array, i: number, m: Int32Array, rt: CodeRuntime): number {
+  const d = code[i + 1], a = code[i + 2], b = code[i + 3];
+  i += W;
+  switch (op) {
+    case Op.CallOp: rt.fnList[d](a, b, code[i - W + 4], code[i - W + 5]); return 0;
+    case Op.Atomic: rt.fnList[d](a, m[b], code[i - W + 4], code[i - W + 5]); return 0;
+    case Op.Select4: { const s = m[code[i - W + 4]] !== 0 ? a : b; m[d] = m[s]; return 0; }
+    case Op.Select8: { const s = m[code[i - W + 4]] !== 0 ? a : b; m[d] = m[s]; m[d + 1] = m[s + 1]; return 0; }
+    case Op.Select16: {
+      const s = m[code[i - W + 4]] !== 0 ? a : b;
+      m[d] = m[s]; m[d + 1] = m[s + 1]; m[d + 2] = m[s + 2]; m[d + 3] = m[s + 3];
+      return 0;
+    }
+    case Op.StoreCheck:
+      if (!writable(m, rt.u8, a, d)) return fault(rt, a, FaultKind.Write, d, b, code[i - W + 4]);
+      return 0;
+    case Op.Align:
+      if ((m[a] & d) !== 0) return fault(rt, a, FaultKind.Align, d + 1, b, code[i - W + 4]);
+      return 0;
+    case Op.Rotr64: {
+      const s = m[b] & 63, lo = m[a], hi = m[a + 1];
+      if (s === 0) { m[d] = lo; m[d + 1] = hi; } else if (s === 32) { m[d] = hi; m[d + 1] = lo; } else if (s < 32) {
+        m[d] = (lo >>> s) | (hi << (32 - s)); m[d + 1] = (hi >>> s) | (lo << (32 - s));
+      } else {
+        const t = s - 32;
+        m[d] = (hi >>> t) | (lo << (32 - t)); m[d + 1] = (lo >>> t) | (hi << (32 - t));
+      }
+      return 0;
+    }
+    case Op.Extend16S64: { const v = (m[a] << 16) >> 16; m[d] = v; m[d + 1] = v >> 31; return 0; }
+    case Op.Extend8S64: { const v = (m[a] << 24) >> 24; m[d] = v; m[d + 1] = v >> 31; return 0; }
+    case Op.Extend16S32: m[d] = (m[a] << 16) >> 16; return 0;
+    case Op.Extend8S32: m[d] = (m[a] << 24) >> 24; return 0;
+    case Op.Mul32: m[d] = Math.imul(m[a], m[b]); return 0;
+    case Op.Shl32: m[d] = m[a] << m[b]; return 0;
+    case Op.ShrU32: m[d] = m[a] >>> m[b]; return 0;
+    case Op.ShrS32: m[d] = m[a] >> m[b]; return 0;
+    case Op.ExtractLane32: m[d] = m[a + code[i - W + 4]]; return 0;
+    case Op.ReplaceLane32: {
+      const l = code[i - W + 4];
+      m[d] = m[a]; m[d + 1] = m[a + 1]; m[d + 2] = m[a + 2]; m[d + 3] = m[a + 3];
+      m[d + l] = m[b];
+      return 0;
+    }
+    case Op.Splat32: m[d] = m[d + 1] = m[d + 2] = m[d + 3] = m[a]; return 0;
+
+    default: throw new Error(`internal error: first-tier record ${op}`);
+  }
 }
 
 /** For the test that compares the JS operators with the wasm ones: one operator, run as a

@@ -57,6 +57,8 @@ const hi32 = (n: number) => Math.floor(n / 2 ** 32) | 0;
  *  operator functions by name, and the thread's scratch area: temporaries, then the constants
  *  its blocks share. */
 export interface EvalRuntime extends CodeRuntime {
+  /** Run eval-code.ts warmUp on this thread's temporaries (only between blocks). */
+  readonly warmUp: () => void;
   readonly ops: Record<string, OperatorFn>;
   readonly fnIndex: ReadonlyMap<string, number>;
   readonly temps: number;
@@ -74,9 +76,11 @@ export function evalRuntime(memory: WebAssembly.Memory, ops: Record<string, Oper
   const fnIndex = new Map(names.map((k, i) => [k, i]));
   const m = new Int32Array(buf), u8 = new Uint8Array(buf), dv = new DataView(buf);
   const arena = new CodeArena(arenaWords);
-  const make = (at: number): EvalRuntime => ({ arena, m, u8, dv, state: at, ops, fnList, fnIndex, temps: scratch.base, consts });
-  // On the temporaries' area, before any block uses it; with a CPU state block of its own there.
-  warmUp(make(scratch.base + 0x1000), scratch.base, ['i64.mul', 'i64.clz'].map((k) => fnIndex.get(k)!), ['rmw_add8', 'rmw_or8'].map((k) => fnIndex.get(k)!));
+  // On the temporaries' area, which no value outlives its instruction in; with a CPU state block
+  // of its own there.
+  const warm = () => warmUp(make(scratch.base + 0x1000), scratch.base, ['i64.mul', 'i64.clz'].map((k) => fnIndex.get(k)!),
+    ['rmw_add8', 'rmw_or8'].map((k) => fnIndex.get(k)!));
+  const make = (at: number): EvalRuntime => ({ warmUp: warm, arena, m, u8, dv, state: at, ops, fnList, fnIndex, temps: scratch.base, consts });
   return make(state);
 }
 

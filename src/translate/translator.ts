@@ -85,9 +85,16 @@ const WARM_BATCH = 64;
  *  words it was made from, and the records. */
 const EVAL_EXPORT_MAGIC = 0x54534542;
 const EVAL_EXPORT_HEADER = 6;
+/**
+ * First-tier blocks a thread makes before it runs eval-code.ts warmUp, which shows V8 every kind
+ * of record before it optimizes runCode. A short process never gets there, and should not: the
+ * warm-up brought V8's optimizing compile of runCode forward into every run, ~80 ms of CPU and
+ * ~3 MB more peak memory for a static hello (~1,300 blocks). python3 -c pass makes ~34,000.
+ */
+const WARM_UP_AFTER = 3000;
 /** Entries of the first tier's direct-mapped block cache (python3 -c pass runs ~34,000 blocks;
  *  a miss costs a Map lookup). */
-const EVAL_CACHE = 16384;
+const EVAL_CACHE = 8192;
 
 /**
  * Bounds of the code cache. V8 keeps a module's machine code for as long as anything refers to
@@ -383,7 +390,7 @@ export class Translator {
     }
     const block = new EvalBlock(e.finish(!cache), rt, (pc - start) / 4);
     if (!cache) return block;
-    this.stats.evalBuilt++;
+    if (++this.stats.evalBuilt === WARM_UP_AFTER) rt.warmUp();
     // Targets are for region discovery, which never runs with the MMU on (first tier only).
     if (e.indirect && !this.mmu) block.targets = [];
     this.enterEvalBlock(start, block);
