@@ -79,6 +79,9 @@ const INDIRECT_REGION_BLOCKS = 48;
 /** Regions in one module of warm blocks saved for a later run (saveWarm): more than HOT_BATCH,
  *  since they are installed together, at the first miss on any of them. */
 const WARM_BATCH = 64;
+/** The bytes of an Int32Array (guest instruction words, for sameCode). */
+const bytesOf = (words: Int32Array) => new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+
 /** exportEvalBlocks's format: a header (magic, build, FPCR mode, the constants' address and
  *  their length in words, the block count), the constants, then per block its pc, instruction
  *  count, 1 if it ends in a computed jump, the length of its records, the guest instruction
@@ -454,8 +457,7 @@ export class Translator {
     };
     for (const [pc, b] of this.evalBlocks) add(pc, b, b.portableCode());
     for (const [pc, r] of this.retired) {
-      const now = this.codeWords(pc, r.words.length);
-      if (now.every((w, i) => w === r.words[i])) add(pc, r.block, r.block.portableCode());
+      if (this.sameCode(pc, bytesOf(r.words))) add(pc, r.block, r.block.portableCode());
       else this.retired.delete(pc);
     }
     if (!blocks.length) return null;
@@ -505,10 +507,7 @@ export class Translator {
     this.inherited!.delete(pc);
     const data = this.inheritedData!;
     const insns = data[i + 1];
-    const made = data.subarray(i + 4, i + 4 + insns);
-    if (Math.floor(pc / PAGE_SIZE) !== Math.floor((pc + 4 * insns - 1) / PAGE_SIZE)) return null;
-    const now = this.codeWords(pc, insns);
-    for (let k = 0; k < insns; k++) if (now[k] !== made[k]) return null;
+    if (!this.sameCode(pc, bytesOf(data.subarray(i + 4, i + 4 + insns)))) return null;
     const rt = this.evalRt!;
     if (!rt.arena.room) return null;
     const len = data[i + 3];
